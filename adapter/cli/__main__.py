@@ -1,0 +1,5 @@
+"""``python -m adapter.cli``."""
+
+from adapter.cli.main import main
+
+main()

@@ -1,0 +1,120 @@
+"""``odop-adapter``: run the service, migrate the database and manage cooperatives."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+import click
+
+from adapter.cli.processes import run_beat, run_up, run_web, run_worker
+from adapter.errors import AdapterError
+from adapter.store import migrate
+from adapter.store.cooperatives import create_cooperative, list_cooperatives
+from adapter.store.db import make_engine, make_sessionmaker, transaction
+from config import Settings, SettingsError, load_settings
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings(os.environ)
+    except SettingsError as error:
+        raise click.ClickException(str(error)) from error
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """ONDC seller adapter for ODOP artisan cooperatives."""
+
+
+@cli.command()
+@click.option("--no-demo", is_flag=True, help="Do not seed the demo cooperatives into an empty database.")
+def up(no_demo: bool) -> None:
+    """Migrate, seed demo data and run web, worker and beat together (Ctrl-C stops all)."""
+    sys.exit(run_up(_settings(), seed_demo=not no_demo))
+
+
+@cli.command()
+def web() -> None:
+    """Run the web server (gunicorn)."""
+    run_web(_settings())
+
+
+@cli.command()
+@click.argument("celery_args", nargs=-1, type=click.UNPROCESSED)
+def worker(celery_args: tuple[str, ...]) -> None:
+    """Run a Celery worker (extra arguments go to celery)."""
+    run_worker(_settings(), celery_args)
+
+
+@cli.command()
+@click.argument("celery_args", nargs=-1, type=click.UNPROCESSED)
+def beat(celery_args: tuple[str, ...]) -> None:
+    """Run the Celery beat scheduler (exactly one per deployment)."""
+    run_beat(_settings(), celery_args)
+
+
+@cli.group()
+def db() -> None:
+    """Database migrations."""
+
+
+@db.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Migrate the database up (default: to the newest revision)."""
+    settings = _settings()
+    migrate.upgrade(settings.database_url, revision)
+    click.echo(f"database at {migrate.current_revision(make_engine(settings.database_url))}")
+
+
+@db.command("downgrade")
+@click.argument("revision")
+def db_downgrade(revision: str) -> None:
+    """Migrate the database down to REVISION ('base' removes every table)."""
+    settings = _settings()
+    migrate.downgrade(settings.database_url, revision)
+    click.echo(f"database at {migrate.current_revision(make_engine(settings.database_url))}")
+
+
+@db.command("current")
+def db_current() -> None:
+    """Show the database's revision and the newest one shipped."""
+    settings = _settings()
+    current = migrate.current_revision(make_engine(settings.database_url))
+    click.echo(f"current: {current or 'none'}  head: {migrate.head_revision(settings.database_url)}")
+
+
+@cli.group()
+def cooperative() -> None:
+    """Manage cooperatives (sellers)."""
+
+
+@cooperative.command("create")
+@click.argument("slug")
+@click.option("--name", required=True, help="The cooperative's display name.")
+def cooperative_create(slug: str, name: str) -> None:
+    """Create a cooperative and print its API key (shown once)."""
+    sessions = make_sessionmaker(make_engine(_settings().database_url))
+    try:
+        with transaction(sessions) as session:
+            created, key = create_cooperative(session, slug, name)
+    except AdapterError as error:
+        raise click.ClickException(error.message) from error
+    click.echo(f"created cooperative {created.slug!r} ({created.name})")
+    click.echo(f"API key (shown once, store it now): {key.plain}")
+
+
+@cooperative.command("list")
+def cooperative_list() -> None:
+    """List cooperatives."""
+    sessions = make_sessionmaker(make_engine(_settings().database_url))
+    with sessions() as session:
+        for row in list_cooperatives(session):
+            click.echo(f"{row.slug}\t{row.name}\t{'active' if row.active else 'inactive'}")
+
+
+def main(argv: list[str] | None = None) -> Any:
+    """Console-script entry point."""
+    return cli.main(args=argv, prog_name="odop-adapter")

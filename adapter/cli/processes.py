@@ -1,0 +1,164 @@
+"""Starting the service's processes: web, worker, beat, and all three under ``up``."""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import click
+
+from adapter.cli.demo import seed_demo_data
+from adapter.observability.metrics import MULTIPROC_ENV, reset_multiprocess_dir
+from adapter.security import generate_admin_key
+from adapter.store import migrate
+from adapter.store.db import make_engine, make_sessionmaker
+from config import Settings
+
+PR_SET_PDEATHSIG = 1
+
+
+def _child_env(settings: Settings, extra: dict[str, str] | None = None) -> dict[str, str]:
+    env = dict(os.environ)
+    env[MULTIPROC_ENV] = str(settings.metrics_dir.resolve())
+    env.setdefault("DATA_DIR", str(settings.data_dir))
+    env.update(extra or {})
+    return env
+
+
+def _web_cmd(settings: Settings) -> list[str]:
+    return [sys.executable, "-m", "gunicorn", "--config", "python:adapter.web.gunicorn_conf",
+            "--bind", settings.bind, "--workers", str(settings.web_concurrency), "adapter.web.wsgi:app"]
+
+
+def _worker_cmd(settings: Settings, extra: Sequence[str] = ()) -> list[str]:
+    return [sys.executable, "-m", "celery", "-A", "workers.main", "worker", "--loglevel", settings.log_level,
+            "--concurrency", str(settings.worker_concurrency), "--hostname", "worker@%h", *extra]
+
+
+def _beat_cmd(settings: Settings, extra: Sequence[str] = ()) -> list[str]:
+    schedule = settings.data_dir / "celerybeat-schedule"
+    return [sys.executable, "-m", "celery", "-A", "workers.main", "beat", "--loglevel", settings.log_level,
+            "--schedule", str(schedule), *extra]
+
+
+def _exec(cmd: list[str], env: dict[str, str]) -> None:
+    os.execvpe(cmd[0], cmd, env)
+
+
+def run_web(settings: Settings) -> None:
+    """Replace this process with gunicorn."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    reset_multiprocess_dir(settings.metrics_dir)
+    _exec(_web_cmd(settings), _child_env(settings))
+
+
+def run_worker(settings: Settings, extra: Sequence[str]) -> None:
+    """Replace this process with a Celery worker."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.metrics_dir.mkdir(parents=True, exist_ok=True)
+    _exec(_worker_cmd(settings, extra), _child_env(settings))
+
+
+def run_beat(settings: Settings, extra: Sequence[str]) -> None:
+    """Replace this process with Celery beat."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.metrics_dir.mkdir(parents=True, exist_ok=True)
+    _exec(_beat_cmd(settings, extra), _child_env(settings))
+
+
+def _die_with_parent() -> None:
+    # Linux: the child gets SIGTERM if `up` itself is killed, so nothing is orphaned.
+    with contextlib.suppress(OSError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def _admin_key(settings: Settings) -> tuple[str, bool]:
+    """The admin key from settings, else the one saved under DATA_DIR, else a new one saved there."""
+    if settings.admin_api_key:
+        return settings.admin_api_key, False
+    path = settings.data_dir / "admin_api_key"
+    if path.exists():
+        return path.read_text().strip(), False
+    key = generate_admin_key()
+    path.write_text(key + "\n")
+    path.chmod(0o600)
+    return key, True
+
+
+def _stop(children: dict[str, subprocess.Popen[bytes]], grace: float = 20.0) -> None:
+    for proc in children.values():
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    for proc in children.values():
+        try:
+            proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def run_up(settings: Settings, *, seed_demo: bool = True) -> int:
+    """Run web, worker and beat in one process tree until Ctrl-C/SIGTERM; return the exit code."""
+    started = time.monotonic()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    reset_multiprocess_dir(settings.metrics_dir)
+    admin_key, generated = _admin_key(settings)
+    migrate.upgrade(settings.database_url)
+    demo: dict[str, Any] = {}
+    if seed_demo:
+        demo = seed_demo_data(settings, make_sessionmaker(make_engine(settings.database_url)))
+    env = _child_env(settings, {"ADMIN_API_KEY": admin_key})
+    stopping = {"signal": 0}
+
+    def _on_signal(signum: int, _frame: Any) -> None:
+        stopping["signal"] = signum
+
+    signal.signal(signal.SIGINT, _on_signal)
+    signal.signal(signal.SIGTERM, _on_signal)
+    children: dict[str, subprocess.Popen[bytes]] = {}
+    for name, cmd in (("web", _web_cmd(settings)), ("worker", _worker_cmd(settings)),
+                      ("beat", _beat_cmd(settings))):
+        children[name] = subprocess.Popen(cmd, env=env, preexec_fn=_die_with_parent)
+    _print_banner(settings, admin_key, generated, demo, time.monotonic() - started)
+    code = 0
+    try:
+        while not stopping["signal"]:
+            for name, proc in children.items():
+                if proc.poll() is not None:
+                    click.echo(f"odop-adapter: {name} exited with code {proc.returncode}; stopping", err=True)
+                    stopping["signal"] = -1
+                    code = 1
+                    break
+            time.sleep(0.2)
+    finally:
+        _stop(children)
+    click.echo("odop-adapter: stopped")
+    return code
+
+
+def _print_banner(settings: Settings, admin_key: str, generated: bool, demo: dict[str, Any],
+                  elapsed: float) -> None:
+    host = settings.bind.rsplit(":", 1)
+    base = f"http://{'127.0.0.1' if host[0] in ('0.0.0.0', '') else host[0]}:{host[1]}"
+    lines = [
+        "",
+        f"ODOP ONDC adapter ({settings.mode} mode, database: {settings.database_backend})",
+        f"  API        {base}/api/v1/cooperatives",
+        f"  health     {base}/healthz   ready: {base}/readyz   metrics: {base}/metrics",
+        f"  admin key  {admin_key}" + ("  (new, saved in " + str(settings.data_dir / 'admin_api_key') + ")"
+                                       if generated else ""),
+    ]
+    for slug, key in demo.get("keys", {}).items():
+        lines.append(f"  demo key   {slug}: {key}")
+    lines.append(f"  try: curl -H 'Authorization: Bearer {admin_key}' {base}/api/v1/cooperatives")
+    lines.append(f"  prepared in {elapsed:.1f}s; press Ctrl-C to stop")
+    click.echo("\n".join(lines), err=False)
+    sys.stdout.flush()

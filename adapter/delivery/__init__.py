@@ -1,0 +1,1 @@
+"""The outbox, signed POSTs through the one HTTP client, and the retry policy."""

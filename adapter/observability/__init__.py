@@ -1,0 +1,1 @@
+"""Prometheus metrics shared by the web app and the workers."""

@@ -1,0 +1,1 @@
+"""Quotes, order and fulfilment state machines, stock reservations."""

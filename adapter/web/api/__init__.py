@@ -1,0 +1,1 @@
+"""The operator and cooperative REST API under /api/v1."""

@@ -1,0 +1,76 @@
+"""/api/v1/cooperatives."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Flask, jsonify, request
+from flask.wrappers import Response
+from marshmallow import Schema, ValidationError, fields, validate
+
+from adapter.errors import InvalidRequestError
+from adapter.store.cooperatives import create_cooperative, get_cooperative, list_cooperatives
+from adapter.web.auth import current_principal, require_admin, visible_cooperative
+from adapter.web.runtime import db, unit_of_work
+
+bp = Blueprint("cooperatives", __name__, url_prefix="/api/v1/cooperatives")
+
+
+class CooperativeOut(Schema):
+    """A cooperative as the API shows it."""
+
+    slug = fields.String()
+    name = fields.String()
+    active = fields.Boolean()
+    created_at = fields.DateTime()
+
+
+class CooperativeIn(Schema):
+    """Fields to create a cooperative."""
+
+    slug = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+def init_app(app: Flask) -> None:
+    """Register the blueprint."""
+    app.register_blueprint(bp)
+
+
+def load_json(schema: Schema) -> dict[str, Any]:
+    """Parse and validate the JSON body, or raise a 422 naming each bad field."""
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        raise InvalidRequestError("the body must be a JSON object")
+    try:
+        data: dict[str, Any] = schema.load(payload)
+    except ValidationError as error:
+        raise InvalidRequestError("invalid fields", details=error.messages) from error
+    return data
+
+
+@bp.get("")
+def list_all() -> Response:
+    """Admins see all cooperatives; a cooperative sees only itself."""
+    principal = current_principal()
+    rows = [c for c in list_cooperatives(db()) if principal.can_see(c)]
+    return jsonify({"cooperatives": CooperativeOut(many=True).dump(rows)})
+
+
+@bp.post("")
+def create() -> tuple[Response, int]:
+    """Create a cooperative (admin only). The API key is in this answer and never again."""
+    require_admin()
+    data = load_json(CooperativeIn())
+    with unit_of_work() as session:
+        cooperative, key = create_cooperative(session, data["slug"], data["name"])
+    body = CooperativeOut().dump(cooperative) | {"api_key": key.plain}
+    return jsonify(body), 201
+
+
+@bp.get("/<slug>")
+def show(slug: str) -> Response:
+    """One cooperative."""
+    current_principal()
+    cooperative = visible_cooperative(get_cooperative(db(), slug))
+    return jsonify(CooperativeOut().dump(cooperative))

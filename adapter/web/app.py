@@ -1,0 +1,71 @@
+"""The app factory."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import time
+import uuid
+
+from flask import Flask, g, request
+from flask.wrappers import Response
+
+from adapter.observability.metrics import HTTP_LATENCY, HTTP_REQUESTS
+from adapter.store.db import make_engine, make_sessionmaker
+from adapter.web import errors, health, metrics
+from adapter.web.api import cooperatives
+from adapter.web.runtime import EXTENSION, Runtime, close_session
+from config import Settings, load_settings
+from config.logging import request_id_var
+from workers.app import make_celery
+
+log = logging.getLogger("adapter.web")
+REQUEST_ID = re.compile(r"[A-Za-z0-9._\-]{1,64}")
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the Flask app from settings (read from the environment only when none are given)."""
+    settings = settings or load_settings(os.environ)
+    app = Flask(__name__)
+    app.config.update(MAX_CONTENT_LENGTH=settings.max_request_bytes, JSON_SORT_KEYS=False)
+    engine = make_engine(settings.database_url)
+    app.extensions[EXTENSION] = Runtime(
+        settings=settings, engine=engine, sessions=make_sessionmaker(engine), celery=make_celery(settings)
+    )
+    app.extensions["celery"] = app.extensions[EXTENSION].celery
+    app.before_request(_start_request)
+    app.after_request(_finish_request)
+    app.teardown_request(_clear_request)
+    app.teardown_appcontext(close_session)
+    errors.init_app(app)
+    health.init_app(app)
+    metrics.init_app(app)
+    cooperatives.init_app(app)
+    return app
+
+
+def _start_request() -> None:
+    incoming = request.headers.get("X-Request-ID", "")
+    g.request_id = incoming if REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+    g.started = time.perf_counter()
+    request_id_var.set(g.request_id)
+
+
+def _finish_request(response: Response) -> Response:
+    response.headers["X-Request-ID"] = g.get("request_id", "")
+    elapsed = time.perf_counter() - g.get("started", time.perf_counter())
+    endpoint = request.url_rule.rule if request.url_rule else "unmatched"
+    HTTP_REQUESTS.labels(endpoint=endpoint, method=request.method, status=str(response.status_code)).inc()
+    HTTP_LATENCY.labels(endpoint=endpoint, method=request.method).observe(elapsed)
+    if endpoint not in ("/metrics", "/healthz"):
+        log.info(
+            "request",
+            extra={"method": request.method, "path": request.path, "status": response.status_code,
+                   "duration_ms": round(elapsed * 1000, 2)},
+        )
+    return response
+
+
+def _clear_request(_exc: BaseException | None = None) -> None:
+    request_id_var.set(None)

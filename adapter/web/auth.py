@@ -1,0 +1,69 @@
+"""Operator and cooperative authentication: ``Authorization: Bearer KEY``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import g, request
+
+from adapter.errors import AuthenticationError, NotFoundError, PermissionDeniedError
+from adapter.security import same_secret
+from adapter.store.cooperatives import cooperative_for_key
+from adapter.store.models import Cooperative
+from adapter.web.runtime import db, runtime
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the admin (operator) or one cooperative."""
+
+    is_admin: bool
+    cooperative_id: int | None = None
+    cooperative_slug: str | None = None
+
+    def can_see(self, cooperative: Cooperative) -> bool:
+        """Admins see every cooperative; a cooperative sees only itself."""
+        return self.is_admin or cooperative.id == self.cooperative_id
+
+
+def _bearer() -> str:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AuthenticationError("send your API key as 'Authorization: Bearer KEY'")
+    return token.strip()
+
+
+def current_principal() -> Principal:
+    """Authenticate the request (once) and return who is calling, or raise 401."""
+    if "principal" in g:
+        principal: Principal = g.principal
+        return principal
+    token = _bearer()
+    admin_key = runtime().settings.admin_api_key
+    if admin_key and same_secret(token, admin_key):
+        principal = Principal(is_admin=True)
+    else:
+        session = db()
+        cooperative = cooperative_for_key(session, token)
+        if cooperative is None:
+            raise AuthenticationError("API key not recognised")
+        session.commit()  # records last_used_at
+        principal = Principal(is_admin=False, cooperative_id=cooperative.id, cooperative_slug=cooperative.slug)
+    g.principal = principal
+    return principal
+
+
+def require_admin() -> Principal:
+    """The caller must hold the admin key."""
+    principal = current_principal()
+    if not principal.is_admin:
+        raise PermissionDeniedError("this needs the operator (admin) key")
+    return principal
+
+
+def visible_cooperative(cooperative: Cooperative) -> Cooperative:
+    """Return the cooperative if the caller may see it; other tenants' cooperatives look absent (404)."""
+    if not current_principal().can_see(cooperative):
+        raise NotFoundError(f"no cooperative {cooperative.slug!r}")
+    return cooperative

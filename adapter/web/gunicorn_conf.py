@@ -1,0 +1,27 @@
+"""Gunicorn settings for ``odop-adapter web``/``up`` and the container image.
+
+Bind address and worker count come from BIND and WEB_CONCURRENCY, which gunicorn reads itself
+(``GUNICORN_CMD_ARGS`` may override anything here).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+bind = os.environ.get("BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+worker_class = "sync"
+timeout = 30
+graceful_timeout = 10
+# Request lines and headers are small in ONDC; bodies are capped by MAX_REQUEST_BYTES in the app.
+limit_request_line = 8190
+accesslog = None  # the app logs each request as a JSON line with its request id
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    """Drop a dead worker's live metrics files (prometheus multiprocess mode)."""
+    from adapter.observability.metrics import mark_process_dead
+
+    mark_process_dead(worker.pid)

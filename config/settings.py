@@ -1,0 +1,225 @@
+"""The settings object and its loader."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+from urllib.parse import urlsplit
+
+T = TypeVar("T")
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LOG_FORMATS = ("json", "text")
+ENVIRONMENTS = ("development", "staging", "preprod", "production")
+
+
+class SettingsError(ValueError):
+    """One or more environment variables hold a value we cannot use."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("invalid configuration:\n  - " + "\n  - ".join(problems))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the service reads from its environment, parsed and checked."""
+
+    environment: str
+    data_dir: Path
+    database_url: str
+    redis_url: str | None
+    broker_url: str
+    result_backend: str
+    public_url: str
+    bind: str
+    web_concurrency: int
+    worker_concurrency: int
+    log_level: str
+    log_format: str
+    metrics_dir: Path
+    task_soft_time_limit: int
+    task_time_limit: int
+    max_request_bytes: int
+    readiness_timeout: float
+    worker_metrics_port: int | None
+    admin_api_key: str | None = field(default=None, repr=False)
+
+    @property
+    def mode(self) -> str:
+        """``production`` with PostgreSQL and Redis, ``embedded`` otherwise."""
+        if self.database_url.startswith("postgresql") and self.broker_url.startswith("redis"):
+            return "production"
+        return "embedded"
+
+    @property
+    def database_backend(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return "sqlite" if self.database_url.startswith("sqlite") else "postgresql"
+
+
+class _Reader:
+    """Reads variables one by one and collects every problem before failing."""
+
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self.environ = environ
+        self.problems: list[str] = []
+
+    def raw(self, name: str) -> str | None:
+        value = self.environ.get(name)
+        if value is None or value.strip() == "":
+            return None
+        return value.strip()
+
+    def parse(self, name: str, default: T, parser: Callable[[str], T], expected: str) -> T:
+        value = self.raw(name)
+        if value is None:
+            return default
+        try:
+            return parser(value)
+        except ValueError:
+            # Never echo the value of a secret-bearing variable.
+            shown = "<hidden>" if "KEY" in name or "SECRET" in name else repr(value)
+            self.problems.append(f"{name}={shown}: expected {expected}")
+            return default
+
+
+def _positive_int(value: str) -> int:
+    number = int(value)
+    if number <= 0:
+        raise ValueError(value)
+    return number
+
+
+def _positive_float(value: str) -> float:
+    number = float(value)
+    if number <= 0:
+        raise ValueError(value)
+    return number
+
+
+def _port(value: str) -> int:
+    number = int(value)
+    if not 0 < number < 65536:
+        raise ValueError(value)
+    return number
+
+
+def _choice(options: tuple[str, ...], *, upper: bool = False) -> Callable[[str], str]:
+    def parse(value: str) -> str:
+        value = value.upper() if upper else value.lower()
+        if value not in options:
+            raise ValueError(value)
+        return value
+
+    return parse
+
+
+def _database_url(value: str) -> str:
+    scheme = value.split("://", 1)[0].lower() if "://" in value else ""
+    if scheme in ("postgres", "postgresql", "postgresql+psycopg"):
+        # psycopg 3 is the driver we ship; it upserts several times faster than psycopg2.
+        return "postgresql+psycopg://" + value.split("://", 1)[1]
+    if scheme == "sqlite" and value.startswith("sqlite:///"):
+        return value
+    raise ValueError(value)
+
+
+def _redis_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("redis", "rediss") or not parts.hostname:
+        raise ValueError(value)
+    return value
+
+
+def _broker_url(value: str) -> str:
+    scheme = value.split("://", 1)[0].lower()
+    if scheme not in ("redis", "rediss", "sqla+sqlite", "sqla+postgresql", "memory"):
+        raise ValueError(value)
+    return value
+
+
+def _result_backend(value: str) -> str:
+    scheme = value.split("://", 1)[0].lower()
+    if scheme not in ("redis", "rediss", "db+sqlite", "db+postgresql", "db+postgresql+psycopg", "disabled"):
+        raise ValueError(value)
+    return value
+
+
+def _http_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(value)
+    return value.rstrip("/")
+
+
+def _bind(value: str) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9.\-\[\]:]+:\d{1,5}", value) or int(value.rsplit(":", 1)[1]) > 65535:
+        raise ValueError(value)
+    return value
+
+
+def _api_key(value: str) -> str:
+    # Long random keys only: a short admin key is a guessable admin key.
+    if len(value) < 24 or not re.fullmatch(r"[A-Za-z0-9_\-.]+", value):
+        raise ValueError("too short")
+    return value
+
+
+def load_settings(environ: Mapping[str, str]) -> Settings:
+    """Build the settings from an environment mapping; raise SettingsError naming every bad variable."""
+    r = _Reader(environ)
+    data_dir = Path(r.raw("DATA_DIR") or "./var")
+    redis_url = r.parse("REDIS_URL", None, _redis_url, "a redis:// or rediss:// URL with a host")
+    # The embedded broker is kombu's SQLAlchemy transport on a SQLite file: no server to install,
+    # durable across restarts, and fast enough for one cooperative's traffic (see docs/configuration.md).
+    default_broker = redis_url or f"sqla+sqlite:///{data_dir / 'broker.sqlite3'}"
+    default_backend = redis_url or f"db+sqlite:///{data_dir / 'results.sqlite3'}"
+    soft_limit = r.parse("TASK_SOFT_TIME_LIMIT", 60, _positive_int, "a positive number of seconds")
+    hard_limit = r.parse("TASK_TIME_LIMIT", 90, _positive_int, "a positive number of seconds")
+    if hard_limit <= soft_limit:
+        r.problems.append(
+            f"TASK_TIME_LIMIT={hard_limit}: expected more seconds than TASK_SOFT_TIME_LIMIT ({soft_limit})"
+        )
+    settings = Settings(
+        environment=r.parse("ENVIRONMENT", "development", _choice(ENVIRONMENTS), " | ".join(ENVIRONMENTS)),
+        data_dir=data_dir,
+        database_url=r.parse(
+            "DATABASE_URL",
+            f"sqlite:///{data_dir / 'odop.sqlite3'}",
+            _database_url,
+            "a sqlite:///path or postgresql://user:pass@host/db URL",
+        ),
+        redis_url=redis_url,
+        broker_url=r.parse(
+            "BROKER_URL", default_broker, _broker_url, "a redis://, rediss:// or sqla+sqlite:/// URL"
+        ),
+        result_backend=r.parse(
+            "RESULT_BACKEND", default_backend, _result_backend, "a redis://, db+sqlite:/// or db+postgresql:// URL"
+        ),
+        public_url=r.parse("PUBLIC_URL", "http://127.0.0.1:8000", _http_url, "an http(s)://host[:port] URL"),
+        bind=r.parse("BIND", "127.0.0.1:8000", _bind, "HOST:PORT, e.g. 0.0.0.0:8000"),
+        web_concurrency=r.parse("WEB_CONCURRENCY", 2, _positive_int, "a positive number of gunicorn workers"),
+        worker_concurrency=r.parse("WORKER_CONCURRENCY", 2, _positive_int, "a positive number of processes"),
+        log_level=r.parse("LOG_LEVEL", "INFO", _choice(LOG_LEVELS, upper=True), " | ".join(LOG_LEVELS)),
+        log_format=r.parse("LOG_FORMAT", "json", _choice(LOG_FORMATS), "json | text"),
+        metrics_dir=Path(r.raw("METRICS_DIR") or data_dir / "metrics"),
+        task_soft_time_limit=soft_limit,
+        task_time_limit=hard_limit,
+        max_request_bytes=r.parse("MAX_REQUEST_BYTES", 2 * 1024 * 1024, _positive_int, "a positive byte count"),
+        readiness_timeout=r.parse("READINESS_TIMEOUT", 2.0, _positive_float, "a positive number of seconds"),
+        worker_metrics_port=r.parse("WORKER_METRICS_PORT", None, _port, "a TCP port number (1-65535)"),
+        admin_api_key=r.parse(
+            "ADMIN_API_KEY", None, _api_key, "at least 24 characters of letters, digits, '-', '_' or '.'"
+        ),
+    )
+    if settings.environment == "production" and settings.mode != "production":
+        r.problems.append(
+            "ENVIRONMENT=production: expected DATABASE_URL (PostgreSQL) and REDIS_URL to be set"
+        )
+    if r.problems:
+        raise SettingsError(r.problems)
+    return settings

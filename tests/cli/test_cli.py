@@ -1,0 +1,97 @@
+"""The odop-adapter command line, run as a real subprocess."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+from tests.support.servers import ROOT, free_port, wait_until
+
+
+def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DATABASE_URL", "REDIS_URL", "BROKER_URL", "RESULT_BACKEND", "ADMIN_API_KEY")}
+    return env | {"DATA_DIR": str(tmp_path / "var"), "LOG_LEVEL": "WARNING"} | extra
+
+
+def _cli(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "adapter.cli", *args], env=env, cwd=ROOT, capture_output=True,
+                          text=True, timeout=120, check=False)
+
+
+def _descendants(pid: int) -> set[int]:
+    found: set[int] = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            child = int(stat.parent.name)
+            found |= {child} | _descendants(child)
+    return found
+
+
+def test_bad_setting_fails_with_a_clear_message(tmp_path: Path) -> None:
+    result = _cli(["db", "upgrade"], _env(tmp_path, WEB_CONCURRENCY="many"))
+    assert result.returncode == 1
+    assert "WEB_CONCURRENCY='many': expected a positive number of gunicorn workers" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_db_upgrade_and_cooperative_create_print_the_key_once(tmp_path: Path, database_url: str) -> None:
+    env = _env(tmp_path)
+    upgraded = _cli(["db", "upgrade"], env)
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert "database at 0001" in upgraded.stdout
+    created = _cli(["cooperative", "create", "kullu-handloom", "--name", "Kullu Handloom Weavers"], env)
+    assert created.returncode == 0, created.stderr
+    assert re.search(r"API key \(shown once, store it now\): odop_[0-9a-f]{12}_\S+", created.stdout)
+    duplicate = _cli(["cooperative", "create", "kullu-handloom", "--name", "Again"], env)
+    assert duplicate.returncode == 1
+    assert "already exists" in duplicate.stderr
+    listed = _cli(["cooperative", "list"], env)
+    assert listed.stdout.startswith("kullu-handloom\tKullu Handloom Weavers\tactive")
+    assert "odop_" not in listed.stdout
+
+
+def test_up_serves_ready_and_stops_cleanly_on_sigint(tmp_path: Path) -> None:
+    port = free_port()
+    env = _env(tmp_path, BIND=f"127.0.0.1:{port}", WEB_CONCURRENCY="1", WORKER_CONCURRENCY="1")
+    started = time.monotonic()
+    proc = subprocess.Popen([sys.executable, "-m", "adapter.cli", "up"], env=env, cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        def ready() -> bool:
+            try:
+                return requests.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200
+            except requests.ConnectionError:
+                return False
+
+        assert wait_until(ready, timeout=60), "odop-adapter up never became ready"
+        startup = time.monotonic() - started
+        children = _descendants(proc.pid)
+        assert len(children) >= 3  # gunicorn (+ its workers), celery worker (+ pool), beat
+        admin_key = (tmp_path / "var" / "admin_api_key").read_text().strip()
+        listed = requests.get(f"http://127.0.0.1:{port}/api/v1/cooperatives",
+                              headers={"Authorization": f"Bearer {admin_key}"}, timeout=5)
+        assert {c["slug"] for c in listed.json()["cooperatives"]} >= {"chamba-rumal", "kangra-tea"}
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=40)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0
+    assert admin_key in out
+    assert "demo key   chamba-rumal: odop_" in out
+    assert "odop-adapter: stopped" in out
+    assert wait_until(lambda: not any(Path(f"/proc/{pid}").exists() for pid in children), timeout=10), \
+        "child processes outlived odop-adapter up"
+    print(f"odop-adapter up ready in {startup:.2f}s")  # reported by -s / in the issue note

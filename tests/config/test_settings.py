@@ -1,0 +1,90 @@
+from pathlib import Path
+
+import pytest
+
+from config import SettingsError, load_settings
+
+
+def test_defaults_give_the_embedded_mode() -> None:
+    settings = load_settings({})
+    assert settings.mode == "embedded"
+    assert settings.data_dir == Path("var")
+    assert settings.database_url == "sqlite:///var/odop.sqlite3"
+    assert settings.broker_url == "sqla+sqlite:///var/broker.sqlite3"
+    assert settings.result_backend == "db+sqlite:///var/results.sqlite3"
+    assert settings.redis_url is None
+    assert settings.admin_api_key is None
+    assert settings.bind == "127.0.0.1:8000"
+    assert settings.task_time_limit > settings.task_soft_time_limit
+
+
+def test_data_dir_moves_every_embedded_file() -> None:
+    settings = load_settings({"DATA_DIR": "/srv/odop"})
+    assert settings.database_url == "sqlite:////srv/odop/odop.sqlite3"
+    assert settings.broker_url == "sqla+sqlite:////srv/odop/broker.sqlite3"
+    assert settings.metrics_dir == Path("/srv/odop/metrics")
+
+
+def test_postgres_and_redis_give_production_mode() -> None:
+    settings = load_settings({
+        "DATABASE_URL": "postgres://odop:pw@db:5432/odop",
+        "REDIS_URL": "redis://redis:6379/0",
+        "ENVIRONMENT": "production",
+        "ADMIN_API_KEY": "x" * 32,
+    })
+    assert settings.mode == "production"
+    assert settings.database_url == "postgresql+psycopg://odop:pw@db:5432/odop"
+    assert settings.broker_url == "redis://redis:6379/0"
+    assert settings.result_backend == "redis://redis:6379/0"
+    assert settings.database_backend == "postgresql"
+
+
+def test_secrets_are_not_in_repr() -> None:
+    settings = load_settings({"ADMIN_API_KEY": "s3cret-admin-key-abcdefghijklmnop"})
+    assert "s3cret" not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        ("DATABASE_URL", "mysql://x/y", "DATABASE_URL='mysql://x/y': expected a sqlite:///path or postgresql://"),
+        ("REDIS_URL", "http://redis", "REDIS_URL='http://redis': expected a redis:// or rediss:// URL"),
+        ("BROKER_URL", "amqp://rabbit", "BROKER_URL='amqp://rabbit': expected a redis://"),
+        ("RESULT_BACKEND", "rpc://", "RESULT_BACKEND='rpc://': expected a redis://"),
+        ("PUBLIC_URL", "ftp://x", "PUBLIC_URL='ftp://x': expected an http(s)://host[:port] URL"),
+        ("BIND", "8000", "BIND='8000': expected HOST:PORT"),
+        ("BIND", "0.0.0.0:99999", "BIND='0.0.0.0:99999': expected HOST:PORT"),
+        ("WEB_CONCURRENCY", "zero", "WEB_CONCURRENCY='zero': expected a positive number of gunicorn workers"),
+        ("WORKER_CONCURRENCY", "-1", "WORKER_CONCURRENCY='-1': expected a positive number of processes"),
+        ("LOG_LEVEL", "LOUD", "LOG_LEVEL='LOUD': expected DEBUG | INFO | WARNING | ERROR | CRITICAL"),
+        ("LOG_FORMAT", "xml", "LOG_FORMAT='xml': expected json | text"),
+        ("TASK_SOFT_TIME_LIMIT", "1.5", "TASK_SOFT_TIME_LIMIT='1.5': expected a positive number of seconds"),
+        ("MAX_REQUEST_BYTES", "0", "MAX_REQUEST_BYTES='0': expected a positive byte count"),
+        ("READINESS_TIMEOUT", "soon", "READINESS_TIMEOUT='soon': expected a positive number of seconds"),
+        ("ENVIRONMENT", "prod", "ENVIRONMENT='prod': expected development | staging | preprod | production"),
+        ("ADMIN_API_KEY", "short", "ADMIN_API_KEY=<hidden>: expected at least 24 characters"),
+    ],
+)
+def test_each_bad_value_is_named_with_what_was_expected(name: str, value: str, expected: str) -> None:
+    with pytest.raises(SettingsError) as info:
+        load_settings({name: value})
+    assert len(info.value.problems) == 1
+    assert info.value.problems[0].startswith(expected)
+    if name == "ADMIN_API_KEY":
+        assert value not in str(info.value)
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    with pytest.raises(SettingsError) as info:
+        load_settings({"WEB_CONCURRENCY": "x", "LOG_LEVEL": "y", "BIND": "z"})
+    assert [p.split("=")[0] for p in info.value.problems] == ["BIND", "WEB_CONCURRENCY", "LOG_LEVEL"]
+
+
+def test_hard_time_limit_must_exceed_soft_limit() -> None:
+    with pytest.raises(SettingsError, match="TASK_TIME_LIMIT=30: expected more seconds than TASK_SOFT_TIME_LIMIT"):
+        load_settings({"TASK_SOFT_TIME_LIMIT": "60", "TASK_TIME_LIMIT": "30"})
+
+
+def test_production_environment_requires_postgres_and_redis() -> None:
+    with pytest.raises(SettingsError, match="ENVIRONMENT=production: expected DATABASE_URL"):
+        load_settings({"ENVIRONMENT": "production"})
