@@ -66,7 +66,7 @@ def db_upgrade(revision: str) -> None:
     """Migrate the database up (default: to the newest revision)."""
     settings = _settings()
     migrate.upgrade(settings.database_url, revision)
-    click.echo(f"database at {migrate.current_revision(make_engine(settings.database_url))}")
+    click.echo(f"database at {migrate.database_revision(settings.database_url)}")
 
 
 @db.command("downgrade")
@@ -75,14 +75,14 @@ def db_downgrade(revision: str) -> None:
     """Migrate the database down to REVISION ('base' removes every table)."""
     settings = _settings()
     migrate.downgrade(settings.database_url, revision)
-    click.echo(f"database at {migrate.current_revision(make_engine(settings.database_url))}")
+    click.echo(f"database at {migrate.database_revision(settings.database_url)}")
 
 
 @db.command("current")
 def db_current() -> None:
     """Show the database's revision and the newest one shipped."""
     settings = _settings()
-    current = migrate.current_revision(make_engine(settings.database_url))
+    current = migrate.database_revision(settings.database_url)
     click.echo(f"current: {current or 'none'}  head: {migrate.head_revision(settings.database_url)}")
 
 

@@ -10,6 +10,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
+from adapter.store.db import make_engine
+
 
 def alembic_config(url: str) -> Config:
     """An Alembic config pointing at the packaged migrations and the given database."""
@@ -33,6 +35,15 @@ def current_revision(engine: Engine) -> str | None:
     """The revision the database is at, or None when it was never migrated."""
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
+
+
+def database_revision(url: str) -> str | None:
+    """The revision of the database at `url` (opens and closes its own engine)."""
+    engine = make_engine(url)
+    try:
+        return current_revision(engine)
+    finally:
+        engine.dispose()
 
 
 def head_revision(url: str) -> str | None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import requests
 
-from tests.support.servers import ROOT, free_port, wait_until
+from tests.support.servers import ROOT, descendants, free_port, wait_until
 
 
 def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
@@ -24,19 +24,6 @@ def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
 def _cli(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "adapter.cli", *args], env=env, cwd=ROOT, capture_output=True,
                           text=True, timeout=120, check=False)
-
-
-def _descendants(pid: int) -> set[int]:
-    found: set[int] = set()
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            child = int(stat.parent.name)
-            found |= {child} | _descendants(child)
-    return found
 
 
 def test_bad_setting_fails_with_a_clear_message(tmp_path: Path) -> None:
@@ -77,7 +64,7 @@ def test_up_serves_ready_and_stops_cleanly_on_sigint(tmp_path: Path) -> None:
 
         assert wait_until(ready, timeout=60), "odop-adapter up never became ready"
         startup = time.monotonic() - started
-        children = _descendants(proc.pid)
+        children = descendants(proc.pid)
         assert len(children) >= 3  # gunicorn (+ its workers), celery worker (+ pool), beat
         admin_key = (tmp_path / "var" / "admin_api_key").read_text().strip()
         listed = requests.get(f"http://127.0.0.1:{port}/api/v1/cooperatives",

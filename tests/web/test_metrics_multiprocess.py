@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import requests
 
-from tests.support.servers import ROOT, free_port, stop_process, wait_until
+from tests.support.servers import ROOT, descendants, free_port, stop_process, wait_until
 
 
 def _count(text: str, prefix: str) -> float:
@@ -35,14 +36,20 @@ def test_counts_from_every_gunicorn_worker_are_summed(tmp_path: Path, test_env: 
                 return False
 
         assert wait_until(up, timeout=30)
-        pids = set()
-        for _ in range(40):
-            response = requests.get(f"{base}/healthz", timeout=5, headers={"Connection": "close"})
-            assert response.status_code == 200
-        pids = {p.name.split("_")[-1] for p in metrics_dir.glob("counter_*.db")}
+        first = descendants(proc.pid)
+        for _ in range(20):
+            assert requests.get(f"{base}/healthz", timeout=5).status_code == 200
+        # Replace every worker: the new processes must add to, not reset, what the old ones counted.
+        for pid in first:
+            os.kill(pid, signal.SIGTERM)
+        assert wait_until(lambda: len(descendants(proc.pid) - first) == 3, timeout=30)
+        assert wait_until(up, timeout=30)
+        for _ in range(20):
+            assert requests.get(f"{base}/healthz", timeout=5).status_code == 200
+        pids = {p.stem.split("_")[-1] for p in metrics_dir.glob("counter_*.db")}
         text = requests.get(f"{base}/metrics", timeout=5).text
     finally:
         stop_process(proc)
-    assert len(pids) >= 2, "requests should have been spread over several gunicorn workers"
-    # 40 health checks plus the readiness polls, whichever worker answered them.
-    assert _count(text, 'odop_http_requests_total{endpoint="/healthz",method="GET",status="200"}') >= 41
+    assert len(pids) >= 2, "metrics files should exist for the old and the new worker processes"
+    # 40 health checks plus the start-up polls, whichever worker answered them.
+    assert _count(text, 'odop_http_requests_total{endpoint="/healthz",method="GET",status="200"}') >= 42

@@ -30,7 +30,8 @@ def test_broker_down_gives_503_naming_the_broker_then_recovers(
     settings: Settings, sessions, own_redis: RedisServer
 ) -> None:
     local = replace(settings, broker_url=own_redis.url, result_backend=own_redis.url, readiness_timeout=1.0)
-    client = create_app(local).test_client()
+    app = create_app(local)
+    client = app.test_client()
     assert client.get("/readyz").status_code == 200
 
     own_redis.stop()
@@ -43,6 +44,7 @@ def test_broker_down_gives_503_naming_the_broker_then_recovers(
 
     own_redis.start()
     assert client.get("/readyz").status_code == 200
+    app.extensions["odop"].engine.dispose()
 
 
 def test_database_down_gives_503_naming_the_database(settings: Settings, sessions, tmp_path: Path) -> None:
@@ -53,3 +55,4 @@ def test_database_down_gives_503_naming_the_database(settings: Settings, session
     down = app.test_client().get("/readyz")
     assert down.status_code == 503
     assert down.json["reason"] == "not reachable: database"
+    app.extensions["odop"].engine.dispose()
