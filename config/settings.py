@@ -46,6 +46,12 @@ class Settings:
     max_request_bytes: int
     readiness_timeout: float
     worker_metrics_port: int | None
+    bpp_id: str
+    bpp_name: str
+    ondc_base_path: str
+    catalogue_max_bytes: int
+    catalogue_max_rows: int
+    on_search_max_bytes: int
     admin_api_key: str | None = field(default=None, repr=False)
 
     @property
@@ -54,6 +60,11 @@ class Settings:
         if self.database_url.startswith("postgresql") and self.broker_url.startswith("redis"):
             return "production"
         return "embedded"
+
+    @property
+    def bpp_uri(self) -> str:
+        """Our callback base URL as the network sees it: PUBLIC_URL plus ONDC_BASE_PATH."""
+        return self.public_url + self.ondc_base_path
 
     @property
     def database_backend(self) -> str:
@@ -106,6 +117,18 @@ def _port(value: str) -> int:
     if not 0 < number < 65536:
         raise ValueError(value)
     return number
+
+
+def _subscriber_id(value: str) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9](?:[A-Za-z0-9.\-]{0,251}[A-Za-z0-9])?", value):
+        raise ValueError(value)
+    return value
+
+
+def _base_path(value: str) -> str:
+    if not re.fullmatch(r"(/[A-Za-z0-9_\-]+)+/?", value):
+        raise ValueError(value)
+    return value.rstrip("/")
 
 
 def _choice(options: tuple[str, ...], *, upper: bool = False) -> Callable[[str], str]:
@@ -184,6 +207,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         r.problems.append(
             f"TASK_TIME_LIMIT={hard_limit}: expected more seconds than TASK_SOFT_TIME_LIMIT ({soft_limit})"
         )
+    public_url = r.parse("PUBLIC_URL", "http://127.0.0.1:8000", _http_url, "an http(s)://host[:port] URL")
     settings = Settings(
         environment=r.parse("ENVIRONMENT", "development", _choice(ENVIRONMENTS), " | ".join(ENVIRONMENTS)),
         data_dir=data_dir,
@@ -200,7 +224,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         result_backend=r.parse(
             "RESULT_BACKEND", default_backend, _result_backend, "a redis://, db+sqlite:/// or db+postgresql:// URL"
         ),
-        public_url=r.parse("PUBLIC_URL", "http://127.0.0.1:8000", _http_url, "an http(s)://host[:port] URL"),
+        public_url=public_url,
         bind=r.parse("BIND", "127.0.0.1:8000", _bind, "HOST:PORT, e.g. 0.0.0.0:8000"),
         web_concurrency=r.parse("WEB_CONCURRENCY", 2, _positive_int, "a positive number of gunicorn workers"),
         worker_concurrency=r.parse("WORKER_CONCURRENCY", 2, _positive_int, "a positive number of processes"),
@@ -212,6 +236,13 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         max_request_bytes=r.parse("MAX_REQUEST_BYTES", 2 * 1024 * 1024, _positive_int, "a positive byte count"),
         readiness_timeout=r.parse("READINESS_TIMEOUT", 2.0, _positive_float, "a positive number of seconds"),
         worker_metrics_port=r.parse("WORKER_METRICS_PORT", None, _port, "a TCP port number (1-65535)"),
+        bpp_id=r.parse("BPP_ID", urlsplit(public_url).hostname or "localhost", _subscriber_id,
+                       "a subscriber id: a domain name such as seller.example.org"),
+        bpp_name=r.raw("BPP_NAME") or "ODOP Cooperatives",
+        ondc_base_path=r.parse("ONDC_BASE_PATH", "/ondc", _base_path, "a path starting with '/', e.g. /ondc"),
+        catalogue_max_bytes=r.parse("CATALOGUE_MAX_BYTES", 10 * 1024 * 1024, _positive_int, "a positive byte count"),
+        catalogue_max_rows=r.parse("CATALOGUE_MAX_ROWS", 50_000, _positive_int, "a positive number of rows"),
+        on_search_max_bytes=r.parse("ON_SEARCH_MAX_BYTES", 1_000_000, _positive_int, "a positive byte count"),
         admin_api_key=r.parse(
             "ADMIN_API_KEY", None, _api_key, "at least 24 characters of letters, digits, '-', '_' or '.'"
         ),

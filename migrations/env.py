@@ -7,11 +7,18 @@ import os
 from alembic import context
 
 from adapter.store.db import make_engine
-from adapter.store.models import Base
+from adapter.store.models import Base, UTCDateTime
 from config import load_settings
 
 config = context.config
 url = config.get_main_option("sqlalchemy.url") or load_settings(os.environ).database_url
+
+
+def render_item(type_: str, obj: object, autogen_context: object) -> str | bool:
+    """Write our UTCDateTime as a plain timezone-aware DateTime, so migrations never import the models."""
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
 
 
 def run_offline() -> None:
@@ -24,7 +31,9 @@ def run_online() -> None:
     engine = make_engine(url)
     with engine.connect() as connection:
         # Batch mode lets ALTER TABLE migrations work on SQLite too.
-        context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)
+        context.configure(
+            connection=connection, target_metadata=Base.metadata, render_as_batch=True, render_item=render_item
+        )
         with context.begin_transaction():
             context.run_migrations()
     engine.dispose()

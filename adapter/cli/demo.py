@@ -1,4 +1,4 @@
-"""Demo data for local runs: ODOP cooperatives seeded into an empty database."""
+"""Demo data for local runs: the ODOP cooperatives in examples/catalogues, seeded into an empty database."""
 
 from __future__ import annotations
 
@@ -6,34 +6,42 @@ import json
 from pathlib import Path
 from typing import Any
 
+import yaml
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from adapter.store.cooperatives import create_cooperative
 from adapter.store.db import transaction
 from adapter.store.models import Cooperative
+from catalog_sync import service
 from config import Settings
 
-DEMO_COOPERATIVES = (
-    ("chamba-rumal", "Chamba Rumal Embroiderers' Cooperative (demo)"),
-    ("kinnaur-shawls", "Kinnaur Handloom Weavers' Cooperative (demo)"),
-    ("kangra-tea", "Kangra Valley Tea Growers' Cooperative (demo)"),
-    ("apricot-oil", "Kinnaur Apricot Oil Producers' Cooperative (demo)"),
-)
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "catalogues"
 
 
 def seed_demo_data(settings: Settings, sessions: sessionmaker[Session]) -> dict[str, Any]:
-    """Create the demo cooperatives when the database has none; return their keys (saved under DATA_DIR)."""
+    """Create the demo cooperatives with profiles and catalogues when the database has none.
+
+    Their keys are saved to DATA_DIR/demo-keys.json (local use only) so later runs can print them again.
+    """
     keys_file = settings.data_dir / "demo-keys.json"
     with sessions() as session:
         existing = session.scalar(select(func.count(Cooperative.id))) or 0
     if existing:
         return {"keys": _load_keys(keys_file), "seeded": False}
+    limits = service.Limits(max_bytes=settings.catalogue_max_bytes, max_rows=settings.catalogue_max_rows)
     keys: dict[str, str] = {}
     with transaction(sessions) as session:
-        for slug, name in DEMO_COOPERATIVES:
-            _, key = create_cooperative(session, slug, name)
-            keys[slug] = key.plain
+        for folder in sorted(p for p in EXAMPLES.iterdir() if (p / "profile.yaml").exists()):
+            profile = yaml.safe_load((folder / "profile.yaml").read_text(encoding="utf-8"))
+            cooperative, key = create_cooperative(session, folder.name, profile["name"])
+            service.set_profile(cooperative, profile)
+            catalogue = folder / "catalogue.csv"
+            result = service.import_catalogue(session, cooperative, catalogue.read_bytes(), catalogue.name, limits,
+                                              source="demo")
+            if result.version is None:
+                raise RuntimeError(f"demo catalogue {catalogue} does not validate: {result.report.to_dict()}")
+            keys[folder.name] = key.plain
     keys_file.write_text(json.dumps(keys, indent=2) + "\n")
     keys_file.chmod(0o600)
     return {"keys": keys, "seeded": True}

@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from adapter.cli.catalog import catalog, set_profile
 from adapter.cli.processes import run_beat, run_up, run_web, run_worker
 from adapter.errors import AdapterError
 from adapter.store import migrate
@@ -16,7 +17,8 @@ from adapter.store.db import make_engine, make_sessionmaker, transaction
 from config import Settings, SettingsError, load_settings
 
 
-def _settings() -> Settings:
+def load_cli_settings() -> Settings:
+    """Settings for a command; a bad variable becomes a clear error, not a traceback."""
     try:
         return load_settings(os.environ)
     except SettingsError as error:
@@ -32,27 +34,27 @@ def cli() -> None:
 @click.option("--no-demo", is_flag=True, help="Do not seed the demo cooperatives into an empty database.")
 def up(no_demo: bool) -> None:
     """Migrate, seed demo data and run web, worker and beat together (Ctrl-C stops all)."""
-    sys.exit(run_up(_settings(), seed_demo=not no_demo))
+    sys.exit(run_up(load_cli_settings(), seed_demo=not no_demo))
 
 
 @cli.command()
 def web() -> None:
     """Run the web server (gunicorn)."""
-    run_web(_settings())
+    run_web(load_cli_settings())
 
 
 @cli.command()
 @click.argument("celery_args", nargs=-1, type=click.UNPROCESSED)
 def worker(celery_args: tuple[str, ...]) -> None:
     """Run a Celery worker (extra arguments go to celery)."""
-    run_worker(_settings(), celery_args)
+    run_worker(load_cli_settings(), celery_args)
 
 
 @cli.command()
 @click.argument("celery_args", nargs=-1, type=click.UNPROCESSED)
 def beat(celery_args: tuple[str, ...]) -> None:
     """Run the Celery beat scheduler (exactly one per deployment)."""
-    run_beat(_settings(), celery_args)
+    run_beat(load_cli_settings(), celery_args)
 
 
 @cli.group()
@@ -64,7 +66,7 @@ def db() -> None:
 @click.argument("revision", default="head")
 def db_upgrade(revision: str) -> None:
     """Migrate the database up (default: to the newest revision)."""
-    settings = _settings()
+    settings = load_cli_settings()
     migrate.upgrade(settings.database_url, revision)
     click.echo(f"database at {migrate.database_revision(settings.database_url)}")
 
@@ -73,7 +75,7 @@ def db_upgrade(revision: str) -> None:
 @click.argument("revision")
 def db_downgrade(revision: str) -> None:
     """Migrate the database down to REVISION ('base' removes every table)."""
-    settings = _settings()
+    settings = load_cli_settings()
     migrate.downgrade(settings.database_url, revision)
     click.echo(f"database at {migrate.database_revision(settings.database_url)}")
 
@@ -81,7 +83,7 @@ def db_downgrade(revision: str) -> None:
 @db.command("current")
 def db_current() -> None:
     """Show the database's revision and the newest one shipped."""
-    settings = _settings()
+    settings = load_cli_settings()
     current = migrate.database_revision(settings.database_url)
     click.echo(f"current: {current or 'none'}  head: {migrate.head_revision(settings.database_url)}")
 
@@ -96,7 +98,7 @@ def cooperative() -> None:
 @click.option("--name", required=True, help="The cooperative's display name.")
 def cooperative_create(slug: str, name: str) -> None:
     """Create a cooperative and print its API key (shown once)."""
-    sessions = make_sessionmaker(make_engine(_settings().database_url))
+    sessions = make_sessionmaker(make_engine(load_cli_settings().database_url))
     try:
         with transaction(sessions) as session:
             created, key = create_cooperative(session, slug, name)
@@ -109,10 +111,14 @@ def cooperative_create(slug: str, name: str) -> None:
 @cooperative.command("list")
 def cooperative_list() -> None:
     """List cooperatives."""
-    sessions = make_sessionmaker(make_engine(_settings().database_url))
+    sessions = make_sessionmaker(make_engine(load_cli_settings().database_url))
     with sessions() as session:
         for row in list_cooperatives(session):
             click.echo(f"{row.slug}\t{row.name}\t{'active' if row.active else 'inactive'}")
+
+
+cli.add_command(catalog)
+cooperative.add_command(set_profile)
 
 
 def main(argv: list[str] | None = None) -> Any:

@@ -166,3 +166,63 @@ class SyncJob(Base):
     started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
     heartbeat_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+
+class CatalogueVersion(Base):
+    """One accepted catalogue import: immutable once written."""
+
+    __tablename__ = "catalogue_versions"
+    __table_args__ = (UniqueConstraint("cooperative_id", "number", name="uq_catalogue_versions_number"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    cooperative_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column()
+    # SHA-256 over the sorted (item id, item hash) pairs: the same items give the same hash, whatever the file.
+    content_hash: Mapped[str] = mapped_column(String(64))
+    item_count: Mapped[int] = mapped_column()
+    source: Mapped[str] = mapped_column(String(32), default="upload")  # upload | cli | url
+    filename: Mapped[str | None] = mapped_column(String(255), default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ItemBlob(Base):
+    """An item's content, stored once per distinct content hash and shared by every version that has it."""
+
+    __tablename__ = "item_blobs"
+
+    hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class VersionItem(Base):
+    """Membership of an item (by content hash) in a catalogue version."""
+
+    __tablename__ = "version_items"
+
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("catalogue_versions.id", ondelete="CASCADE"), primary_key=True
+    )
+    item_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    item_hash: Mapped[str] = mapped_column(ForeignKey("item_blobs.hash"), index=True)
+
+
+class CatalogueItem(Base):
+    """The current state of one item, for fast reads and single-item edits."""
+
+    __tablename__ = "items"
+    __table_args__ = (UniqueConstraint("cooperative_id", "item_id", name="uq_items_cooperative_item"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    cooperative_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id", ondelete="CASCADE"), index=True)
+    item_id: Mapped[str] = mapped_column(String(128))
+    item_hash: Mapped[str] = mapped_column(String(64))
+    domain: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(255))
+    price: Mapped[str] = mapped_column(String(32))
+    stock: Mapped[int] = mapped_column()
+    enabled: Mapped[bool] = mapped_column()
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("catalogue_versions.id", ondelete="SET NULL"), default=None
+    )
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)

@@ -14,7 +14,7 @@ from flask.wrappers import Response
 from adapter.observability.metrics import HTTP_LATENCY, HTTP_REQUESTS
 from adapter.store.db import make_engine, make_sessionmaker
 from adapter.web import errors, health, metrics
-from adapter.web.api import cooperatives
+from adapter.web.api import catalogue, cooperatives
 from adapter.web.runtime import EXTENSION, Runtime, close_session
 from config import Settings, load_settings
 from config.logging import request_id_var
@@ -42,6 +42,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     health.init_app(app)
     metrics.init_app(app)
     cooperatives.init_app(app)
+    catalogue.init_app(app)
     return app
 
 

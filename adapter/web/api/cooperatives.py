@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask import Blueprint, Flask, jsonify, request
+from flask import Blueprint, Flask, jsonify
 from flask.wrappers import Response
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, fields, validate
 
-from adapter.errors import InvalidRequestError
 from adapter.store.cooperatives import create_cooperative, get_cooperative, list_cooperatives
+from adapter.web.api.bodies import load_json
 from adapter.web.auth import current_principal, require_admin, visible_cooperative
 from adapter.web.runtime import db, unit_of_work
 
@@ -35,18 +33,6 @@ class CooperativeIn(Schema):
 def init_app(app: Flask) -> None:
     """Register the blueprint."""
     app.register_blueprint(bp)
-
-
-def load_json(schema: Schema) -> dict[str, Any]:
-    """Parse and validate the JSON body, or raise a 422 naming each bad field."""
-    payload = request.get_json(silent=True)
-    if not isinstance(payload, dict):
-        raise InvalidRequestError("the body must be a JSON object")
-    try:
-        data: dict[str, Any] = schema.load(payload)
-    except ValidationError as error:
-        raise InvalidRequestError("invalid fields", details=error.messages) from error
-    return data
 
 
 @bp.get("")

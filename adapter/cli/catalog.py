@@ -1,0 +1,193 @@
+"""``odop-adapter catalog ...`` and ``odop-adapter cooperative profile``."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import uuid
+from pathlib import Path
+from typing import Any
+
+import click
+import yaml
+
+from adapter.errors import AdapterError
+from adapter.store.cooperatives import get_cooperative
+from adapter.store.db import make_engine, make_sessionmaker, transaction
+from adapter.store.models import utcnow
+from catalog_sync import service
+from catalog_sync.categories import template_csv
+from catalog_sync.errors import CatalogueError, ProfileError
+from catalog_sync.model import Profile
+from catalog_sync.profile import load_profile
+from catalog_sync.report import render_report_text
+from config import Settings, SettingsError, load_settings
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings(os.environ)
+    except SettingsError as error:
+        raise click.ClickException(str(error)) from error
+
+
+def _sessions(settings: Settings) -> Any:
+    return make_sessionmaker(make_engine(settings.database_url))
+
+
+def _limits(settings: Settings) -> service.Limits:
+    return service.Limits(max_bytes=settings.catalogue_max_bytes, max_rows=settings.catalogue_max_rows)
+
+
+def read_document(path: Path) -> dict[str, Any]:
+    """A YAML or JSON file that must hold a mapping."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        raise click.ClickException(f"cannot read {path}: {error}") from error
+    if not isinstance(data, dict):
+        raise click.ClickException(f"{path} must hold a mapping of profile fields")
+    return data
+
+
+@click.group()
+def catalog() -> None:
+    """Catalogue templates, validation, import and rendering."""
+
+
+@catalog.command()
+@click.option("--category", required=True, help='An ONDC category, e.g. "Home Decor".')
+def template(category: str) -> None:
+    """Print a CSV template with exactly the columns CATEGORY needs."""
+    try:
+        click.echo(template_csv(category), nl=False)
+    except CatalogueError as error:
+        raise click.ClickException(error.message) from error
+
+
+@catalog.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--cooperative", "slug", help="Check location ids against this cooperative's profile.")
+@click.option("--profile", "profile_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Check against a profile file instead.")
+@click.option("--category", help="Only accept rows of this ONDC category.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def validate(file: Path, slug: str | None, profile_file: Path | None, category: str | None, fmt: str) -> None:
+    """Validate FILE; exit 0 when it can be imported, 1 when it has errors."""
+    settings = _settings()
+    profile: Profile | None = None
+    try:
+        if profile_file is not None:
+            profile = load_profile(read_document(profile_file))
+        elif slug:
+            with _sessions(settings)() as session:
+                profile = service.profile_of(get_cooperative(session, slug))
+        report = service.validate_file(file.read_bytes(), file.name, _limits(settings), profile)
+    except (CatalogueError, AdapterError) as error:
+        raise click.ClickException(error.message) from error
+    if category:
+        report = service.restrict_to_category(report, category)
+    if fmt == "json":
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(render_report_text(report))
+    sys.exit(0 if report.ok else 1)
+
+
+@catalog.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--cooperative", "slug", required=True)
+def import_(file: Path, slug: str) -> None:
+    """Import FILE as a new catalogue version (nothing is imported when it has errors)."""
+    settings = _settings()
+    try:
+        with transaction(_sessions(settings)) as session:
+            cooperative = get_cooperative(session, slug)
+            result = service.import_catalogue(session, cooperative, file.read_bytes(), file.name,
+                                              _limits(settings), source="cli")
+    except (CatalogueError, AdapterError) as error:
+        raise click.ClickException(error.message) from error
+    if result.version is None:
+        click.echo(render_report_text(result.report))
+        click.echo("nothing was imported", err=True)
+        sys.exit(1)
+    if result.created:
+        click.echo(f"imported version {result.version.number} ({result.version.item_count} items)")
+    else:
+        click.echo(f"unchanged: same items as version {result.version.number}; no new version")
+
+
+@catalog.command()
+@click.option("--cooperative", "slug", required=True)
+@click.option("--domain", help="ONDC domain, e.g. ONDC:RET16 (default: every domain the cooperative sells in).")
+def render(slug: str, domain: str | None) -> None:
+    """Print the full on_search JSON with a fresh context."""
+    settings = _settings()
+    try:
+        with _sessions(settings)() as session:
+            catalogue = service.current_catalogue(session, get_cooperative(session, slug))
+        bpp = service.bpp_info(bpp_id=settings.bpp_id, bpp_uri=settings.bpp_uri, name=settings.bpp_name,
+                               profile=catalogue.profile)
+        domains = [domain] if domain else sorted({i.domain for i in catalogue.items})
+        pages = [
+            page
+            for d in domains
+            for page in service.render_full(catalogue, bpp, domain=d, transaction_id=str(uuid.uuid4()),
+                                            message_id=str(uuid.uuid4()), now=utcnow(),
+                                            size_budget=settings.on_search_max_bytes)
+        ]
+    except (CatalogueError, AdapterError) as error:
+        raise click.ClickException(error.message) from error
+    click.echo(json.dumps(pages[0] if len(pages) == 1 else pages, ensure_ascii=False, indent=2))
+
+
+@catalog.command()
+@click.option("--cooperative", "slug", required=True)
+@click.option("--from", "from_version", type=int, required=True)
+@click.option("--to", "to_version", type=int, required=True)
+@click.option("--domain", help="ONDC domain (default: every domain with changes).")
+def diff(slug: str, from_version: int, to_version: int, domain: str | None) -> None:
+    """Print the incremental on_search carrying the changes from one version to another."""
+    settings = _settings()
+    try:
+        with _sessions(settings)() as session:
+            cooperative = get_cooperative(session, slug)
+            old = service.version_items(session, cooperative, from_version)
+            new = service.version_items(session, cooperative, to_version)
+            profile = service.profile_of(cooperative)
+        catalogue = service.catalogue_of(profile, new)
+        bpp = service.bpp_info(bpp_id=settings.bpp_id, bpp_uri=settings.bpp_uri, name=settings.bpp_name,
+                               profile=profile)
+        domains = [domain] if domain else sorted({i.domain for i in (*old, *new)})
+        messages = []
+        for d in domains:
+            _, message = service.render_incremental(old, catalogue, bpp, domain=d,
+                                                    transaction_id=str(uuid.uuid4()),
+                                                    message_id=str(uuid.uuid4()), now=utcnow())
+            if message is not None:
+                messages.append(message)
+    except (CatalogueError, AdapterError) as error:
+        raise click.ClickException(error.message) from error
+    if not messages:
+        click.echo(f"no changes between version {from_version} and {to_version}", err=True)
+        return
+    click.echo(json.dumps(messages[0] if len(messages) == 1 else messages, ensure_ascii=False, indent=2))
+
+
+@click.command("profile")
+@click.argument("slug")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def set_profile(slug: str, file: Path) -> None:
+    """Set a cooperative's profile from a YAML or JSON FILE."""
+    settings = _settings()
+    document = read_document(file)
+    try:
+        with transaction(_sessions(settings)) as session:
+            service.set_profile(get_cooperative(session, slug), document)
+    except ProfileError as error:
+        lines = "\n".join(f"  {path}: {message}" for path, message in error.errors)
+        raise click.ClickException(f"{file} has {len(error.errors)} problem(s):\n{lines}") from error
+    except AdapterError as error:
+        raise click.ClickException(error.message) from error
+    click.echo(f"profile of {slug!r} updated")

@@ -1,0 +1,183 @@
+"""Repository for catalogue versions (immutable snapshots) and the current items of each cooperative."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.orm import Session
+
+from adapter.errors import NotFoundError
+from adapter.store.models import CatalogueItem, CatalogueVersion, ItemBlob, VersionItem, utcnow
+
+# Keeps IN (...) lists and multi-row inserts within every backend's parameter limits.
+CHUNK = 500
+
+
+@dataclass(frozen=True)
+class ItemRecord:
+    """An item as the store keeps it: its id, content hash, JSON data and the columns lists are built from."""
+
+    item_id: str
+    item_hash: str
+    data: dict[str, Any]
+    domain: str
+    name: str
+    price: str
+    stock: int
+    enabled: bool
+
+
+def catalogue_hash(records: Iterable[ItemRecord]) -> str:
+    """SHA-256 of the sorted (item id, item hash) pairs: equal for equal item sets, whatever the file was."""
+    digest = hashlib.sha256()
+    for item_id, item_hash in sorted((r.item_id, r.item_hash) for r in records):
+        digest.update(f"{item_id}\x00{item_hash}\n".encode())
+    return digest.hexdigest()
+
+
+def _chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(values), CHUNK):
+        yield values[start:start + CHUNK]
+
+
+def latest_version(session: Session, cooperative_id: int) -> CatalogueVersion | None:
+    """The newest version of a cooperative's catalogue, or None before the first import."""
+    return session.scalar(
+        select(CatalogueVersion)
+        .where(CatalogueVersion.cooperative_id == cooperative_id)
+        .order_by(CatalogueVersion.number.desc())
+        .limit(1)
+    )
+
+
+def get_version(session: Session, cooperative_id: int, number: int) -> CatalogueVersion:
+    """Version `number` of a cooperative's catalogue, or NotFoundError."""
+    version = session.scalar(
+        select(CatalogueVersion).where(
+            CatalogueVersion.cooperative_id == cooperative_id, CatalogueVersion.number == number
+        )
+    )
+    if version is None:
+        raise NotFoundError(f"no catalogue version {number}")
+    return version
+
+
+def list_versions(session: Session, cooperative_id: int) -> list[CatalogueVersion]:
+    """Every version, newest first."""
+    return list(
+        session.scalars(
+            select(CatalogueVersion)
+            .where(CatalogueVersion.cooperative_id == cooperative_id)
+            .order_by(CatalogueVersion.number.desc())
+        )
+    )
+
+
+def _store_blobs(session: Session, records: Sequence[ItemRecord]) -> None:
+    wanted = {r.item_hash: r.data for r in records}
+    hashes = list(wanted)
+    existing: set[str] = set()
+    for chunk in _chunks(hashes):
+        existing.update(session.scalars(select(ItemBlob.hash).where(ItemBlob.hash.in_(chunk))))
+    missing = [{"hash": h, "data": wanted[h]} for h in hashes if h not in existing]
+    for chunk in _chunks(missing):
+        session.execute(insert(ItemBlob), list(chunk))
+
+
+def create_version(
+    session: Session, cooperative_id: int, records: Sequence[ItemRecord], *, source: str, filename: str | None
+) -> CatalogueVersion:
+    """Write a new immutable version and make its items the cooperative's current items."""
+    latest = latest_version(session, cooperative_id)
+    version = CatalogueVersion(
+        cooperative_id=cooperative_id,
+        number=(latest.number + 1) if latest else 1,
+        content_hash=catalogue_hash(records),
+        item_count=len(records),
+        source=source,
+        filename=filename,
+    )
+    session.add(version)
+    session.flush()
+    _store_blobs(session, records)
+    members = [{"version_id": version.id, "item_id": r.item_id, "item_hash": r.item_hash} for r in records]
+    for chunk in _chunks(members):
+        session.execute(insert(VersionItem), list(chunk))
+    replace_current_items(session, cooperative_id, records, version_id=version.id)
+    return version
+
+
+def replace_current_items(
+    session: Session, cooperative_id: int, records: Sequence[ItemRecord], *, version_id: int | None
+) -> None:
+    """Make `records` the whole current item set of a cooperative."""
+    session.execute(delete(CatalogueItem).where(CatalogueItem.cooperative_id == cooperative_id))
+    now = utcnow()
+    rows = [
+        {
+            "cooperative_id": cooperative_id, "item_id": r.item_id, "item_hash": r.item_hash, "domain": r.domain,
+            "name": r.name[:255], "price": r.price, "stock": r.stock, "enabled": r.enabled, "data": r.data,
+            "version_id": version_id, "updated_at": now,
+        }
+        for r in records
+    ]
+    for chunk in _chunks(rows):
+        session.execute(insert(CatalogueItem), list(chunk))
+
+
+def version_items(session: Session, version_id: int) -> dict[str, dict[str, Any]]:
+    """The items of a version, by item id, as stored JSON."""
+    rows = session.execute(
+        select(VersionItem.item_id, ItemBlob.data)
+        .join(ItemBlob, ItemBlob.hash == VersionItem.item_hash)
+        .where(VersionItem.version_id == version_id)
+        .order_by(VersionItem.item_id)
+    )
+    return {item_id: data for item_id, data in rows}
+
+
+def current_items(session: Session, cooperative_id: int) -> list[CatalogueItem]:
+    """The cooperative's current items, by id."""
+    return list(
+        session.scalars(
+            select(CatalogueItem)
+            .where(CatalogueItem.cooperative_id == cooperative_id)
+            .order_by(CatalogueItem.item_id)
+        )
+    )
+
+
+def count_items(session: Session, cooperative_id: int) -> int:
+    """How many current items a cooperative has."""
+    return session.scalar(
+        select(func.count(CatalogueItem.id)).where(CatalogueItem.cooperative_id == cooperative_id)
+    ) or 0
+
+
+def get_item(session: Session, cooperative_id: int, item_id: str) -> CatalogueItem:
+    """One current item of a cooperative, or NotFoundError (other tenants' items look absent)."""
+    item = session.scalar(
+        select(CatalogueItem).where(
+            CatalogueItem.cooperative_id == cooperative_id, CatalogueItem.item_id == item_id
+        )
+    )
+    if item is None:
+        raise NotFoundError(f"no item {item_id!r}")
+    return item
+
+
+def update_item(session: Session, item: CatalogueItem, record: ItemRecord) -> CatalogueItem:
+    """Replace one current item's content (a single-item edit; versions are not touched)."""
+    item.item_hash = record.item_hash
+    item.data = record.data
+    item.name = record.name[:255]
+    item.price = record.price
+    item.stock = record.stock
+    item.enabled = record.enabled
+    item.updated_at = utcnow()
+    session.flush()
+    return item

@@ -1,0 +1,41 @@
+"""Reading request bodies: one place that turns bad input into a 422 naming each bad field."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from flask import request
+from marshmallow import Schema, ValidationError
+
+from adapter.errors import InvalidRequestError
+
+
+def json_object() -> dict[str, Any]:
+    """The JSON body, which must be an object."""
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        raise InvalidRequestError("the body must be a JSON object")
+    return payload
+
+
+def load_json(schema: Schema) -> dict[str, Any]:
+    """Parse and validate the JSON body with a marshmallow schema."""
+    try:
+        data: dict[str, Any] = schema.load(json_object())
+    except ValidationError as error:
+        raise InvalidRequestError("invalid fields", details=error.messages) from error
+    return data
+
+
+def json_or_yaml_object() -> dict[str, Any]:
+    """A JSON body, or a YAML one when the content type says YAML."""
+    if request.mimetype in ("application/yaml", "application/x-yaml", "text/yaml"):
+        try:
+            payload = yaml.safe_load(request.get_data(as_text=True))
+        except yaml.YAMLError as error:
+            raise InvalidRequestError(f"the body is not valid YAML: {error}") from error
+        if not isinstance(payload, dict):
+            raise InvalidRequestError("the YAML body must be a mapping of fields")
+        return payload
+    return json_object()

@@ -1,0 +1,176 @@
+"""Cooperative profile and catalogue: upload, versions, items, single-item edits and previews."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import Blueprint, Flask, Response, jsonify, request
+from marshmallow import Schema, fields
+
+from adapter.errors import InvalidRequestError
+from adapter.store import catalogue as store
+from adapter.store.cooperatives import get_cooperative
+from adapter.store.models import CatalogueItem, CatalogueVersion, Cooperative, utcnow
+from adapter.web.api.bodies import json_object, json_or_yaml_object
+from adapter.web.auth import current_principal, visible_cooperative
+from adapter.web.runtime import db, runtime, unit_of_work
+from catalog_sync import service
+from catalog_sync.categories import template_csv
+from catalog_sync.errors import IngestError, MappingError, ProfileError, UnknownCategoryError
+
+bp = Blueprint("catalogue", __name__, url_prefix="/api/v1")
+
+
+def init_app(app: Flask) -> None:
+    """Register the blueprint."""
+    app.register_blueprint(bp)
+
+
+class VersionOut(Schema):
+    """A catalogue version."""
+
+    number = fields.Integer()
+    item_count = fields.Integer()
+    content_hash = fields.String()
+    source = fields.String()
+    filename = fields.String()
+    created_at = fields.DateTime()
+
+
+class ItemOut(Schema):
+    """A current item (summary columns plus its full data)."""
+
+    item_id = fields.String(data_key="id")
+    name = fields.String()
+    domain = fields.String()
+    price = fields.String()
+    stock = fields.Integer()
+    enabled = fields.Boolean()
+    item_hash = fields.String(data_key="hash")
+    updated_at = fields.DateTime()
+    data = fields.Dict()
+
+
+def _cooperative(slug: str) -> Cooperative:
+    current_principal()
+    return visible_cooperative(get_cooperative(db(), slug))
+
+
+def _limits() -> service.Limits:
+    settings = runtime().settings
+    return service.Limits(max_bytes=settings.catalogue_max_bytes, max_rows=settings.catalogue_max_rows)
+
+
+def _version(version: CatalogueVersion) -> dict[str, Any]:
+    data: dict[str, Any] = VersionOut().dump(version)
+    return data
+
+
+@bp.get("/catalogue/template")
+def template() -> Response:
+    """A CSV template with exactly the columns a category needs."""
+    category = request.args.get("category", "")
+    try:
+        body = template_csv(category)
+    except UnknownCategoryError as error:
+        raise InvalidRequestError(str(error), details={"field": "category", "valid": list(error.valid)}) from error
+    filename = category.lower().replace(" ", "-").replace("&", "and") + "-template.csv"
+    return Response(body, mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@bp.get("/cooperatives/<slug>/profile")
+def get_profile(slug: str) -> Response:
+    """The cooperative's profile."""
+    cooperative = _cooperative(slug)
+    return jsonify({"profile": service.profile_of(cooperative).to_dict()})
+
+
+@bp.put("/cooperatives/<slug>/profile")
+def put_profile(slug: str) -> Response:
+    """Set the cooperative's profile (JSON, or YAML with Content-Type application/yaml)."""
+    payload = json_or_yaml_object()
+    with unit_of_work() as session:
+        cooperative = _cooperative(slug)
+        try:
+            profile = service.set_profile(cooperative, payload)
+        except ProfileError as error:
+            details = [{"field": path, "message": message} for path, message in error.errors]
+            raise InvalidRequestError("the profile has errors", details=details) from error
+        session.flush()
+    return jsonify({"profile": profile.to_dict()})
+
+
+@bp.post("/cooperatives/<slug>/catalogue")
+def upload(slug: str) -> tuple[Response, int]:
+    """Upload a CSV, XLSX or JSON catalogue (multipart field `file`): all rows are imported, or none."""
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise InvalidRequestError("send the catalogue as a multipart form field named 'file'")
+    data = upload.read()
+    with unit_of_work():
+        cooperative = _cooperative(slug)
+        try:
+            result = service.import_catalogue(db(), cooperative, data, upload.filename, _limits(), source="upload")
+        except IngestError as error:
+            raise InvalidRequestError(str(error), details={"file": upload.filename}) from error
+    if result.version is None:
+        return jsonify({"error": {"code": "invalid_catalogue",
+                                  "message": f"{len(result.report.errors)} problem(s) found; nothing was imported",
+                                  "report": result.report.to_dict()}}), 422
+    body = {"created": result.created, "version": _version(result.version), "report": result.report.to_dict()}
+    return jsonify(body), 201 if result.created else 200
+
+
+@bp.get("/cooperatives/<slug>/catalogue/versions")
+def versions(slug: str) -> Response:
+    """Every catalogue version, newest first."""
+    cooperative = _cooperative(slug)
+    return jsonify({"versions": [_version(v) for v in store.list_versions(db(), cooperative.id)]})
+
+
+@bp.get("/cooperatives/<slug>/catalogue/items")
+def items(slug: str) -> Response:
+    """The current items."""
+    cooperative = _cooperative(slug)
+    rows: list[CatalogueItem] = store.current_items(db(), cooperative.id)
+    return jsonify({"items": ItemOut(many=True).dump(rows)})
+
+
+@bp.get("/cooperatives/<slug>/catalogue/items/<item_id>")
+def item(slug: str, item_id: str) -> Response:
+    """One current item."""
+    cooperative = _cooperative(slug)
+    return jsonify(ItemOut().dump(store.get_item(db(), cooperative.id, item_id)))
+
+
+@bp.patch("/cooperatives/<slug>/catalogue/items/<item_id>")
+def edit(slug: str, item_id: str) -> Response:
+    """Change price, mrp, stock or enabled of one item without re-uploading."""
+    changes = json_object()
+    unknown = sorted(set(changes) - {"price", "mrp", "stock", "enabled"})
+    if unknown or not changes:
+        raise InvalidRequestError("send one or more of: price, mrp, stock, enabled", details={"unknown": unknown})
+    with unit_of_work():
+        cooperative = _cooperative(slug)
+        row, _, _ = service.edit_item(db(), cooperative, item_id, changes)
+    return jsonify(ItemOut().dump(row))
+
+
+@bp.get("/cooperatives/<slug>/catalogue/on_search")
+def preview(slug: str) -> Response:
+    """The full on_search a buyer app would receive for one domain (a preview with a fresh context)."""
+    cooperative = _cooperative(slug)
+    settings = runtime().settings
+    catalogue = service.current_catalogue(db(), cooperative)
+    domain = request.args.get("domain") or (catalogue.items[0].domain if catalogue.items else "")
+    bpp = service.bpp_info(bpp_id=settings.bpp_id, bpp_uri=settings.bpp_uri, name=settings.bpp_name,
+                           profile=catalogue.profile)
+    try:
+        pages = service.render_full(catalogue, bpp, domain=domain, transaction_id=str(uuid.uuid4()),
+                                    message_id=str(uuid.uuid4()), now=utcnow(),
+                                    size_budget=settings.on_search_max_bytes)
+    except MappingError as error:
+        raise InvalidRequestError(str(error)) from error
+    return jsonify({"domain": domain, "pages": pages})

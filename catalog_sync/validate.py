@@ -1,0 +1,229 @@
+"""Validate raw catalogue rows into ``Item``s, reporting every problem in plain language.
+
+All-or-nothing: if any row has an error, the report has no items (DESIGN.md "no partial import").
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections import defaultdict
+from collections.abc import Mapping
+from typing import Any
+
+from marshmallow import ValidationError
+
+from catalog_sync.categories import ALL_COLUMNS, CATEGORIES, columns_for
+from catalog_sync.ingest import EXTRA_CELLS, RawRow
+from catalog_sync.model import Item, Profile
+from catalog_sync.report import RowError, ValidationReport, render_report_text
+
+__all__ = ["RowError", "ValidationReport", "render_report_text", "validate_rows"]
+
+from catalog_sync.item_schema import ItemRowSchema
+
+_SCHEMA = ItemRowSchema()
+
+
+def _flatten(messages: Mapping[str, Any]) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    for column, msgs in messages.items():
+        if isinstance(msgs, dict):
+            out.extend(_flatten(msgs))
+            continue
+        for msg in msgs if isinstance(msgs, list) else [msgs]:
+            text = str(msg)
+            if text == "Missing data for required field.":
+                text = f"{column} is required and is empty"
+            out.append(("" if column == "_schema" else column, text))
+    return out
+
+
+def _header_warnings(rows: list[RawRow]) -> list[RowError]:
+    seen: dict[str, None] = {}
+    for raw in rows:
+        for key in raw.values:
+            seen.setdefault(key, None)
+    warnings: list[RowError] = []
+    for column in seen:
+        if column in ALL_COLUMNS or column == EXTRA_CELLS:
+            continue
+        close = difflib.get_close_matches(column, sorted(ALL_COLUMNS), n=1, cutoff=0.75)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        warnings.append(RowError(1, column, "", f"column '{column}' is not used and will be ignored{hint}"))
+    return warnings
+
+
+def _row_item(raw: RawRow, profile: Profile | None, errors: list[RowError]) -> Item | None:
+    values = {k: v for k, v in raw.values.items() if v != "" and k != EXTRA_CELLS}
+    before = len(errors)
+    if EXTRA_CELLS in raw.values:
+        errors.append(
+            RowError(
+                raw.row,
+                "",
+                raw.values[EXTRA_CELLS],
+                "this row has more cells than the header has columns; add a header or remove them",
+            )
+        )
+    try:
+        data: dict[str, Any] = _SCHEMA.load(values)
+    except ValidationError as exc:
+        messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+        errors.extend(RowError(raw.row, col, raw.values.get(col, ""), msg) for col, msg in _flatten(messages))
+        data = exc.valid_data if isinstance(exc.valid_data, dict) else {}
+    category = data.get("category_id", "")
+    if category in CATEGORIES:
+        domain = CATEGORIES[category]
+        for col in columns_for(category):
+            if not col.required or col.name in values:
+                continue
+            if col.name == "fssai_license_no" and profile is not None and profile.fssai_license_no:
+                data["fssai_license_no"] = profile.fssai_license_no
+                continue
+            if not any(e.row == raw.row and e.column == col.name for e in errors[before:]):
+                errors.append(RowError(raw.row, col.name, "", f"{col.name} is required for {category} items"))
+        if profile is not None:
+            _check_profile(raw, data, domain, category, profile, errors)
+    if len(errors) > before:
+        return None
+    if data["mrp"] is None:
+        data["mrp"] = data["price"]
+    if data["return_window"] is None:
+        data["return_window"] = "P0D"
+    return Item(domain=CATEGORIES[category], **data)
+
+
+def _check_profile(
+    raw: RawRow, data: dict[str, Any], domain: str, category: str, profile: Profile, errors: list[RowError]
+) -> None:
+    if domain not in profile.domains:
+        errors.append(
+            RowError(
+                raw.row,
+                "category_id",
+                category,
+                f"category '{category}' belongs to {domain}, but the cooperative's profile only "
+                f"sells in {', '.join(profile.domains)}; add {domain} to the profile's domains",
+            )
+        )
+    location_id = data.get("location_id", "")
+    ids = [loc.id for loc in profile.locations]
+    if not location_id:
+        if len(ids) == 1:
+            data["location_id"] = ids[0]
+        else:
+            errors.append(
+                RowError(
+                    raw.row,
+                    "location_id",
+                    "",
+                    f"location_id is required because the profile has several locations: {', '.join(ids)}",
+                )
+            )
+    elif location_id not in ids:
+        errors.append(
+            RowError(
+                raw.row,
+                "location_id",
+                location_id,
+                f"location_id '{location_id}' is not one of the profile's locations: {', '.join(ids)}",
+            )
+        )
+
+
+def _check_groups(rows: list[RawRow], items: dict[int, Item], errors: list[RowError]) -> None:
+    first_row: dict[str, int] = {}
+    for raw in rows:
+        item_id = raw.values.get("id", "")
+        if not item_id:
+            continue
+        if item_id in first_row:
+            errors.append(
+                RowError(
+                    raw.row,
+                    "id",
+                    item_id,
+                    f"id '{item_id}' is also used on row {first_row[item_id]}; every item needs its own id",
+                )
+            )
+        else:
+            first_row[item_id] = raw.row
+    groups: dict[str, list[tuple[int, Item]]] = defaultdict(list)
+    for row, item in items.items():
+        if item.parent_item_id:
+            groups[item.parent_item_id].append((row, item))
+    for group, members in groups.items():
+        if group in first_row:
+            row = members[0][0]
+            errors.append(
+                RowError(
+                    row,
+                    "parent_item_id",
+                    group,
+                    f"parent_item_id '{group}' is also an item id "
+                    f"(row {first_row[group]}); use a separate group code",
+                )
+            )
+        head_row, head = members[0]
+        seen: dict[tuple[str, ...], int] = {}
+        for row, item in members:
+            if item.category_id != head.category_id:
+                errors.append(
+                    RowError(
+                        row,
+                        "category_id",
+                        item.category_id,
+                        f"all items in variant group '{group}' must have the same category_id; "
+                        f"row {head_row} has '{head.category_id}'",
+                    )
+                )
+            if item.variant_attributes != head.variant_attributes:
+                errors.append(
+                    RowError(
+                        row,
+                        "variant_attributes",
+                        ",".join(item.variant_attributes),
+                        f"all items in variant group '{group}' must vary by the same columns; row "
+                        f"{head_row} has '{','.join(head.variant_attributes)}'",
+                    )
+                )
+                continue
+            key = tuple(item.attribute(a) for a in item.variant_attributes)
+            blank = [a for a, v in zip(item.variant_attributes, key, strict=True) if not v]
+            for attr in blank:
+                errors.append(
+                    RowError(
+                        row, attr, "", f"{attr} is required because variant group '{group}' varies by {attr}"
+                    )
+                )
+            if blank:
+                continue
+            if key in seen:
+                attrs = " and ".join(item.variant_attributes)
+                errors.append(
+                    RowError(
+                        row,
+                        item.variant_attributes[0],
+                        ", ".join(key),
+                        f"row {row} has the same {attrs} as row {seen[key]} in variant group "
+                        f"'{group}'; each variant must differ in {attrs}",
+                    )
+                )
+            else:
+                seen[key] = row
+
+
+def validate_rows(rows: list[RawRow], profile: Profile | None = None) -> ValidationReport:
+    """Validate every row; return items only if there is no error anywhere, and every error otherwise."""
+    errors: list[RowError] = []
+    items: dict[int, Item] = {}
+    for raw in rows:
+        item = _row_item(raw, profile, errors)
+        if item is not None:
+            items[raw.row] = item
+    _check_groups(rows, items, errors)
+    errors.sort(key=lambda e: e.row)
+    warnings = tuple(_header_warnings(rows))
+    if errors:
+        return ValidationReport(items=(), errors=tuple(errors), warnings=warnings)
+    return ValidationReport(items=tuple(items.values()), errors=(), warnings=warnings)

@@ -1,0 +1,177 @@
+"""mapping.to_on_search: golden files per domain plus behaviour the golden files can't show."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import orjson
+import pytest
+
+from catalog_sync.errors import MappingError
+from catalog_sync.mapping import BppInfo, format_timestamp, to_on_search
+from catalog_sync.model import Catalogue, Serviceability
+from catalog_sync.search import SearchIntent
+
+Ctx = Callable[..., dict[str, Any]]
+
+
+def _provider(body: dict[str, Any]) -> dict[str, Any]:
+    provider: dict[str, Any] = body["message"]["catalog"]["bpp/providers"][0]
+    return provider
+
+
+@pytest.mark.parametrize("domain", ["ONDC:RET16", "ONDC:RET12", "ONDC:RET10"])
+def test_golden_full_catalogue(
+    catalogue: Catalogue,
+    bpp: BppInfo,
+    context: Ctx,
+    now: datetime,
+    golden: Callable[[str, Any], None],
+    domain: str,
+) -> None:
+    pages = to_on_search(catalogue, bpp=bpp, context=context(domain), now=now)
+    golden(f"on_search_{domain.split(':')[1]}", pages)
+
+
+def test_context_is_used_verbatim_and_only_the_domain_s_items_go_in(
+    catalogue: Catalogue, bpp: BppInfo, context: Ctx, now: datetime
+) -> None:
+    ctx = context("ONDC:RET12")
+    (page,) = to_on_search(catalogue, bpp=bpp, context=ctx, now=now)
+    assert page["context"] == ctx
+    assert page["context"] is not ctx
+    assert {i["id"] for i in _provider(page)["items"]} == {"T12-RED", "T12-BLU", "T12-CAP"}
+
+
+def test_items_carry_mandatory_fields(
+    catalogue: Catalogue, bpp: BppInfo, context: Ctx, now: datetime
+) -> None:
+    (page,) = to_on_search(catalogue, bpp=bpp, context=context("ONDC:RET16"), now=now)
+    items = {i["id"]: i for i in _provider(page)["items"]}
+    big = items["T16-2"]
+    assert big["quantity"]["available"]["count"] == "99"  # 120 in stock, capped at the validator's 2 digits
+    assert big["quantity"]["maximum"]["count"] == "1"
+    assert items["T16-3"]["quantity"]["available"]["count"] == "0"
+    assert big["price"] == {"currency": "INR", "value": "3200.50", "maximum_value": "3500.00"}
+    assert big["descriptor"]["code"] == "4:58109100"
+    brand = [
+        e
+        for t in items["T16-1"]["tags"]
+        if t["code"] == "attribute"
+        for e in t["list"]
+        if e["code"] == "brand"
+    ]
+    assert brand == [
+        {"code": "brand", "value": "Test Himalayan Crafts Cooperative"}
+    ]  # defaults to the profile
+    odop = [t for t in items["T16-1"]["tags"] if t["code"] == "odop"]
+    assert odop[0]["list"][0] == {"code": "district", "value": "Chamba"}
+    assert not [t for t in items["T16-3"]["tags"] if t["code"] == "odop"]
+    assert "@ondc/org/statutory_reqs_prepackaged_food" not in big
+    provider = _provider(page)
+    assert provider["categories"][0]["descriptor"]["name"] == "Test Rumal"
+    assert "@ondc/org/fssai_license_no" not in provider
+
+
+def test_food_items(catalogue: Catalogue, bpp: BppInfo, context: Ctx, now: datetime) -> None:
+    (page,) = to_on_search(catalogue, bpp=bpp, context=context("ONDC:RET10"), now=now)
+    oil = next(i for i in _provider(page)["items"] if i["id"] == "T10-OIL")
+    assert (
+        oil["@ondc/org/statutory_reqs_prepackaged_food"]["brand_owner_FSSAI_license_no"] == "10000000000001"
+    )
+    assert {"code": "veg_nonveg", "list": [{"code": "veg", "value": "yes"}]} in oil["tags"]
+    assert oil["quantity"]["unitized"]["measure"] == {"unit": "millilitre", "value": "200"}
+    assert _provider(page)["@ondc/org/fssai_license_no"] == "00000000000000"
+
+
+def test_intent_filters_and_empty_result(
+    catalogue: Catalogue, bpp: BppInfo, context: Ctx, now: datetime
+) -> None:
+    pages = to_on_search(
+        catalogue,
+        bpp=bpp,
+        context=context("ONDC:RET16"),
+        now=now,
+        intent=SearchIntent(category_id="Home Furnishing - Bedding and Linen"),
+    )
+    assert [i["id"] for i in _provider(pages[0])["items"]] == ["T16-3"]
+    assert "categories" not in _provider(pages[0])
+    assert (
+        to_on_search(
+            catalogue,
+            bpp=bpp,
+            context=context("ONDC:RET16"),
+            now=now,
+            intent=SearchIntent(item_name="teapot"),
+        )
+        == []
+    )
+    assert to_on_search(catalogue, bpp=bpp, context=context("ONDC:RET13"), now=now) == []
+
+
+def test_serviceability_and_provider_id(
+    catalogue: Catalogue, bpp: BppInfo, context: Ctx, now: datetime
+) -> None:
+    profile = dataclasses.replace(
+        catalogue.profile, np_type="ISN", serviceability=Serviceability("radius", radius_km=Decimal(25))
+    )
+    (page,) = to_on_search(
+        Catalogue(profile, catalogue.items), bpp=bpp, context=context("ONDC:RET16"), now=now
+    )
+    provider = _provider(page)
+    assert provider["id"] == bpp.bpp_id
+    assert provider["locations"][0]["circle"] == {
+        "gps": "32.5534,76.1258",
+        "radius": {"unit": "km", "value": "25"},
+    }
+    serv = [t for t in provider["tags"] if t["code"] == "serviceability"]
+    assert {e["code"]: e["value"] for e in serv[0]["list"]}["type"] == "10"
+
+
+def test_pagination_keeps_variant_groups_together(
+    catalogue: Catalogue, bpp: BppInfo, context: Ctx, now: datetime
+) -> None:
+    items = tuple(
+        dataclasses.replace(
+            i, id=f"{i.id}-{n}", parent_item_id=f"{i.parent_item_id}-{n}" if i.parent_item_id else None
+        )
+        for n in range(30)
+        for i in catalogue.items
+        if i.domain == "ONDC:RET16"
+    )
+    pages = to_on_search(
+        Catalogue(catalogue.profile, items),
+        bpp=bpp,
+        context=context("ONDC:RET16"),
+        now=now,
+        size_budget=20_000,
+    )
+    assert len(pages) > 2
+    seen: dict[str, int] = {}
+    for n, page in enumerate(pages):
+        assert len(orjson.dumps(page)) <= 20_000
+        provider = _provider(page)
+        groups = {c["id"] for c in provider.get("categories", [])}
+        for item in provider["items"]:
+            if "parent_item_id" in item:
+                assert item["parent_item_id"] in groups
+                assert seen.setdefault(item["parent_item_id"], n) == n
+
+
+def test_an_item_bigger_than_the_budget_fails_clearly(
+    catalogue: Catalogue, bpp: BppInfo, context: Ctx, now: datetime
+) -> None:
+    with pytest.raises(MappingError, match="alone is larger than"):
+        to_on_search(catalogue, bpp=bpp, context=context("ONDC:RET16"), now=now, size_budget=3_000)
+
+
+def test_timestamps() -> None:
+    assert (
+        format_timestamp(datetime.fromisoformat("2030-01-15T12:00:00.5+05:30")) == "2030-01-15T06:30:00.500Z"
+    )
+    with pytest.raises(ValueError, match="aware"):
+        format_timestamp(datetime(2030, 1, 1))  # noqa: DTZ001 - the point of the test

@@ -1,0 +1,129 @@
+"""profile.load_profile / profile_to_dict."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from catalog_sync.errors import ProfileError
+from catalog_sync.model import Profile
+from catalog_sync.profile import gstin_check_char, load_profile, profile_to_dict
+
+
+def test_fixture_profile_loads(profile: Profile) -> None:
+    assert profile.slug == "test-coop"
+    assert profile.consumer_care.phone == "9000000001"
+    assert profile.locations[0].city_code == "std:01899"
+    assert profile.opening.days == (1, 2, 3, 4, 5, 6)
+    assert profile.opening.open_time == "0930"
+    assert profile.min_order_value == Decimal("300")
+    assert profile.settlement.kind == "bank"
+    assert profile.np_type == "MSN"
+
+
+def test_round_trip(profile: Profile) -> None:
+    assert load_profile(profile_to_dict(profile)) == profile
+    assert Profile.from_dict(profile.to_dict()) == profile
+
+
+def test_gstin_checksum() -> None:
+    assert gstin_check_char("27AAPFU0939F1Z") == "V"  # a widely published sample GSTIN
+
+
+def _errors(data: dict[str, Any]) -> dict[str, str]:
+    with pytest.raises(ProfileError) as info:
+        load_profile(data)
+    return dict(info.value.errors)
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "message"),
+    [
+        ("gstin", "02AAAAA0000A1ZZ", "wrong check character; it should end in E"),
+        ("gstin", "2AAAAA0000A1ZE", "a GSTIN has 15 characters"),
+        ("pan", "AAAAA0000B", "does not match the PAN inside the GSTIN"),
+        ("pan", "1234", "a PAN looks like ABCDE1234F"),
+        ("slug", "Test Coop", "lowercase letters"),
+        ("fssai_license_no", "123", "14-digit"),
+        ("symbol", "http://insecure.example/logo.png", "https://"),
+        ("domains", ["ONDC:RET99"], "not allowed"),
+        ("np_type", "XYZ", "not allowed"),
+        ("fulfillment_types", ["Teleport"], "not allowed"),
+    ],
+)
+def test_bad_fields(profile_dict: dict[str, Any], path: str, value: Any, message: str) -> None:
+    profile_dict[path] = value
+    errors = _errors(profile_dict)
+    assert any(message in msg for key, msg in errors.items() if key.startswith(path)), errors
+
+
+def test_nested_errors_have_paths(profile_dict: dict[str, Any]) -> None:
+    loc = profile_dict["locations"][0]
+    loc["gps"] = "32.5,76.1"
+    loc["area_code"] = "17631"
+    loc["city_code"] = "Chamba"
+    loc["colour"] = "blue"
+    profile_dict["consumer_care"]["phone"] = "12345"
+    profile_dict["consumer_care"]["email"] = "not-an-email"
+    profile_dict["settlement"] = {
+        "bank": {
+            "account_no": "12",
+            "ifsc": "SBIN1234567",
+            "bank_name": "B",
+            "branch": "C",
+            "beneficiary": "D",
+        }
+    }
+    profile_dict["opening"] = {"days": "1-9", "open": "9am"}
+    errors = _errors(profile_dict)
+    assert "at least 4 decimals" in errors["locations.0.gps"]
+    assert "6-digit pincode" in errors["locations.0.area_code"]
+    assert "std:01899" in errors["locations.0.city_code"]
+    assert "not known" in errors["locations.0.colour"]
+    assert "10-digit" in errors["consumer_care.phone"]
+    assert "care@coop.in" in errors["consumer_care.email"]
+    assert "9 to 18 digits" in errors["settlement.bank.account_no"]
+    assert "IFSC" in errors["settlement.bank.ifsc"]
+    assert "1 (Monday) to 7 (Sunday)" in errors["opening.days"]
+    assert "09:00" in errors["opening.open"]
+
+
+def test_missing_fields_are_all_listed() -> None:
+    errors = _errors({"slug": "x"})
+    assert {"name", "legal_name", "gstin", "pan", "locations", "consumer_care", "settlement"} <= set(errors)
+    assert errors["name"] == "this field is required"
+
+
+def test_food_needs_fssai(profile_dict: dict[str, Any]) -> None:
+    profile_dict["fssai_license_no"] = None
+    assert "required to sell food" in _errors(profile_dict)["fssai_license_no"]
+
+
+def test_settlement_is_bank_or_upi(profile_dict: dict[str, Any]) -> None:
+    profile_dict["settlement"] = {"upi": "testcoop@sbi"}
+    assert load_profile(profile_dict).settlement.upi_address == "testcoop@sbi"
+    profile_dict["settlement"] = {}
+    assert "exactly one" in _errors(profile_dict)["settlement"]
+
+
+def test_serviceability_kinds(profile_dict: dict[str, Any]) -> None:
+    profile_dict["serviceability"] = {"type": "pincodes", "pincodes": ["176310", "176311-176320"]}
+    assert load_profile(profile_dict).serviceability.pincodes == ("176310", "176311-176320")
+    profile_dict["serviceability"] = {"type": "radius", "radius_km": "15"}
+    assert load_profile(profile_dict).serviceability.radius_km == Decimal(15)
+    profile_dict["serviceability"] = {"type": "pincodes", "pincodes": ["abc"]}
+    assert "6-digit pincodes" in _errors(profile_dict)["serviceability.pincodes"]
+    profile_dict["serviceability"] = {"type": "radius"}
+    assert "radius_km is needed" in _errors(profile_dict)["serviceability.radius_km"]
+
+
+def test_duplicate_location_ids(profile_dict: dict[str, Any]) -> None:
+    profile_dict["locations"].append(dict(profile_dict["locations"][0]))
+    assert _errors(profile_dict)["locations"] == "every location needs its own id"
+
+
+def test_not_a_mapping() -> None:
+    with pytest.raises(ProfileError, match="mapping"):
+        load_profile(["x"])  # type: ignore[arg-type]

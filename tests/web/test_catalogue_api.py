@@ -1,0 +1,227 @@
+"""Catalogue upload, versions, items and edits through the REST API, on the real database."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from adapter.store.cooperatives import create_cooperative
+from adapter.store.db import transaction
+from adapter.store.models import CatalogueItem, CatalogueVersion, ItemBlob
+
+FIXTURES = Path(__file__).resolve().parents[1] / "catalog_sync" / "fixtures"
+RET16 = (FIXTURES / "items_ret16.csv").read_bytes()
+
+
+def bearer(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+@pytest.fixture
+def profile() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((FIXTURES / "profile.json").read_text())
+    data.pop("slug", None)
+    return data
+
+
+@pytest.fixture
+def keys(sessions: sessionmaker[Session]) -> dict[str, str]:
+    out = {}
+    with transaction(sessions) as session:
+        for slug in ("test-coop", "other-coop"):
+            _, key = create_cooperative(session, slug, slug.title())
+            out[slug] = key.plain
+    return out
+
+
+@pytest.fixture
+def ready(client: FlaskClient, keys: dict[str, str], profile: dict[str, Any]) -> dict[str, str]:
+    response = client.put("/api/v1/cooperatives/test-coop/profile", json=profile, headers=bearer(keys["test-coop"]))
+    assert response.status_code == 200, response.json
+    return keys
+
+
+def upload(client: FlaskClient, key: str, data: bytes, name: str = "catalogue.csv", slug: str = "test-coop") -> Any:
+    return client.post(f"/api/v1/cooperatives/{slug}/catalogue", headers=bearer(key),
+                       data={"file": (io.BytesIO(data), name)}, content_type="multipart/form-data")
+
+
+def counts(sessions: sessionmaker[Session]) -> tuple[int, int, int]:
+    with sessions() as session:
+        return (session.scalar(select(func.count(CatalogueVersion.id))) or 0,
+                session.scalar(select(func.count(CatalogueItem.id))) or 0,
+                session.scalar(select(func.count(ItemBlob.hash))) or 0)
+
+
+def test_profile_errors_are_422_listing_every_field(client: FlaskClient, keys: dict[str, str],
+                                                     profile: dict[str, Any]) -> None:
+    profile["gstin"] = "not-a-gstin"
+    profile["consumer_care"]["email"] = "nope"
+    response = client.put("/api/v1/cooperatives/test-coop/profile", json=profile, headers=bearer(keys["test-coop"]))
+    assert response.status_code == 422
+    fields = {d["field"] for d in response.json["error"]["details"]}
+    assert {"gstin", "consumer_care.email"} <= fields
+
+
+def test_profile_accepts_yaml(client: FlaskClient, keys: dict[str, str], profile: dict[str, Any]) -> None:
+    import yaml
+
+    response = client.put("/api/v1/cooperatives/test-coop/profile", data=yaml.safe_dump(profile),
+                          content_type="application/yaml", headers=bearer(keys["test-coop"]))
+    assert response.status_code == 200
+    assert client.get("/api/v1/cooperatives/test-coop/profile",
+                      headers=bearer(keys["test-coop"])).json["profile"]["gstin"] == profile["gstin"]
+
+
+def test_upload_needs_a_profile_first(client: FlaskClient, keys: dict[str, str], sessions) -> None:
+    response = upload(client, keys["test-coop"], RET16)
+    assert response.status_code == 409
+    assert "no profile yet" in response.json["error"]["message"]
+    assert counts(sessions) == (0, 0, 0)
+
+
+def test_valid_then_invalid_then_duplicate(client: FlaskClient, ready: dict[str, str], sessions) -> None:
+    key = ready["test-coop"]
+    first = upload(client, key, RET16)
+    assert first.status_code == 201, first.json
+    assert first.json["created"] is True
+    assert first.json["version"]["number"] == 1
+    item_count = first.json["version"]["item_count"]
+    assert item_count == RET16.count(b"\n") - 1
+    assert counts(sessions)[:2] == (1, item_count)
+
+    # One bad price and one mrp below price: a 422 with both rows, and nothing imported.
+    lines = RET16.decode().splitlines()
+    header = lines[0].split(",")
+    bad1 = lines[1].split(",")
+    bad1[header.index("price")] = "12o0"
+    bad2 = lines[2].split(",")
+    bad2[header.index("mrp")] = "10"
+    bad = "\n".join([lines[0], ",".join(bad1), ",".join(bad2), *lines[3:]]).encode()
+    rejected = upload(client, key, bad)
+    assert rejected.status_code == 422
+    errors = rejected.json["error"]["report"]["errors"]
+    assert {(e["row"], e["column"]) for e in errors} >= {(2, "price"), (3, "mrp")}
+    assert any("must be a number like 450 or 450.50" in e["message"] for e in errors)
+    assert counts(sessions)[:2] == (1, item_count)
+
+    # The same items again (here as JSON-free CSV with a BOM and CRLF): no new version.
+    same = upload(client, key, b"\xef\xbb\xbf" + RET16.replace(b"\n", b"\r\n"), name="again.csv")
+    assert same.status_code == 200
+    assert same.json["created"] is False
+    assert same.json["version"]["number"] == 1
+    assert counts(sessions)[0] == 1
+
+    listed = client.get("/api/v1/cooperatives/test-coop/catalogue/versions", headers=bearer(key))
+    assert [v["number"] for v in listed.json["versions"]] == [1]
+
+
+def test_changed_upload_makes_version_two_sharing_unchanged_items(
+    client: FlaskClient, ready: dict[str, str], sessions
+) -> None:
+    key = ready["test-coop"]
+    assert upload(client, key, RET16).status_code == 201
+    blobs_before = counts(sessions)[2]
+    lines = RET16.decode().splitlines()
+    header = lines[0].split(",")
+    row = lines[1].split(",")
+    row[header.index("stock")] = "99"
+    changed = "\n".join([lines[0], ",".join(row), *lines[2:]]).encode()
+    second = upload(client, key, changed)
+    assert second.status_code == 201
+    assert second.json["version"]["number"] == 2
+    # Only the changed item needed a new blob.
+    assert counts(sessions)[2] == blobs_before + 1
+    item_id = row[header.index("id")]
+    shown = client.get(f"/api/v1/cooperatives/test-coop/catalogue/items/{item_id}", headers=bearer(key))
+    assert shown.json["stock"] == 99
+
+
+def test_item_edit_and_its_validation(client: FlaskClient, ready: dict[str, str]) -> None:
+    key = ready["test-coop"]
+    assert upload(client, key, RET16).status_code == 201
+    url = "/api/v1/cooperatives/test-coop/catalogue/items/T16-1"
+    before = client.get(url, headers=bearer(key)).json
+    edited = client.patch(url, json={"price": "1300", "stock": 7, "enabled": False}, headers=bearer(key))
+    assert edited.status_code == 200, edited.json
+    assert (edited.json["price"], edited.json["stock"], edited.json["enabled"]) == ("1300", 7, False)
+    assert edited.json["hash"] != before["hash"]
+    assert edited.json["data"]["price"] == "1300"
+
+    for body, message in [
+        ({"price": "abc"}, "price must be a number like 450 or 450.50"),
+        ({"price": "2000"}, "mrp (1500) is lower than price (2000)"),
+        ({"stock": -1}, "stock must be a whole number, 0 or more"),
+        ({"enabled": "yes"}, "enabled must be true or false"),
+        ({"name": "x"}, "send one or more of: price, mrp, stock, enabled"),
+    ]:
+        response = client.patch(url, json=body, headers=bearer(key))
+        assert response.status_code == 422, body
+        assert message in response.json["error"]["message"]
+    assert client.get(url, headers=bearer(key)).json["stock"] == 7
+    assert client.patch("/api/v1/cooperatives/test-coop/catalogue/items/NOPE", json={"stock": 1},
+                        headers=bearer(key)).status_code == 404
+
+
+def test_tenants_cannot_touch_each_others_catalogue(client: FlaskClient, ready: dict[str, str]) -> None:
+    assert upload(client, ready["test-coop"], RET16).status_code == 201
+    other = bearer(ready["other-coop"])
+    assert upload(client, ready["other-coop"], RET16).status_code == 404
+    assert client.get("/api/v1/cooperatives/test-coop/catalogue/items", headers=other).status_code == 404
+    assert client.patch("/api/v1/cooperatives/test-coop/catalogue/items/T16-1", json={"stock": 0},
+                        headers=other).status_code == 404
+    assert client.get("/api/v1/cooperatives/other-coop/catalogue/items", headers=other).json["items"] == []
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "fragment"),
+    [
+        (b"\x00\x01\x02\x03binary\xff\xfe" * 10, "c.csv", ""),
+        (b"", "c.csv", "empty"),
+        (b"PK\x03\x04not really a zip", "c.xlsx", ""),
+        (b"{\"items\": 5}", "c.json", ""),
+        (b"id,name\n1,x\n", "c.exe", ""),
+    ],
+)
+def test_hostile_files_get_422_never_5xx(client: FlaskClient, ready: dict[str, str], sessions, data: bytes,
+                                         name: str, fragment: str) -> None:
+    response = upload(client, ready["test-coop"], data, name=name)
+    assert response.status_code == 422
+    assert response.json["error"]["message"]
+    assert fragment in response.json["error"]["message"].lower()
+    assert counts(sessions) == (0, 0, 0)
+
+
+def test_upload_larger_than_the_request_limit_is_413(client: FlaskClient, ready: dict[str, str], settings) -> None:
+    # Raw bytes: the limit is enforced from Content-Length, before any multipart parsing.
+    response = client.post("/api/v1/cooperatives/test-coop/catalogue", headers=bearer(ready["test-coop"]),
+                           data=b"x" * (settings.max_request_bytes + 10),
+                           content_type="multipart/form-data; boundary=xyz")
+    assert response.status_code == 413
+    assert response.json["error"]["code"] == "request_entity_too_large"
+
+
+def test_template_and_preview(client: FlaskClient, ready: dict[str, str]) -> None:
+    key = ready["test-coop"]
+    template = client.get("/api/v1/catalogue/template?category=Home Decor", headers=bearer(key))
+    assert template.status_code == 200
+    assert template.mimetype == "text/csv"
+    assert template.get_data(as_text=True).splitlines()[0].startswith("id,")
+    unknown = client.get("/api/v1/catalogue/template?category=Decor", headers=bearer(key))
+    assert unknown.status_code == 422
+    assert "Home Decor" in unknown.json["error"]["details"]["valid"]
+
+    assert upload(client, key, RET16).status_code == 201
+    preview = client.get("/api/v1/cooperatives/test-coop/catalogue/on_search?domain=ONDC:RET16", headers=bearer(key))
+    assert preview.status_code == 200
+    (page,) = preview.json["pages"]
+    assert page["context"]["action"] == "on_search"
+    items = page["message"]["catalog"]["bpp/providers"][0]["items"]
+    assert {i["id"] for i in items} >= {"T16-1", "T16-2"}
