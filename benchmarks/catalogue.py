@@ -2,6 +2,8 @@
 
 Figures (targets from the design brief):
   * validate: rows per second through ``validate_rows``;
+  * import: rows per second from CSV bytes to a stored catalogue version (parse, validate, write), on a
+    temporary SQLite file or ``--database-url``; and the time to re-import the file with 1% of prices changed;
   * full render: ``to_on_search`` time as a multiple of ``orjson.dumps`` of its output (target <= 8x);
   * incremental: ``diff_items`` + ``to_on_search_incremental`` for 1% changed items, as a share of a
     full render (target <= 5%). Reported twice: when unchanged items are the same objects (a worker that
@@ -180,6 +182,56 @@ def run(n: int) -> dict[str, float]:
     }
 
 
+def run_import(n: int, database_url: str | None) -> dict[str, float]:
+    """End to end through the store: parse + validate + write a version, then a 1%-changed re-import."""
+    import csv
+    import io
+    import tempfile
+
+    from adapter.store import migrate
+    from adapter.store.cooperatives import create_cooperative, get_cooperative
+    from adapter.store.db import make_engine, make_sessionmaker, transaction
+    from catalog_sync import service
+
+    rows = make_rows(n)
+    columns = list(rows[0].values)
+
+    def to_csv(changed_every: int | None = None) -> bytes:
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=columns)
+        writer.writeheader()
+        for k, row in enumerate(rows):
+            values = dict(row.values)
+            if changed_every and k % changed_every == 0:
+                values["price"] = str(Decimal(values["price"]) + 1)
+            writer.writerow(values)
+        return out.getvalue().encode()
+
+    first, second = to_csv(), to_csv(changed_every=100)
+    with tempfile.TemporaryDirectory() as tmp:
+        url = database_url or f"sqlite:///{tmp}/bench.sqlite3"
+        migrate.downgrade(url, "base")
+        migrate.upgrade(url)
+        engine = make_engine(url)
+        sessions = make_sessionmaker(engine)
+        limits = service.Limits(max_bytes=64 * 1024 * 1024, max_rows=n + 1)
+        with transaction(sessions) as session:
+            cooperative, _ = create_cooperative(session, "bench-coop", "Bench")
+            service.set_profile(cooperative, {**PROFILE, "slug": "bench-coop"})
+        timings = []
+        for data in (first, second):
+            start = time.perf_counter()
+            with transaction(sessions) as session:
+                cooperative = get_cooperative(session, "bench-coop")
+                result = service.import_catalogue(session, cooperative, data, "bench.csv", limits, source="bench")
+                assert result.created, result.report.errors[:3]
+            timings.append(time.perf_counter() - start)
+        engine.dispose()
+        if database_url:
+            migrate.downgrade(url, "base")
+    return {"import_rows_per_s": n / timings[0], "reimport_1pct_s": timings[1]}
+
+
 TARGETS = {"render_vs_dumps": 8.0, "incremental_shared_pct": 5.0, "incremental_hashed_pct": 5.0}
 
 
@@ -187,11 +239,16 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, default=10_000)
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--database-url", help="import into this database (default: a temporary SQLite file); "
+                        "it is migrated down to empty afterwards, so never point it at real data")
+    parser.add_argument("--no-import", action="store_true", help="skip the database import figures")
     parser.add_argument(
         "--baseline", type=pathlib.Path, help="JSON from an earlier --json run to compare with"
     )
     args = parser.parse_args()
-    figures = run(args.items)
+    figures: dict[str, float] = run(args.items)
+    if not args.no_import:
+        figures |= run_import(args.items, args.database_url)
     if args.json:
         print(json.dumps(figures, indent=2))
     else:
@@ -203,6 +260,7 @@ def main() -> int:
         base = json.loads(args.baseline.read_text(encoding="utf-8"))
         for key in (
             "validate_rows_per_s",
+            "import_rows_per_s",
             "render_vs_dumps",
             "incremental_shared_pct",
             "incremental_hashed_pct",

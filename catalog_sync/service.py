@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -102,11 +101,6 @@ def current_catalogue(session: Session, cooperative: Cooperative) -> Catalogue:
     return Catalogue(profile=profile_of(cooperative), items=items)
 
 
-def catalogue_of(profile: Profile, items: Sequence[Item]) -> Catalogue:
-    """A catalogue from a profile and items."""
-    return Catalogue(profile=profile, items=tuple(items))
-
-
 def restrict_to_category(report: ValidationReport, category: str) -> ValidationReport:
     """The report, with an error for every row whose item is not in `category` (for `catalog validate --category`)."""
     from catalog_sync.report import RowError
@@ -121,10 +115,24 @@ def restrict_to_category(report: ValidationReport, category: str) -> ValidationR
     return ValidationReport(items=(), errors=report.errors + extra, warnings=report.warnings)
 
 
-def version_items(session: Session, cooperative: Cooperative, number: int) -> tuple[Item, ...]:
-    """The items of one catalogue version (NotFoundError when there is no such version)."""
+@dataclass(frozen=True)
+class VersionContent:
+    """The items of one catalogue version and their content hashes (which make diffs cheap)."""
+
+    number: int
+    items: tuple[Item, ...]
+    hashes: dict[str, str]
+
+
+def version_content(session: Session, cooperative: Cooperative, number: int) -> VersionContent:
+    """One catalogue version's items (NotFoundError when there is no such version)."""
     version = store.get_version(session, cooperative.id, number)
-    return tuple(Item.from_dict(data) for data in store.version_items(session, version.id).values())
+    members = store.version_items(session, version.id)
+    return VersionContent(
+        number=number,
+        items=tuple(Item.from_dict(data) for _, data in members.values()),
+        hashes={item_id: item_hash for item_id, (item_hash, _) in members.items()},
+    )
 
 
 def _decimal(value: Any, field: str) -> Decimal:
@@ -195,11 +203,12 @@ def render_full(
 
 
 def render_incremental(
-    old: Sequence[Item], catalogue: Catalogue, bpp: BppInfo, *, domain: str, transaction_id: str,
-    message_id: str, now: dt.datetime,
+    old: VersionContent, new: VersionContent, profile: Profile, bpp: BppInfo, *, domain: str,
+    transaction_id: str, message_id: str, now: dt.datetime,
 ) -> tuple[ChangeSet, dict[str, Any] | None]:
-    """The change set from `old` to the catalogue's items, and its incremental on_search (None when empty)."""
-    changes = diff_items(old, catalogue.items)
+    """The change set between two versions, and its incremental on_search for one domain (None when empty)."""
+    changes = diff_items(old.items, new.items, old_hashes=old.hashes, new_hashes=new.hashes)
+    catalogue = Catalogue(profile=profile, items=new.items)
     context = build_context(
         action="on_search", domain=domain, city="*", bpp_id=bpp.bpp_id, bpp_uri=bpp.bpp_uri,
         transaction_id=transaction_id, message_id=message_id, now=now,

@@ -153,16 +153,15 @@ def diff(slug: str, from_version: int, to_version: int, domain: str | None) -> N
     try:
         with _sessions(settings)() as session:
             cooperative = get_cooperative(session, slug)
-            old = service.version_items(session, cooperative, from_version)
-            new = service.version_items(session, cooperative, to_version)
+            old = service.version_content(session, cooperative, from_version)
+            new = service.version_content(session, cooperative, to_version)
             profile = service.profile_of(cooperative)
-        catalogue = service.catalogue_of(profile, new)
         bpp = service.bpp_info(bpp_id=settings.bpp_id, bpp_uri=settings.bpp_uri, name=settings.bpp_name,
                                profile=profile)
-        domains = [domain] if domain else sorted({i.domain for i in (*old, *new)})
+        domains = [domain] if domain else sorted({i.domain for i in (*old.items, *new.items)})
         messages = []
         for d in domains:
-            _, message = service.render_incremental(old, catalogue, bpp, domain=d,
+            _, message = service.render_incremental(old, new, profile, bpp, domain=d,
                                                     transaction_id=str(uuid.uuid4()),
                                                     message_id=str(uuid.uuid4()), now=utcnow())
             if message is not None:

@@ -129,15 +129,15 @@ def replace_current_items(
         session.execute(insert(CatalogueItem), list(chunk))
 
 
-def version_items(session: Session, version_id: int) -> dict[str, dict[str, Any]]:
-    """The items of a version, by item id, as stored JSON."""
+def version_items(session: Session, version_id: int) -> dict[str, tuple[str, dict[str, Any]]]:
+    """The items of a version, by item id, as (content hash, stored JSON)."""
     rows = session.execute(
-        select(VersionItem.item_id, ItemBlob.data)
+        select(VersionItem.item_id, VersionItem.item_hash, ItemBlob.data)
         .join(ItemBlob, ItemBlob.hash == VersionItem.item_hash)
         .where(VersionItem.version_id == version_id)
         .order_by(VersionItem.item_id)
     )
-    return {item_id: data for item_id, data in rows}
+    return {item_id: (item_hash, data) for item_id, item_hash, data in rows}
 
 
 def current_items(session: Session, cooperative_id: int) -> list[CatalogueItem]:
