@@ -14,5 +14,5 @@ RUN pip install -e . \
     && mkdir -p /var/lib/odop/metrics && chown -R odop /var/lib/odop
 
 USER odop
-EXPOSE 8000
+EXPOSE 8080
 CMD ["odop-adapter", "web"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -13,6 +15,7 @@ T = TypeVar("T")
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 LOG_FORMATS = ("json", "text")
+SECRET_VARIABLES = frozenset({"ADMIN_API_KEY", "ONDC_SIGNING_PRIVATE_KEY", "ONDC_ENCRYPTION_PRIVATE_KEY"})
 ENVIRONMENTS = ("development", "staging", "preprod", "production")
 
 
@@ -34,7 +37,7 @@ class Settings:
     redis_url: str | None
     broker_url: str
     result_backend: str
-    public_url: str
+    subscriber_url: str
     bind: str
     web_concurrency: int
     worker_concurrency: int
@@ -46,13 +49,32 @@ class Settings:
     max_request_bytes: int
     readiness_timeout: float
     worker_metrics_port: int | None
-    bpp_id: str
+    subscriber_id: str
+    unique_key_id: str
     bpp_name: str
     ondc_base_path: str
     catalogue_max_bytes: int
     catalogue_max_rows: int
     on_search_max_bytes: int
+    registry_mode: str
+    registry_env: str
+    registry_file: Path
+    allow_private_callbacks: bool
+    signature_clock_skew: int
+    signature_validity: int
+    context_max_skew: int
+    callback_connect_timeout: float
+    callback_read_timeout: float
+    unsolicited_delivery_window: int
+    retry_base_delay: float
+    retry_max_delay: float
+    per_buyer_concurrency: int
+    registry_cache_ttl: int
+    registry_stale_ttl: int
+    registry_negative_ttl: int
     admin_api_key: str | None = field(default=None, repr=False)
+    signing_private_key: str | None = field(default=None, repr=False)
+    encryption_private_key: str | None = field(default=None, repr=False)
 
     @property
     def mode(self) -> str:
@@ -63,8 +85,13 @@ class Settings:
 
     @property
     def bpp_uri(self) -> str:
-        """Our callback base URL as the network sees it: PUBLIC_URL plus ONDC_BASE_PATH."""
-        return self.public_url + self.ondc_base_path
+        """Our callback base URL as the network sees it: ONDC_SUBSCRIBER_URL plus ONDC_BASE_PATH."""
+        return self.subscriber_url + self.ondc_base_path
+
+    @property
+    def bpp_id(self) -> str:
+        """Our subscriber id, as it appears in context.bpp_id."""
+        return self.subscriber_id
 
     @property
     def database_backend(self) -> str:
@@ -93,7 +120,7 @@ class _Reader:
             return parser(value)
         except ValueError:
             # Never echo the value of a secret-bearing variable.
-            shown = "<hidden>" if "KEY" in name or "SECRET" in name else repr(value)
+            shown = "<hidden>" if name in SECRET_VARIABLES else repr(value)
             self.problems.append(f"{name}={shown}: expected {expected}")
             return default
 
@@ -129,6 +156,36 @@ def _base_path(value: str) -> str:
     if not re.fullmatch(r"(/[A-Za-z0-9_\-]+)+/?", value):
         raise ValueError(value)
     return value.rstrip("/")
+
+
+def _non_negative_int(value: str) -> int:
+    number = int(value)
+    if number < 0:
+        raise ValueError(value)
+    return number
+
+
+def _bool(value: str) -> bool:
+    lowered = value.lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(value)
+
+
+def _key_id(value: str) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9._\-]{1,64}", value):
+        raise ValueError(value)
+    return value
+
+
+def _base64(value: str) -> str:
+    try:
+        base64.b64decode(value, validate=True)
+    except binascii.Error as error:
+        raise ValueError("not base64") from error
+    return value
 
 
 def _choice(options: tuple[str, ...], *, upper: bool = False) -> Callable[[str], str]:
@@ -207,7 +264,9 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         r.problems.append(
             f"TASK_TIME_LIMIT={hard_limit}: expected more seconds than TASK_SOFT_TIME_LIMIT ({soft_limit})"
         )
-    public_url = r.parse("PUBLIC_URL", "http://127.0.0.1:8000", _http_url, "an http(s)://host[:port] URL")
+    subscriber_url = r.parse(
+        "ONDC_SUBSCRIBER_URL", "http://127.0.0.1:8080", _http_url, "an http(s)://host[:port] URL"
+    )
     settings = Settings(
         environment=r.parse("ENVIRONMENT", "development", _choice(ENVIRONMENTS), " | ".join(ENVIRONMENTS)),
         data_dir=data_dir,
@@ -224,8 +283,8 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         result_backend=r.parse(
             "RESULT_BACKEND", default_backend, _result_backend, "a redis://, db+sqlite:/// or db+postgresql:// URL"
         ),
-        public_url=public_url,
-        bind=r.parse("BIND", "127.0.0.1:8000", _bind, "HOST:PORT, e.g. 0.0.0.0:8000"),
+        subscriber_url=subscriber_url,
+        bind=r.parse("BIND", "127.0.0.1:8080", _bind, "HOST:PORT, e.g. 0.0.0.0:8080"),
         web_concurrency=r.parse("WEB_CONCURRENCY", 2, _positive_int, "a positive number of gunicorn workers"),
         worker_concurrency=r.parse("WORKER_CONCURRENCY", 2, _positive_int, "a positive number of processes"),
         log_level=r.parse("LOG_LEVEL", "INFO", _choice(LOG_LEVELS, upper=True), " | ".join(LOG_LEVELS)),
@@ -236,13 +295,38 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         max_request_bytes=r.parse("MAX_REQUEST_BYTES", 2 * 1024 * 1024, _positive_int, "a positive byte count"),
         readiness_timeout=r.parse("READINESS_TIMEOUT", 2.0, _positive_float, "a positive number of seconds"),
         worker_metrics_port=r.parse("WORKER_METRICS_PORT", None, _port, "a TCP port number (1-65535)"),
-        bpp_id=r.parse("BPP_ID", urlsplit(public_url).hostname or "localhost", _subscriber_id,
-                       "a subscriber id: a domain name such as seller.example.org"),
+        subscriber_id=r.parse("ONDC_SUBSCRIBER_ID", urlsplit(subscriber_url).hostname or "localhost",
+                              _subscriber_id, "a subscriber id: a domain name such as seller.example.org"),
+        unique_key_id=r.parse("ONDC_UNIQUE_KEY_ID", "odop-key-1", _key_id,
+                              "1-64 letters, digits, '.', '_' or '-' (the ukId registered with the key)"),
         bpp_name=r.raw("BPP_NAME") or "ODOP Cooperatives",
         ondc_base_path=r.parse("ONDC_BASE_PATH", "/ondc", _base_path, "a path starting with '/', e.g. /ondc"),
         catalogue_max_bytes=r.parse("CATALOGUE_MAX_BYTES", 10 * 1024 * 1024, _positive_int, "a positive byte count"),
         catalogue_max_rows=r.parse("CATALOGUE_MAX_ROWS", 50_000, _positive_int, "a positive number of rows"),
         on_search_max_bytes=r.parse("ON_SEARCH_MAX_BYTES", 1_000_000, _positive_int, "a positive byte count"),
+        registry_mode=r.parse("REGISTRY_MODE", "static", _choice(("ondc", "static")), "ondc | static"),
+        registry_env=r.parse("REGISTRY_ENV", "staging", _choice(("staging", "preprod", "prod")),
+                             "staging | preprod | prod"),
+        registry_file=Path(r.raw("REGISTRY_FILE") or data_dir / "registry.json"),
+        allow_private_callbacks=r.parse("ALLOW_PRIVATE_CALLBACKS", False, _bool, "true or false"),
+        signature_clock_skew=r.parse("SIGNATURE_CLOCK_SKEW", 5, _non_negative_int, "0 or more seconds"),
+        signature_validity=r.parse("SIGNATURE_VALIDITY", 300, _positive_int, "a positive number of seconds"),
+        context_max_skew=r.parse("CONTEXT_MAX_SKEW", 30, _non_negative_int, "0 or more seconds"),
+        callback_connect_timeout=r.parse("CALLBACK_CONNECT_TIMEOUT", 3.0, _positive_float,
+                                         "a positive number of seconds"),
+        callback_read_timeout=r.parse("CALLBACK_READ_TIMEOUT", 10.0, _positive_float, "a positive number of seconds"),
+        unsolicited_delivery_window=r.parse("UNSOLICITED_DELIVERY_WINDOW", 3600, _positive_int,
+                                            "a positive number of seconds"),
+        retry_base_delay=r.parse("RETRY_BASE_DELAY", 1.0, _positive_float, "a positive number of seconds"),
+        retry_max_delay=r.parse("RETRY_MAX_DELAY", 300.0, _positive_float, "a positive number of seconds"),
+        per_buyer_concurrency=r.parse("PER_BUYER_CONCURRENCY", 4, _positive_int, "a positive number"),
+        registry_cache_ttl=r.parse("REGISTRY_CACHE_TTL", 3600, _positive_int, "a positive number of seconds"),
+        registry_stale_ttl=r.parse("REGISTRY_STALE_TTL", 86400, _non_negative_int, "0 or more seconds"),
+        registry_negative_ttl=r.parse("REGISTRY_NEGATIVE_TTL", 60, _non_negative_int, "0 or more seconds"),
+        signing_private_key=r.parse("ONDC_SIGNING_PRIVATE_KEY", None, _base64,
+                                    "base64 of the 64-byte ed25519 secret key or its 32-byte seed"),
+        encryption_private_key=r.parse("ONDC_ENCRYPTION_PRIVATE_KEY", None, _base64,
+                                       "base64 of the X25519 private key (PKCS#8 DER)"),
         admin_api_key=r.parse(
             "ADMIN_API_KEY", None, _api_key, "at least 24 characters of letters, digits, '-', '_' or '.'"
         ),

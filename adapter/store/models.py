@@ -98,21 +98,29 @@ class ApiKey(Base):
 
 
 class InboundMessage(Base):
-    """A network call exactly as received: raw body bytes, headers and the answer we gave."""
+    """A network call exactly as received: raw body bytes, headers, the signature verdict and our answer.
+
+    NACKed calls are kept too (for the transaction timeline) but carry no dedupe key, so a corrected retry
+    of the same message_id is accepted.
+    """
 
     __tablename__ = "inbound_messages"
-    __table_args__ = (UniqueConstraint("bap_id", "action", "message_id", name="uq_inbound_dedupe"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    bap_id: Mapped[str] = mapped_column(String(255))
+    # "bap_id|action|message_id" for ACKed calls only; a duplicate gets the stored answer again.
+    dedupe_key: Mapped[str | None] = mapped_column(String(512), unique=True, default=None)
+    bap_id: Mapped[str | None] = mapped_column(String(255), default=None)
     action: Mapped[str] = mapped_column(String(32))
-    message_id: Mapped[str] = mapped_column(String(128))
-    transaction_id: Mapped[str] = mapped_column(String(128), index=True)
+    message_id: Mapped[str | None] = mapped_column(String(128), default=None)
+    transaction_id: Mapped[str | None] = mapped_column(String(128), index=True, default=None)
     domain: Mapped[str | None] = mapped_column(String(32), default=None)
     body: Mapped[bytes] = mapped_column(LargeBinary)
     headers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
-    # received -> enqueued -> processed | failed
+    # ok | missing | expired | not-yet-valid | mismatch | malformed | unknown-key | ...
+    signature: Mapped[str | None] = mapped_column(String(32), default=None)
+    # received -> enqueued -> processed | ignored | failed ; nacked
     status: Mapped[str] = mapped_column(String(16), default="received", index=True)
+    nack_code: Mapped[str | None] = mapped_column(String(8), default=None)
     response: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     error: Mapped[str | None] = mapped_column(Text, default=None)
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -130,6 +138,12 @@ class OutboxMessage(Base):
         ForeignKey("cooperatives.id", ondelete="SET NULL"), default=None, index=True
     )
     action: Mapped[str] = mapped_column(String(32))
+    bap_id: Mapped[str | None] = mapped_column(String(255), default=None, index=True)
+    # Solicited callbacks answer an inbound request and must arrive within its ttl.
+    solicited: Mapped[bool] = mapped_column(default=True)
+    inbound_id: Mapped[int | None] = mapped_column(
+        ForeignKey("inbound_messages.id", ondelete="SET NULL"), default=None
+    )
     target_url: Mapped[str] = mapped_column(String(2048))
     transaction_id: Mapped[str] = mapped_column(String(128), index=True)
     message_id: Mapped[str] = mapped_column(String(128))
@@ -143,6 +157,39 @@ class OutboxMessage(Base):
     last_status_code: Mapped[int | None] = mapped_column(default=None)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+
+class DeliveryAttempt(Base):
+    """One try at POSTing an outbox row: when, how long, and what came back."""
+
+    __tablename__ = "delivery_attempts"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox.id", ondelete="CASCADE"), index=True)
+    attempted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    duration_ms: Mapped[int | None] = mapped_column(default=None)
+    status_code: Mapped[int | None] = mapped_column(default=None)
+    outcome: Mapped[str] = mapped_column(String(16))  # sent | retry | dead
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+    response_body: Mapped[str | None] = mapped_column(Text, default=None)
+
+
+class Subscription(Base):
+    """A buyer app's request for incremental catalogue pushes (search with catalog_inc mode=start)."""
+
+    __tablename__ = "subscriptions"
+    __table_args__ = (UniqueConstraint("bap_id", "domain", name="uq_subscriptions_bap_domain"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    bap_id: Mapped[str] = mapped_column(String(255))
+    bap_uri: Mapped[str] = mapped_column(String(2048))
+    domain: Mapped[str] = mapped_column(String(32))
+    transaction_id: Mapped[str] = mapped_column(String(128))
+    active: Mapped[bool] = mapped_column(default=True)
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    stopped_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # What each cooperative's catalogue looked like in the last push this buyer app acknowledged.
+    watermarks: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
 class SyncJob(Base):

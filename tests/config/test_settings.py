@@ -14,7 +14,12 @@ def test_defaults_give_the_embedded_mode() -> None:
     assert settings.result_backend == "db+sqlite:///var/results.sqlite3"
     assert settings.redis_url is None
     assert settings.admin_api_key is None
-    assert settings.bind == "127.0.0.1:8000"
+    assert settings.bind == "127.0.0.1:8080"
+    assert settings.subscriber_url == "http://127.0.0.1:8080"
+    assert settings.bpp_uri == "http://127.0.0.1:8080/ondc"
+    assert settings.registry_mode == "static"
+    assert settings.allow_private_callbacks is False
+    assert settings.signing_private_key is None
     assert settings.task_time_limit > settings.task_soft_time_limit
 
 
@@ -40,8 +45,10 @@ def test_postgres_and_redis_give_production_mode() -> None:
 
 
 def test_secrets_are_not_in_repr() -> None:
-    settings = load_settings({"ADMIN_API_KEY": "s3cret-admin-key-abcdefghijklmnop"})
+    settings = load_settings({"ADMIN_API_KEY": "s3cret-admin-key-abcdefghijklmnop",
+                              "ONDC_SIGNING_PRIVATE_KEY": "c2VjcmV0LXNpZ25pbmcta2V5"})
     assert "s3cret" not in repr(settings)
+    assert "c2VjcmV0" not in repr(settings)
 
 
 @pytest.mark.parametrize(
@@ -51,7 +58,14 @@ def test_secrets_are_not_in_repr() -> None:
         ("REDIS_URL", "http://redis", "REDIS_URL='http://redis': expected a redis:// or rediss:// URL"),
         ("BROKER_URL", "amqp://rabbit", "BROKER_URL='amqp://rabbit': expected a redis://"),
         ("RESULT_BACKEND", "rpc://", "RESULT_BACKEND='rpc://': expected a redis://"),
-        ("PUBLIC_URL", "ftp://x", "PUBLIC_URL='ftp://x': expected an http(s)://host[:port] URL"),
+        ("ONDC_SUBSCRIBER_URL", "ftp://x", "ONDC_SUBSCRIBER_URL='ftp://x': expected an http(s)://host[:port] URL"),
+        ("ONDC_SUBSCRIBER_ID", "a b", "ONDC_SUBSCRIBER_ID='a b': expected a subscriber id"),
+        ("ONDC_UNIQUE_KEY_ID", "k|1", "ONDC_UNIQUE_KEY_ID='k|1': expected 1-64 letters"),
+        ("ONDC_SIGNING_PRIVATE_KEY", "***", "ONDC_SIGNING_PRIVATE_KEY=<hidden>: expected base64"),
+        ("REGISTRY_MODE", "dns", "REGISTRY_MODE='dns': expected ondc | static"),
+        ("REGISTRY_ENV", "dev", "REGISTRY_ENV='dev': expected staging | preprod | prod"),
+        ("ALLOW_PRIVATE_CALLBACKS", "maybe", "ALLOW_PRIVATE_CALLBACKS='maybe': expected true or false"),
+        ("ONDC_BASE_PATH", "ondc", "ONDC_BASE_PATH='ondc': expected a path starting with '/'"),
         ("BIND", "8000", "BIND='8000': expected HOST:PORT"),
         ("BIND", "0.0.0.0:99999", "BIND='0.0.0.0:99999': expected HOST:PORT"),
         ("WEB_CONCURRENCY", "zero", "WEB_CONCURRENCY='zero': expected a positive number of gunicorn workers"),
