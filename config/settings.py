@@ -59,7 +59,9 @@ class Settings:
     registry_mode: str
     registry_env: str
     registry_file: Path
+    ondc_request_id: str | None
     allow_private_callbacks: bool
+    require_gateway_auth: bool
     signature_clock_skew: int
     signature_validity: int
     context_max_skew: int
@@ -69,6 +71,7 @@ class Settings:
     retry_base_delay: float
     retry_max_delay: float
     per_buyer_concurrency: int
+    delivery_lease_margin: int
     registry_cache_ttl: int
     registry_stale_ttl: int
     registry_negative_ttl: int
@@ -308,7 +311,9 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         registry_env=r.parse("REGISTRY_ENV", "staging", _choice(("staging", "preprod", "prod")),
                              "staging | preprod | prod"),
         registry_file=Path(r.raw("REGISTRY_FILE") or data_dir / "registry.json"),
+        ondc_request_id=r.raw("ONDC_REQUEST_ID"),
         allow_private_callbacks=r.parse("ALLOW_PRIVATE_CALLBACKS", False, _bool, "true or false"),
+        require_gateway_auth=r.parse("REQUIRE_GATEWAY_AUTH", False, _bool, "true or false"),
         signature_clock_skew=r.parse("SIGNATURE_CLOCK_SKEW", 5, _non_negative_int, "0 or more seconds"),
         signature_validity=r.parse("SIGNATURE_VALIDITY", 300, _positive_int, "a positive number of seconds"),
         context_max_skew=r.parse("CONTEXT_MAX_SKEW", 30, _non_negative_int, "0 or more seconds"),
@@ -319,6 +324,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
                                             "a positive number of seconds"),
         retry_base_delay=r.parse("RETRY_BASE_DELAY", 1.0, _positive_float, "a positive number of seconds"),
         retry_max_delay=r.parse("RETRY_MAX_DELAY", 300.0, _positive_float, "a positive number of seconds"),
+        delivery_lease_margin=r.parse("DELIVERY_LEASE_MARGIN", 30, _positive_int, "a positive number of seconds"),
         per_buyer_concurrency=r.parse("PER_BUYER_CONCURRENCY", 4, _positive_int, "a positive number"),
         registry_cache_ttl=r.parse("REGISTRY_CACHE_TTL", 3600, _positive_int, "a positive number of seconds"),
         registry_stale_ttl=r.parse("REGISTRY_STALE_TTL", 86400, _non_negative_int, "0 or more seconds"),

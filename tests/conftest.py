@@ -22,6 +22,7 @@ from adapter.store import migrate
 from adapter.store.db import make_engine, make_sessionmaker
 from adapter.store.models import Base
 from config import Settings, load_settings
+from tests.support.network import Network, make_network
 from tests.support.servers import start_worker, stop_process, wait_until
 
 ADMIN_KEY = "test-admin-key-0123456789abcdef"
@@ -43,7 +44,13 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture(scope="session")
-def test_env(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+def network(tmp_path_factory: pytest.TempPathFactory) -> Network:
+    """Our seller keys, a test buyer app and a gateway, listed in a static registry file."""
+    return make_network(tmp_path_factory.mktemp("registry"))
+
+
+@pytest.fixture(scope="session")
+def test_env(database_url: str, tmp_path_factory: pytest.TempPathFactory, network: Network) -> dict[str, str]:
     """Environment variables for the app and for worker processes under test."""
     data_dir = tmp_path_factory.mktemp("var")
     return {
@@ -52,6 +59,15 @@ def test_env(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> dic
         "REDIS_URL": redis_url(),
         "ADMIN_API_KEY": ADMIN_KEY,
         "LOG_LEVEL": "INFO",
+        "ONDC_SUBSCRIBER_ID": network.seller.subscriber_id,
+        "ONDC_UNIQUE_KEY_ID": network.seller.unique_key_id,
+        "ONDC_SIGNING_PRIVATE_KEY": network.seller.keys.signing_private_key,
+        "ONDC_ENCRYPTION_PRIVATE_KEY": network.seller.keys.encryption_private_key,
+        "REGISTRY_MODE": "static",
+        "REGISTRY_FILE": str(network.registry_file),
+        "ALLOW_PRIVATE_CALLBACKS": "true",
+        "RETRY_BASE_DELAY": "0.2",
+        "RETRY_MAX_DELAY": "1.0",
     }
 
 

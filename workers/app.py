@@ -7,10 +7,16 @@ from functools import cached_property
 from typing import Any
 
 from celery import Celery, signals
+from redis import Redis
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from adapter.delivery.http import HttpClient
+from adapter.delivery.limits import BuyerLimiter
+from adapter.delivery.sender import Signer
 from adapter.observability.metrics import TASK_DURATION, TASKS
+from adapter.protocol.keys import SigningKey
+from adapter.protocol.registry_cache import make_cache_client
 from adapter.store.db import make_engine, make_sessionmaker
 from config import Settings
 from config.logging import request_id_var
@@ -33,6 +39,34 @@ class OdopCelery(Celery):
         """The session factory for tasks."""
         return make_sessionmaker(self.engine)
 
+    @cached_property
+    def redis(self) -> Redis | None:
+        """The Redis client for caches and limits, when Redis is configured."""
+        if not self.settings.redis_url:
+            return None
+        return make_cache_client(self.settings.redis_url, timeout=2.0)
+
+    @cached_property
+    def http(self) -> HttpClient:
+        """The one outbound HTTP client."""
+        return HttpClient(connect_timeout=self.settings.callback_connect_timeout,
+                          read_timeout=self.settings.callback_read_timeout)
+
+    @cached_property
+    def signer(self) -> Signer:
+        """Signs our callbacks; refuses to start without a signing key."""
+        key = self.settings.signing_private_key
+        if not key:
+            raise RuntimeError("ONDC_SIGNING_PRIVATE_KEY is not set: callbacks cannot be signed")
+        return Signer(subscriber_id=self.settings.subscriber_id, unique_key_id=self.settings.unique_key_id,
+                      key=SigningKey.from_base64(key), validity=self.settings.signature_validity)
+
+    @cached_property
+    def limiter(self) -> BuyerLimiter:
+        """Caps concurrent deliveries per buyer app."""
+        return BuyerLimiter(self.redis, self.settings.per_buyer_concurrency,
+                            lease_seconds=int(self.settings.callback_read_timeout) + 30)
+
 
 def make_celery(settings: Settings) -> OdopCelery:
     """Build the Celery app: JSON only, late acks, requeue on worker loss, bounded run time."""
@@ -43,6 +77,9 @@ def make_celery(settings: Settings) -> OdopCelery:
     if settings.broker_url.startswith("redis"):
         # A task not acked within this window is redelivered; it must exceed the longest task.
         transport_options["visibility_timeout"] = max(3600, settings.task_time_limit * 4)
+        # Fail fast when Redis is down: the web app must still answer the network within its ttl.
+        transport_options["socket_connect_timeout"] = 1.0
+        transport_options["socket_timeout"] = 5.0
     app.conf.update(
         task_serializer="json",
         result_serializer="json",
@@ -54,11 +91,14 @@ def make_celery(settings: Settings) -> OdopCelery:
         worker_prefetch_multiplier=1,
         worker_hijack_root_logger=False,
         broker_connection_retry_on_startup=True,
+        broker_connection_timeout=2.0,
         broker_transport_options=transport_options,
         result_expires=24 * 3600,
         timezone="UTC",
         enable_utc=True,
-        beat_schedule={},
+        beat_schedule={
+            "sweep": {"task": "odop.sweep", "schedule": 15.0},
+        },
     )
     return app
 

@@ -1,14 +1,27 @@
-"""Tasks. Later issues add catalogue syncs, callbacks and order pulls here."""
+"""Tasks. Each takes ids, loads state, calls one service and is safe to run twice."""
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
+import random
 import socket
 from typing import Any
 
+import orjson
 from celery import shared_task
 from sqlalchemy import func, select
 
-from adapter.store.models import Cooperative
+from adapter.delivery import outbox
+from adapter.delivery.sender import deliver
+from adapter.protocol.context import build_context
+from adapter.store import inbound as inbound_store
+from adapter.store.db import transaction
+from adapter.store.models import Cooperative, InboundMessage, OutboxMessage, utcnow
+from catalog_sync.answer import Seller, answer_search, deadline_of
+from catalog_sync.errors import CatalogueError
+
+log = logging.getLogger("workers.tasks")
 
 
 @shared_task(bind=True, name="odop.ping")
@@ -17,3 +30,85 @@ def ping(self: Any, payload: str = "ping") -> dict[str, Any]:
     with self.app.sessions() as session:
         cooperatives = session.scalar(select(func.count(Cooperative.id)))
     return {"pong": payload, "hostname": socket.gethostname(), "cooperatives": cooperatives}
+
+
+def _seller(app: Any) -> Seller:
+    settings = app.settings
+    return Seller(bpp_id=settings.subscriber_id, bpp_uri=settings.bpp_uri, name=settings.bpp_name,
+                  size_budget=settings.on_search_max_bytes)
+
+
+def _not_supported(session: Any, message: InboundMessage, seller: Seller, now: dt.datetime) -> OutboxMessage:
+    """Until the order flows land, other actions get their callback with a clear 40001 error."""
+    request = orjson.loads(message.body)["context"]
+    context = build_context(
+        action=f"on_{message.action}", domain=request["domain"], city=request["city"], bpp_id=seller.bpp_id,
+        bpp_uri=seller.bpp_uri, transaction_id=request["transaction_id"], message_id=request["message_id"], now=now,
+        bap_id=request["bap_id"], bap_uri=request["bap_uri"],
+    )
+    body = {"context": context, "error": {"type": "DOMAIN-ERROR", "code": "40001",
+                                          "message": f"{message.action} is not supported by this seller yet"}}
+    return outbox.enqueue(
+        session, action=f"on_{message.action}", target_url=request["bap_uri"].rstrip("/") + f"/on_{message.action}",
+        body=orjson.dumps(body), transaction_id=request["transaction_id"], message_id=request["message_id"],
+        bap_id=request["bap_id"], solicited=True, inbound_id=message.id, deadline_at=deadline_of(request), now=now,
+    )
+
+
+@shared_task(bind=True, name="odop.process_inbound", ignore_result=True)
+def process_inbound(self: Any, inbound_id: int) -> str:
+    """Turn one stored network request into its callback(s) in the outbox, then queue their delivery."""
+    now = utcnow()
+    with transaction(self.app.sessions) as session:
+        message = inbound_store.claim(session, inbound_id)
+        if message is None:
+            return "already processed"
+        try:
+            if message.action == "search":
+                rows = answer_search(session, message, _seller(self.app), now)
+            else:
+                rows = [_not_supported(session, message, _seller(self.app), now)]
+        except (CatalogueError, KeyError, ValueError) as error:
+            # Permanent: the same input will fail the same way. Keep the reason for the timeline.
+            log.warning("could not answer", extra={"inbound_id": inbound_id, "error": str(error)[:300]})
+            inbound_store.finish(message, "failed", error=f"{type(error).__name__}: {error}"[:2000])
+            return "failed"
+        inbound_store.finish(message, "processed")
+        outbox_ids = [row.id for row in rows]
+    for outbox_id in outbox_ids:
+        deliver_outbox.delay(outbox_id)
+    return f"queued {len(outbox_ids)} callback(s)"
+
+
+@shared_task(bind=True, name="odop.deliver_outbox", ignore_result=True)
+def deliver_outbox(self: Any, outbox_id: int) -> str:
+    """Sign and POST one outbox row; schedule the retry when it failed transiently."""
+    app, settings = self.app, self.app.settings
+    result = deliver(
+        app.sessions, outbox_id, signer=app.signer, http=app.http, now=utcnow, rng=random.random,
+        base_delay=settings.retry_base_delay, max_delay=settings.retry_max_delay,
+        allow_private=settings.allow_private_callbacks, require_https=settings.environment == "production",
+        limiter=app.limiter, lease_margin=settings.delivery_lease_margin,
+    )
+    if result.outcome == "retry" and result.next_attempt_at is not None:
+        delay = max(0.0, (result.next_attempt_at - utcnow()).total_seconds())
+        deliver_outbox.apply_async((outbox_id,), countdown=delay)
+    return f"{result.outcome}: {result.reason}"
+
+
+@shared_task(bind=True, name="odop.sweep", ignore_result=True)
+def sweep(self: Any) -> dict[str, int]:
+    """Re-queue work a lost task or a broker outage left behind: stored requests and due callbacks."""
+    now = utcnow()
+    settings = self.app.settings
+    with transaction(self.app.sessions) as session:
+        stuck = inbound_store.stuck_ids(session, older_than=now - dt.timedelta(seconds=30))
+        # A message still "processing" after twice the hard time limit belongs to a dead worker.
+        inbound_store.release(session, inbound_store.stuck_ids(
+            session, older_than=now - dt.timedelta(seconds=2 * settings.task_time_limit)))
+        due = outbox.due_ids(session, now - dt.timedelta(seconds=5), 500)
+    for inbound_id in stuck:
+        process_inbound.delay(inbound_id)
+    for outbox_id in due:
+        deliver_outbox.delay(outbox_id)
+    return {"inbound": len(stuck), "outbox": len(due)}

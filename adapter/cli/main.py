@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from adapter.cli.catalog import catalog, set_profile
+from adapter.cli.network import doctor, keys, outbox_group, registry
 from adapter.cli.processes import run_beat, run_up, run_web, run_worker
 from adapter.errors import AdapterError
 from adapter.store import migrate
@@ -32,8 +33,15 @@ def cli() -> None:
 
 @cli.command()
 @click.option("--no-demo", is_flag=True, help="Do not seed the demo cooperatives into an empty database.")
-def up(no_demo: bool) -> None:
+@click.option("--port", type=click.IntRange(1, 65535), default=None,
+              help="Port to serve on (default 8080); also sets ONDC_SUBSCRIBER_URL unless that is set.")
+def up(no_demo: bool, port: int | None) -> None:
     """Migrate, seed demo data and run web, worker and beat together (Ctrl-C stops all)."""
+    # Local runs call the demo buyer on 127.0.0.1, which the URL rules refuse unless allowed.
+    os.environ.setdefault("ALLOW_PRIVATE_CALLBACKS", "true")
+    if port is not None:
+        os.environ["BIND"] = f"127.0.0.1:{port}"
+        os.environ.setdefault("ONDC_SUBSCRIBER_URL", f"http://127.0.0.1:{port}")
     sys.exit(run_up(load_cli_settings(), seed_demo=not no_demo))
 
 
@@ -118,6 +126,10 @@ def cooperative_list() -> None:
 
 
 cli.add_command(catalog)
+cli.add_command(keys)
+cli.add_command(registry)
+cli.add_command(doctor)
+cli.add_command(outbox_group)
 cooperative.add_command(set_profile)
 
 

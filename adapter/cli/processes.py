@@ -15,10 +15,12 @@ from typing import Any
 import click
 
 from adapter.cli.demo import seed_demo_data
+from adapter.cli.demo_network import prepare_demo_network
 from adapter.observability.metrics import MULTIPROC_ENV, reset_multiprocess_dir
 from adapter.security import generate_admin_key
 from adapter.store import migrate
 from adapter.store.db import make_engine, make_sessionmaker
+from adapter.store.models import utcnow
 from config import Settings
 
 PR_SET_PDEATHSIG = 1
@@ -115,7 +117,8 @@ def run_up(settings: Settings, *, seed_demo: bool = True) -> int:
     demo: dict[str, Any] = {}
     if seed_demo:
         demo = seed_demo_data(settings, make_sessionmaker(make_engine(settings.database_url)))
-    env = _child_env(settings, {"ADMIN_API_KEY": admin_key})
+    network_env = prepare_demo_network(settings, utcnow())
+    env = _child_env(settings, {"ADMIN_API_KEY": admin_key, **network_env})
     stopping = {"signal": 0}
 
     def _on_signal(signum: int, _frame: Any) -> None:
@@ -153,6 +156,9 @@ def _print_banner(settings: Settings, admin_key: str, generated: bool, demo: dic
         f"ODOP ONDC adapter ({settings.mode} mode, database: {settings.database_backend})",
         f"  API        {base}/api/v1/cooperatives",
         f"  health     {base}/healthz   ready: {base}/readyz   metrics: {base}/metrics",
+        f"  network    {settings.bpp_uri}/{{search,select,...}}  as {settings.subscriber_id!r}",
+        f"  registry   {settings.registry_mode}"
+        + (f" ({settings.registry_file})" if settings.registry_mode == "static" else f" ({settings.registry_env})"),
         f"  admin key  {admin_key}" + ("  (new, saved in " + str(settings.data_dir / 'admin_api_key') + ")"
                                        if generated else ""),
     ]

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from dataclasses import dataclass
 from typing import Any
+
+from adapter.errors import ProtocolError
 
 CORE_VERSION = "1.2.5"
 ACCEPTED_CORE_VERSIONS = ("1.2.0", "1.2.5")
@@ -55,3 +59,93 @@ def build_context(
         }
     )
     return context
+
+
+_DURATION = re.compile(
+    r"P(?!$)(?:(?P<d>\d+)D)?(?:T(?=\d)(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?(?:(?P<s>\d+(?:\.\d+)?)S)?)?"
+)
+
+
+def parse_duration(value: str) -> dt.timedelta:
+    """An ISO 8601 duration of days and time (P1D, PT30S, PT1H30M); ValueError otherwise."""
+    match = _DURATION.fullmatch(value)
+    if not match:
+        raise ValueError(f"{value!r} is not an ISO 8601 duration like PT30S")
+    parts = {k: float(v) if v else 0.0 for k, v in match.groupdict().items()}
+    return dt.timedelta(days=parts["d"], hours=parts["h"], minutes=parts["m"], seconds=parts["s"])
+
+
+def parse_timestamp(value: str) -> dt.datetime:
+    """An RFC 3339 timestamp with a zone (Z or an offset); ValueError otherwise."""
+    moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+    if moment.tzinfo is None:
+        raise ValueError(f"{value!r} has no time zone")
+    return moment.astimezone(dt.UTC)
+
+
+@dataclass(frozen=True)
+class ServedScope:
+    """What we sell: the domains, and the cities (None means every city: a pan-India seller)."""
+
+    domains: frozenset[str]
+    cities: frozenset[str] | None
+
+    def serves(self, domain: str, city: str) -> bool:
+        """True when some cooperative sells in this domain and city (city "*" matches any)."""
+        if domain not in self.domains:
+            return False
+        return self.cities is None or city == "*" or city in self.cities
+
+
+@dataclass(frozen=True)
+class ContextPolicy:
+    """What an inbound context must say to be processed."""
+
+    bpp_id: str
+    max_skew: int  # seconds a timestamp may be ahead of our clock
+
+
+def _context_error(message: str, path: str, code: str = "30000") -> ProtocolError:
+    return ProtocolError(message, ondc_code=code, error_type="CONTEXT-ERROR", path=f"context.{path}")
+
+
+def check_context(
+    context: dict[str, Any], *, action: str, policy: ContextPolicy, scope: ServedScope, now: dt.datetime
+) -> bool:
+    """Check the semantics of a structurally valid context; False means "ACK but ignore" (search we don't serve).
+
+    Raises ProtocolError (a CONTEXT-ERROR NACK) for anything we must refuse.
+    """
+    if context.get("action") != action:
+        raise _context_error(f"context.action must be {action!r} on this endpoint", "action")
+    if context.get("core_version") not in ACCEPTED_CORE_VERSIONS:
+        raise _context_error(
+            f"core_version must be one of {', '.join(ACCEPTED_CORE_VERSIONS)}", "core_version"
+        )
+    bpp_id = context.get("bpp_id")
+    if action != "search" and bpp_id != policy.bpp_id:
+        raise _context_error(f"bpp_id must be {policy.bpp_id!r}", "bpp_id")
+    if action == "search" and bpp_id not in (None, policy.bpp_id):
+        raise _context_error(f"bpp_id must be {policy.bpp_id!r} or absent", "bpp_id")
+    try:
+        ttl = parse_duration(str(context.get("ttl", "PT30S")))
+    except ValueError as error:
+        raise _context_error(str(error), "ttl") from error
+    try:
+        sent = parse_timestamp(str(context.get("timestamp")))
+    except ValueError as error:
+        raise _context_error(f"timestamp must be RFC 3339 with a zone: {error}", "timestamp") from error
+    skew = dt.timedelta(seconds=policy.max_skew)
+    # ONDC RET 1.2.x: a request older than its ttl, or from the future, is stale (30022).
+    if sent > now + skew:
+        raise _context_error("timestamp is in the future", "timestamp", code="30022")
+    if sent + ttl + skew < now:
+        raise _context_error("request is stale: its timestamp plus ttl has passed", "timestamp", code="30022")
+    domain, city = str(context.get("domain")), str(context.get("city"))
+    if scope.serves(domain, city):
+        return True
+    if action == "search":
+        return False  # ONDC: a BPP ignores searches for domains or cities it does not serve
+    if domain not in scope.domains:
+        raise _context_error(f"we do not sell in domain {domain!r}", "domain")
+    raise _context_error(f"we do not serve city {city!r}", "city")

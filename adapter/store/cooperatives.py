@@ -70,3 +70,22 @@ def cooperative_for_key(session: Session, plain: str) -> Cooperative | None:
         return None
     key.last_used_at = utcnow()
     return key.cooperative
+
+
+def served_scope(session: Session) -> tuple[frozenset[str], frozenset[str] | None]:
+    """Domains and cities our active cooperatives sell in; cities is None when one of them ships pan-India."""
+    domains: set[str] = set()
+    cities: set[str] = set()
+    pan_india = False
+    for profile in session.scalars(
+        select(Cooperative.profile).where(Cooperative.active.is_(True), Cooperative.profile.is_not(None))
+    ):
+        if not profile:
+            continue
+        domains.update(profile.get("domains", ()))
+        # Only a radius (hyperlocal) seller is tied to its own cities; pincode lists can't be mapped to
+        # STD codes without a pincode table, so they are matched at select time instead.
+        if (profile.get("serviceability") or {}).get("kind", "pan_india") != "radius":
+            pan_india = True
+        cities.update(loc["city_code"] for loc in profile.get("locations", ()) if loc.get("city_code"))
+    return frozenset(domains), None if pan_india else frozenset(cities)

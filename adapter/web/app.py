@@ -12,9 +12,13 @@ from flask import Flask, g, request
 from flask.wrappers import Response
 
 from adapter.observability.metrics import HTTP_LATENCY, HTTP_REQUESTS
+from adapter.protocol.context import ContextPolicy
+from adapter.protocol.receive import Receiver, cached_scope
+from adapter.protocol.registry import make_registry
+from adapter.protocol.registry_cache import make_cache_client
 from adapter.store.db import make_engine, make_sessionmaker
-from adapter.web import errors, health, metrics
-from adapter.web.api import catalogue, cooperatives
+from adapter.web import errors, health, metrics, network, onboarding
+from adapter.web.api import catalogue, cooperatives, operations
 from adapter.web.runtime import EXTENSION, Runtime, close_session
 from config import Settings, load_settings
 from config.logging import request_id_var
@@ -30,8 +34,20 @@ def create_app(settings: Settings | None = None) -> Flask:
     app = Flask(__name__)
     app.config.update(MAX_CONTENT_LENGTH=settings.max_request_bytes, JSON_SORT_KEYS=False)
     engine = make_engine(settings.database_url)
+    sessions = make_sessionmaker(engine)
+    redis_client = make_cache_client(settings.redis_url) if settings.redis_url else None
+    receiver = Receiver(
+        sessions=sessions,
+        registry=make_registry(settings, redis_client=redis_client),
+        policy=ContextPolicy(bpp_id=settings.subscriber_id, max_skew=settings.context_max_skew),
+        scope=cached_scope(sessions),
+        max_bytes=settings.max_request_bytes,
+        clock_skew=settings.signature_clock_skew,
+        require_gateway_auth=settings.require_gateway_auth,
+    )
     app.extensions[EXTENSION] = Runtime(
-        settings=settings, engine=engine, sessions=make_sessionmaker(engine), celery=make_celery(settings)
+        settings=settings, engine=engine, sessions=sessions, celery=make_celery(settings), receiver=receiver,
+        redis=redis_client,
     )
     app.extensions["celery"] = app.extensions[EXTENSION].celery
     app.before_request(_start_request)
@@ -43,6 +59,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     metrics.init_app(app)
     cooperatives.init_app(app)
     catalogue.init_app(app)
+    operations.init_app(app)
+    network.init_app(app)
+    onboarding.init_app(app)
     return app
 
 

@@ -7,9 +7,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from flask import current_app, g
+from redis import Redis
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from adapter.protocol.receive import Receiver
 from config import Settings
 from workers.app import OdopCelery
 
@@ -24,6 +26,8 @@ class Runtime:
     engine: Engine
     sessions: sessionmaker[Session]
     celery: OdopCelery
+    receiver: Receiver
+    redis: Redis | None
 
 
 def runtime() -> Runtime:

@@ -1,0 +1,179 @@
+"""The outbox repository: enqueue callbacks, find due rows, replay dead letters, list and count.
+
+Every function takes a Session and never commits: the caller's transaction decides. Life cycle and rules:
+docs/delivery.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Final
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from adapter.errors import ConflictError, InvalidRequestError, NotFoundError
+from adapter.store.models import DeliveryAttempt, OutboxMessage
+
+__all__ = [
+    "STATUSES",
+    "dead_ids",
+    "depth",
+    "due_ids",
+    "enqueue",
+    "list_attempts",
+    "list_messages",
+    "replay",
+    "replay_dead",
+]
+
+STATUSES: Final = ("pending", "sent", "dead")
+MAX_PAGE = 1000
+
+
+def _aware(value: dt.datetime, name: str) -> dt.datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{name} must be timezone-aware UTC")
+    return value.astimezone(dt.UTC)
+
+
+def enqueue(
+    session: Session,
+    *,
+    action: str,
+    target_url: str,
+    body: bytes,
+    transaction_id: str,
+    message_id: str,
+    bap_id: str | None,
+    cooperative_id: int | None = None,
+    solicited: bool,
+    inbound_id: int | None = None,
+    deadline_at: dt.datetime,
+    now: dt.datetime,
+) -> OutboxMessage:
+    """Add a pending callback holding the exact bytes to send; it is due at once and dies at ``deadline_at``."""
+    if not isinstance(body, bytes) or not body:
+        raise ValueError("body must be the non-empty bytes to send")
+    if not action or not target_url:
+        raise ValueError("action and target_url are required")
+    now = _aware(now, "now")
+    message = OutboxMessage(
+        action=action,
+        target_url=target_url,
+        body=body,
+        transaction_id=transaction_id,
+        message_id=message_id,
+        bap_id=bap_id,
+        cooperative_id=cooperative_id,
+        solicited=solicited,
+        inbound_id=inbound_id,
+        status="pending",
+        attempts=0,
+        next_attempt_at=now,
+        deadline_at=_aware(deadline_at, "deadline_at"),
+        created_at=now,
+    )
+    session.add(message)
+    session.flush()
+    return message
+
+
+def due_ids(session: Session, now: dt.datetime, limit: int) -> list[int]:
+    """Ids of pending rows whose next attempt (or expired lease) is due, oldest first."""
+    query = (
+        select(OutboxMessage.id)
+        .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= _aware(now, "now"))
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
+def replay(session: Session, outbox_id: int, now: dt.datetime, window_seconds: int) -> OutboxMessage:
+    """Make a dead (or pending) row due now with a fresh deadline of ``window_seconds``; attempts are kept."""
+    message = session.get(OutboxMessage, outbox_id, with_for_update=_lock(session))
+    if message is None:
+        raise NotFoundError(f"outbox message {outbox_id} not found")
+    if message.status == "sent":
+        raise ConflictError(f"outbox message {outbox_id} was already delivered")
+    now = _aware(now, "now")
+    message.status = "pending"
+    message.next_attempt_at = now
+    message.deadline_at = now + dt.timedelta(seconds=window_seconds)
+    session.flush()
+    return message
+
+
+def dead_ids(session: Session, *, bap_id: str | None = None, limit: int | None = None) -> list[int]:
+    """Ids of dead rows (optionally one buyer app's), oldest first: what `replay_dead` would revive."""
+    query = select(OutboxMessage.id).where(OutboxMessage.status == "dead").order_by(OutboxMessage.id)
+    if bap_id is not None:
+        query = query.where(OutboxMessage.bap_id == bap_id)
+    if limit is not None:
+        query = query.limit(limit)
+    return list(session.scalars(query))
+
+
+def replay_dead(session: Session, now: dt.datetime, window_seconds: int, bap_id: str | None = None) -> int:
+    """Replay every dead row (optionally one buyer app's); return how many."""
+    now = _aware(now, "now")
+    statement = (
+        update(OutboxMessage)
+        .where(OutboxMessage.status == "dead")
+        .values(status="pending", next_attempt_at=now, deadline_at=now + dt.timedelta(seconds=window_seconds))
+        .execution_options(synchronize_session=False)
+    )
+    if bap_id is not None:
+        statement = statement.where(OutboxMessage.bap_id == bap_id)
+    result = session.execute(statement)
+    count: int = getattr(result, "rowcount", 0)
+    return count
+
+
+def list_messages(
+    session: Session,
+    *,
+    status: str | None = None,
+    bap_id: str | None = None,
+    transaction_id: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[OutboxMessage]:
+    """Outbox rows, newest first, filtered by status, buyer app and transaction."""
+    if status is not None and status not in STATUSES:
+        raise InvalidRequestError(f"status must be one of {', '.join(STATUSES)}", details={"status": status})
+    if not 1 <= limit <= MAX_PAGE or offset < 0:
+        raise InvalidRequestError(f"limit must be 1..{MAX_PAGE} and offset not negative")
+    query = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit).offset(offset)
+    if status is not None:
+        query = query.where(OutboxMessage.status == status)
+    if bap_id is not None:
+        query = query.where(OutboxMessage.bap_id == bap_id)
+    if transaction_id is not None:
+        query = query.where(OutboxMessage.transaction_id == transaction_id)
+    return list(session.scalars(query))
+
+
+def list_attempts(session: Session, outbox_id: int) -> list[DeliveryAttempt]:
+    """Every delivery attempt of one outbox row, oldest first."""
+    query = (
+        select(DeliveryAttempt)
+        .where(DeliveryAttempt.outbox_id == outbox_id)
+        .order_by(DeliveryAttempt.attempted_at, DeliveryAttempt.id)
+    )
+    return list(session.scalars(query))
+
+
+def depth(session: Session) -> dict[str, int]:
+    """Row counts by status; every status is present, zero when empty."""
+    counts = dict.fromkeys(STATUSES, 0)
+    query = select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+    for status, count in session.execute(query):
+        counts[str(status)] = int(count)
+    return counts
+
+
+def _lock(session: Session) -> bool:
+    # Row locks matter on PostgreSQL; SQLite serialises writers and ignores FOR UPDATE anyway.
+    return session.get_bind().dialect.name == "postgresql"

@@ -1,0 +1,299 @@
+"""Deliver one outbox row: claim it, check its deadline and URL, sign the stored bytes, POST, record the result.
+
+Delivery is at-least-once: a worker that dies after the POST but before recording it leaves a lease that
+expires, and a later sweep sends the same bytes again. Buyer apps dedupe by `message_id`. docs/delivery.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+from urllib.parse import urlsplit
+
+from prometheus_client import Counter, Histogram
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from adapter.delivery.http import HttpClient, HttpResult, TransportError
+from adapter.delivery.limits import BuyerLimiter
+from adapter.delivery.retry import classify, next_delay
+from adapter.delivery.urls import UnresolvableHostError, UnsafeUrlError, resolve_host, validate_callback_url
+from adapter.protocol.keys import SigningKey
+from adapter.protocol.signing import sign_request
+from adapter.store.db import transaction
+from adapter.store.models import DeliveryAttempt, OutboxMessage
+
+__all__ = [
+    "BUSY_DELAY",
+    "CALLBACK_ATTEMPTS",
+    "CALLBACK_LATENCY",
+    "LEASE_MARGIN",
+    "DeliveryOutcome",
+    "DeliveryResult",
+    "Signer",
+    "deliver",
+]
+
+log = logging.getLogger(__name__)
+
+CALLBACK_LATENCY = Histogram(
+    "odop_callback_latency_seconds", "Time for one callback POST to a buyer app, by action.", ["action"],
+    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
+CALLBACK_ATTEMPTS = Counter(
+    "odop_callback_attempts_total", "Callback POSTs made, by action and outcome (sent, retry, dead).",
+    ["action", "outcome"],
+)
+
+# Seconds past the HTTP timeouts that a claimed row stays invisible to other workers.
+LEASE_MARGIN = 30
+# Upper bound of the (jittered) wait when the buyer app has no free slot; not counted as an attempt.
+BUSY_DELAY = 2.0
+_STORED_RESPONSE_CHARS = 4096
+
+DeliveryOutcome = Literal["sent", "retry", "dead", "skipped"]
+
+
+@dataclass(frozen=True)
+class Signer:
+    """Signs outbound bodies with our registry key."""
+
+    subscriber_id: str
+    unique_key_id: str
+    key: SigningKey
+    validity: int
+
+    def authorization(self, body: bytes, now: dt.datetime) -> str:
+        """The `Authorization` header for exactly ``body``, valid from ``now`` for ``validity`` seconds."""
+        created = int(now.timestamp())
+        return sign_request(
+            body, subscriber_id=self.subscriber_id, unique_key_id=self.unique_key_id, key=self.key,
+            created=created, expires=created + self.validity,
+        )
+
+
+@dataclass(frozen=True)
+class DeliveryResult:
+    """What one deliver() call did; ``skipped`` means the row was not ours to send (absent, done, not due)."""
+
+    outcome: DeliveryOutcome
+    status_code: int | None
+    reason: str
+    next_attempt_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class _Claimed:
+    action: str
+    target_url: str
+    body: bytes
+    bap_key: str
+    deadline_at: dt.datetime
+    attempts: int
+    transaction_id: str
+    message_id: str
+
+
+def _skipped(reason: str, next_attempt_at: dt.datetime | None = None) -> DeliveryResult:
+    return DeliveryResult("skipped", None, reason, next_attempt_at)
+
+
+def _claim(
+    session_factory: sessionmaker[Session], outbox_id: int, now: dt.datetime, lease: float
+) -> _Claimed | DeliveryResult:
+    lease_until = now + dt.timedelta(seconds=lease)
+    with transaction(session_factory) as session:
+        if session.get_bind().dialect.name == "postgresql":
+            # A row another worker is claiming right now is skipped rather than waited for.
+            query = select(OutboxMessage).where(OutboxMessage.id == outbox_id).with_for_update(skip_locked=True)
+            row = session.scalars(query).one_or_none()
+            claimed = row is not None and row.status == "pending" and row.next_attempt_at <= now
+        else:
+            # SQLite: a compare-and-set UPDATE takes the write lock before it evaluates its WHERE, so two
+            # workers cannot both see the row as due (a SELECT first would run outside the write lock).
+            result = session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == outbox_id, OutboxMessage.status == "pending",
+                       OutboxMessage.next_attempt_at <= now)
+                .values(next_attempt_at=lease_until)
+                .execution_options(synchronize_session=False)
+            )
+            claimed = getattr(result, "rowcount", 0) == 1
+            row = session.get(OutboxMessage, outbox_id, populate_existing=True)
+        if row is None:
+            return _skipped("not found, or being claimed by another worker")
+        if not claimed:
+            if row.status != "pending":
+                return _skipped(f"status is {row.status}")
+            return _skipped("not due yet (backing off, or claimed by another worker)", row.next_attempt_at)
+        if row.deadline_at is None:
+            _mark_dead(row, "no deadline_at: enqueue callbacks with adapter.delivery.outbox.enqueue")
+            return DeliveryResult("dead", None, row.last_error or "", None)
+        if now > row.deadline_at:
+            _mark_dead(row, "ttl expired before delivery")
+            return DeliveryResult("dead", None, "ttl expired before delivery", None)
+        row.next_attempt_at = lease_until
+        return _Claimed(
+            action=row.action, target_url=row.target_url, body=row.body,
+            bap_key=row.bap_id or (urlsplit(row.target_url).hostname or row.target_url),
+            deadline_at=row.deadline_at, attempts=row.attempts,
+            transaction_id=row.transaction_id, message_id=row.message_id,
+        )
+
+
+def _mark_dead(row: OutboxMessage, reason: str) -> None:
+    row.status = "dead"
+    row.last_error = reason
+
+
+def _release_claim(
+    session_factory: sessionmaker[Session], outbox_id: int, next_attempt_at: dt.datetime
+) -> None:
+    with transaction(session_factory) as session:
+        row = session.get(OutboxMessage, outbox_id)
+        if row is not None and row.status == "pending":
+            row.next_attempt_at = next_attempt_at
+
+
+def _dead_without_post(session_factory: sessionmaker[Session], outbox_id: int, reason: str) -> None:
+    with transaction(session_factory) as session:
+        row = session.get(OutboxMessage, outbox_id)
+        if row is not None and row.status == "pending":
+            _mark_dead(row, reason)
+
+
+def _record(
+    session_factory: sessionmaker[Session],
+    outbox_id: int,
+    *,
+    started: dt.datetime,
+    finished: dt.datetime,
+    result: HttpResult | None,
+    error: TransportError | None,
+    outcome: str,
+    reason: str,
+    next_attempt_at: dt.datetime | None,
+    duration_ms: int,
+) -> None:
+    status_code = result.status_code if result is not None else None
+    with transaction(session_factory) as session:
+        session.add(DeliveryAttempt(
+            outbox_id=outbox_id, attempted_at=started, duration_ms=duration_ms, status_code=status_code,
+            outcome=outcome, error=None if reason.startswith("HTTP") and outcome == "sent" else reason,
+            response_body=(result.body.decode("utf-8", "replace")[:_STORED_RESPONSE_CHARS]
+                           if result is not None else None),
+        ))
+        row = session.get(OutboxMessage, outbox_id)
+        if row is None:
+            return
+        row.attempts += 1
+        row.last_status_code = status_code
+        if row.status != "pending":
+            return  # an operator changed it while the POST was in flight; keep their decision
+        if outcome == "sent":
+            row.status = "sent"
+            row.sent_at = finished
+            row.last_error = reason if reason.startswith("warning:") else None
+        elif outcome == "dead":
+            _mark_dead(row, reason)
+        elif next_attempt_at is not None:
+            row.next_attempt_at = next_attempt_at
+            row.last_error = reason
+
+
+def deliver(
+    session_factory: sessionmaker[Session],
+    outbox_id: int,
+    *,
+    signer: Signer,
+    http: HttpClient,
+    now: Callable[[], dt.datetime],
+    rng: Callable[[], float],
+    base_delay: float,
+    max_delay: float,
+    allow_private: bool,
+    require_https: bool,
+    limiter: BuyerLimiter | None = None,
+    resolve: Callable[[str], list[str]] = resolve_host,
+    lease_margin: float = LEASE_MARGIN,
+) -> DeliveryResult:
+    """Try to send one outbox row once, and record what happened. Idempotent per due row; see module doc."""
+    lease = math.ceil(http.total_timeout) + lease_margin
+    claimed = _claim(session_factory, outbox_id, now(), lease)
+    if isinstance(claimed, DeliveryResult):
+        return claimed
+    context = {"outbox_id": outbox_id, "action": claimed.action, "transaction_id": claimed.transaction_id,
+               "message_id": claimed.message_id}
+
+    try:
+        validate_callback_url(claimed.target_url, allow_private=allow_private, require_https=require_https,
+                              resolve=resolve)
+    except UnresolvableHostError as unresolved:
+        # DNS trouble may pass: retry like a connection error, within the deadline.
+        return _finish(session_factory, outbox_id, claimed, context, now(), now(), None,
+                       TransportError("connection", str(unresolved)), 0, rng, base_delay, max_delay)
+    except UnsafeUrlError as unsafe:
+        reason = f"unsafe callback URL: {unsafe}"
+        _dead_without_post(session_factory, outbox_id, reason)
+        log.warning("callback dead-lettered", extra=context | {"reason": reason})
+        return DeliveryResult("dead", None, reason, None)
+
+    token: str | None = None
+    if limiter is not None:
+        token = limiter.acquire(claimed.bap_key)
+        if token is None:
+            retry_at = now() + dt.timedelta(seconds=BUSY_DELAY * (0.5 + rng() / 2))
+            _release_claim(session_factory, outbox_id, retry_at)
+            return DeliveryResult("retry", None, "buyer app busy", retry_at)
+    try:
+        started = now()
+        headers = {"Authorization": signer.authorization(claimed.body, started)}
+        result: HttpResult | None = None
+        error: TransportError | None = None
+        try:
+            result = http.post(claimed.target_url, claimed.body, headers)
+            duration_ms = result.elapsed_ms
+        except TransportError as failure:
+            error = failure
+            duration_ms = int((now() - started).total_seconds() * 1000)
+    finally:
+        if limiter is not None and token is not None:
+            limiter.release(claimed.bap_key, token)
+    CALLBACK_LATENCY.labels(claimed.action).observe(duration_ms / 1000)
+    return _finish(session_factory, outbox_id, claimed, context, started, now(), result, error, duration_ms,
+                   rng, base_delay, max_delay)
+
+
+def _finish(
+    session_factory: sessionmaker[Session],
+    outbox_id: int,
+    claimed: _Claimed,
+    context: dict[str, object],
+    started: dt.datetime,
+    finished: dt.datetime,
+    result: HttpResult | None,
+    error: TransportError | None,
+    duration_ms: int,
+    rng: Callable[[], float],
+    base_delay: float,
+    max_delay: float,
+) -> DeliveryResult:
+    outcome, reason = classify(result, error)
+    next_attempt_at: dt.datetime | None = None
+    if outcome == "retry":
+        delay = next_delay(claimed.attempts + 1, base=base_delay, cap=max_delay, rng=rng)
+        next_attempt_at = finished + dt.timedelta(seconds=delay)
+        if next_attempt_at > claimed.deadline_at:
+            outcome, reason, next_attempt_at = "dead", f"{reason}; deadline passed before the next try", None
+    _record(session_factory, outbox_id, started=started, finished=finished, result=result, error=error,
+            outcome=outcome, reason=reason, next_attempt_at=next_attempt_at, duration_ms=duration_ms)
+    CALLBACK_ATTEMPTS.labels(claimed.action, outcome).inc()
+    status_code = result.status_code if result is not None else None
+    level = logging.INFO if outcome == "sent" and not reason.startswith("warning:") else logging.WARNING
+    log.log(level, "callback %s", outcome, extra=context | {"status_code": status_code, "reason": reason,
+                                                             "attempt": claimed.attempts + 1})
+    return DeliveryResult(outcome, status_code, reason, next_attempt_at)

@@ -1,0 +1,262 @@
+"""The inbound pipeline: every network call is checked in order, stored, and answered with ACK or NACK.
+
+Order (ONDC RET 1.2.x): size -> JSON -> signature (Authorization, and X-Gateway-Authorization on search)
+-> context -> message schema -> store. Each step has one job and raises one kind of error; `receive`
+turns them into the stored answer. No step raises anything else on bad input.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from prometheus_client import Counter
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from adapter.errors import ProtocolError
+from adapter.protocol.context import ContextPolicy, ServedScope, check_context
+from adapter.protocol.keys import KeyFormatError
+from adapter.protocol.messages import validation_errors
+from adapter.protocol.registry import Registry, RegistryError
+from adapter.protocol.signing import (
+    SignatureError,
+    SignatureExpiredError,
+    SignatureHeaderError,
+    SignatureMismatchError,
+    SignatureNotYetValidError,
+    parse_auth_header,
+    verify_request,
+)
+from adapter.store import inbound as store
+from adapter.store.cooperatives import served_scope
+from adapter.store.inbound import Envelope
+
+log = logging.getLogger("adapter.protocol.receive")
+
+ACK: dict[str, Any] = {"message": {"ack": {"status": "ACK"}}}
+GATEWAY_HEADERS = ("X-Gateway-Authorization", "Proxy-Authorization")
+# Headers worth keeping with the raw body for the transaction timeline (never cookies or our own secrets).
+KEPT_HEADERS = ("Authorization", "X-Gateway-Authorization", "Proxy-Authorization", "Content-Type", "User-Agent",
+                "X-Request-ID", "X-Forwarded-For")
+
+RESPONSES = Counter("odop_network_responses_total", "ACKs and NACKs we answered, by action and code.",
+                    ["action", "status", "code"])
+SIGNATURE_FAILURES = Counter("odop_signature_failures_total", "Rejected signatures, by reason.", ["reason"])
+
+
+class SignatureRejected(ProtocolError):
+    """A signature we cannot accept: HTTP 401 with an authenticate header naming the expected scheme."""
+
+    def __init__(self, message: str, *, verdict: str, gateway: bool = False) -> None:
+        super().__init__(message, ondc_code="10001" if gateway else "30016", error_type="CONTEXT-ERROR",
+                         path="headers." + ("X-Gateway-Authorization" if gateway else "Authorization"), status=401)
+        self.verdict = verdict
+        self.gateway = gateway
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What to answer: HTTP status, body and headers, and the stored message to process (if any)."""
+
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str]
+    inbound_id: int | None = None
+    process: bool = False
+    duplicate: bool = False
+
+
+@dataclass
+class Receiver:
+    """Everything the pipeline needs; built once per app."""
+
+    sessions: sessionmaker[Session]
+    registry: Registry
+    policy: ContextPolicy
+    scope: Callable[[], ServedScope]
+    max_bytes: int
+    clock_skew: int
+    require_gateway_auth: bool = False
+
+    def receive(self, action: str, raw: bytes, headers: Mapping[str, str], now: dt.datetime) -> Receipt:
+        """Check, store and answer one inbound call (header names are matched case-insensitively)."""
+        headers = _canonical(headers)
+        kept = {name: headers[name] for name in KEPT_HEADERS if name in headers}
+        envelope = Envelope(action=action)
+        verdict: str | None = None
+        try:
+            if len(raw) > self.max_bytes:
+                raise ProtocolError(f"body is larger than {self.max_bytes} bytes", ondc_code="30000",
+                                    error_type="JSON-SCHEMA-ERROR", status=413)
+            payload = _parse_json(raw)
+            envelope = Envelope.from_payload(action, payload)
+            verdict = self._check_signatures(action, raw, headers, payload, now)
+            errors = validation_errors(action, payload)
+            _raise_first(e for e in errors if e[0].startswith("context"))
+            serve = check_context(payload["context"], action=action, policy=self.policy, scope=self.scope(), now=now)
+            _raise_first(iter(errors))
+        except SignatureRejected as error:
+            SIGNATURE_FAILURES.labels(reason=error.verdict).inc()
+            return self._nack(envelope, raw, kept, error, verdict=error.verdict)
+        except ProtocolError as error:
+            return self._nack(envelope, raw, kept, error, verdict=verdict)
+        return self._ack(envelope, raw, kept, verdict, serve)
+
+    def too_large(self, action: str, headers: Mapping[str, str]) -> Receipt:
+        """The NACK for a body over the size limit (the web server refused to read it)."""
+        headers = _canonical(headers)
+        kept = {name: headers[name] for name in KEPT_HEADERS if name in headers}
+        error = ProtocolError(f"body is larger than {self.max_bytes} bytes", ondc_code="30000",
+                              error_type="JSON-SCHEMA-ERROR", status=413)
+        return self._nack(Envelope(action=action), b"", kept, error, verdict=None)
+
+    def _check_signatures(self, action: str, raw: bytes, headers: Mapping[str, str], payload: dict[str, Any],
+                          now: dt.datetime) -> str:
+        header = headers.get("Authorization")
+        if not header:
+            raise SignatureRejected("the Authorization header is missing", verdict="missing")
+        subscriber = self._verify(raw, header, now, gateway=False, domain=_domain(payload))
+        bap_id = (payload.get("context") or {}).get("bap_id") if isinstance(payload.get("context"), dict) else None
+        if subscriber != bap_id:
+            raise SignatureRejected(f"signed by {subscriber!r} but context.bap_id is {bap_id!r}",
+                                    verdict="wrong-subscriber")
+        if action == "search":
+            gateway = next((headers[name] for name in GATEWAY_HEADERS if headers.get(name)), None)
+            if gateway is None and self.require_gateway_auth:
+                raise SignatureRejected("search must come through a gateway (X-Gateway-Authorization missing)",
+                                        verdict="gateway-missing", gateway=True)
+            if gateway is not None:
+                self._verify(raw, gateway, now, gateway=True, domain=_domain(payload))
+        return "ok"
+
+    def _verify(self, raw: bytes, header: str, now: dt.datetime, *, gateway: bool, domain: str | None) -> str:
+        try:
+            parsed = parse_auth_header(header)
+        except SignatureHeaderError as error:
+            raise SignatureRejected(error.reason, verdict="malformed", gateway=gateway) from error
+        try:
+            entry = self.registry.lookup(parsed.subscriber_id, parsed.unique_key_id, domain=domain, now=now)
+        except RegistryError as error:
+            # Not the sender's fault: ask for a retry instead of calling the signature bad.
+            raise ProtocolError("the signing key could not be fetched from the registry; retry later",
+                                ondc_code="31001", error_type="CORE-ERROR", status=200) from error
+        if entry is None:
+            raise SignatureRejected(
+                f"no valid registry key {parsed.unique_key_id!r} for subscriber {parsed.subscriber_id!r}",
+                verdict="unknown-key", gateway=gateway)
+        try:
+            verify_request(raw, header, public_key_b64=entry.signing_public_key, now=int(now.timestamp()),
+                           clock_skew=self.clock_skew)
+        except SignatureExpiredError as error:
+            raise SignatureRejected(error.reason, verdict="expired", gateway=gateway) from error
+        except SignatureNotYetValidError as error:
+            raise SignatureRejected(error.reason, verdict="not-yet-valid", gateway=gateway) from error
+        except SignatureMismatchError as error:
+            raise SignatureRejected(error.reason, verdict="mismatch", gateway=gateway) from error
+        except (SignatureError, KeyFormatError) as error:
+            raise SignatureRejected(str(error), verdict="malformed", gateway=gateway) from error
+        return parsed.subscriber_id
+
+    def _nack(self, envelope: Envelope, raw: bytes, headers: dict[str, str], error: ProtocolError,
+              *, verdict: str | None) -> Receipt:
+        body = error.to_dict()
+        RESPONSES.labels(action=envelope.action, status="NACK", code=error.ondc_code).inc()
+        log.info("nack", extra=_log_fields(envelope) | {"code": error.ondc_code, "path": error.path,
+                                                        "reason": error.message})
+        with self.sessions() as session, session.begin():
+            store.record(session, envelope, body=raw, headers=headers, signature=verdict, response=body,
+                         status="nacked", nack_code=error.ondc_code, error=error.message)
+        answer_headers: dict[str, str] = {}
+        if isinstance(error, SignatureRejected):
+            scheme = f'Signature realm="{self.policy.bpp_id}",headers="(created) (expires) digest"'
+            answer_headers["Proxy-Authenticate" if error.gateway else "WWW-Authenticate"] = scheme
+        return Receipt(status=error.status, body=body, headers=answer_headers)
+
+    def _ack(self, envelope: Envelope, raw: bytes, headers: dict[str, str], verdict: str | None,
+             serve: bool) -> Receipt:
+        with self.sessions() as session:
+            try:
+                with session.begin():
+                    found = store.find_duplicate(session, envelope)
+                    if found is None:
+                        message = store.record(session, envelope, body=raw, headers=headers, signature=verdict,
+                                               response=ACK, status="received" if serve else "ignored")
+                        inbound_id = message.id
+                    else:
+                        duplicate = (found.id, found.response or ACK)
+            except IntegrityError:
+                # The same message raced in on another worker; answer as that one was answered.
+                with session.begin():
+                    found = store.find_duplicate(session, envelope)
+                    if found is None:
+                        raise
+                    duplicate = (found.id, found.response or ACK)
+                    inbound_id = None
+        if found is not None:
+            RESPONSES.labels(action=envelope.action, status="ACK", code="duplicate").inc()
+            return Receipt(status=200, body=duplicate[1], headers={}, inbound_id=duplicate[0], duplicate=True)
+        RESPONSES.labels(action=envelope.action, status="ACK", code="" if serve else "ignored").inc()
+        log.info("ack", extra=_log_fields(envelope) | {"ignored": not serve})
+        return Receipt(status=200, body=ACK, headers={}, inbound_id=inbound_id, process=serve)
+
+
+_CANONICAL = {name.lower(): name for name in KEPT_HEADERS}
+
+
+def _canonical(headers: Mapping[str, str]) -> dict[str, str]:
+    """The headers we read, under one spelling whatever case the sender used."""
+    return {_CANONICAL.get(name.lower(), name): value for name, value in headers.items()}
+
+
+def _parse_json(raw: bytes) -> dict[str, Any]:
+    try:
+        payload = orjson.loads(raw)
+    except orjson.JSONDecodeError as error:
+        raise ProtocolError(f"body is not valid JSON: {error}", ondc_code="30000",
+                            error_type="JSON-SCHEMA-ERROR") from error
+    if not isinstance(payload, dict) or not isinstance(payload.get("context"), dict):
+        raise ProtocolError("body must be a JSON object with a context object", ondc_code="30000",
+                            error_type="JSON-SCHEMA-ERROR", path="context")
+    return payload
+
+
+def _domain(payload: dict[str, Any]) -> str | None:
+    domain = payload["context"].get("domain")
+    return domain if isinstance(domain, str) else None
+
+
+def _raise_first(errors: Any) -> None:
+    first = next(errors, None)
+    if first is not None:
+        path, message = first
+        kind = "CONTEXT-ERROR" if path.startswith("context") else "JSON-SCHEMA-ERROR"
+        raise ProtocolError(message, ondc_code="30000", error_type=kind, path=path)
+
+
+def _log_fields(envelope: Envelope) -> dict[str, Any]:
+    return {"action": envelope.action, "bap_id": envelope.bap_id, "message_id": envelope.message_id,
+            "transaction_id": envelope.transaction_id}
+
+
+def cached_scope(sessions: sessionmaker[Session], ttl_seconds: float = 30.0,
+                 clock: Callable[[], float] | None = None) -> Callable[[], ServedScope]:
+    """What we serve, read from the cooperatives' profiles at most once per `ttl_seconds` per process."""
+    import time
+
+    now = clock or time.monotonic
+    cache: dict[str, Any] = {"at": None, "scope": None}
+
+    def scope() -> ServedScope:
+        if cache["at"] is None or now() - cache["at"] > ttl_seconds:
+            with sessions() as session:
+                domains, cities = served_scope(session)
+            cache.update(at=now(), scope=ServedScope(domains=domains, cities=cities))
+        value: ServedScope = cache["scope"]
+        return value
+
+    return scope

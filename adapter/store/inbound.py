@@ -1,0 +1,116 @@
+"""Repository for inbound network messages."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from adapter.store.models import InboundMessage, utcnow
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """What we could read of a request's context (fields are None when absent or unreadable)."""
+
+    action: str
+    bap_id: str | None = None
+    message_id: str | None = None
+    transaction_id: str | None = None
+    domain: str | None = None
+
+    @classmethod
+    def from_payload(cls, action: str, payload: Any) -> Envelope:
+        """Pick the ids out of whatever was sent, without trusting its shape."""
+        context = payload.get("context") if isinstance(payload, dict) else None
+        if not isinstance(context, dict):
+            return cls(action=action)
+
+        def text(key: str) -> str | None:
+            value = context.get(key)
+            return value[:255] if isinstance(value, str) and value else None
+
+        return cls(action=action, bap_id=text("bap_id"), message_id=text("message_id"),
+                   transaction_id=text("transaction_id"), domain=text("domain"))
+
+    @property
+    def dedupe_key(self) -> str:
+        """(bap_id, action, message_id), the ONDC duplicate key."""
+        return f"{self.bap_id}|{self.action}|{self.message_id}"
+
+
+def find_duplicate(session: Session, envelope: Envelope) -> InboundMessage | None:
+    """An earlier ACKed message with the same (bap_id, action, message_id)."""
+    return session.scalar(select(InboundMessage).where(InboundMessage.dedupe_key == envelope.dedupe_key))
+
+
+def record(
+    session: Session, envelope: Envelope, *, body: bytes, headers: dict[str, str], signature: str | None,
+    response: dict[str, Any], status: str, nack_code: str | None = None, error: str | None = None,
+) -> InboundMessage:
+    """Store a message as received with our answer; only ACKed ones get a dedupe key."""
+    message = InboundMessage(
+        dedupe_key=envelope.dedupe_key if status != "nacked" else None,
+        bap_id=envelope.bap_id, action=envelope.action, message_id=envelope.message_id,
+        transaction_id=envelope.transaction_id, domain=envelope.domain, body=body, headers=headers,
+        signature=signature, status=status, nack_code=nack_code, response=response, error=error,
+    )
+    session.add(message)
+    session.flush()
+    return message
+
+
+def claim(session: Session, inbound_id: int) -> InboundMessage | None:
+    """Move a received message to processing; None when another worker has it or it is done."""
+    result = session.execute(
+        update(InboundMessage)
+        .where(InboundMessage.id == inbound_id, InboundMessage.status.in_(("received", "enqueued")))
+        .values(status="processing")
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    return session.get(InboundMessage, inbound_id)
+
+
+def finish(message: InboundMessage, status: str, error: str | None = None) -> None:
+    """Mark a message processed (or failed/ignored)."""
+    message.status = status
+    message.error = error
+    message.processed_at = utcnow()
+
+
+def stuck_ids(session: Session, *, older_than: dt.datetime, limit: int = 500) -> list[int]:
+    """Messages stored but never processed (broker was down, or a worker died mid-task)."""
+    return list(
+        session.scalars(
+            select(InboundMessage.id)
+            .where(InboundMessage.status.in_(("received", "enqueued", "processing")),
+                   InboundMessage.received_at < older_than)
+            .order_by(InboundMessage.id)
+            .limit(limit)
+        )
+    )
+
+
+def release(session: Session, inbound_ids: list[int]) -> None:
+    """Give stuck `processing` messages back so a new task can claim them."""
+    if inbound_ids:
+        session.execute(
+            update(InboundMessage)
+            .where(InboundMessage.id.in_(inbound_ids), InboundMessage.status == "processing")
+            .values(status="received")
+        )
+
+
+def for_transaction(session: Session, transaction_id: str) -> list[InboundMessage]:
+    """Every inbound message of one transaction, oldest first."""
+    return list(
+        session.scalars(
+            select(InboundMessage)
+            .where(InboundMessage.transaction_id == transaction_id)
+            .order_by(InboundMessage.received_at, InboundMessage.id)
+        )
+    )

@@ -1,0 +1,69 @@
+"""The network webhooks: POST {ONDC_BASE_PATH}/{action}, plus the registry onboarding endpoints."""
+
+from __future__ import annotations
+
+import logging
+from functools import partial
+from typing import Any
+
+from celery import Celery
+from flask import Blueprint, Flask, Response, jsonify, request
+from kombu.exceptions import OperationalError as BrokerError
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from adapter.protocol.messages import INBOUND_ACTIONS
+from adapter.protocol.receive import Receipt
+from adapter.store.models import utcnow
+from adapter.web.runtime import runtime
+
+log = logging.getLogger("adapter.web.network")
+
+
+def init_app(app: Flask) -> None:
+    """Register the webhook routes under the configured base path."""
+    base = runtime_base(app)
+    bp = Blueprint("network", __name__, url_prefix=base)
+    bp.add_url_rule("/<action>", "webhook", webhook, methods=["POST"])
+    app.register_blueprint(bp)
+
+
+def runtime_base(app: Flask) -> str:
+    """The configured ONDC base path (default /ondc)."""
+    base: str = app.extensions["odop"].settings.ondc_base_path
+    return base
+
+
+def webhook(action: str) -> Response:
+    """Store the call and ACK it, or NACK it with its ONDC code; the work happens in a worker."""
+    rt = runtime()
+    if action not in INBOUND_ACTIONS:
+        body: dict[str, Any] = {
+            "message": {"ack": {"status": "NACK"}},
+            "error": {"type": "CONTEXT-ERROR", "code": "30000", "path": "context.action",
+                      "message": f"unknown action {action!r}; we accept {', '.join(INBOUND_ACTIONS)}"},
+        }
+        response = jsonify(body)
+        response.status_code = 404
+        return response
+    try:
+        raw = request.get_data(cache=False)
+    except RequestEntityTooLarge:
+        receipt: Receipt = rt.receiver.too_large(action, dict(request.headers))
+    else:
+        receipt = rt.receiver.receive(action, raw, dict(request.headers), utcnow())
+    response = jsonify(receipt.body)
+    response.status_code = receipt.status
+    response.headers.update(receipt.headers)
+    if receipt.process and receipt.inbound_id is not None:
+        # Queued once the ACK has gone out, so a slow or absent broker never delays the answer.
+        response.call_on_close(partial(enqueue_processing, rt.celery, receipt.inbound_id))
+    return response
+
+
+def enqueue_processing(celery: Celery, inbound_id: int) -> None:
+    """Queue the processing task (after the commit); if the broker is down the sweeper picks the row up later."""
+    try:
+        celery.send_task("odop.process_inbound", args=[inbound_id], retry=False, ignore_result=True)
+    except (BrokerError, OSError) as error:
+        log.warning("broker unavailable; message %s left for the sweeper", inbound_id,
+                    extra={"error": f"{type(error).__name__}: {error}"[:200]})
