@@ -72,6 +72,10 @@ class Settings:
     retry_max_delay: float
     per_buyer_concurrency: int
     delivery_lease_margin: int
+    sync_debounce_seconds: int
+    sync_source_retries: int
+    sync_heartbeat_timeout: int
+    sync_time_limit: int
     registry_cache_ttl: int
     registry_stale_ttl: int
     registry_negative_ttl: int
@@ -324,6 +328,11 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
                                             "a positive number of seconds"),
         retry_base_delay=r.parse("RETRY_BASE_DELAY", 1.0, _positive_float, "a positive number of seconds"),
         retry_max_delay=r.parse("RETRY_MAX_DELAY", 300.0, _positive_float, "a positive number of seconds"),
+        sync_debounce_seconds=r.parse("SYNC_DEBOUNCE_SECONDS", 60, _positive_int,
+                                      "a positive number of seconds (ONDC pushes every 1-30 minutes)"),
+        sync_source_retries=r.parse("SYNC_SOURCE_RETRIES", 5, _non_negative_int, "0 or more retries"),
+        sync_heartbeat_timeout=r.parse("SYNC_HEARTBEAT_TIMEOUT", 300, _positive_int, "a positive number of seconds"),
+        sync_time_limit=r.parse("SYNC_TIME_LIMIT", 900, _positive_int, "a positive number of seconds"),
         delivery_lease_margin=r.parse("DELIVERY_LEASE_MARGIN", 30, _positive_int, "a positive number of seconds"),
         per_buyer_concurrency=r.parse("PER_BUYER_CONCURRENCY", 4, _positive_int, "a positive number"),
         registry_cache_ttl=r.parse("REGISTRY_CACHE_TTL", 3600, _positive_int, "a positive number of seconds"),

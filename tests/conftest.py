@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from redis import Redis
 from sqlalchemy import Engine, delete
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -94,6 +95,12 @@ def sessions(engine: Engine) -> Iterator[sessionmaker[Session]]:
     with factory() as session, session.begin():
         for table in reversed(Base.metadata.sorted_tables):
             session.execute(delete(table))
+    # Tasks a test queued but no worker ran must not leak into the next test (ids are reused).
+    url = os.environ.get("TEST_REDIS_URL")
+    if url:
+        client = Redis.from_url(url)
+        client.delete("celery")
+        client.close()
 
 
 @pytest.fixture

@@ -53,6 +53,13 @@ class OdopCelery(Celery):
                           read_timeout=self.settings.callback_read_timeout)
 
     @cached_property
+    def source_http(self) -> HttpClient:
+        """The HTTP client for catalogue sources (reads whole files, up to the catalogue size limit)."""
+        return HttpClient(connect_timeout=self.settings.callback_connect_timeout,
+                          read_timeout=max(self.settings.callback_read_timeout, 30.0),
+                          max_response_bytes=self.settings.catalogue_max_bytes + 1)
+
+    @cached_property
     def signer(self) -> Signer:
         """Signs our callbacks; refuses to start without a signing key."""
         key = self.settings.signing_private_key
@@ -98,8 +105,12 @@ def make_celery(settings: Settings) -> OdopCelery:
         enable_utc=True,
         beat_schedule={
             "sweep": {"task": "odop.sweep", "schedule": 15.0},
+            "schedule-syncs": {"task": "odop.schedule_syncs", "schedule": 60.0},
         },
     )
+    # A sync walks a whole catalogue and every subscriber; it reports progress instead of racing a short limit.
+    app.conf.task_annotations = {"odop.run_sync": {"soft_time_limit": settings.sync_time_limit,
+                                                   "time_limit": settings.sync_time_limit + 30}}
     return app
 
 

@@ -13,15 +13,24 @@ from celery import shared_task
 from sqlalchemy import func, select
 
 from adapter.delivery import outbox
+from adapter.delivery.retry import next_delay
 from adapter.delivery.sender import deliver
 from adapter.protocol.context import build_context
 from adapter.store import inbound as inbound_store
+from adapter.store import sync as sync_store
 from adapter.store.db import transaction
 from adapter.store.models import Cooperative, InboundMessage, OutboxMessage, utcnow
+from catalog_sync import sync as sync_runner
 from catalog_sync.answer import Seller, answer_search, deadline_of
 from catalog_sync.errors import CatalogueError
+from catalog_sync.push import PushContext
+from catalog_sync.service import Limits
+from catalog_sync.sources import SourceUnreachableError
+from catalog_sync.sync import SyncDeps
+from workers.sync import items_changed, queue_sync
 
 log = logging.getLogger("workers.tasks")
+MAX_SYNC_RESUMES = 3
 
 
 @shared_task(bind=True, name="odop.ping")
@@ -96,6 +105,56 @@ def deliver_outbox(self: Any, outbox_id: int) -> str:
     return f"{result.outcome}: {result.reason}"
 
 
+def _sync_deps(app: Any) -> SyncDeps:
+    settings = app.settings
+    return SyncDeps(
+        sessions=app.sessions, http=app.source_http,
+        push=PushContext(bpp_id=settings.subscriber_id, bpp_uri=settings.bpp_uri, name=settings.bpp_name,
+                         size_budget=settings.on_search_max_bytes,
+                         window_seconds=settings.unsolicited_delivery_window),
+        limits=Limits(max_bytes=settings.catalogue_max_bytes, max_rows=settings.catalogue_max_rows),
+        allow_private=settings.allow_private_callbacks, now=utcnow,
+    )
+
+
+@shared_task(bind=True, name="odop.run_sync", ignore_result=True)
+def run_sync(self: Any, job_id: int) -> str:
+    """Run one sync job: fetch the source, import, and push the changes to every subscribed buyer app."""
+    settings = self.app.settings
+    deps = _sync_deps(self.app)
+    stale_after = dt.timedelta(seconds=settings.sync_heartbeat_timeout)
+    try:
+        result = sync_runner.run(deps, job_id, stale_after=stale_after)
+    except SourceUnreachableError as error:
+        tries = self.request.retries + 1
+        if tries > settings.sync_source_retries:
+            sync_runner.fail(deps, job_id, f"source unreachable after {tries} tries: {error}")
+            return "failed"
+        delay = next_delay(tries, base=settings.retry_base_delay * 5, cap=settings.retry_max_delay, rng=random.random)
+        sync_runner.wait_for_source(deps, job_id, str(error), utcnow() + dt.timedelta(seconds=delay))
+        raise self.retry(countdown=delay, max_retries=settings.sync_source_retries) from error
+    except Exception as error:  # a bug must not leave the job "running"; re-raised for the log
+        sync_runner.fail(deps, job_id, f"internal error: {type(error).__name__}: {error}"[:500])
+        raise
+    for outbox_id in result.outbox_ids:
+        deliver_outbox.delay(outbox_id)
+    if result.rerun:
+        with self.app.sessions() as session:
+            cooperative_id = sync_store.get_job(session, job_id).cooperative_id
+        items_changed(self.app, self.app.sessions, cooperative_id, settings.sync_debounce_seconds)
+    return result.state
+
+
+@shared_task(bind=True, name="odop.schedule_syncs", ignore_result=True)
+def schedule_syncs(self: Any) -> int:
+    """Start a sync for every cooperative whose catalogue source is due for a fetch."""
+    with self.app.sessions() as session:
+        due = [source.cooperative_id for source in sync_store.due_sources(session, utcnow())]
+    for cooperative_id in due:
+        queue_sync(self.app, self.app.sessions, cooperative_id, requested_by="schedule")
+    return len(due)
+
+
 @shared_task(bind=True, name="odop.sweep", ignore_result=True)
 def sweep(self: Any) -> dict[str, int]:
     """Re-queue work a lost task or a broker outage left behind: stored requests and due callbacks."""
@@ -107,8 +166,19 @@ def sweep(self: Any) -> dict[str, int]:
         inbound_store.release(session, inbound_store.stuck_ids(
             session, older_than=now - dt.timedelta(seconds=2 * settings.task_time_limit)))
         due = outbox.due_ids(session, now - dt.timedelta(seconds=5), 500)
+        # Sync jobs whose worker died (no heartbeat), or whose task was lost while queued.
+        stale: list[int] = []
+        for job in sync_store.stale_jobs(
+                session, heartbeat_before=now - dt.timedelta(seconds=settings.sync_heartbeat_timeout)):
+            if job.resumes >= MAX_SYNC_RESUMES:
+                sync_store.finish_job(job, "failed", reason=f"the worker running it stopped {job.resumes + 1} times")
+            else:
+                stale.append(job.id)
+        lost = sync_store.due_queued_jobs(session, now, created_before=now - dt.timedelta(seconds=60))
+    for job_id in [*stale, *lost]:
+        run_sync.delay(job_id)
     for inbound_id in stuck:
         process_inbound.delay(inbound_id)
     for outbox_id in due:
         deliver_outbox.delay(outbox_id)
-    return {"inbound": len(stuck), "outbox": len(due)}
+    return {"inbound": len(stuck), "outbox": len(due), "syncs": len(stale) + len(lost)}

@@ -11,6 +11,7 @@ import click
 from adapter.cli.catalog import catalog, set_profile
 from adapter.cli.network import doctor, keys, outbox_group, registry
 from adapter.cli.processes import run_beat, run_up, run_web, run_worker
+from adapter.cli.sync import set_source, sync
 from adapter.errors import AdapterError
 from adapter.store import migrate
 from adapter.store.cooperatives import create_cooperative, list_cooperatives
@@ -37,7 +38,6 @@ def cli() -> None:
               help="Port to serve on (default 8080); also sets ONDC_SUBSCRIBER_URL unless that is set.")
 def up(no_demo: bool, port: int | None) -> None:
     """Migrate, seed demo data and run web, worker and beat together (Ctrl-C stops all)."""
-    # Local runs call the demo buyer on 127.0.0.1, which the URL rules refuse unless allowed.
     os.environ.setdefault("ALLOW_PRIVATE_CALLBACKS", "true")
     if port is not None:
         os.environ["BIND"] = f"127.0.0.1:{port}"
@@ -131,6 +131,8 @@ cli.add_command(registry)
 cli.add_command(doctor)
 cli.add_command(outbox_group)
 cooperative.add_command(set_profile)
+cooperative.add_command(set_source)
+cli.add_command(sync)
 
 
 def main(argv: list[str] | None = None) -> Any:

@@ -9,7 +9,7 @@ Errors::
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Literal
 
@@ -23,11 +23,12 @@ TransportKind = Literal["timeout", "connection", "other"]
 
 @dataclass(frozen=True)
 class HttpResult:
-    """What came back: the status, the first 64 KiB of the body and how long it took."""
+    """What came back: the status, the body (up to the client's limit), how long it took, and the headers."""
 
     status_code: int
     body: bytes
     elapsed_ms: int
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 class TransportError(Exception):
@@ -102,7 +103,8 @@ class HttpClient:
         except requests.RequestException as error:
             raise TransportError("other", _describe(error)) from error
         elapsed_ms = int((time.monotonic() - started) * 1000)
-        return HttpResult(status_code=response.status_code, body=content, elapsed_ms=elapsed_ms)
+        return HttpResult(status_code=response.status_code, body=content, elapsed_ms=elapsed_ms,
+                          headers=dict(response.headers))
 
     def _read(self, response: requests.Response, started: float) -> bytes:
         # Stream so a huge or endless answer costs at most max_response_bytes and total_timeout.

@@ -172,6 +172,7 @@ def get_item(session: Session, cooperative_id: int, item_id: str) -> CatalogueIt
 
 def update_item(session: Session, item: CatalogueItem, record: ItemRecord) -> CatalogueItem:
     """Replace one current item's content (a single-item edit; versions are not touched)."""
+    _store_blobs(session, [record])
     item.item_hash = record.item_hash
     item.data = record.data
     item.name = record.name[:255]
@@ -181,3 +182,13 @@ def update_item(session: Session, item: CatalogueItem, record: ItemRecord) -> Ca
     item.updated_at = utcnow()
     session.flush()
     return item
+
+
+def blobs(session: Session, hashes: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """Stored item contents by content hash (every imported or edited version of an item is here)."""
+    wanted = sorted(set(hashes))
+    found: dict[str, dict[str, Any]] = {}
+    for chunk in _chunks(wanted):
+        rows = session.execute(select(ItemBlob.hash, ItemBlob.data).where(ItemBlob.hash.in_(chunk)))
+        found.update(rows.tuples().all())
+    return found

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -192,14 +193,60 @@ class Subscription(Base):
     watermarks: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
+class CatalogueSource(Base):
+    """Where a cooperative keeps its catalogue online (a published CSV, an XLSX or a JSON feed)."""
+
+    __tablename__ = "catalogue_sources"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    cooperative_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id", ondelete="CASCADE"), unique=True)
+    url: Mapped[str] = mapped_column(String(2048))
+    interval_seconds: Mapped[int] = mapped_column(default=3600)
+    enabled: Mapped[bool] = mapped_column(default=True)
+    etag: Mapped[str | None] = mapped_column(String(512), default=None)
+    last_modified: Mapped[str | None] = mapped_column(String(128), default=None)
+    last_fetched_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
+    last_status: Mapped[str | None] = mapped_column(String(32), default=None)  # imported|unchanged|invalid|...
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
+
+
+class PushState(Base):
+    """What one subscribed buyer app has of one item: the acknowledged hash, and a push still in flight."""
+
+    __tablename__ = "push_state"
+
+    subscription_id: Mapped[int] = mapped_column(
+        ForeignKey("subscriptions.id", ondelete="CASCADE"), primary_key=True
+    )
+    cooperative_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id", ondelete="CASCADE"), primary_key=True)
+    item_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    # "" means the buyer app was told the item is gone (disabled); None means it never heard of it.
+    acked_hash: Mapped[str | None] = mapped_column(String(64), default=None)
+    pending_hash: Mapped[str | None] = mapped_column(String(64), default=None)
+    pending_outbox_id: Mapped[int | None] = mapped_column(
+        ForeignKey("outbox.id", ondelete="SET NULL"), default=None, index=True
+    )
+
+
 class SyncJob(Base):
-    """One catalogue sync for one cooperative, with its progress."""
+    """One catalogue sync for one cooperative, with its progress. At most one is queued or running."""
 
     __tablename__ = "sync_jobs"
+    __table_args__ = (
+        Index("uq_sync_jobs_one_active", "cooperative_id", unique=True,
+              sqlite_where=text("state IN ('queued', 'running')"),
+              postgresql_where=text("state IN ('queued', 'running')")),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     cooperative_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(16), default="incremental")  # incremental | full
+    # Full refresh for one buyer app only (None: every subscriber).
+    bap_id: Mapped[str | None] = mapped_column(String(255), default=None)
+    # Set when items changed while this job was past its diff step: another sync follows it.
+    rerun: Mapped[bool] = mapped_column(default=False)
+    resumes: Mapped[int] = mapped_column(default=0)
+    run_after: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
     # queued -> running -> succeeded | failed | cancelled
     state: Mapped[str] = mapped_column(String(16), default="queued", index=True)
     requested_by: Mapped[str] = mapped_column(String(64), default="operator")

@@ -18,6 +18,7 @@ from adapter.web.runtime import db, runtime, unit_of_work
 from catalog_sync import service
 from catalog_sync.categories import template_csv
 from catalog_sync.errors import IngestError, MappingError, ProfileError, UnknownCategoryError
+from workers.sync import items_changed
 
 bp = Blueprint("catalogue", __name__, url_prefix="/api/v1")
 
@@ -119,6 +120,9 @@ def upload(slug: str) -> tuple[Response, int]:
         return jsonify({"error": {"code": "invalid_catalogue",
                                   "message": f"{len(result.report.errors)} problem(s) found; nothing was imported",
                                   "report": result.report.to_dict()}}), 422
+    if result.created:
+        rt = runtime()
+        items_changed(rt.celery, rt.sessions, cooperative.id, rt.settings.sync_debounce_seconds)
     body = {"created": result.created, "version": _version(result.version), "report": result.report.to_dict()}
     return jsonify(body), 201 if result.created else 200
 
@@ -155,6 +159,9 @@ def edit(slug: str, item_id: str) -> Response:
     with unit_of_work():
         cooperative = _cooperative(slug)
         row, _, _ = service.edit_item(db(), cooperative, item_id, changes)
+    # Buyer apps hear about edits in one debounced push per burst.
+    rt = runtime()
+    items_changed(rt.celery, rt.sessions, cooperative.id, rt.settings.sync_debounce_seconds)
     return jsonify(ItemOut().dump(row))
 
 
