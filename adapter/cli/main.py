@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from adapter.cli.buyer import buyer
 from adapter.cli.catalog import catalog, set_profile
 from adapter.cli.network import doctor, keys, outbox_group, registry
 from adapter.cli.processes import run_beat, run_up, run_web, run_worker
@@ -38,7 +39,9 @@ def cli() -> None:
               help="Port to serve on (default 8080); also sets ONDC_SUBSCRIBER_URL unless that is set.")
 def up(no_demo: bool, port: int | None) -> None:
     """Migrate, seed demo data and run web, worker and beat together (Ctrl-C stops all)."""
+    # Local runs call the demo buyer on 127.0.0.1, which the URL rules refuse unless allowed.
     os.environ.setdefault("ALLOW_PRIVATE_CALLBACKS", "true")
+    os.environ.setdefault("ONDC_SUBSCRIBER_ID", "odop-seller.localhost")
     if port is not None:
         os.environ["BIND"] = f"127.0.0.1:{port}"
         os.environ.setdefault("ONDC_SUBSCRIBER_URL", f"http://127.0.0.1:{port}")
@@ -130,6 +133,7 @@ cli.add_command(keys)
 cli.add_command(registry)
 cli.add_command(doctor)
 cli.add_command(outbox_group)
+cli.add_command(buyer)
 cooperative.add_command(set_profile)
 cooperative.add_command(set_source)
 cli.add_command(sync)

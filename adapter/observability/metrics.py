@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 from prometheus_client import (
@@ -21,6 +22,8 @@ from prometheus_client import (
     generate_latest,
 )
 from prometheus_client import multiprocess as _multiprocess
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
@@ -51,9 +54,32 @@ def scrape_registry() -> CollectorRegistry:
     return REGISTRY
 
 
-def scrape() -> tuple[bytes, str]:
-    """The exposition text of all processes' metrics, and its content type."""
-    return generate_latest(scrape_registry()), CONTENT_TYPE_LATEST
+def scrape(extra: Collector | None = None) -> tuple[bytes, str]:
+    """The exposition text of all processes' metrics (plus `extra`, read at scrape time) and its content type."""
+    registry = scrape_registry()
+    text = generate_latest(registry)
+    if extra is not None:
+        own = CollectorRegistry()
+        own.register(extra)
+        text += generate_latest(own)
+    return text, CONTENT_TYPE_LATEST
+
+
+class StateCollector(Collector):
+    """Gauges read from the database at scrape time (outbox depth, sync jobs, catalogue size), so they are
+    right whichever process last changed them."""
+
+    def __init__(self, read: Callable[[], Mapping[str, Mapping[tuple[str, ...], float]]],
+                 labels: Mapping[str, tuple[str, ...]], help_texts: Mapping[str, str]) -> None:
+        self.read, self.labels, self.help_texts = read, labels, help_texts
+
+    def collect(self) -> Iterator[Metric]:
+        """One gauge family per metric name."""
+        for name, samples in self.read().items():
+            family = GaugeMetricFamily(name, self.help_texts[name], labels=list(self.labels[name]))
+            for label_values, value in samples.items():
+                family.add_metric(list(label_values), value)
+            yield family
 
 
 def reset_multiprocess_dir(path: Path) -> None:

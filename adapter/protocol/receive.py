@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import orjson
 from prometheus_client import Counter
@@ -23,6 +24,7 @@ from adapter.protocol.context import ContextPolicy, ServedScope, check_context
 from adapter.protocol.keys import KeyFormatError
 from adapter.protocol.messages import validation_errors
 from adapter.protocol.registry import Registry, RegistryError
+from adapter.protocol.registry_entry import RegistryEntry
 from adapter.protocol.signing import (
     SignatureError,
     SignatureExpiredError,
@@ -120,11 +122,17 @@ class Receiver:
         header = headers.get("Authorization")
         if not header:
             raise SignatureRejected("the Authorization header is missing", verdict="missing")
-        subscriber = self._verify(raw, header, now, gateway=False, domain=_domain(payload))
-        bap_id = (payload.get("context") or {}).get("bap_id") if isinstance(payload.get("context"), dict) else None
-        if subscriber != bap_id:
-            raise SignatureRejected(f"signed by {subscriber!r} but context.bap_id is {bap_id!r}",
+        entry = self._verify(raw, header, now, gateway=False, domain=_domain(payload))
+        context = payload["context"]
+        bap_id = context.get("bap_id")
+        if entry.subscriber_id != bap_id:
+            raise SignatureRejected(f"signed by {entry.subscriber_id!r} but context.bap_id is {bap_id!r}",
                                     verdict="wrong-subscriber")
+        bap_uri = context.get("bap_uri")
+        # Our signed callbacks only go to the host the buyer app registered, never wherever a request says.
+        if isinstance(bap_uri, str) and entry.subscriber_url and _host(bap_uri) != _host(entry.subscriber_url):
+            raise ProtocolError(f"bap_uri is not on the host registered for {bap_id!r}", ondc_code="30000",
+                                error_type="CONTEXT-ERROR", path="context.bap_uri")
         if action == "search":
             gateway = next((headers[name] for name in GATEWAY_HEADERS if headers.get(name)), None)
             if gateway is None and self.require_gateway_auth:
@@ -134,7 +142,8 @@ class Receiver:
                 self._verify(raw, gateway, now, gateway=True, domain=_domain(payload))
         return "ok"
 
-    def _verify(self, raw: bytes, header: str, now: dt.datetime, *, gateway: bool, domain: str | None) -> str:
+    def _verify(self, raw: bytes, header: str, now: dt.datetime, *, gateway: bool,
+                domain: str | None) -> RegistryEntry:
         try:
             parsed = parse_auth_header(header)
         except SignatureHeaderError as error:
@@ -160,7 +169,7 @@ class Receiver:
             raise SignatureRejected(error.reason, verdict="mismatch", gateway=gateway) from error
         except (SignatureError, KeyFormatError) as error:
             raise SignatureRejected(str(error), verdict="malformed", gateway=gateway) from error
-        return parsed.subscriber_id
+        return entry
 
     def _nack(self, envelope: Envelope, raw: bytes, headers: dict[str, str], error: ProtocolError,
               *, verdict: str | None) -> Receipt:
@@ -179,27 +188,20 @@ class Receiver:
 
     def _ack(self, envelope: Envelope, raw: bytes, headers: dict[str, str], verdict: str | None,
              serve: bool) -> Receipt:
+        # Insert first and let the unique dedupe key catch repeats: one round trip on the common path.
         with self.sessions() as session:
             try:
                 with session.begin():
-                    found = store.find_duplicate(session, envelope)
-                    if found is None:
-                        message = store.record(session, envelope, body=raw, headers=headers, signature=verdict,
-                                               response=ACK, status="received" if serve else "ignored")
-                        inbound_id = message.id
-                    else:
-                        duplicate = (found.id, found.response or ACK)
+                    inbound_id = store.record(session, envelope, body=raw, headers=headers, signature=verdict,
+                                              response=ACK, status="received" if serve else "ignored")
             except IntegrityError:
-                # The same message raced in on another worker; answer as that one was answered.
                 with session.begin():
                     found = store.find_duplicate(session, envelope)
                     if found is None:
                         raise
-                    duplicate = (found.id, found.response or ACK)
-                    inbound_id = None
-        if found is not None:
-            RESPONSES.labels(action=envelope.action, status="ACK", code="duplicate").inc()
-            return Receipt(status=200, body=duplicate[1], headers={}, inbound_id=duplicate[0], duplicate=True)
+                    RESPONSES.labels(action=envelope.action, status="ACK", code="duplicate").inc()
+                    return Receipt(status=200, body=found.response or ACK, headers={}, inbound_id=found.id,
+                                   duplicate=True)
         RESPONSES.labels(action=envelope.action, status="ACK", code="" if serve else "ignored").inc()
         log.info("ack", extra=_log_fields(envelope) | {"ignored": not serve})
         return Receipt(status=200, body=ACK, headers={}, inbound_id=inbound_id, process=serve)
@@ -223,6 +225,10 @@ def _parse_json(raw: bytes) -> dict[str, Any]:
         raise ProtocolError("body must be a JSON object with a context object", ondc_code="30000",
                             error_type="JSON-SCHEMA-ERROR", path="context")
     return payload
+
+
+def _host(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower()
 
 
 def _domain(payload: dict[str, Any]) -> str | None:

@@ -19,6 +19,7 @@ from adapter.protocol.registry_cache import make_cache_client
 from adapter.store.db import make_engine, make_sessionmaker
 from adapter.web import errors, health, metrics, network, onboarding
 from adapter.web.api import catalogue, cooperatives, operations, syncs
+from adapter.web.publisher import Publisher
 from adapter.web.runtime import EXTENSION, Runtime, close_session
 from config import Settings, load_settings
 from config.logging import request_id_var
@@ -45,11 +46,12 @@ def create_app(settings: Settings | None = None) -> Flask:
         clock_skew=settings.signature_clock_skew,
         require_gateway_auth=settings.require_gateway_auth,
     )
+    celery = make_celery(settings)
     app.extensions[EXTENSION] = Runtime(
-        settings=settings, engine=engine, sessions=sessions, celery=make_celery(settings), receiver=receiver,
-        redis=redis_client,
+        settings=settings, engine=engine, sessions=sessions, celery=celery, receiver=receiver,
+        publisher=Publisher(celery), redis=redis_client,
     )
-    app.extensions["celery"] = app.extensions[EXTENSION].celery
+    app.extensions["celery"] = celery
     app.before_request(_start_request)
     app.after_request(_finish_request)
     app.teardown_request(_clear_request)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, Flask
 from flask.wrappers import Response
 
-from adapter.observability.metrics import scrape
+from adapter.observability.metrics import StateCollector, scrape
+from adapter.store.stats import HELP, LABELS, read_stats
+from adapter.web.runtime import runtime
 
 bp = Blueprint("metrics", __name__)
 
@@ -18,5 +20,6 @@ def init_app(app: Flask) -> None:
 @bp.get("/metrics")
 def metrics() -> Response:
     """All processes' metrics in the Prometheus text format."""
-    payload, content_type = scrape()
+    sessions = runtime().sessions
+    payload, content_type = scrape(StateCollector(lambda: read_stats(sessions), LABELS, HELP))
     return Response(payload, content_type=content_type)

@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import logging
-from functools import partial
 from typing import Any
 
-from celery import Celery
 from flask import Blueprint, Flask, Response, jsonify, request
-from kombu.exceptions import OperationalError as BrokerError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from adapter.protocol.messages import INBOUND_ACTIONS
 from adapter.protocol.receive import Receipt
 from adapter.store.models import utcnow
 from adapter.web.runtime import runtime
-
-log = logging.getLogger("adapter.web.network")
 
 
 def init_app(app: Flask) -> None:
@@ -55,15 +49,6 @@ def webhook(action: str) -> Response:
     response.status_code = receipt.status
     response.headers.update(receipt.headers)
     if receipt.process and receipt.inbound_id is not None:
-        # Queued once the ACK has gone out, so a slow or absent broker never delays the answer.
-        response.call_on_close(partial(enqueue_processing, rt.celery, receipt.inbound_id))
+        rt.publisher.submit(receipt.inbound_id)
     return response
 
-
-def enqueue_processing(celery: Celery, inbound_id: int) -> None:
-    """Queue the processing task (after the commit); if the broker is down the sweeper picks the row up later."""
-    try:
-        celery.send_task("odop.process_inbound", args=[inbound_id], retry=False, ignore_result=True)
-    except (BrokerError, OSError) as error:
-        log.warning("broker unavailable; message %s left for the sweeper", inbound_id,
-                    extra={"error": f"{type(error).__name__}: {error}"[:200]})

@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from adapter.protocol.receive import Receiver
+from adapter.web.publisher import Publisher
 from config import Settings
 from workers.app import OdopCelery
 
@@ -27,6 +28,7 @@ class Runtime:
     sessions: sessionmaker[Session]
     celery: OdopCelery
     receiver: Receiver
+    publisher: Publisher
     redis: Redis | None
 
 

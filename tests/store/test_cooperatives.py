@@ -51,3 +51,19 @@ def test_duplicate_slug_is_a_conflict_and_changes_nothing(sessions: sessionmaker
 def test_bad_slugs_are_rejected(sessions: sessionmaker[Session], slug: str) -> None:
     with pytest.raises(InvalidRequestError, match="lowercase letters"), transaction(sessions) as session:
         create_cooperative(session, slug, "Name")
+
+
+def test_served_scope_reads_domains_and_hyperlocal_cities(sessions: sessionmaker[Session]) -> None:
+    from adapter.store.cooperatives import served_scope
+
+    base = {"domains": ["ONDC:RET16"], "locations": [{"city_code": "std:01899"}]}
+    with transaction(sessions) as session:
+        local, _ = create_cooperative(session, "local-coop", "Local")
+        local.profile = base | {"serviceability": {"kind": "radius", "radius_km": "10"}}
+    with sessions() as session:
+        assert served_scope(session) == (frozenset({"ONDC:RET16"}), frozenset({"std:01899"}))
+    with transaction(sessions) as session:
+        national, _ = create_cooperative(session, "national-coop", "National")
+        national.profile = {"domains": ["ONDC:RET10"], "locations": [], "serviceability": {"kind": "pan_india"}}
+    with sessions() as session:
+        assert served_scope(session) == (frozenset({"ONDC:RET16", "ONDC:RET10"}), None)

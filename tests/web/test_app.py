@@ -68,3 +68,10 @@ def test_metrics_count_requests_by_endpoint_and_status(client: FlaskClient) -> N
         client.get("/healthz")
     assert count() == before + 3
     assert "odop_http_request_duration_seconds_bucket" in client.get("/metrics").get_data(as_text=True)
+
+
+def test_metrics_include_outbox_depth_and_catalogue_size(client: FlaskClient) -> None:
+    text = client.get("/metrics").get_data(as_text=True)
+    assert 'odop_outbox_messages{status="dead"} 0.0' in text
+    assert 'odop_outbox_messages{status="pending"} 0.0' in text
+    assert "# TYPE odop_catalogue_items gauge" in text

@@ -130,6 +130,7 @@ def test_gateway_signature_can_be_required(settings: Settings, sessions, network
         ({"timestamp": "2020-01-01T00:00:00.000Z"}, "30022", "context.timestamp"),
         ({"timestamp": "2099-01-01T00:00:00.000Z"}, "30022", "context.timestamp"),
         ({"bap_uri": "not a url"}, "30000", "context.bap_uri"),
+        ({"bap_uri": "https://attacker.example/cb"}, "30000", "context.bap_uri"),
     ],
 )
 def test_context_errors_are_nacked_with_code_and_path(

@@ -1,0 +1,53 @@
+"""Queueing processing tasks off the request path: a per-process background thread publishes them."""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import threading
+from typing import Any
+
+from kombu.exceptions import OperationalError as BrokerError
+
+log = logging.getLogger("adapter.web.publisher")
+
+
+class Publisher:
+    """Sends `odop.process_inbound` tasks from a daemon thread, so publishing never delays an ACK.
+
+    A message whose task is lost here (broker down, process killed) stays `received` in the database and the
+    beat sweeper queues it later: the database, not this queue, is the record.
+    """
+
+    def __init__(self, celery: Any, maxsize: int = 10_000) -> None:
+        self.celery = celery
+        self.queue: queue.Queue[int] = queue.Queue(maxsize=maxsize)
+        self._pid: int | None = None
+        self._lock = threading.Lock()
+
+    def submit(self, inbound_id: int) -> None:
+        """Hand an inbound message to the publisher thread (dropped, for the sweeper, when the queue is full)."""
+        self._ensure_thread()
+        try:
+            self.queue.put_nowait(inbound_id)
+        except queue.Full:
+            log.warning("publisher queue full; message %s left for the sweeper", inbound_id)
+
+    def _ensure_thread(self) -> None:
+        # Threads do not survive fork: start one per process (gunicorn workers fork after import).
+        if self._pid == os.getpid():
+            return
+        with self._lock:
+            if self._pid != os.getpid():
+                threading.Thread(target=self._run, name="odop-publisher", daemon=True).start()
+                self._pid = os.getpid()
+
+    def _run(self) -> None:
+        while True:
+            inbound_id = self.queue.get()
+            try:
+                self.celery.send_task("odop.process_inbound", args=[inbound_id], retry=False, ignore_result=True)
+            except (BrokerError, OSError) as error:
+                log.warning("broker unavailable; message %s left for the sweeper", inbound_id,
+                            extra={"error": f"{type(error).__name__}: {error}"[:200]})
