@@ -198,6 +198,10 @@ def _push(deps: SyncDeps, job_id: int) -> RunResult:
             return RunResult(state=job.state, outbox_ids=outbox_ids)
         job.counts = {**job.counts, "items": len(hashes), "changed": len(changed), "pushed": len(outbox_ids),
                       "subscribers": len(subscriber_ids)}
+        # A buyer app that keeps failing is named on every sync until its dead letters are replayed.
+        for bap_id, dead in sync_store.dead_pushes(session, cooperative_id).items():
+            errors.append({"bap_id": bap_id, "message": f"{dead} push(es) to this buyer app are dead-lettered; "
+                           "replay them with POST /api/v1/outbox/replay?bap_id=... once it is back"})
         job.errors = [*job.errors, *errors][:1000]
         sync_store.finish_job(job, "succeeded")
         rerun = job.rerun

@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
-import os
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ import click
 import orjson
 
 from adapter.cli.buyer_inbox import Callback, Inbox, start_server
+from adapter.cli.common import load_cli_settings
 from adapter.cli.demo_network import DEMO_BUYER_ID, DEMO_BUYER_KEY_ID, DEMO_BUYER_PORT, demo_buyer
 from adapter.delivery.http import HttpClient, HttpResult, TransportError
 from adapter.delivery.urls import join_action_url
@@ -39,7 +39,7 @@ from adapter.protocol.registry import (
     make_registry,
 )
 from adapter.protocol.signing import sign_request
-from config import Settings, SettingsError, load_settings
+from config import Settings
 
 __all__ = ["Identity", "build_search", "buyer", "load_identity", "prepare_body"]
 
@@ -53,12 +53,6 @@ class Identity:
     key: SigningKey
     url: str | None
 
-
-def _settings() -> Settings:
-    try:
-        return load_settings(os.environ)
-    except SettingsError as error:
-        raise click.ClickException(str(error)) from error
 
 
 def _now() -> dt.datetime:
@@ -237,7 +231,7 @@ def buyer() -> None:
               help="Where callbacks are saved (default DATA_DIR/buyer-inbox).")
 def serve(host: str, port: int, out_dir: Path | None) -> None:
     """Receive callbacks: verify each signature, ACK or NACK it, save it as JSON. Ctrl-C stops."""
-    settings = _settings()
+    settings = load_cli_settings()
     inbox = Inbox(load_registry(settings), out_dir or settings.data_dir / "buyer-inbox",
                   clock_skew=settings.signature_clock_skew, echo=click.echo)
     server, thread = _start(inbox, host, port)
@@ -271,7 +265,7 @@ def _start(inbox: Inbox, host: str, port: int) -> Any:
 def send(action: str, body_file: Path, keep_ids: bool, bap_uri: str | None, subscriber_id: str | None,
          key_id: str | None, keys_file: Path | None, bpp_uri: str | None) -> None:
     """Sign a JSON body and POST it to {bpp_uri}/ACTION; exit 0 on ACK, 1 otherwise."""
-    settings = _settings()
+    settings = load_cli_settings()
     payload = _read_json(body_file, "body file")
     identity = load_identity(settings, subscriber_id, key_id, keys_file)
     if bap_uri is None:
@@ -323,7 +317,7 @@ def search(domain: str, city: str, category: str | None, item: str | None, wait:
            no_wait: bool, host: str, port: int | None, bap_uri: str | None, out_dir: Path | None,
            subscriber_id: str | None, key_id: str | None, keys_file: Path | None, bpp_uri: str | None) -> None:
     """Send a search and summarise the verified on_search callbacks; exit 0 when at least one arrived."""
-    settings = _settings()
+    settings = load_cli_settings()
     identity = load_identity(settings, subscriber_id, key_id, keys_file)
     registry = load_registry(settings)
     registered = check_listed(registry, identity, domain)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 import uuid
 from pathlib import Path
@@ -12,6 +11,7 @@ from typing import Any
 import click
 import yaml
 
+from adapter.cli.common import load_cli_settings
 from adapter.errors import AdapterError
 from adapter.store.cooperatives import get_cooperative
 from adapter.store.db import make_engine, make_sessionmaker, transaction
@@ -22,14 +22,7 @@ from catalog_sync.errors import CatalogueError, ProfileError
 from catalog_sync.model import Profile
 from catalog_sync.profile import load_profile
 from catalog_sync.report import render_report_text
-from config import Settings, SettingsError, load_settings
-
-
-def _settings() -> Settings:
-    try:
-        return load_settings(os.environ)
-    except SettingsError as error:
-        raise click.ClickException(str(error)) from error
+from config import Settings
 
 
 def _sessions(settings: Settings) -> Any:
@@ -75,7 +68,7 @@ def template(category: str) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def validate(file: Path, slug: str | None, profile_file: Path | None, category: str | None, fmt: str) -> None:
     """Validate FILE; exit 0 when it can be imported, 1 when it has errors."""
-    settings = _settings()
+    settings = load_cli_settings()
     profile: Profile | None = None
     try:
         if profile_file is not None:
@@ -100,7 +93,7 @@ def validate(file: Path, slug: str | None, profile_file: Path | None, category: 
 @click.option("--cooperative", "slug", required=True)
 def import_(file: Path, slug: str) -> None:
     """Import FILE as a new catalogue version (nothing is imported when it has errors)."""
-    settings = _settings()
+    settings = load_cli_settings()
     try:
         with transaction(_sessions(settings)) as session:
             cooperative = get_cooperative(session, slug)
@@ -123,7 +116,7 @@ def import_(file: Path, slug: str) -> None:
 @click.option("--domain", help="ONDC domain, e.g. ONDC:RET16 (default: every domain the cooperative sells in).")
 def render(slug: str, domain: str | None) -> None:
     """Print the full on_search JSON with a fresh context."""
-    settings = _settings()
+    settings = load_cli_settings()
     try:
         with _sessions(settings)() as session:
             catalogue = service.current_catalogue(session, get_cooperative(session, slug))
@@ -149,7 +142,7 @@ def render(slug: str, domain: str | None) -> None:
 @click.option("--domain", help="ONDC domain (default: every domain with changes).")
 def diff(slug: str, from_version: int, to_version: int, domain: str | None) -> None:
     """Print the incremental on_search carrying the changes from one version to another."""
-    settings = _settings()
+    settings = load_cli_settings()
     try:
         with _sessions(settings)() as session:
             cooperative = get_cooperative(session, slug)
@@ -179,7 +172,7 @@ def diff(slug: str, from_version: int, to_version: int, domain: str | None) -> N
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def set_profile(slug: str, file: Path) -> None:
     """Set a cooperative's profile from a YAML or JSON FILE."""
-    settings = _settings()
+    settings = load_cli_settings()
     document = read_document(file)
     try:
         with transaction(_sessions(settings)) as session:

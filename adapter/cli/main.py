@@ -10,6 +10,7 @@ import click
 
 from adapter.cli.buyer import buyer
 from adapter.cli.catalog import catalog, set_profile
+from adapter.cli.common import load_cli_settings
 from adapter.cli.network import doctor, keys, outbox_group, registry
 from adapter.cli.processes import run_beat, run_up, run_web, run_worker
 from adapter.cli.sync import set_source, sync
@@ -17,15 +18,6 @@ from adapter.errors import AdapterError
 from adapter.store import migrate
 from adapter.store.cooperatives import create_cooperative, list_cooperatives
 from adapter.store.db import make_engine, make_sessionmaker, transaction
-from config import Settings, SettingsError, load_settings
-
-
-def load_cli_settings() -> Settings:
-    """Settings for a command; a bad variable becomes a clear error, not a traceback."""
-    try:
-        return load_settings(os.environ)
-    except SettingsError as error:
-        raise click.ClickException(str(error)) from error
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import uuid
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ import click
 import orjson
 import yaml
 
+from adapter.cli.common import load_cli_settings
 from adapter.delivery import outbox
 from adapter.delivery.http import HttpClient, TransportError
 from adapter.errors import AdapterError
@@ -22,14 +22,7 @@ from adapter.protocol.registry_entry import RegistryError
 from adapter.protocol.signing import SignatureError, sign_request, verify_request
 from adapter.store.db import make_engine, make_sessionmaker, transaction
 from adapter.store.models import utcnow
-from config import Settings, SettingsError, load_settings
-
-
-def _settings() -> Settings:
-    try:
-        return load_settings(os.environ)
-    except SettingsError as error:
-        raise click.ClickException(str(error)) from error
+from config import Settings
 
 
 @click.group()
@@ -102,7 +95,7 @@ def subscribe_payload(settings: Settings, entity: dict[str, Any], request_id: st
 @click.option("--dry-run", is_flag=True, help="Print the payload instead of sending it.")
 def registry_subscribe(entity_file: Path, dry_run: bool) -> None:
     """Build the /subscribe payload from settings and send it to REGISTRY_ENV's registry."""
-    settings = _settings()
+    settings = load_cli_settings()
     entity = yaml.safe_load(entity_file.read_text(encoding="utf-8"))
     if not isinstance(entity, dict):
         raise click.ClickException(f"{entity_file} must hold a mapping")
@@ -129,7 +122,7 @@ def registry_subscribe(entity_file: Path, dry_run: bool) -> None:
 @click.command()
 def doctor() -> None:
     """Check keys, our registry entry, a self-signed request and the public URL; explain what to fix."""
-    settings = _settings()
+    settings = load_cli_settings()
     problems = 0
 
     def report(ok: bool, what: str, fix: str = "") -> None:
@@ -196,7 +189,7 @@ def outbox_group() -> None:
 @click.option("--limit", type=int, default=50, show_default=True)
 def outbox_list(status: str | None, bap_id: str | None, limit: int) -> None:
     """List outbox rows, newest first."""
-    settings = _settings()
+    settings = load_cli_settings()
     with make_sessionmaker(make_engine(settings.database_url))() as session:
         click.echo("depth: " + ", ".join(f"{k}={v}" for k, v in sorted(outbox.depth(session).items())))
         for row in outbox.list_messages(session, status=status, bap_id=bap_id, limit=limit):
@@ -212,7 +205,7 @@ def outbox_replay(outbox_id: int | None, all_dead: bool, bap_id: str | None) -> 
     """Send a dead-lettered (or pending) row again, or all dead rows."""
     if (outbox_id is None) == (not all_dead):
         raise click.UsageError("give an OUTBOX_ID or --all-dead")
-    settings = _settings()
+    settings = load_cli_settings()
     from workers.app import make_celery
 
     celery = make_celery(settings)

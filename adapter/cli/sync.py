@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 
 import click
 
+from adapter.cli.common import load_cli_settings
 from adapter.delivery.urls import UnsafeUrlError, validate_callback_url
 from adapter.errors import AdapterError
 from adapter.store import sync as sync_store
@@ -15,16 +15,9 @@ from adapter.store.cooperatives import get_cooperative
 from adapter.store.db import make_engine, make_sessionmaker, transaction
 from adapter.store.models import utcnow
 from catalog_sync.progress import progress_line
-from config import Settings, SettingsError, load_settings
+from config import Settings
 from workers.app import make_celery
 from workers.sync import queue_sync
-
-
-def _settings() -> Settings:
-    try:
-        return load_settings(os.environ)
-    except SettingsError as error:
-        raise click.ClickException(str(error)) from error
 
 
 @click.group()
@@ -65,7 +58,7 @@ def watch_job(settings: Settings, job_id: int, *, interval: float = 0.5, timeout
 @click.option("--wait", is_flag=True, help="Show progress until the sync finishes.")
 def sync_start(slug: str, full: bool, bap_id: str | None, wait: bool) -> None:
     """Start a sync for cooperative SLUG (or join the one already running)."""
-    settings = _settings()
+    settings = load_cli_settings()
     sessions = make_sessionmaker(make_engine(settings.database_url))
     try:
         with sessions() as session:
@@ -84,7 +77,7 @@ def sync_start(slug: str, full: bool, bap_id: str | None, wait: bool) -> None:
 def sync_watch(job_id: int) -> None:
     """Show a sync's progress until it finishes (exit 1 unless it succeeds)."""
     try:
-        state = watch_job(_settings(), job_id)
+        state = watch_job(load_cli_settings(), job_id)
     except AdapterError as error:
         raise click.ClickException(error.message) from error
     if state != "succeeded":
@@ -95,7 +88,7 @@ def sync_watch(job_id: int) -> None:
 @click.argument("slug")
 def sync_list(slug: str) -> None:
     """A cooperative's recent syncs."""
-    settings = _settings()
+    settings = load_cli_settings()
     with make_sessionmaker(make_engine(settings.database_url))() as session:
         try:
             cooperative = get_cooperative(session, slug)
@@ -111,7 +104,7 @@ def sync_list(slug: str) -> None:
 @click.argument("job_id", type=int)
 def sync_cancel(job_id: int) -> None:
     """Cancel a queued or running sync."""
-    settings = _settings()
+    settings = load_cli_settings()
     try:
         with transaction(make_sessionmaker(make_engine(settings.database_url))) as session:
             sync_store.cancel_job(session, sync_store.get_job(session, job_id))
@@ -127,7 +120,7 @@ def sync_cancel(job_id: int) -> None:
 @click.option("--disable", is_flag=True, help="Keep the URL but stop fetching it.")
 def set_source(slug: str, url: str, interval_minutes: int, disable: bool) -> None:
     """Fetch cooperative SLUG's catalogue from URL (CSV, XLSX or JSON) every --interval-minutes."""
-    settings = _settings()
+    settings = load_cli_settings()
     try:
         validate_callback_url(url, allow_private=settings.allow_private_callbacks,
                               require_https=settings.environment == "production")

@@ -183,3 +183,14 @@ def forget_pushes(session: Session, subscription_id: int, cooperative_id: int) -
     """Drop what a buyer app is known to have (before a full refresh replaces it all)."""
     session.execute(delete(PushState).where(PushState.subscription_id == subscription_id,
                                             PushState.cooperative_id == cooperative_id))
+
+
+def dead_pushes(session: Session, cooperative_id: int) -> dict[str, int]:
+    """Dead-lettered catalogue pushes of one cooperative, by buyer app."""
+    rows = session.execute(
+        select(OutboxMessage.bap_id, func.count())
+        .where(OutboxMessage.cooperative_id == cooperative_id, OutboxMessage.status == "dead",
+               OutboxMessage.solicited.is_(False), OutboxMessage.action == "on_search")
+        .group_by(OutboxMessage.bap_id)
+    )
+    return {str(bap_id): int(count) for bap_id, count in rows}

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import orjson
@@ -14,26 +12,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from adapter.protocol.signing import verify_request
-from adapter.store.cooperatives import create_cooperative
-from adapter.store.db import transaction
 from adapter.store.models import OutboxMessage, Subscription
-from catalog_sync import service
 from tests.support.network import Network, search_body
 from tests.support.receiver import Receiver, running_receiver
+from tests.support.sellers import make_seller
 from tests.support.servers import wait_until
-
-FIXTURES = Path(__file__).resolve().parents[1] / "catalog_sync" / "fixtures"
 
 
 @pytest.fixture
 def seller(sessions: sessionmaker[Session]) -> None:
-    profile = json.loads((FIXTURES / "profile.json").read_text())
-    limits = service.Limits(max_bytes=10_000_000, max_rows=10_000)
-    with transaction(sessions) as session:
-        cooperative, _ = create_cooperative(session, "test-coop", "Test Coop")
-        service.set_profile(cooperative, {**profile, "slug": "test-coop"})
-        data = (FIXTURES / "items_ret16.csv").read_bytes()
-        assert service.import_catalogue(session, cooperative, data, "items.csv", limits, source="test").created
+    make_seller(sessions)
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 from collections.abc import Iterator
@@ -14,29 +13,20 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from adapter.store.cooperatives import create_cooperative
 from adapter.store.db import transaction
 from adapter.store.models import InboundMessage, OutboxMessage
 from adapter.web import create_app
-from catalog_sync import service
 from config import load_settings
 from tests.support.network import Network, search_body
 from tests.support.receiver import Receiver, running_receiver
+from tests.support.sellers import make_seller
 from tests.support.servers import RedisServer, descendants, start_worker, stop_process, wait_until
 from workers.app import make_celery
-
-FIXTURES = Path(__file__).resolve().parents[1] / "catalog_sync" / "fixtures"
 
 
 @pytest.fixture
 def seller(sessions: sessionmaker[Session]) -> None:
-    profile = json.loads((FIXTURES / "profile.json").read_text())
-    limits = service.Limits(max_bytes=10_000_000, max_rows=10_000)
-    with transaction(sessions) as session:
-        cooperative, _ = create_cooperative(session, "test-coop", "Test Coop")
-        service.set_profile(cooperative, {**profile, "slug": "test-coop"})
-        data = (FIXTURES / "items_ret16.csv").read_bytes()
-        service.import_catalogue(session, cooperative, data, "items.csv", limits, source="test")
+    make_seller(sessions)
 
 
 @pytest.fixture

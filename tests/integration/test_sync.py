@@ -153,6 +153,13 @@ def test_scheduled_sync_pushes_exactly_the_changes_and_dead_letters_the_failing_
     assert wait_until(lambda: len(dead_for_failing()) == 2, timeout=60)
     assert all(row.attempts >= 2 for row in dead_for_failing())
 
+    # The next sync names the failing buyer app.
+    make_due(sessions)
+    worker.send_task("odop.schedule_syncs")
+    assert wait_until(lambda: len(jobs(sessions)) == 3 and jobs(sessions)[2].state == "succeeded", timeout=60)
+    assert any(e.get("bap_id") == "failing.buyer.test" and "dead-lettered" in str(e.get("message"))
+               for e in jobs(sessions)[2].errors)
+
     # It recovers; the operator replays its dead letters and they arrive.
     failing.responses.clear()
     app = create_app(load_settings(env))

@@ -1,0 +1,29 @@
+"""A cooperative with the test profile and, optionally, the RET16 fixture catalogue."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from adapter.store.cooperatives import create_cooperative
+from adapter.store.db import transaction
+from catalog_sync import service
+
+FIXTURES = Path(__file__).resolve().parents[1] / "catalog_sync" / "fixtures"
+PROFILE = json.loads((FIXTURES / "profile.json").read_text())
+RET16_CSV = (FIXTURES / "items_ret16.csv").read_bytes()
+
+
+def make_seller(sessions: sessionmaker[Session], slug: str = "test-coop", *,
+                catalogue: bytes | None = RET16_CSV) -> int:
+    """Create the cooperative (with its profile and catalogue) and return its id."""
+    with transaction(sessions) as session:
+        cooperative, _ = create_cooperative(session, slug, slug.replace("-", " ").title())
+        service.set_profile(cooperative, {**PROFILE, "slug": slug})
+        if catalogue is not None:
+            limits = service.Limits(max_bytes=10_000_000, max_rows=10_000)
+            result = service.import_catalogue(session, cooperative, catalogue, "items.csv", limits, source="test")
+            assert result.created, result.report.errors[:3]
+        return cooperative.id
