@@ -76,6 +76,7 @@ class Settings:
     sync_source_retries: int
     sync_heartbeat_timeout: int
     sync_time_limit: int
+    order_auto_accept: bool
     registry_cache_ttl: int
     registry_stale_ttl: int
     registry_negative_ttl: int
@@ -195,6 +196,14 @@ def _base64(value: str) -> str:
     return value
 
 
+def _default_subscriber_id(url: str) -> str:
+    """The host of our public URL, or a local name when that host is an address or localhost."""
+    host = urlsplit(url).hostname or ""
+    if not host or host == "localhost" or re.fullmatch(r"[0-9.]+|[0-9a-fA-F:]+", host):
+        return "odop-seller.localhost"
+    return host
+
+
 def _choice(options: tuple[str, ...], *, upper: bool = False) -> Callable[[str], str]:
     def parse(value: str) -> str:
         value = value.upper() if upper else value.lower()
@@ -302,7 +311,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         max_request_bytes=r.parse("MAX_REQUEST_BYTES", 2 * 1024 * 1024, _positive_int, "a positive byte count"),
         readiness_timeout=r.parse("READINESS_TIMEOUT", 2.0, _positive_float, "a positive number of seconds"),
         worker_metrics_port=r.parse("WORKER_METRICS_PORT", None, _port, "a TCP port number (1-65535)"),
-        subscriber_id=r.parse("ONDC_SUBSCRIBER_ID", urlsplit(subscriber_url).hostname or "localhost",
+        subscriber_id=r.parse("ONDC_SUBSCRIBER_ID", _default_subscriber_id(subscriber_url),
                               _subscriber_id, "a subscriber id: a domain name such as seller.example.org"),
         unique_key_id=r.parse("ONDC_UNIQUE_KEY_ID", "odop-key-1", _key_id,
                               "1-64 letters, digits, '.', '_' or '-' (the ukId registered with the key)"),
@@ -333,6 +342,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         sync_source_retries=r.parse("SYNC_SOURCE_RETRIES", 5, _non_negative_int, "0 or more retries"),
         sync_heartbeat_timeout=r.parse("SYNC_HEARTBEAT_TIMEOUT", 300, _positive_int, "a positive number of seconds"),
         sync_time_limit=r.parse("SYNC_TIME_LIMIT", 900, _positive_int, "a positive number of seconds"),
+        order_auto_accept=r.parse("ORDER_AUTO_ACCEPT", True, _bool, "true or false"),
         delivery_lease_margin=r.parse("DELIVERY_LEASE_MARGIN", 30, _positive_int, "a positive number of seconds"),
         per_buyer_concurrency=r.parse("PER_BUYER_CONCURRENCY", 4, _positive_int, "a positive number"),
         registry_cache_ttl=r.parse("REGISTRY_CACHE_TTL", 3600, _positive_int, "a positive number of seconds"),

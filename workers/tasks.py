@@ -20,6 +20,7 @@ from adapter.store import inbound as inbound_store
 from adapter.store import sync as sync_store
 from adapter.store.db import transaction
 from adapter.store.models import Cooperative, InboundMessage, OutboxMessage, utcnow
+from catalog_sync import order_flows
 from catalog_sync import sync as sync_runner
 from catalog_sync.answer import Seller, answer_search, deadline_of
 from catalog_sync.errors import CatalogueError
@@ -27,6 +28,7 @@ from catalog_sync.push import PushContext
 from catalog_sync.service import Limits
 from catalog_sync.sources import SourceUnreachableError
 from catalog_sync.sync import SyncDeps
+from workers.orders import order_policy
 from workers.sync import items_changed, queue_sync
 
 log = logging.getLogger("workers.tasks")
@@ -48,7 +50,7 @@ def _seller(app: Any) -> Seller:
 
 
 def _not_supported(session: Any, message: InboundMessage, seller: Seller, now: dt.datetime) -> OutboxMessage:
-    """Until the order flows land, other actions get their callback with a clear 40001 error."""
+    """Actions we do not handle yet (update, rating, support, issue) get their callback with a clear 40001."""
     request = orjson.loads(message.body)["context"]
     context = build_context(
         action=f"on_{message.action}", domain=request["domain"], city=request["city"], bpp_id=seller.bpp_id,
@@ -72,9 +74,12 @@ def process_inbound(self: Any, inbound_id: int) -> str:
         message = inbound_store.claim(session, inbound_id)
         if message is None:
             return "already processed"
+        stock_changed: set[int] = set()
         try:
             if message.action == "search":
                 rows = answer_search(session, message, _seller(self.app), now)
+            elif (flow := order_flows.handle(session, message, order_policy(self.app.settings), now)) is not None:
+                rows, stock_changed = flow.outbox, flow.stock_changed
             else:
                 rows = [_not_supported(session, message, _seller(self.app), now)]
         except (CatalogueError, KeyError, ValueError) as error:
@@ -86,6 +91,8 @@ def process_inbound(self: Any, inbound_id: int) -> str:
         outbox_ids = [row.id for row in rows]
     for outbox_id in outbox_ids:
         deliver_outbox.delay(outbox_id)
+    for cooperative_id in stock_changed:
+        items_changed(self.app, self.app.sessions, cooperative_id, self.app.settings.sync_debounce_seconds)
     return f"queued {len(outbox_ids)} callback(s)"
 
 

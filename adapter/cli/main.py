@@ -33,7 +33,6 @@ def up(no_demo: bool, port: int | None) -> None:
     """Migrate, seed demo data and run web, worker and beat together (Ctrl-C stops all)."""
     # Local runs call the demo buyer on 127.0.0.1, which the URL rules refuse unless allowed.
     os.environ.setdefault("ALLOW_PRIVATE_CALLBACKS", "true")
-    os.environ.setdefault("ONDC_SUBSCRIBER_ID", "odop-seller.localhost")
     if port is not None:
         os.environ["BIND"] = f"127.0.0.1:{port}"
         os.environ.setdefault("ONDC_SUBSCRIBER_URL", f"http://127.0.0.1:{port}")

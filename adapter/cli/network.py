@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ import orjson
 import yaml
 
 from adapter.cli.common import load_cli_settings
+from adapter.cli.demo_network import load_or_create_keys
 from adapter.delivery import outbox
 from adapter.delivery.http import HttpClient, TransportError
 from adapter.errors import AdapterError
@@ -131,6 +133,13 @@ def doctor() -> None:
         click.echo(f"{'ok  ' if ok else 'FAIL'}  {what}" + ("" if ok or not fix else f"\n      fix: {fix}"))
 
     signing = encryption = None
+    demo_keys = settings.data_dir / "ondc-keys.json"
+    if not settings.signing_private_key and demo_keys.exists():
+        # `odop-adapter up` generated these for local runs and passes them to the processes it starts.
+        demo = load_or_create_keys(demo_keys)
+        settings = replace(settings, signing_private_key=demo.signing_private_key,
+                           encryption_private_key=demo.encryption_private_key)
+        click.echo(f"note  using the local demo keys in {demo_keys}")
     try:
         signing = SigningKey.from_base64(settings.signing_private_key or "")
         report(True, f"signing key parses (public key {signing.public_key_b64})")

@@ -320,3 +320,65 @@ class CatalogueItem(Base):
         ForeignKey("catalogue_versions.id", ondelete="SET NULL"), default=None
     )
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class OrderDraft(Base):
+    """What a buyer app selected and initialised in one transaction, before it confirms."""
+
+    __tablename__ = "order_drafts"
+    __table_args__ = (UniqueConstraint("bap_id", "transaction_id", name="uq_order_drafts_transaction"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    bap_id: Mapped[str] = mapped_column(String(255))
+    transaction_id: Mapped[str] = mapped_column(String(128))
+    cooperative_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id", ondelete="CASCADE"), index=True)
+    stage: Mapped[str] = mapped_column(String(16))  # selected | initialised
+    lines: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    quote: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    billing: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    fulfillments: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    payment: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class Order(Base):
+    """A confirmed order: the buyer app's order id, our state, and everything on_status must show."""
+
+    __tablename__ = "orders"
+    __table_args__ = (UniqueConstraint("bap_id", "order_id", name="uq_orders_bap_order"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    cooperative_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id", ondelete="CASCADE"), index=True)
+    order_id: Mapped[str] = mapped_column(String(64))
+    bap_id: Mapped[str] = mapped_column(String(255))
+    bap_uri: Mapped[str] = mapped_column(String(2048))
+    transaction_id: Mapped[str] = mapped_column(String(128), index=True)
+    domain: Mapped[str] = mapped_column(String(32))
+    city: Mapped[str] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    fulfilment_state: Mapped[str] = mapped_column(String(32))
+    routing: Mapped[str] = mapped_column(String(8))  # P2P | P2H2P
+    lines: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    quote: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    billing: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    fulfillments: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    payment: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    cancellation: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class OrderEvent(Base):
+    """The append-only history of an order: who moved it from which state to which, when and why."""
+
+    __tablename__ = "order_events"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    actor: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(32))
+    from_state: Mapped[str | None] = mapped_column(String(32), default=None)
+    to_state: Mapped[str | None] = mapped_column(String(32), default=None)
+    reason: Mapped[str | None] = mapped_column(Text, default=None)
+    outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id", ondelete="SET NULL"), default=None)

@@ -17,6 +17,8 @@ def test_defaults_give_the_embedded_mode() -> None:
     assert settings.bind == "127.0.0.1:8080"
     assert settings.subscriber_url == "http://127.0.0.1:8080"
     assert settings.bpp_uri == "http://127.0.0.1:8080/ondc"
+    assert settings.subscriber_id == "odop-seller.localhost"
+    assert load_settings({"ONDC_SUBSCRIBER_URL": "https://seller.example.org"}).subscriber_id == "seller.example.org"
     assert settings.registry_mode == "static"
     assert settings.allow_private_callbacks is False
     assert settings.signing_private_key is None

@@ -16,12 +16,16 @@ PROFILE = json.loads((FIXTURES / "profile.json").read_text())
 RET16_CSV = (FIXTURES / "items_ret16.csv").read_bytes()
 
 
+# Open every day, all day: order tests must not depend on the time they run at.
+ALWAYS_OPEN = {"opening": {"days": "1-7", "open": "00:00", "close": "23:59", "holidays": []}}
+
+
 def make_seller(sessions: sessionmaker[Session], slug: str = "test-coop", *,
-                catalogue: bytes | None = RET16_CSV) -> int:
+                catalogue: bytes | None = RET16_CSV, profile: dict[str, object] | None = None) -> int:
     """Create the cooperative (with its profile and catalogue) and return its id."""
     with transaction(sessions) as session:
         cooperative, _ = create_cooperative(session, slug, slug.replace("-", " ").title())
-        service.set_profile(cooperative, {**PROFILE, "slug": slug})
+        service.set_profile(cooperative, {**PROFILE, **(profile or {}), "slug": slug})
         if catalogue is not None:
             limits = service.Limits(max_bytes=10_000_000, max_rows=10_000)
             result = service.import_catalogue(session, cooperative, catalogue, "items.csv", limits, source="test")

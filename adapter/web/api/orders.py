@@ -1,0 +1,105 @@
+"""The cooperative's order inbox: list, detail with its timeline, and the seller's next legal actions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Flask, Response, jsonify, request
+
+from adapter.delivery import outbox
+from adapter.errors import ConflictError, InvalidRequestError, NotFoundError
+from adapter.orders import states
+from adapter.orders.errors import OrderError
+from adapter.store import inbound
+from adapter.store.cooperatives import get_cooperative
+from adapter.store.models import Order, utcnow
+from adapter.web.api.bodies import json_object
+from adapter.web.auth import current_principal
+from adapter.web.runtime import db, runtime, unit_of_work
+from catalog_sync import order_flows, order_store
+from workers.orders import order_policy
+from workers.sync import items_changed
+
+bp = Blueprint("orders", __name__, url_prefix="/api/v1/orders")
+
+
+def init_app(app: Flask) -> None:
+    """Register the blueprint."""
+    app.register_blueprint(bp)
+
+
+def _summary(order: Order) -> dict[str, Any]:
+    return {"id": order.id, "order_id": order.order_id, "state": order.state,
+            "fulfilment_state": order.fulfilment_state, "bap_id": order.bap_id, "domain": order.domain,
+            "total": order.quote.get("price", {}).get("value"), "items": order.lines,
+            "created_at": order.created_at.isoformat(), "updated_at": order.updated_at.isoformat()}
+
+
+def _visible(order_pk: int) -> Order:
+    order = db().get(Order, order_pk)
+    principal = current_principal()
+    if order is None or not (principal.is_admin or order.cooperative_id == principal.cooperative_id):
+        raise NotFoundError(f"no order {order_pk}")
+    return order
+
+
+@bp.get("")
+def list_orders() -> Response:
+    """Orders, newest first (?state=&cooperative=SLUG for operators&limit=&offset=)."""
+    principal = current_principal()
+    cooperative_id = principal.cooperative_id
+    if principal.is_admin and request.args.get("cooperative"):
+        cooperative_id = get_cooperative(db(), request.args["cooperative"]).id
+    limit, offset = request.args.get("limit", "50"), request.args.get("offset", "0")
+    if not (limit.isdigit() and offset.isdigit() and 1 <= int(limit) <= 500):
+        raise InvalidRequestError("limit must be 1-500 and offset a whole number")
+    rows = order_store.list_orders(db(), cooperative_id=cooperative_id, state=request.args.get("state"),
+                                   limit=int(limit), offset=int(offset))
+    return jsonify({"orders": [_summary(o) for o in rows]})
+
+
+@bp.get("/<int:order_pk>")
+def show(order_pk: int) -> Response:
+    """One order with its items, buyer details, quote, history, messages and the next legal actions."""
+    order = _visible(order_pk)
+    session = db()
+    mode = states.machine_for_routing(order.routing)
+    messages: list[dict[str, Any]] = [
+        {"direction": "in", "action": m.action, "at": m.received_at.isoformat(), "status": m.status,
+         "signature": m.signature} for m in inbound.for_transaction(session, order.transaction_id)]
+    messages += [{"direction": "out", "action": m.action, "at": m.created_at.isoformat(), "status": m.status,
+                  "attempts": m.attempts} for m in outbox.list_messages(session, transaction_id=order.transaction_id,
+                                                                         limit=500)]
+    messages.sort(key=lambda m: str(m["at"]))
+    return jsonify(_summary(order) | {
+        "billing": order.billing, "fulfillment": order.fulfillments[0], "quote": order.quote,
+        "cancellation": order.cancellation,
+        "events": [{"at": e.at.isoformat(), "actor": e.actor, "kind": e.kind, "from": e.from_state,
+                    "to": e.to_state, "reason": e.reason} for e in order_store.events(session, order)],
+        "messages": messages,
+        "next_actions": states.next_actions(order.state, order.fulfilment_state, mode=mode),
+    })
+
+
+@bp.post("/<int:order_pk>/actions/<action>")
+def act(order_pk: int, action: str) -> Response:
+    """Accept, reject, pack, ship, deliver or cancel (with reason_id); the buyer app hears about it at once."""
+    body = json_object() if request.data else {}
+    rt = runtime()
+    with unit_of_work() as session:
+        order = _visible(order_pk)
+        try:
+            result = order_flows.seller_action(session, order, action, order_policy(rt.settings),
+                                               actor=current_principal().cooperative_slug or "operator",
+                                               now=utcnow(), reason_id=body.get("reason_id"))
+        except OrderError as error:
+            allowed = states.next_actions(order.state, order.fulfilment_state,
+                                          mode=states.machine_for_routing(order.routing))
+            raise ConflictError(f"{action}: {error}", details={"next_actions": allowed}) from error
+        outbox_ids = [row.id for row in result.outbox]
+        summary = _summary(order)
+    for outbox_id in outbox_ids:
+        rt.celery.send_task("odop.deliver_outbox", args=[outbox_id], ignore_result=True)
+    for cooperative_id in result.stock_changed:
+        items_changed(rt.celery, rt.sessions, cooperative_id, rt.settings.sync_debounce_seconds)
+    return jsonify(summary)

@@ -1,0 +1,332 @@
+"""The ONDC order flows a seller answers: select, init, confirm, status, track and cancel, plus the seller's own
+moves (accept, pack, ship, deliver, cancel) that send unsolicited on_status / on_cancel.
+
+Each function takes a session and never commits; the worker task or API view owns the transaction. Business
+problems go in the callback's `error` (ONDC RET 1.2.x), never as a NACK.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import orjson
+from sqlalchemy.orm import Session
+
+from adapter.delivery.outbox import enqueue
+from adapter.delivery.urls import join_action_url
+from adapter.orders import states
+from adapter.orders.delivery_terms import DeliveryTerms
+from adapter.orders.errors import CancellationNotPossibleError, OrderError, to_ondc_error
+from adapter.orders.quote import check_selection, quote_trail_tag
+from adapter.protocol.context import build_context, format_timestamp
+from adapter.store.models import Cooperative, InboundMessage, Order, OutboxMessage
+from catalog_sync import order_store
+from catalog_sync import order_views as views
+from catalog_sync.answer import deadline_of
+from catalog_sync.mapping import provider_id
+from catalog_sync.service import profile_of
+
+
+@dataclass(frozen=True)
+class OrderPolicy:
+    """Our side of every order callback."""
+
+    bpp_id: str
+    bpp_uri: str
+    auto_accept: bool
+    terms: DeliveryTerms
+    window_seconds: int
+
+
+@dataclass
+class FlowResult:
+    """What a flow queued, and which cooperatives' stock changed (they owe a catalogue push)."""
+
+    outbox: list[OutboxMessage] = field(default_factory=list)
+    stock_changed: set[int] = field(default_factory=set)
+
+
+def _error(code: str, message: str) -> dict[str, str]:
+    return {"type": "DOMAIN-ERROR", "code": code, "message": message}
+
+
+def _reply(session: Session, inbound: InboundMessage, request: dict[str, Any], policy: OrderPolicy,
+           now: dt.datetime, *, message: dict[str, Any] | None, error: dict[str, str] | None,
+           cooperative_id: int | None) -> OutboxMessage:
+    action = f"on_{inbound.action}"
+    body: dict[str, Any] = {"context": build_context(
+        action=action, domain=request["domain"], city=request["city"], bpp_id=policy.bpp_id,
+        bpp_uri=policy.bpp_uri, transaction_id=request["transaction_id"], message_id=request["message_id"],
+        now=now, bap_id=request["bap_id"], bap_uri=request["bap_uri"])}
+    if message is not None:
+        body["message"] = message
+    if error is not None:
+        body["error"] = error
+    return enqueue(session, action=action, target_url=join_action_url(request["bap_uri"], action),
+                   body=orjson.dumps(body), transaction_id=request["transaction_id"],
+                   message_id=request["message_id"], bap_id=request["bap_id"], cooperative_id=cooperative_id,
+                   solicited=True, inbound_id=inbound.id, deadline_at=deadline_of(request), now=now)
+
+
+def _lines(order: dict[str, Any]) -> list[tuple[str, int, str]]:
+    return [(str(i.get("id")), int((i.get("quantity") or {}).get("count", 0)), str(i.get("location_id") or ""))
+            for i in order.get("items", [])]
+
+
+def _end(order: dict[str, Any]) -> tuple[str | None, str | None]:
+    fulfillments = order.get("fulfillments") or [{}]
+    location = ((fulfillments[0].get("end") or {}).get("location") or {})
+    return (location.get("address") or {}).get("area_code"), location.get("gps")
+
+
+def _select(session: Session, request: dict[str, Any], order: dict[str, Any], policy: OrderPolicy,
+            now: dt.datetime) -> tuple[Cooperative | None, Any, str]:
+    provider = str((order.get("provider") or {}).get("id", ""))
+    cooperative = order_store.cooperative_for_provider(session, provider, policy.bpp_id)
+    if cooperative is None:
+        return None, None, provider
+    profile = profile_of(cooperative)
+    lines = _lines(order)
+    items = order_store.items_by_id(session, cooperative.id, [line[0] for line in lines])
+    area_code, gps = _end(order)
+    selection = check_selection(items, lines, profile=profile, provider_id=provider,
+                                expected_provider_id=provider_id(profile, policy.bpp_id), now=now,
+                                end_area_code=area_code, end_gps=gps, terms=policy.terms)
+    return cooperative, selection, provider
+
+
+def _draft_lines(selection: Any) -> list[dict[str, Any]]:
+    return [{"item_id": line.item.id, "quantity": line.quantity, "location_id": line.item.location_id,
+             "parent_item_id": line.item.parent_item_id} for line in selection.lines if line.quantity > 0]
+
+
+def handle_select(session: Session, inbound: InboundMessage, request: dict[str, Any], message: dict[str, Any],
+                  policy: OrderPolicy, now: dt.datetime) -> FlowResult:
+    """select -> on_select: the quote from the current catalogue, serviceability and stock."""
+    order = message["order"]
+    cooperative, selection, provider = _select(session, request, order, policy, now)
+    if cooperative is None:
+        error = _error("30001", f"provider {provider!r} not found")
+        return FlowResult([_reply(session, inbound, request, policy, now, message=None, error=error,
+                                  cooperative_id=None)])
+    order_store.save_draft(session, bap_id=request["bap_id"], transaction_id=request["transaction_id"],
+                           cooperative_id=cooperative.id, stage="selected", lines=_draft_lines(selection),
+                           quote=selection.quote.to_ondc())
+    body = views.on_select(selection, provider_id=provider, profile=profile_of(cooperative))
+    return FlowResult([_reply(session, inbound, request, policy, now, message=body, error=selection.error,
+                              cooperative_id=cooperative.id)])
+
+
+def handle_init(session: Session, inbound: InboundMessage, request: dict[str, Any], message: dict[str, Any],
+                policy: OrderPolicy, now: dt.datetime) -> FlowResult:
+    """init -> on_init: billing echoed, buyer's address and contact, settlement terms, the quote re-checked."""
+    order = message["order"]
+    cooperative, selection, provider = _select(session, request, order, policy, now)
+    if cooperative is None:
+        error = _error("30001", f"provider {provider!r} not found")
+        return FlowResult([_reply(session, inbound, request, policy, now, message=None, error=error,
+                                  cooperative_id=None)])
+    draft = order_store.save_draft(
+        session, bap_id=request["bap_id"], transaction_id=request["transaction_id"], cooperative_id=cooperative.id,
+        stage="initialised", lines=_draft_lines(selection), quote=selection.quote.to_ondc(),
+        billing=order.get("billing"), fulfillments=order.get("fulfillments") or [], payment=order.get("payment"))
+    body = views.on_init(draft, selection, provider_id=provider, profile=profile_of(cooperative))
+    return FlowResult([_reply(session, inbound, request, policy, now, message=body, error=selection.error,
+                              cooperative_id=cooperative.id)])
+
+
+def handle_confirm(session: Session, inbound: InboundMessage, request: dict[str, Any], message: dict[str, Any],
+                   policy: OrderPolicy, now: dt.datetime) -> FlowResult:
+    """confirm -> on_confirm: one transaction creates the order and reserves its stock; repeats are idempotent."""
+    order = message["order"]
+    existing = order_store.find_order(session, request["bap_id"], str(order.get("id", "")))
+    if existing is not None:
+        owner = session.get_one(Cooperative, existing.cooperative_id)
+        return FlowResult([_reply(session, inbound, request, policy, now,
+                                  message=views.snapshot(existing, profile_of(owner), policy.bpp_id),
+                                  error=None, cooperative_id=owner.id)])
+    draft = order_store.get_draft(session, request["bap_id"], request["transaction_id"])
+    if draft is None or draft.stage != "initialised":
+        return FlowResult([_reply(session, inbound, request, policy, now, message=None, cooperative_id=None,
+                                  error=_error("30019", "confirm before init: this transaction has no init"))])
+    cooperative, selection, provider = _select(session, request, order, policy, now)
+    if cooperative is None or selection.errors:
+        error = selection.error if selection is not None else _error("30001", f"provider {provider!r} not found")
+        return FlowResult([_reply(session, inbound, request, policy, now, message=None, error=error,
+                                  cooperative_id=cooperative.id if cooperative else None)])
+    ours = Decimal(selection.quote.to_ondc()["price"]["value"])
+    theirs = Decimal(str(((order.get("quote") or {}).get("price") or {}).get("value", "-1")))
+    if ours != theirs:
+        return FlowResult([_reply(session, inbound, request, policy, now, message=None,
+                                  cooperative_id=cooperative.id,
+                                  error=_error("40008", f"quote changed: the total is now {ours:.2f}, not {theirs}"))])
+    deltas = {line.item.id: -line.quantity for line in selection.lines if line.quantity > 0}
+    if not order_store.change_stock(session, cooperative.id, deltas):
+        return FlowResult([_reply(session, inbound, request, policy, now, message=None, cooperative_id=cooperative.id,
+                                  error=_error("40002", "an item sold out while confirming; select again"))])
+    state = "Accepted" if policy.auto_accept else "Created"
+    created = Order(
+        cooperative_id=cooperative.id, order_id=str(order["id"]), bap_id=request["bap_id"],
+        bap_uri=request["bap_uri"], transaction_id=request["transaction_id"], domain=request["domain"],
+        city=request["city"], state=state, fulfilment_state="Pending", routing=selection.routing,
+        lines=_draft_lines(selection), quote=selection.quote.to_ondc(), billing=order.get("billing") or {},
+        fulfillments=[views.stored_fulfilment(order, selection)], payment=order.get("payment") or {},
+        created_at=now, updated_at=now,
+    )
+    session.add(created)
+    session.flush()
+    order_store.add_event(session, created, actor=request["bap_id"], kind="confirmed", to_state=state)
+    reply = _reply(session, inbound, request, policy, now,
+                   message=views.snapshot(created, profile_of(cooperative), policy.bpp_id), error=None,
+                   cooperative_id=cooperative.id)
+    return FlowResult([reply], {cooperative.id})
+
+
+def _order_for(session: Session, request: dict[str, Any], order_id: str) -> tuple[Order | None, Cooperative | None]:
+    order = order_store.find_order(session, request["bap_id"], order_id)
+    return (order, session.get_one(Cooperative, order.cooperative_id)) if order else (None, None)
+
+
+def handle_status(session: Session, inbound: InboundMessage, request: dict[str, Any], message: dict[str, Any],
+                  policy: OrderPolicy, now: dt.datetime) -> FlowResult:
+    """status -> on_status: the full order snapshot."""
+    order, cooperative = _order_for(session, request, str(message.get("order_id", "")))
+    if order is None or cooperative is None:
+        return FlowResult([_reply(session, inbound, request, policy, now, message=None, cooperative_id=None,
+                                  error=_error("30018", "order not found"))])
+    return FlowResult([_reply(session, inbound, request, policy, now, error=None, cooperative_id=cooperative.id,
+                              message=views.snapshot(order, profile_of(cooperative), policy.bpp_id))])
+
+
+def handle_track(session: Session, inbound: InboundMessage, request: dict[str, Any], message: dict[str, Any],
+                 policy: OrderPolicy, now: dt.datetime) -> FlowResult:
+    """track -> on_track: tracking is not offered by our cooperatives' own delivery yet (40005)."""
+    order, cooperative = _order_for(session, request, str(message.get("order_id", "")))
+    error = _error("30018", "order not found") if order is None else _error("40005", "tracking is not enabled")
+    return FlowResult([_reply(session, inbound, request, policy, now, message=None, error=error,
+                              cooperative_id=cooperative.id if cooperative else None)])
+
+
+def cancelled_quote(quote: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """A fully cancelled quote (every line at 0, items at count 0) and its quote_trail tags."""
+    trail: list[dict[str, Any]] = []
+    breakup = []
+    for line in quote.get("breakup", []):
+        value = Decimal(line["price"]["value"])
+        if value:
+            trail.append(quote_trail_tag(line["@ondc/org/title_type"], line["@ondc/org/item_id"], -value))
+        new = {**line, "price": {**line["price"], "value": "0.00"}}
+        if "@ondc/org/item_quantity" in line:
+            new["@ondc/org/item_quantity"] = {"count": 0}
+        breakup.append(new)
+    return {**quote, "price": {**quote["price"], "value": "0.00"}, "breakup": breakup}, trail
+
+
+def cancel_order(session: Session, order: Order, *, reason_id: str, initiated_by: str, actor: str,
+                 now: dt.datetime) -> None:
+    """Cancel an order in place: state, Cancel fulfilment with the quote trail, stock released."""
+    if not states.cancellable(order.state, order.fulfilment_state, True):
+        raise CancellationNotPossibleError(f"an order that is {order.fulfilment_state} can no longer be cancelled")
+    previous = order.fulfilment_state
+    quote, trail = cancelled_quote(order.quote)
+    order.quote = quote
+    order.state, order.fulfilment_state, order.updated_at = "Cancelled", "Cancelled", now
+    order.cancellation = {"reason_id": reason_id, "initiated_by": initiated_by,
+                          "cancelled_at": format_timestamp(now), "precancel_state": previous, "quote_trail": trail}
+    order_store.change_stock(session, order.cooperative_id,
+                             {line["item_id"]: int(line["quantity"]) for line in order.lines})
+    order_store.add_event(session, order, actor=actor, kind="cancelled", from_state=previous,
+                          to_state="Cancelled", reason=reason_id)
+
+
+def handle_cancel(session: Session, inbound: InboundMessage, request: dict[str, Any], message: dict[str, Any],
+                  policy: OrderPolicy, now: dt.datetime) -> FlowResult:
+    """cancel -> on_cancel: buyer reason and state checks (30012, 50001), stock released."""
+    order, cooperative = _order_for(session, request, str(message.get("order_id", "")))
+    if order is None or cooperative is None:
+        return FlowResult([_reply(session, inbound, request, policy, now, message=None, cooperative_id=None,
+                                  error=_error("30018", "order not found"))])
+    reason = str(message.get("cancellation_reason_id", ""))
+    try:
+        states.check_cancel_reason(reason, "buyer")
+        cancel_order(session, order, reason_id=reason, initiated_by=request["bap_id"], actor=request["bap_id"],
+                     now=now)
+    except OrderError as error:
+        return FlowResult([_reply(session, inbound, request, policy, now, message=None,
+                                  cooperative_id=cooperative.id, error=to_ondc_error([error]))])
+    reply = _reply(session, inbound, request, policy, now, error=None, cooperative_id=cooperative.id,
+                   message=views.snapshot(order, profile_of(cooperative), policy.bpp_id))
+    return FlowResult([reply], {cooperative.id})
+
+
+HANDLERS = {"select": handle_select, "init": handle_init, "confirm": handle_confirm, "status": handle_status,
+            "track": handle_track, "cancel": handle_cancel}
+
+
+def handle(session: Session, inbound: InboundMessage, policy: OrderPolicy, now: dt.datetime) -> FlowResult | None:
+    """Answer one stored order-flow request; None for actions these flows do not cover."""
+    handler = HANDLERS.get(inbound.action)
+    if handler is None:
+        return None
+    payload = orjson.loads(inbound.body)
+    return handler(session, inbound, payload["context"], payload["message"], policy, now)
+
+
+# -- the seller's moves --------------------------------------------------------------------------------------
+
+SELLER_MOVES = {"pack": "Packed", "assign_agent": "Agent-assigned", "at_pickup": "At-pickup",
+                "out_for_pickup": "Out-for-pickup", "pick_up": "Order-picked-up", "ship": "In-transit",
+                "at_destination_hub": "At-destination-hub", "out_for_delivery": "Out-for-delivery",
+                "at_delivery": "At-delivery", "deliver": "Order-delivered"}
+
+
+def push_update(session: Session, order: Order, cooperative: Cooperative, policy: OrderPolicy, action: str,
+                now: dt.datetime) -> OutboxMessage:
+    """An unsolicited on_status / on_cancel: same transaction_id, a new message_id (ONDC RET 1.2.x §2)."""
+    context = build_context(action=action, domain=order.domain, city=order.city, bpp_id=policy.bpp_id,
+                            bpp_uri=policy.bpp_uri, transaction_id=order.transaction_id,
+                            message_id=str(uuid.uuid4()), now=now, bap_id=order.bap_id, bap_uri=order.bap_uri)
+    body = {"context": context, "message": views.snapshot(order, profile_of(cooperative), policy.bpp_id)}
+    return enqueue(session, action=action, target_url=join_action_url(order.bap_uri, action),
+                   body=orjson.dumps(body), transaction_id=order.transaction_id, message_id=context["message_id"],
+                   bap_id=order.bap_id, cooperative_id=cooperative.id, solicited=False,
+                   deadline_at=now + dt.timedelta(seconds=policy.window_seconds), now=now)
+
+
+def seller_action(session: Session, order: Order, action: str, policy: OrderPolicy, *, actor: str,
+                  now: dt.datetime, reason_id: str | None = None) -> FlowResult:
+    """Accept, move the fulfilment forward, or cancel (raises OrderError/IllegalTransitionError when illegal)."""
+    cooperative = session.get_one(Cooperative, order.cooperative_id)
+    if action in ("accept", "reject"):
+        target = "Accepted" if action == "accept" else "Cancelled"
+        if target == "Cancelled":
+            cancel_order(session, order, reason_id=reason_id or "005", initiated_by=policy.bpp_id, actor=actor,
+                         now=now)
+            return FlowResult([push_update(session, order, cooperative, policy, "on_cancel", now)], {cooperative.id})
+        step = states.transition(states.Machine.ORDER, order.state, target)
+        order.state, order.updated_at = step.to_state, now
+        order_store.add_event(session, order, actor=actor, kind="accepted", from_state=step.from_state,
+                              to_state=step.to_state)
+        return FlowResult([push_update(session, order, cooperative, policy, "on_status", now)])
+    if action == "cancel":
+        states.check_cancel_reason(reason_id or "", "seller")
+        cancel_order(session, order, reason_id=reason_id or "", initiated_by=policy.bpp_id, actor=actor, now=now)
+        return FlowResult([push_update(session, order, cooperative, policy, "on_cancel", now)], {cooperative.id})
+    if action not in SELLER_MOVES:
+        raise OrderError(f"unknown action {action!r}")
+    if order.state == "Created":
+        raise OrderError("accept the order first")
+    machine = states.machine_for_routing(order.routing)
+    step = states.transition(machine, order.fulfilment_state, SELLER_MOVES[action])
+    order.fulfilment_state = step.to_state
+    if step.order_state:
+        order.state = step.order_state
+    order.updated_at = now
+    views.record_time(order, step.to_state, now)
+    order_store.add_event(session, order, actor=actor, kind=action, from_state=step.from_state,
+                          to_state=step.to_state)
+    return FlowResult([push_update(session, order, cooperative, policy, "on_status", now)])

@@ -1,0 +1,116 @@
+"""Orders in the database: drafts between select and confirm, stock reservations, orders and their events."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from adapter.store import catalogue as store
+from adapter.store.models import CatalogueItem, Cooperative, Order, OrderDraft, OrderEvent, utcnow
+from catalog_sync import service
+from catalog_sync.mapping import provider_id
+from catalog_sync.model import Item
+
+
+def cooperative_for_provider(session: Session, provider: str, bpp_id: str) -> Cooperative | None:
+    """The active cooperative that appears as this provider id in our catalogues."""
+    for cooperative in session.scalars(select(Cooperative).where(Cooperative.active.is_(True),
+                                                                 Cooperative.profile.is_not(None))):
+        if provider_id(service.profile_of(cooperative), bpp_id) == provider:
+            return cooperative
+    return None
+
+
+def items_by_id(session: Session, cooperative_id: int, item_ids: list[str]) -> dict[str, Item]:
+    """Current catalogue items of a cooperative, by id (unknown ids are simply absent)."""
+    rows = session.scalars(select(CatalogueItem).where(CatalogueItem.cooperative_id == cooperative_id,
+                                                       CatalogueItem.item_id.in_(item_ids)))
+    return {row.item_id: Item.from_dict(row.data) for row in rows}
+
+
+def get_draft(session: Session, bap_id: str, transaction_id: str) -> OrderDraft | None:
+    """The draft of this transaction, if select (or init) came first."""
+    return session.scalar(select(OrderDraft).where(OrderDraft.bap_id == bap_id,
+                                                   OrderDraft.transaction_id == transaction_id))
+
+
+def save_draft(session: Session, *, bap_id: str, transaction_id: str, cooperative_id: int, stage: str,
+               lines: list[dict[str, Any]], quote: dict[str, Any], **extra: Any) -> OrderDraft:
+    """Create or update the transaction's draft."""
+    draft = get_draft(session, bap_id, transaction_id)
+    if draft is None:
+        draft = OrderDraft(bap_id=bap_id, transaction_id=transaction_id, cooperative_id=cooperative_id)
+        session.add(draft)
+    draft.cooperative_id, draft.stage, draft.lines, draft.quote = cooperative_id, stage, lines, quote
+    for key, value in extra.items():
+        setattr(draft, key, value)
+    session.flush()
+    return draft
+
+
+def change_stock(session: Session, cooperative_id: int, deltas: dict[str, int]) -> bool:
+    """Apply stock changes atomically: all of them, or none when any would go below zero.
+
+    Each decrement is a conditional UPDATE (stock >= quantity), which locks the row on PostgreSQL and is
+    serialised on SQLite, so two confirms racing for the last unit cannot both win. The item's content and
+    hash follow, so the change reaches buyer apps in the next incremental push.
+    """
+    done: dict[str, int] = {}
+    for item_id, delta in deltas.items():
+        result = session.execute(
+            update(CatalogueItem)
+            .where(CatalogueItem.cooperative_id == cooperative_id, CatalogueItem.item_id == item_id,
+                   CatalogueItem.stock + delta >= 0)
+            .values(stock=CatalogueItem.stock + delta)
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(result, "rowcount", 0) != 1:
+            for undo_id, undo in done.items():  # same transaction: put back what this call took
+                session.execute(update(CatalogueItem)
+                                .where(CatalogueItem.cooperative_id == cooperative_id,
+                                       CatalogueItem.item_id == undo_id)
+                                .values(stock=CatalogueItem.stock - undo)
+                                .execution_options(synchronize_session=False))
+            return False
+        done[item_id] = delta
+    for item_id in deltas:
+        row = store.get_item(session, cooperative_id, item_id)
+        session.refresh(row)
+        item = dataclasses.replace(Item.from_dict(row.data), stock=row.stock)
+        store.update_item(session, row, service.to_record(item))
+    return True
+
+
+def find_order(session: Session, bap_id: str, order_id: str) -> Order | None:
+    """A buyer app's order by its order id."""
+    return session.scalar(select(Order).where(Order.bap_id == bap_id, Order.order_id == order_id))
+
+
+def add_event(session: Session, order: Order, *, actor: str, kind: str, from_state: str | None = None,
+              to_state: str | None = None, reason: str | None = None, outbox_id: int | None = None) -> OrderEvent:
+    """Append to the order's history."""
+    event = OrderEvent(order_id=order.id, at=utcnow(), actor=actor, kind=kind, from_state=from_state,
+                       to_state=to_state, reason=reason, outbox_id=outbox_id)
+    session.add(event)
+    session.flush()
+    return event
+
+
+def list_orders(session: Session, *, cooperative_id: int | None, state: str | None = None, limit: int = 50,
+                offset: int = 0) -> list[Order]:
+    """Orders, newest first (one cooperative's, or all for an operator)."""
+    query = select(Order).order_by(Order.created_at.desc(), Order.id.desc()).limit(limit).offset(offset)
+    if cooperative_id is not None:
+        query = query.where(Order.cooperative_id == cooperative_id)
+    if state is not None:
+        query = query.where(Order.state == state)
+    return list(session.scalars(query))
+
+
+def events(session: Session, order: Order) -> list[OrderEvent]:
+    """An order's history, oldest first."""
+    return list(session.scalars(select(OrderEvent).where(OrderEvent.order_id == order.id)
+                                .order_by(OrderEvent.at, OrderEvent.id)))

@@ -1,0 +1,158 @@
+"""From stored orders and drafts to the views the pure ONDC message builders take."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from adapter.orders import messages
+from adapter.orders.quote import SelectionResult
+from adapter.orders.views import (
+    Address,
+    BppTerms,
+    Cancellation,
+    Contact,
+    FulfilmentView,
+    OrderItemView,
+    OrderView,
+    Settlement,
+    Stop,
+)
+from adapter.protocol.context import format_timestamp, parse_timestamp
+from adapter.store.models import Order, OrderDraft
+from catalog_sync.mapping import provider_id
+from catalog_sync.model import Profile
+
+FULFILMENT_ID = "F1"
+# Which stored timestamp each fulfilment end needs (ONDC RET 1.2.x on_status: pickup, then delivery).
+START_STATES = ("Order-picked-up",)
+END_STATES = ("Order-delivered",)
+
+
+def _address(data: dict[str, Any] | None) -> Address | None:
+    if not data:
+        return None
+    return Address(name=str(data.get("name", "")), building=str(data.get("building", "")),
+                   locality=str(data.get("locality", "")), city=str(data.get("city", "")),
+                   state=str(data.get("state", "")), country=str(data.get("country", "IND")),
+                   area_code=str(data.get("area_code", "")))
+
+
+def _contact(data: dict[str, Any] | None) -> Contact | None:
+    if not data:
+        return None
+    return Contact(phone=str(data.get("phone", "")), email=str(data.get("email", "")))
+
+
+def _start(profile: Profile, times: dict[str, str]) -> Stop:
+    location = profile.locations[0]
+    return Stop(
+        location_id=location.id, name=location.name or profile.name, gps=location.gps,
+        address=Address(name=location.name or profile.name, building=location.street, locality=location.locality,
+                        city=location.city, state=location.state, country="IND", area_code=location.area_code),
+        contact=Contact(phone=profile.consumer_care.phone, email=profile.consumer_care.email),
+        timestamp=parse_timestamp(times["start"]) if "start" in times else None,
+    )
+
+
+def _end(end: dict[str, Any], times: dict[str, str]) -> Stop:
+    location = end.get("location") or {}
+    return Stop(gps=location.get("gps"), address=_address(location.get("address")),
+                contact=_contact(end.get("contact")), person_name=(end.get("person") or {}).get("name"),
+                timestamp=parse_timestamp(times["end"]) if "end" in times else None)
+
+
+def _items(lines: list[dict[str, Any]]) -> list[OrderItemView]:
+    return [OrderItemView(item_id=line["item_id"], quantity=int(line["quantity"]), fulfillment_id=FULFILMENT_ID,
+                          location_id=line.get("location_id") or None, parent_item_id=line.get("parent_item_id"))
+            for line in lines]
+
+
+def _settlement(profile: Profile) -> Settlement:
+    s = profile.settlement
+    if s.kind == "upi":
+        return Settlement(kind="upi", upi_address=s.upi_address)
+    return Settlement(kind="neft", account_no=s.account_no, ifsc=s.ifsc, bank_name=s.bank_name, branch=s.branch,
+                      beneficiary=s.beneficiary)
+
+
+def _terms(profile: Profile) -> BppTerms:
+    return BppTerms(np_type=profile.np_type, gstin=profile.gstin, pan=profile.pan)
+
+
+def stored_fulfilment(order: dict[str, Any], selection: SelectionResult) -> dict[str, Any]:
+    """What we keep of the delivery: the buyer's drop-off, our TAT and category, and the state times."""
+    buyer = (order.get("fulfillments") or [{}])[0]
+    return {"id": FULFILMENT_ID, "type": "Delivery", "tat": selection.tat, "category": selection.category,
+            "end": buyer.get("end") or {}, "times": {}}
+
+
+def record_time(order: Order, state: str, now: dt.datetime) -> None:
+    """Note when the goods left or arrived, for the start/end timestamps of on_status."""
+    fulfilment = dict(order.fulfillments[0])
+    times = dict(fulfilment.get("times") or {})
+    if state in START_STATES:
+        times["start"] = format_timestamp(now)
+    if state in END_STATES:
+        times["end"] = format_timestamp(now)
+    fulfilment["times"] = times
+    order.fulfillments = [fulfilment, *order.fulfillments[1:]]  # a new list, so the JSON column is saved
+
+
+def _view(order_id: str, state: str, fulfilment_state: str, *, lines: list[dict[str, Any]], quote: dict[str, Any],
+          billing: dict[str, Any], stored: dict[str, Any], payment: dict[str, Any], profile: Profile, bpp_id: str,
+          created_at: dt.datetime, updated_at: dt.datetime, cancellation: dict[str, Any] | None) -> OrderView:
+    times = stored.get("times") or {}
+    fulfilments = [FulfilmentView(
+        id=FULFILMENT_ID, type="Delivery", state=fulfilment_state, tracking=False, tat=stored.get("tat"),
+        category=stored.get("category"), provider_name=profile.name, start=_start(profile, times),
+        end=_end(stored.get("end") or {}, times))]
+    cancelled = None
+    if cancellation:
+        fulfilments.append(FulfilmentView(
+            id="C1", type="Cancel", state="Cancelled",
+            tags=[{"code": "cancel_request", "list": [
+                {"code": "reason_id", "value": cancellation["reason_id"]},
+                {"code": "initiated_by", "value": cancellation["initiated_by"]}]},
+                  {"code": "precancel_state", "list": [
+                      {"code": "fulfillment_state", "value": cancellation.get("precancel_state", "Pending")},
+                      {"code": "updated_at", "value": cancellation["cancelled_at"]}]},
+                  *cancellation.get("quote_trail", [])]))
+        cancelled = Cancellation(reason_id=cancellation["reason_id"], initiated_by=cancellation["initiated_by"],
+                                 cancelled_at=parse_timestamp(cancellation["cancelled_at"]))
+    settlement = [messages.settlement_details(_settlement(profile))]
+    return OrderView(
+        order_id=order_id, state=state, provider_id=provider_id(profile, bpp_id),
+        provider_location_id=profile.locations[0].id, items=_items(lines), billing=billing,
+        fulfillments=fulfilments, quote=quote, payment={**payment, "@ondc/org/settlement_details": settlement},
+        bpp_terms=_terms(profile), created_at=created_at, updated_at=updated_at, cancellation=cancelled,
+    )
+
+
+def snapshot(order: Order, profile: Profile, bpp_id: str) -> dict[str, Any]:
+    """The full order for on_confirm, on_status and on_cancel."""
+    view = _view(order.order_id, order.state, order.fulfilment_state, lines=order.lines, quote=order.quote,
+                 billing=order.billing, stored=order.fulfillments[0], payment=order.payment, profile=profile,
+                 bpp_id=bpp_id, created_at=order.created_at, updated_at=order.updated_at,
+                 cancellation=order.cancellation)
+    return messages.order_message(view)
+
+
+def on_select(selection: SelectionResult, *, provider_id: str, profile: Profile) -> dict[str, Any]:
+    """The on_select message for a selection."""
+    items = [OrderItemView(item_id=line.item.id, quantity=line.quantity, fulfillment_id=FULFILMENT_ID,
+                           location_id=line.item.location_id or profile.locations[0].id,
+                           parent_item_id=line.item.parent_item_id) for line in selection.lines]
+    return messages.on_select_message(selection, provider_id=provider_id, location_id=profile.locations[0].id,
+                                      items=items, provider_name=profile.name)
+
+
+def on_init(draft: OrderDraft, selection: SelectionResult, *, provider_id: str, profile: Profile) -> dict[str, Any]:
+    """The on_init message: billing and the buyer's fulfilment echoed, our settlement terms."""
+    stored = stored_fulfilment({"fulfillments": draft.fulfillments}, selection)
+    now = draft.updated_at
+    view = _view("", "Created", "Pending", lines=draft.lines, quote=draft.quote, billing=draft.billing or {},
+                 stored=stored, payment=draft.payment or {}, profile=profile, bpp_id="", created_at=now,
+                 updated_at=now, cancellation=None)
+    view = OrderView(**{**{f: getattr(view, f) for f in view.__dataclass_fields__}, "provider_id": provider_id})
+    return messages.on_init_message(view, settlement=_settlement(profile))

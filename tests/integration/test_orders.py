@@ -1,0 +1,270 @@
+"""Order flows end to end: signed requests in, signed callbacks out, a real worker, the seller's inbox API."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import uuid
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+import orjson
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from adapter.protocol.context import format_timestamp
+from adapter.protocol.signing import verify_request
+from adapter.store import catalogue as store
+from adapter.store.db import transaction
+from adapter.store.models import InboundMessage, Order, OutboxMessage
+from catalog_sync import order_flows, order_store
+from tests.support.network import BUYER_ID, SELLER_ID, Network
+from tests.support.receiver import Receiver, running_receiver
+from tests.support.sellers import ALWAYS_OPEN, make_seller
+from tests.support.servers import wait_until
+from workers.orders import order_policy
+
+ADMIN = {"Authorization": "Bearer test-admin-key-0123456789abcdef"}
+PROVIDER = "test-coop"  # an MSN profile: the provider id is the slug
+BILLING = {"name": "Asha Devi", "phone": "9000000001", "email": "asha@buyer.example",
+           "address": {"name": "12", "building": "Lakkar Bazaar", "locality": "The Ridge", "city": "Shimla",
+                       "state": "Himachal Pradesh", "country": "IND", "area_code": "171001"},
+           "created_at": "2030-01-01T10:00:00.000Z", "updated_at": "2030-01-01T10:00:00.000Z"}
+END = {"location": {"gps": "31.1048,77.1734", "address": BILLING["address"]},
+       "contact": {"phone": "9000000001", "email": "asha@buyer.example"}, "person": {"name": "Asha Devi"}}
+
+
+@pytest.fixture
+def seller(sessions: sessionmaker[Session]) -> int:
+    return make_seller(sessions, profile=ALWAYS_OPEN)
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    with running_receiver() as server:
+        yield server
+
+
+class Buyer:
+    """Sends signed requests for one transaction and waits for their callbacks."""
+
+    def __init__(self, client: FlaskClient, network: Network, receiver: Receiver) -> None:
+        self.client, self.network, self.receiver = client, network, receiver
+        self.transaction_id = str(uuid.uuid4())
+
+    def send(self, action: str, message: dict[str, Any], *, wait: bool = True) -> dict[str, Any] | None:
+        message_id = str(uuid.uuid4())
+        context = {"domain": "ONDC:RET16", "country": "IND", "city": "std:0177", "action": action,
+                   "core_version": "1.2.5", "bap_id": BUYER_ID, "bap_uri": self.receiver.url,
+                   "bpp_id": SELLER_ID, "bpp_uri": "http://127.0.0.1/ondc", "transaction_id": self.transaction_id,
+                   "message_id": message_id, "timestamp": format_timestamp(dt.datetime.now(dt.UTC)), "ttl": "PT30S"}
+        body = orjson.dumps({"context": context, "message": message})
+        response = self.client.post(f"/ondc/{action}", data=body, content_type="application/json",
+                                    headers={"Authorization": self.network.buyer.sign(body)})
+        response.close()
+        assert response.status_code == 200, response.json
+        if not wait:
+            return None
+        return self.callback(f"on_{action}", message_id)
+
+    def callback(self, action: str, message_id: str | None = None, timeout: float = 30) -> dict[str, Any]:
+        def found() -> list[Any]:
+            return [orjson.loads(p.body) for p in self.receiver.posts(f"/{action}")
+                    if message_id is None or orjson.loads(p.body)["context"]["message_id"] == message_id]
+
+        assert wait_until(lambda: bool(found()), timeout=timeout), f"no {action} for {message_id}"
+        post = next(p for p in self.receiver.posts(f"/{action}")
+                    if message_id is None or orjson.loads(p.body)["context"]["message_id"] == message_id)
+        now = int(dt.datetime.now(dt.UTC).timestamp())
+        verify_request(post.body, post.headers["Authorization"],
+                       public_key_b64=self.network.seller.keys.signing_public_key, now=now)
+        return found()[-1]
+
+    def order(self, item_id: str, count: int) -> dict[str, Any]:
+        return {"provider": {"id": PROVIDER, "locations": [{"id": "main"}]},
+                "items": [{"id": item_id, "location_id": "main", "quantity": {"count": count}, "fulfillment_id": "F1"}],
+                "fulfillments": [{"id": "F1", "type": "Delivery", "end": END}]}
+
+    def place(self, item_id: str, count: int, order_id: str) -> dict[str, Any]:
+        on_select = self.send("select", {"order": self.order(item_id, count)})
+        assert on_select is not None
+        assert "error" not in on_select, on_select.get("error")
+        on_init = self.send("init", {"order": self.order(item_id, count) | {"billing": BILLING}})
+        assert on_init is not None
+        on_confirm = self.send("confirm", self.confirm(item_id, count, order_id, on_init["message"]["order"]["quote"]))
+        assert on_confirm is not None
+        return on_confirm
+
+    def confirm(self, item_id: str, count: int, order_id: str, quote: dict[str, Any]) -> dict[str, Any]:
+        payment = {"type": "ON-ORDER", "collected_by": "BAP", "status": "PAID",
+                   "params": {"amount": quote["price"]["value"], "currency": "INR", "transaction_id": "pay-1"},
+                   "@ondc/org/buyer_app_finder_fee_type": "percent", "@ondc/org/buyer_app_finder_fee_amount": "3"}
+        now = format_timestamp(dt.datetime.now(dt.UTC))
+        return {"order": self.order(item_id, count) | {"id": order_id, "state": "Created", "billing": BILLING,
+                                                        "quote": quote, "payment": payment, "created_at": now,
+                                                        "updated_at": now}}
+
+
+def breakup_sums(quote: dict[str, Any]) -> bool:
+    return Decimal(quote["price"]["value"]) == sum(Decimal(line["price"]["value"]) for line in quote["breakup"])
+
+
+def stock(sessions: sessionmaker[Session], cooperative_id: int, item_id: str) -> int:
+    with sessions() as session:
+        return store.get_item(session, cooperative_id, item_id).stock
+
+
+def test_select_init_confirm_status_and_the_whole_delivery(
+    client: FlaskClient, worker: Any, network: Network, seller: int, receiver: Receiver,
+    sessions: sessionmaker[Session]
+) -> None:
+    buyer = Buyer(client, network, receiver)
+    on_select = buyer.send("select", {"order": buyer.order("T16-1", 2)})
+    assert on_select is not None
+    quote = on_select["message"]["order"]["quote"]
+    assert breakup_sums(quote)
+    assert on_select["message"]["order"]["fulfillments"][0]["state"]["descriptor"]["code"] == "Serviceable"
+
+    on_confirm = buyer.place("T16-1", 2, "ORDER-1")
+    order = on_confirm["message"]["order"]
+    assert order["id"] == "ORDER-1"
+    assert order["state"] == "Accepted"
+    assert order["fulfillments"][0]["state"]["descriptor"]["code"] == "Pending"
+    assert order["billing"] == BILLING  # echoed exactly, created_at/updated_at included
+    assert breakup_sums(order["quote"])
+    assert stock(sessions, seller, "T16-1") == 2  # 4 in stock, 2 reserved
+
+    on_status = buyer.send("status", {"order_id": "ORDER-1"})
+    assert on_status is not None
+    assert on_status["message"]["order"]["state"] == "Accepted"
+
+    with sessions() as session:
+        order_pk = session.scalar(select(Order.id).where(Order.order_id == "ORDER-1"))
+    detail = client.get(f"/api/v1/orders/{order_pk}", headers=ADMIN).json
+    assert detail["next_actions"][0] == "pack"
+    timestamps = []
+    # A pan-India seller ships intercity (P2H2P): the hub states are required.
+    moves = [("pack", "Packed"), ("pick_up", "Order-picked-up"), ("ship", "In-transit"),
+             ("at_destination_hub", "At-destination-hub"), ("out_for_delivery", "Out-for-delivery"),
+             ("deliver", "Order-delivered")]
+    for action, expected in moves:
+        before = len(receiver.posts("/on_status"))
+        response = client.post(f"/api/v1/orders/{order_pk}/actions/{action}", headers=ADMIN)
+        assert response.status_code == 200, response.json
+        assert wait_until(lambda: len(receiver.posts("/on_status")) > before, timeout=30)  # noqa: B023
+        pushed = orjson.loads(receiver.posts("/on_status")[-1].body)
+        assert pushed["context"]["transaction_id"] == buyer.transaction_id
+        assert pushed["context"]["message_id"] != on_status["context"]["message_id"]  # unsolicited: new id
+        assert pushed["message"]["order"]["fulfillments"][0]["state"]["descriptor"]["code"] == expected
+        timestamps.append(pushed["context"]["timestamp"])
+    delivered = pushed["message"]["order"]
+    assert delivered["state"] == "Completed"
+    assert "timestamp" in delivered["fulfillments"][0]["start"]["time"]
+    assert "timestamp" in delivered["fulfillments"][0]["end"]["time"]
+    assert timestamps == sorted(timestamps)
+    illegal = client.post(f"/api/v1/orders/{order_pk}/actions/pack", headers=ADMIN)
+    assert illegal.status_code == 409
+    assert illegal.json["error"]["details"]["next_actions"] == []
+    events = client.get(f"/api/v1/orders/{order_pk}", headers=ADMIN).json["events"]
+    assert [e["kind"] for e in events] == ["confirmed", *[action for action, _ in moves]]
+
+
+def test_buyer_cancel_releases_stock_and_errors_go_in_the_callback(
+    client: FlaskClient, worker: Any, network: Network, seller: int, receiver: Receiver,
+    sessions: sessionmaker[Session]
+) -> None:
+    buyer = Buyer(client, network, receiver)
+    buyer.place("T16-1", 1, "ORDER-2")
+    assert stock(sessions, seller, "T16-1") == 3
+    bad_reason = buyer.send("cancel", {"order_id": "ORDER-2", "cancellation_reason_id": "777"})
+    assert bad_reason is not None
+    assert bad_reason["error"]["code"] == "30012"
+    on_cancel = buyer.send("cancel", {"order_id": "ORDER-2", "cancellation_reason_id": "001"})
+    assert on_cancel is not None
+    order = on_cancel["message"]["order"]
+    assert order["state"] == "Cancelled"
+    assert order["quote"]["price"]["value"] == "0.00"
+    assert any(f["type"] == "Cancel" for f in order["fulfillments"])
+    assert stock(sessions, seller, "T16-1") == 4
+
+    unknown = buyer.send("status", {"order_id": "NOPE"})
+    assert unknown is not None
+    assert unknown["error"]["code"] == "30018"
+    too_many = buyer.send("select", {"order": buyer.order("T16-1", 3)})  # max_per_order is 2
+    assert too_many is not None
+    assert too_many["error"]["code"] == "40009"
+    other = Buyer(client, network, receiver)
+    selected = other.send("select", {"order": other.order("T16-1", 1)})
+    assert selected is not None
+    early = other.send("confirm", other.confirm("T16-1", 1, "ORDER-3", selected["message"]["order"]["quote"]))
+    assert early is not None
+    assert early["error"]["code"] == "30019"  # confirm without init
+
+
+def test_twenty_racing_confirms_for_five_units_make_five_orders(
+    seller: int, sessions: sessionmaker[Session], settings: Any
+) -> None:
+    with transaction(sessions) as session:
+        row = store.get_item(session, seller, "T16-2")  # max_per_order 1
+        row.stock = 5
+    policy = order_policy(settings)
+    now = dt.datetime.now(dt.UTC)
+    inbound_ids = []
+    with transaction(sessions) as session:
+        for n in range(20):
+            transaction_id = f"race-{n}"
+            order_store.save_draft(session, bap_id=BUYER_ID, transaction_id=transaction_id, cooperative_id=seller,
+                                   stage="initialised", lines=[], quote={}, billing=BILLING,
+                                   fulfillments=[{"id": "F1", "type": "Delivery", "end": END}])
+            message = {"order": {"id": f"RACE-{n}", "provider": {"id": PROVIDER, "locations": [{"id": "main"}]},
+                                 "items": [{"id": "T16-2", "location_id": "main", "quantity": {"count": 1}}],
+                                 "fulfillments": [{"id": "F1", "type": "Delivery", "end": END}],
+                                 "billing": BILLING, "quote": {"price": {"currency": "INR", "value": "0"}}}}
+            context = {"domain": "ONDC:RET16", "city": "std:0177", "bap_id": BUYER_ID,
+                       "bap_uri": "http://127.0.0.1:9/buyer", "transaction_id": transaction_id,
+                       "message_id": str(uuid.uuid4()), "timestamp": format_timestamp(now), "ttl": "PT30S"}
+            row = InboundMessage(bap_id=BUYER_ID, action="confirm", message_id=context["message_id"],
+                                 transaction_id=transaction_id, body=orjson.dumps({"context": context,
+                                                                                   "message": message}),
+                                 headers={}, status="processing")
+            session.add(row)
+            session.flush()
+            inbound_ids.append(row.id)
+    # Each confirm quotes what it sees, so give each the quote it will compute: one unit plus delivery.
+    with sessions() as session:
+        quote_total = order_flows._select(session, {}, orjson.loads(session.get_one(
+            InboundMessage, inbound_ids[0]).body)["message"]["order"], policy, now)[1].quote.to_ondc()["price"]["value"]
+    with transaction(sessions) as session:
+        for inbound_id in inbound_ids:
+            row = session.get_one(InboundMessage, inbound_id)
+            payload = orjson.loads(row.body)
+            payload["message"]["order"]["quote"]["price"]["value"] = quote_total
+            row.body = orjson.dumps(payload)
+
+    barrier = threading.Barrier(len(inbound_ids))
+    failures: list[BaseException] = []
+
+    def confirm(inbound_id: int) -> None:
+        try:
+            barrier.wait()
+            with transaction(sessions) as session:
+                order_flows.handle(session, session.get_one(InboundMessage, inbound_id), policy, now)
+        except BaseException as error:  # noqa: BLE001 - reported below
+            failures.append(error)
+
+    threads = [threading.Thread(target=confirm, args=(i,)) for i in inbound_ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    with sessions() as session:
+        orders = session.scalars(select(Order)).all()
+        errors = [orjson.loads(r.body).get("error", {}).get("code")
+                  for r in session.scalars(select(OutboxMessage).where(OutboxMessage.action == "on_confirm"))]
+    assert len(orders) == 5
+    assert stock(sessions, seller, "T16-2") == 0
+    assert sorted(e for e in errors if e) == ["40002"] * 15
