@@ -14,17 +14,18 @@ from decimal import Decimal
 from typing import Any
 
 import orjson
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from adapter.delivery.outbox import enqueue
 from adapter.delivery.urls import join_action_url
 from adapter.orders import states
 from adapter.orders.delivery_terms import DeliveryTerms
-from adapter.orders.errors import CancellationNotPossibleError, OrderError, to_ondc_error
+from adapter.orders.errors import CancellationNotPossibleError, OrderError, UpdateNotPossibleError, to_ondc_error
 from adapter.orders.quote import check_selection, quote_trail_tag
 from adapter.protocol.context import build_context, format_timestamp
-from adapter.store.models import Cooperative, InboundMessage, Order, OutboxMessage
-from catalog_sync import order_store
+from adapter.store.models import ConnectorCursor, Cooperative, InboundMessage, Order, OutboxMessage
+from catalog_sync import order_changes, order_store
 from catalog_sync import order_views as views
 from catalog_sync.answer import deadline_of
 from catalog_sync.mapping import provider_id
@@ -263,8 +264,36 @@ def handle_cancel(session: Session, inbound: InboundMessage, request: dict[str, 
     return FlowResult([reply], {cooperative.id})
 
 
+def handle_update(session: Session, inbound: InboundMessage, request: dict[str, Any], message: dict[str, Any],
+                  policy: OrderPolicy, now: dt.datetime) -> FlowResult:
+    """update -> on_update: a return request (update_target item) or settlement details (payment); 50002/30005."""
+    body = message.get("order") or {}
+    order, cooperative = _order_for(session, request, str(body.get("id", "")))
+    if order is None or cooperative is None:
+        return FlowResult([_reply(session, inbound, request, policy, now, message=None, cooperative_id=None,
+                                  error=_error("30018", "order not found"))])
+    targets = {t.strip() for t in str(message.get("update_target", "")).split(",")}
+    try:
+        if "payment" in targets and body.get("payment"):
+            order_changes.record_settlement(session, order, body["payment"], bap_id=request["bap_id"], now=now)
+        returns = [f for f in body.get("fulfillments", []) if f.get("type") == "Return"]
+        if "item" in targets and returns:
+            item_ids = [e["value"] for f in returns for t in f.get("tags", []) for e in t.get("list", [])
+                        if e.get("code") == "item_id"]
+            items = order_store.items_by_id(session, cooperative.id, item_ids)
+            for fulfilment in returns:
+                order_changes.request_return(session, order, fulfilment, items, bap_id=request["bap_id"], now=now)
+        elif not ("payment" in targets and body.get("payment")):
+            raise UpdateNotPossibleError("nothing to update: send a Return fulfilment or settlement details")
+    except OrderError as error:
+        return FlowResult([_reply(session, inbound, request, policy, now, message=None,
+                                  cooperative_id=cooperative.id, error=to_ondc_error([error]))])
+    return FlowResult([_reply(session, inbound, request, policy, now, error=None, cooperative_id=cooperative.id,
+                              message=views.snapshot(order, profile_of(cooperative), policy.bpp_id))])
+
+
 HANDLERS = {"select": handle_select, "init": handle_init, "confirm": handle_confirm, "status": handle_status,
-            "track": handle_track, "cancel": handle_cancel}
+            "track": handle_track, "cancel": handle_cancel, "update": handle_update}
 
 
 def handle(session: Session, inbound: InboundMessage, policy: OrderPolicy, now: dt.datetime) -> FlowResult | None:
@@ -286,7 +315,12 @@ SELLER_MOVES = {"pack": "Packed", "assign_agent": "Agent-assigned", "at_pickup":
 
 def push_update(session: Session, order: Order, cooperative: Cooperative, policy: OrderPolicy, action: str,
                 now: dt.datetime) -> OutboxMessage:
-    """An unsolicited on_status / on_cancel: same transaction_id, a new message_id (ONDC RET 1.2.x §2)."""
+    """An unsolicited on_status / on_cancel: same transaction_id, a new message_id (ONDC RET 1.2.x §2).
+
+    A pulled order (a polled marketplace) gets a plain status update at its connector's status URL instead.
+    """
+    if order.source != "ondc":
+        return _push_to_connector(session, order, cooperative, policy, now)
     context = build_context(action=action, domain=order.domain, city=order.city, bpp_id=policy.bpp_id,
                             bpp_uri=policy.bpp_uri, transaction_id=order.transaction_id,
                             message_id=str(uuid.uuid4()), now=now, bap_id=order.bap_id, bap_uri=order.bap_uri)
@@ -297,9 +331,27 @@ def push_update(session: Session, order: Order, cooperative: Cooperative, policy
                    deadline_at=now + dt.timedelta(seconds=policy.window_seconds), now=now)
 
 
+def _push_to_connector(session: Session, order: Order, cooperative: Cooperative, policy: OrderPolicy,
+                       now: dt.datetime) -> OutboxMessage:
+    name = order.source.removeprefix("pull:")
+    connector = session.scalar(select(ConnectorCursor).where(ConnectorCursor.name == name))
+    if connector is None:
+        raise OrderError(f"the marketplace connector {name!r} this order came from no longer exists")
+    body = {"order_id": order.order_id, "state": order.state, "fulfilment_state": order.fulfilment_state,
+            "updated_at": format_timestamp(now)}
+    return enqueue(session, action="status_update", target_url=connector.url.rstrip("/") + "/status",
+                   body=orjson.dumps(body), transaction_id=order.transaction_id, message_id=str(uuid.uuid4()),
+                   bap_id=order.bap_id, cooperative_id=cooperative.id, solicited=False,
+                   deadline_at=now + dt.timedelta(seconds=policy.window_seconds), now=now)
+
+
 def seller_action(session: Session, order: Order, action: str, policy: OrderPolicy, *, actor: str,
-                  now: dt.datetime, reason_id: str | None = None) -> FlowResult:
-    """Accept, move the fulfilment forward, or cancel (raises OrderError/IllegalTransitionError when illegal)."""
+                  now: dt.datetime, reason_id: str | None = None, params: dict[str, Any] | None = None) -> FlowResult:
+    """Accept, move the fulfilment forward, cancel, part-cancel, handle a return or an RTO.
+
+    Raises OrderError (IllegalTransitionError included) when the move is not legal now.
+    """
+    params = params or {}
     cooperative = session.get_one(Cooperative, order.cooperative_id)
     if action in ("accept", "reject"):
         target = "Accepted" if action == "accept" else "Cancelled"
@@ -316,6 +368,22 @@ def seller_action(session: Session, order: Order, action: str, policy: OrderPoli
         states.check_cancel_reason(reason_id or "", "seller")
         cancel_order(session, order, reason_id=reason_id or "", initiated_by=policy.bpp_id, actor=actor, now=now)
         return FlowResult([push_update(session, order, cooperative, policy, "on_cancel", now)], {cooperative.id})
+    if action == "part_cancel":
+        order_changes.part_cancel(session, order, str(params.get("item_id", "")), int(params.get("quantity", 0)),
+                                  bpp_id=policy.bpp_id, actor=actor, now=now)
+        return FlowResult([push_update(session, order, cooperative, policy, "on_update", now)], {cooperative.id})
+    if action in order_changes.RETURN_MOVES:
+        order_changes.move_return(session, order, str(params.get("return_id", "")), action, actor=actor, now=now,
+                                  reason=reason_id)
+        changed = {cooperative.id} if action == "return_delivered" else set()
+        return FlowResult([push_update(session, order, cooperative, policy, "on_update", now)], changed)
+    if action == "initiate_rto":
+        order_changes.initiate_rto(session, order, reason_id or "", bpp_id=policy.bpp_id, actor=actor, now=now)
+        return FlowResult([push_update(session, order, cooperative, policy, "on_cancel", now)])
+    if action in order_changes.RTO_MOVES:
+        order_changes.move_rto(session, order, action, actor=actor, now=now)
+        changed = {cooperative.id} if action == "rto_delivered" else set()
+        return FlowResult([push_update(session, order, cooperative, policy, "on_status", now)], changed)
     if action not in SELLER_MOVES:
         raise OrderError(f"unknown action {action!r}")
     if order.state == "Created":

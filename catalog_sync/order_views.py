@@ -101,7 +101,8 @@ def record_time(order: Order, state: str, now: dt.datetime) -> None:
 
 def _view(order_id: str, state: str, fulfilment_state: str, *, lines: list[dict[str, Any]], quote: dict[str, Any],
           billing: dict[str, Any], stored: dict[str, Any], payment: dict[str, Any], profile: Profile, bpp_id: str,
-          created_at: dt.datetime, updated_at: dt.datetime, cancellation: dict[str, Any] | None) -> OrderView:
+          created_at: dt.datetime, updated_at: dt.datetime, cancellation: dict[str, Any] | None,
+          legs: list[dict[str, Any]] | None = None) -> OrderView:
     times = stored.get("times") or {}
     fulfilments = [FulfilmentView(
         id=FULFILMENT_ID, type="Delivery", state=fulfilment_state, tracking=False, tat=stored.get("tat"),
@@ -120,6 +121,8 @@ def _view(order_id: str, state: str, fulfilment_state: str, *, lines: list[dict[
                   *cancellation.get("quote_trail", [])]))
         cancelled = Cancellation(reason_id=cancellation["reason_id"], initiated_by=cancellation["initiated_by"],
                                  cancelled_at=parse_timestamp(cancellation["cancelled_at"]))
+    fulfilments += [FulfilmentView(id=leg["id"], type=leg["type"], state=leg["state"], tags=list(leg.get("tags", [])))
+                    for leg in legs or []]
     settlement = [messages.settlement_details(_settlement(profile))]
     return OrderView(
         order_id=order_id, state=state, provider_id=provider_id(profile, bpp_id),
@@ -134,7 +137,7 @@ def snapshot(order: Order, profile: Profile, bpp_id: str) -> dict[str, Any]:
     view = _view(order.order_id, order.state, order.fulfilment_state, lines=order.lines, quote=order.quote,
                  billing=order.billing, stored=order.fulfillments[0], payment=order.payment, profile=profile,
                  bpp_id=bpp_id, created_at=order.created_at, updated_at=order.updated_at,
-                 cancellation=order.cancellation)
+                 cancellation=order.cancellation, legs=order.legs)
     return messages.order_message(view)
 
 

@@ -12,6 +12,7 @@ from adapter.cli.buyer import buyer
 from adapter.cli.catalog import catalog, set_profile
 from adapter.cli.common import load_cli_settings
 from adapter.cli.network import doctor, keys, outbox_group, registry
+from adapter.cli.orders import orders
 from adapter.cli.processes import run_beat, run_up, run_web, run_worker
 from adapter.cli.sync import set_source, sync
 from adapter.errors import AdapterError
@@ -128,6 +129,7 @@ cli.add_command(buyer)
 cooperative.add_command(set_profile)
 cooperative.add_command(set_source)
 cli.add_command(sync)
+cli.add_command(orders)
 
 
 def main(argv: list[str] | None = None) -> Any:

@@ -364,6 +364,10 @@ class Order(Base):
     fulfillments: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     payment: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     cancellation: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    # Extra legs after confirm: Return and RTO fulfilments, with their states and quote trails.
+    legs: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # Where the order came from: "ondc", or "pull:<connector>" for a polled marketplace.
+    source: Mapped[str] = mapped_column(String(64), default="ondc")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
@@ -382,3 +386,59 @@ class OrderEvent(Base):
     to_state: Mapped[str | None] = mapped_column(String(32), default=None)
     reason: Mapped[str | None] = mapped_column(Text, default=None)
     outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id", ondelete="SET NULL"), default=None)
+
+
+class Issue(Base):
+    """A buyer's complaint (ONDC IGM): stored as received, answered, and resolved by the cooperative or operator."""
+
+    __tablename__ = "issues"
+    __table_args__ = (UniqueConstraint("bap_id", "issue_id", name="uq_issues_bap_issue"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    issue_id: Mapped[str] = mapped_column(String(128))
+    bap_id: Mapped[str] = mapped_column(String(255))
+    bap_uri: Mapped[str] = mapped_column(String(2048))
+    transaction_id: Mapped[str] = mapped_column(String(128), index=True)
+    domain: Mapped[str] = mapped_column(String(32))
+    city: Mapped[str] = mapped_column(String(32))
+    cooperative_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cooperatives.id", ondelete="SET NULL"), default=None, index=True)
+    order_pk: Mapped[int | None] = mapped_column(ForeignKey("orders.id", ondelete="SET NULL"), default=None)
+    status: Mapped[str] = mapped_column(String(32))  # OPEN | PROCESSING | RESOLVED | CLOSED
+    category: Mapped[str | None] = mapped_column(String(64), default=None)
+    description: Mapped[str | None] = mapped_column(Text, default=None)
+    issue: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    resolution: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Rating(Base):
+    """A buyer's rating (ONDC 1.2.0 /rating), kept for the cooperative."""
+
+    __tablename__ = "ratings"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    bap_id: Mapped[str] = mapped_column(String(255))
+    transaction_id: Mapped[str] = mapped_column(String(128), index=True)
+    cooperative_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cooperatives.id", ondelete="SET NULL"), default=None, index=True)
+    category: Mapped[str] = mapped_column(String(32))
+    target_id: Mapped[str] = mapped_column(String(128))
+    value: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ConnectorCursor(Base):
+    """How far a polled marketplace's order feed has been read."""
+
+    __tablename__ = "connector_cursors"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    cooperative_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(String(2048))
+    cursor: Mapped[str | None] = mapped_column(String(255), default=None)
+    enabled: Mapped[bool] = mapped_column(default=True)
+    last_polled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)

@@ -268,3 +268,79 @@ def test_twenty_racing_confirms_for_five_units_make_five_orders(
     assert len(orders) == 5
     assert stock(sessions, seller, "T16-2") == 0
     assert sorted(e for e in errors if e) == ["40002"] * 15
+
+
+def _pk(sessions: sessionmaker[Session], order_id: str) -> int:
+    with sessions() as session:
+        pk = session.scalar(select(Order.id).where(Order.order_id == order_id))
+    assert pk is not None
+    return pk
+
+
+def _act(client: FlaskClient, receiver: Receiver, order_pk: int, action: str, callback: str,
+         **body: Any) -> dict[str, Any]:
+    before = len(receiver.posts(f"/{callback}"))
+    response = client.post(f"/api/v1/orders/{order_pk}/actions/{action}", json=body or None, headers=ADMIN)
+    assert response.status_code == 200, response.json
+    assert wait_until(lambda: len(receiver.posts(f"/{callback}")) > before, timeout=30)
+    pushed: dict[str, Any] = orjson.loads(receiver.posts(f"/{callback}")[-1].body)
+    assert breakup_sums(pushed["message"]["order"]["quote"])
+    return pushed
+
+
+def test_seller_part_cancel_rto_and_a_return_to_delivered(
+    client: FlaskClient, worker: Any, network: Network, seller: int, receiver: Receiver,
+    sessions: sessionmaker[Session]
+) -> None:
+    # Part-cancel: 2 ordered, the seller can only send 1 (reason 002).
+    buyer = Buyer(client, network, receiver)
+    buyer.place("T16-1", 2, "PART-1")
+    pk = _pk(sessions, "PART-1")
+    update = _act(client, receiver, pk, "part_cancel", "on_update", item_id="T16-1", quantity=1)
+    order = update["message"]["order"]
+    line = next(b for b in order["quote"]["breakup"] if b["@ondc/org/title_type"] == "item")
+    assert line["@ondc/org/item_quantity"]["count"] == 1
+    cancel_leg = next(f for f in order["fulfillments"] if f["type"] == "Cancel")
+    trail = [t for t in cancel_leg["tags"] if t["code"] == "quote_trail"]
+    assert trail[0]["list"][-1]["value"].startswith("-")
+    assert stock(sessions, seller, "T16-1") == 3  # 4 - 2 reserved + 1 released
+
+    # RTO: picked up, the buyer can't be found (013); the goods come back and stock is restored.
+    for action in ("pack", "pick_up"):
+        _act(client, receiver, pk, action, "on_status")
+    rto = _act(client, receiver, pk, "initiate_rto", "on_cancel", reason_id="013")["message"]["order"]
+    assert rto["state"] == "Cancelled"
+    assert next(f for f in rto["fulfillments"] if f["type"] == "RTO")["state"]["descriptor"]["code"] == "RTO-Initiated"
+    back = _act(client, receiver, pk, "rto_delivered", "on_status")["message"]["order"]
+    assert next(f for f in back["fulfillments"] if f["type"] == "RTO")["state"]["descriptor"]["code"] == "RTO-Delivered"
+    assert stock(sessions, seller, "T16-1") == 4
+
+    # A return of a delivered, returnable item (T16-1: 7 days) through to Return_Delivered.
+    shopper = Buyer(client, network, receiver)
+    shopper.place("T16-1", 1, "RET-1")
+    pk = _pk(sessions, "RET-1")
+    for action in ("pack", "pick_up", "ship", "at_destination_hub", "out_for_delivery", "deliver"):
+        _act(client, receiver, pk, action, "on_status")
+    request = {"update_target": "item", "order": {"id": "RET-1", "fulfillments": [{"type": "Return", "tags": [
+        {"code": "return_request", "list": [
+            {"code": "id", "value": "R1"}, {"code": "item_id", "value": "T16-1"},
+            {"code": "item_quantity", "value": "1"}, {"code": "reason_id", "value": "001"},
+            {"code": "reason_desc", "value": "colour differs from the photo"},
+            {"code": "images", "value": "https://buyer.example/r1.jpg"},
+            {"code": "ttl_approval", "value": "PT24H"}, {"code": "ttl_reverseqc", "value": "P3D"}]}]}]}}
+    initiated = shopper.send("update", request)
+    assert initiated is not None
+    assert "error" not in initiated, initiated.get("error")
+    leg = next(f for f in initiated["message"]["order"]["fulfillments"] if f["type"] == "Return")
+    assert leg["state"]["descriptor"]["code"] == "Return_Initiated"
+    again = shopper.send("update", request)  # the one delivered unit is already being returned
+    assert again is not None
+    assert again["error"]["code"] == "30005"
+    approved = _act(client, receiver, pk, "approve_return", "on_update", return_id="R1")["message"]["order"]
+    assert approved["quote"]["price"]["value"] != initiated["message"]["order"]["quote"]["price"]["value"]
+    _act(client, receiver, pk, "return_picked", "on_update", return_id="R1")
+    done = _act(client, receiver, pk, "return_delivered", "on_update", return_id="R1")["message"]["order"]
+    leg = next(f for f in done["fulfillments"] if f["type"] == "Return")
+    assert leg["state"]["descriptor"]["code"] == "Return_Delivered"
+    assert any(t["code"] == "quote_trail" for t in leg["tags"])
+    assert stock(sessions, seller, "T16-1") == 4

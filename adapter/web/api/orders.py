@@ -16,7 +16,7 @@ from adapter.store.models import Order, utcnow
 from adapter.web.api.bodies import json_object
 from adapter.web.auth import current_principal
 from adapter.web.runtime import db, runtime, unit_of_work
-from catalog_sync import order_flows, order_store
+from catalog_sync import order_changes, order_flows, order_store
 from workers.orders import order_policy
 from workers.sync import items_changed
 
@@ -63,7 +63,6 @@ def show(order_pk: int) -> Response:
     """One order with its items, buyer details, quote, history, messages and the next legal actions."""
     order = _visible(order_pk)
     session = db()
-    mode = states.machine_for_routing(order.routing)
     messages: list[dict[str, Any]] = [
         {"direction": "in", "action": m.action, "at": m.received_at.isoformat(), "status": m.status,
          "signature": m.signature} for m in inbound.for_transaction(session, order.transaction_id)]
@@ -77,13 +76,30 @@ def show(order_pk: int) -> Response:
         "events": [{"at": e.at.isoformat(), "actor": e.actor, "kind": e.kind, "from": e.from_state,
                     "to": e.to_state, "reason": e.reason} for e in order_store.events(session, order)],
         "messages": messages,
-        "next_actions": states.next_actions(order.state, order.fulfilment_state, mode=mode),
+        "legs": order.legs,
+        "next_actions": _next_actions(order),
     })
+
+
+def _next_actions(order: Order) -> list[str]:
+    """The forward moves, plus part-cancel before pickup and the moves of open returns and RTOs."""
+    actions = states.next_actions(order.state, order.fulfilment_state, mode=states.machine_for_routing(order.routing))
+    if order.state in ("Accepted", "In-progress") and order.fulfilment_state in states.PRE_PICKUP:
+        actions.append("part_cancel")
+    by_target = {target: action for action, target in order_changes.RETURN_MOVES.items()}
+    by_target |= {target: action for action, target in order_changes.RTO_MOVES.items()}
+    for leg in order.legs:
+        machine = {"Return": states.Machine.RETURN, "RTO": states.Machine.RTO}.get(leg["type"])
+        if machine is not None:
+            actions += [by_target[t] for t in states.allowed_targets(machine, leg["state"]) if t in by_target]
+    return actions
 
 
 @bp.post("/<int:order_pk>/actions/<action>")
 def act(order_pk: int, action: str) -> Response:
-    """Accept, reject, pack, ship, deliver or cancel (with reason_id); the buyer app hears about it at once."""
+    """Accept, reject, pack, ship, deliver, cancel (reason_id), part_cancel (item_id, quantity), a return move
+    (approve_return, reject_return, return_picked, return_delivered, liquidate; return_id) or an RTO
+    (initiate_rto with reason_id 011-015, rto_delivered, rto_disposed). The buyer app hears about it at once."""
     body = json_object() if request.data else {}
     rt = runtime()
     with unit_of_work() as session:
@@ -91,10 +107,9 @@ def act(order_pk: int, action: str) -> Response:
         try:
             result = order_flows.seller_action(session, order, action, order_policy(rt.settings),
                                                actor=current_principal().cooperative_slug or "operator",
-                                               now=utcnow(), reason_id=body.get("reason_id"))
-        except OrderError as error:
-            allowed = states.next_actions(order.state, order.fulfilment_state,
-                                          mode=states.machine_for_routing(order.routing))
+                                               now=utcnow(), reason_id=body.get("reason_id"), params=body)
+        except (OrderError, ValueError) as error:
+            allowed = _next_actions(order)
             raise ConflictError(f"{action}: {error}", details={"next_actions": allowed}) from error
         outbox_ids = [row.id for row in result.outbox]
         summary = _summary(order)
