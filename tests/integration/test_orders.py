@@ -196,6 +196,14 @@ def test_buyer_cancel_releases_stock_and_errors_go_in_the_callback(
     too_many = buyer.send("select", {"order": buyer.order("T16-1", 3)})  # max_per_order is 2
     assert too_many is not None
     assert too_many["error"]["code"] == "40009"
+    assert client.patch("/api/v1/cooperatives/test-coop/catalogue/items/T16-2", json={"stock": 0},
+                        headers=ADMIN).status_code == 200
+    sold_out = buyer.send("select", {"order": buyer.order("T16-2", 1)})
+    assert sold_out is not None
+    assert sold_out["error"]["code"] == "40002"
+    assert orjson.loads(sold_out["error"]["message"]) == [{"item_id": "T16-2", "error": "40002"}]
+    line = next(b for b in sold_out["message"]["order"]["quote"]["breakup"] if b["@ondc/org/item_id"] == "T16-2")
+    assert line["item"]["quantity"]["available"]["count"] == "0"
     other = Buyer(client, network, receiver)
     selected = other.send("select", {"order": other.order("T16-1", 1)})
     assert selected is not None
