@@ -20,7 +20,7 @@ from adapter.store import inbound as inbound_store
 from adapter.store import sync as sync_store
 from adapter.store.db import transaction
 from adapter.store.models import Cooperative, InboundMessage, OutboxMessage, utcnow
-from catalog_sync import order_flows
+from catalog_sync import after_sale, order_flows
 from catalog_sync import sync as sync_runner
 from catalog_sync.answer import Seller, answer_search, deadline_of
 from catalog_sync.errors import CatalogueError
@@ -50,7 +50,7 @@ def _seller(app: Any) -> Seller:
 
 
 def _not_supported(session: Any, message: InboundMessage, seller: Seller, now: dt.datetime) -> OutboxMessage:
-    """Actions we do not handle yet (update, rating, support, issue) get their callback with a clear 40001."""
+    """An action no flow handles gets its callback with a clear 40001 (not supported)."""
     request = orjson.loads(message.body)["context"]
     context = build_context(
         action=f"on_{message.action}", domain=request["domain"], city=request["city"], bpp_id=seller.bpp_id,
@@ -80,6 +80,8 @@ def process_inbound(self: Any, inbound_id: int) -> str:
                 rows = answer_search(session, message, _seller(self.app), now)
             elif (flow := order_flows.handle(session, message, order_policy(self.app.settings), now)) is not None:
                 rows, stock_changed = flow.outbox, flow.stock_changed
+            elif (flow := after_sale.handle(session, message, order_policy(self.app.settings), now)) is not None:
+                rows = flow.outbox
             else:
                 rows = [_not_supported(session, message, _seller(self.app), now)]
         except (CatalogueError, KeyError, ValueError) as error:

@@ -1,0 +1,106 @@
+"""Buyers' complaints (ONDC IGM): list, detail, resolve (the buyer app hears at once) and close."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Flask, Response, jsonify, request
+from marshmallow import Schema, fields, validate
+
+from adapter.errors import InvalidRequestError, NotFoundError
+from adapter.store.cooperatives import get_cooperative
+from adapter.store.models import Issue, utcnow
+from adapter.web.api.bodies import load_json
+from adapter.web.auth import current_principal
+from adapter.web.runtime import db, runtime, unit_of_work
+from catalog_sync import after_sale
+from workers.orders import order_policy
+
+bp = Blueprint("issues", __name__, url_prefix="/api/v1/issues")
+STATUSES = ("OPEN", "PROCESSING", "RESOLVED", "CLOSED")
+
+
+def init_app(app: Flask) -> None:
+    """Register the blueprint."""
+    app.register_blueprint(bp)
+
+
+class ResolveBody(Schema):
+    """POST /<id>/resolve: what the seller did about the complaint."""
+
+    action = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    short_desc = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    long_desc = fields.String(load_default=None, validate=validate.Length(max=2000))
+    refund_amount = fields.Decimal(load_default=None, as_string=True, allow_nan=False)
+
+
+def _summary(issue: Issue) -> dict[str, Any]:
+    return {"id": issue.id, "issue_id": issue.issue_id, "status": issue.status, "category": issue.category,
+            "description": issue.description, "bap_id": issue.bap_id, "transaction_id": issue.transaction_id,
+            "order_pk": issue.order_pk, "cooperative_id": issue.cooperative_id, "resolution": issue.resolution,
+            "created_at": issue.created_at.isoformat(), "updated_at": issue.updated_at.isoformat()}
+
+
+def _visible(issue_pk: int) -> Issue:
+    issue = db().get(Issue, issue_pk)
+    principal = current_principal()
+    if issue is None or not (principal.is_admin or issue.cooperative_id == principal.cooperative_id):
+        raise NotFoundError(f"no issue {issue_pk}")
+    return issue
+
+
+@bp.get("")
+def list_issues() -> Response:
+    """Issues, newest first (?status=&cooperative=SLUG for operators&limit=&offset=)."""
+    principal = current_principal()
+    cooperative_id = principal.cooperative_id
+    if principal.is_admin and request.args.get("cooperative"):
+        cooperative_id = get_cooperative(db(), request.args["cooperative"]).id
+    status = request.args.get("status")
+    if status is not None and status.upper() not in STATUSES:
+        raise InvalidRequestError(f"status must be one of {', '.join(STATUSES)}")
+    limit, offset = request.args.get("limit", "50"), request.args.get("offset", "0")
+    if not (limit.isdigit() and offset.isdigit() and 1 <= int(limit) <= 500):
+        raise InvalidRequestError("limit must be 1-500 and offset a whole number")
+    rows = after_sale.list_issues(db(), cooperative_id=cooperative_id, status=status, limit=int(limit),
+                                  offset=int(offset))
+    return jsonify({"issues": [_summary(i) for i in rows]})
+
+
+@bp.get("/<int:issue_pk>")
+def show(issue_pk: int) -> Response:
+    """One issue with the full IGM document as it stands."""
+    issue = _visible(issue_pk)
+    return jsonify(_summary(issue) | {"domain": issue.domain, "city": issue.city, "issue": issue.issue})
+
+
+def _send(outbox_ids: list[int]) -> None:
+    for outbox_id in outbox_ids:  # after the commit: the task must find the row
+        runtime().celery.send_task("odop.deliver_outbox", args=[outbox_id], ignore_result=True)
+
+
+@bp.post("/<int:issue_pk>/resolve")
+def resolve(issue_pk: int) -> Response:
+    """Resolve with {action, short_desc, long_desc?, refund_amount?}; an unsolicited on_issue goes out."""
+    body = load_json(ResolveBody())
+    rt = runtime()
+    with unit_of_work() as session:
+        issue = _visible(issue_pk)
+        result = after_sale.resolve_issue(session, issue, resolution=body, now=utcnow(),
+                                          actor=current_principal().cooperative_slug or "operator",
+                                          policy=order_policy(rt.settings))
+        outbox_ids = [row.id for row in result.outbox]
+        summary = _summary(issue)
+    _send(outbox_ids)
+    return jsonify(summary)
+
+
+@bp.post("/<int:issue_pk>/close")
+def close(issue_pk: int) -> Response:
+    """Close a resolved issue on our side (nothing is sent: only the complainant closes on the network)."""
+    with unit_of_work() as session:
+        issue = _visible(issue_pk)
+        after_sale.close_issue(session, issue, actor=current_principal().cooperative_slug or "operator",
+                               now=utcnow())
+        summary = _summary(issue)
+    return jsonify(summary)
