@@ -8,6 +8,8 @@ problems go in the callback's `error` (ONDC RET 1.2.x), never as a NACK.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -23,6 +25,7 @@ from adapter.orders import states
 from adapter.orders.delivery_terms import DeliveryTerms
 from adapter.orders.errors import CancellationNotPossibleError, OrderError, UpdateNotPossibleError, to_ondc_error
 from adapter.orders.quote import check_selection, quote_trail_tag
+from adapter.orders.terms_io import terms_from_json
 from adapter.protocol.context import build_context, format_timestamp
 from adapter.store.models import ConnectorCursor, Cooperative, InboundMessage, Order, OutboxMessage
 from catalog_sync import order_changes, order_store
@@ -41,6 +44,25 @@ class OrderPolicy:
     auto_accept: bool
     terms: DeliveryTerms
     window_seconds: int
+    public_url: str = ""
+    invoice_secret: str = ""
+
+
+def invoice_token(order_pk: int, secret: str) -> str:
+    """The unguessable part of an order's public invoice link."""
+    return hmac.new(secret.encode(), f"invoice:{order_pk}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def _documents(order: Order, policy: OrderPolicy) -> list[dict[str, str]]:
+    # ONDC RET 1.2.x: the invoice is shared from Packed on.
+    if order.fulfilment_state == "Pending" or not policy.public_url:
+        return []
+    url = f"{policy.public_url}/invoices/{order.id}/{invoice_token(order.id, policy.invoice_secret)}"
+    return [{"url": url, "label": "Invoice"}]
+
+
+def _snapshot(order: Order, cooperative: Cooperative, policy: OrderPolicy) -> dict[str, Any]:
+    return views.snapshot(order, profile_of(cooperative), policy.bpp_id, documents=_documents(order, policy))
 
 
 @dataclass
@@ -94,9 +116,11 @@ def _select(session: Session, request: dict[str, Any], order: dict[str, Any], po
     lines = _lines(order)
     items = order_store.items_by_id(session, cooperative.id, [line[0] for line in lines])
     area_code, gps = _end(order)
+    # The cooperative's own delivery settings, else the service defaults.
+    terms = terms_from_json(cooperative.delivery) if cooperative.delivery else policy.terms
     selection = check_selection(items, lines, profile=profile, provider_id=provider,
                                 expected_provider_id=provider_id(profile, policy.bpp_id), now=now,
-                                end_area_code=area_code, end_gps=gps, terms=policy.terms)
+                                end_area_code=area_code, end_gps=gps, terms=terms)
     return cooperative, selection, provider
 
 
@@ -148,7 +172,7 @@ def handle_confirm(session: Session, inbound: InboundMessage, request: dict[str,
     if existing is not None:
         owner = session.get_one(Cooperative, existing.cooperative_id)
         return FlowResult([_reply(session, inbound, request, policy, now,
-                                  message=views.snapshot(existing, profile_of(owner), policy.bpp_id),
+                                  message=_snapshot(existing, owner, policy),
                                   error=None, cooperative_id=owner.id)])
     draft = order_store.get_draft(session, request["bap_id"], request["transaction_id"])
     if draft is None or draft.stage != "initialised":
@@ -182,7 +206,7 @@ def handle_confirm(session: Session, inbound: InboundMessage, request: dict[str,
     session.flush()
     order_store.add_event(session, created, actor=request["bap_id"], kind="confirmed", to_state=state)
     reply = _reply(session, inbound, request, policy, now,
-                   message=views.snapshot(created, profile_of(cooperative), policy.bpp_id), error=None,
+                   message=_snapshot(created, cooperative, policy), error=None,
                    cooperative_id=cooperative.id)
     return FlowResult([reply], {cooperative.id})
 
@@ -200,7 +224,7 @@ def handle_status(session: Session, inbound: InboundMessage, request: dict[str, 
         return FlowResult([_reply(session, inbound, request, policy, now, message=None, cooperative_id=None,
                                   error=_error("30018", "order not found"))])
     return FlowResult([_reply(session, inbound, request, policy, now, error=None, cooperative_id=cooperative.id,
-                              message=views.snapshot(order, profile_of(cooperative), policy.bpp_id))])
+                              message=_snapshot(order, cooperative, policy))])
 
 
 def handle_track(session: Session, inbound: InboundMessage, request: dict[str, Any], message: dict[str, Any],
@@ -260,7 +284,7 @@ def handle_cancel(session: Session, inbound: InboundMessage, request: dict[str, 
         return FlowResult([_reply(session, inbound, request, policy, now, message=None,
                                   cooperative_id=cooperative.id, error=to_ondc_error([error]))])
     reply = _reply(session, inbound, request, policy, now, error=None, cooperative_id=cooperative.id,
-                   message=views.snapshot(order, profile_of(cooperative), policy.bpp_id))
+                   message=_snapshot(order, cooperative, policy))
     return FlowResult([reply], {cooperative.id})
 
 
@@ -289,7 +313,7 @@ def handle_update(session: Session, inbound: InboundMessage, request: dict[str, 
         return FlowResult([_reply(session, inbound, request, policy, now, message=None,
                                   cooperative_id=cooperative.id, error=to_ondc_error([error]))])
     return FlowResult([_reply(session, inbound, request, policy, now, error=None, cooperative_id=cooperative.id,
-                              message=views.snapshot(order, profile_of(cooperative), policy.bpp_id))])
+                              message=_snapshot(order, cooperative, policy))])
 
 
 HANDLERS = {"select": handle_select, "init": handle_init, "confirm": handle_confirm, "status": handle_status,
@@ -324,7 +348,7 @@ def push_update(session: Session, order: Order, cooperative: Cooperative, policy
     context = build_context(action=action, domain=order.domain, city=order.city, bpp_id=policy.bpp_id,
                             bpp_uri=policy.bpp_uri, transaction_id=order.transaction_id,
                             message_id=str(uuid.uuid4()), now=now, bap_id=order.bap_id, bap_uri=order.bap_uri)
-    body = {"context": context, "message": views.snapshot(order, profile_of(cooperative), policy.bpp_id)}
+    body = {"context": context, "message": _snapshot(order, cooperative, policy)}
     return enqueue(session, action=action, target_url=join_action_url(order.bap_uri, action),
                    body=orjson.dumps(body), transaction_id=order.transaction_id, message_id=context["message_id"],
                    bap_id=order.bap_id, cooperative_id=cooperative.id, solicited=False,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from typing import Any
 
 from adapter.orders import messages
@@ -132,12 +133,15 @@ def _view(order_id: str, state: str, fulfilment_state: str, *, lines: list[dict[
     )
 
 
-def snapshot(order: Order, profile: Profile, bpp_id: str) -> dict[str, Any]:
-    """The full order for on_confirm, on_status and on_cancel."""
+def snapshot(order: Order, profile: Profile, bpp_id: str,
+             documents: list[dict[str, str]] | None = None) -> dict[str, Any]:
+    """The full order for on_confirm, on_status, on_cancel and on_update (with the invoice once packed)."""
     view = _view(order.order_id, order.state, order.fulfilment_state, lines=order.lines, quote=order.quote,
                  billing=order.billing, stored=order.fulfillments[0], payment=order.payment, profile=profile,
                  bpp_id=bpp_id, created_at=order.created_at, updated_at=order.updated_at,
                  cancellation=order.cancellation, legs=order.legs)
+    if documents:
+        view = replace(view, documents=list(documents))
     return messages.order_message(view)
 
 

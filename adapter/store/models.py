@@ -75,6 +75,8 @@ class Cooperative(Base):
     name: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(default=True)
     profile: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    # Delivery charges and transit times (see adapter.orders.delivery_terms); None means the defaults.
+    delivery: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 

@@ -17,7 +17,7 @@ from adapter.protocol.receive import Receiver, cached_scope
 from adapter.protocol.registry import make_registry
 from adapter.protocol.registry_cache import make_cache_client
 from adapter.store.db import make_engine, make_sessionmaker
-from adapter.web import errors, health, metrics, network, onboarding
+from adapter.web import errors, health, invoices, metrics, network, onboarding
 from adapter.web.api import catalogue, cooperatives, issues, operations, orders, syncs
 from adapter.web.publisher import Publisher
 from adapter.web.runtime import EXTENSION, Runtime, close_session
@@ -65,6 +65,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     syncs.init_app(app)
     orders.init_app(app)
     issues.init_app(app)
+    invoices.init_app(app)
     network.init_app(app)
     onboarding.init_app(app)
     return app

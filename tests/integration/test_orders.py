@@ -121,11 +121,18 @@ def test_select_init_confirm_status_and_the_whole_delivery(
     client: FlaskClient, worker: Any, network: Network, seller: int, receiver: Receiver,
     sessions: sessionmaker[Session]
 ) -> None:
+    terms = {"flat_fee": "80", "free_above": "5000", "transit_intercity": "P4D"}
+    assert client.put("/api/v1/cooperatives/test-coop/delivery", json=terms, headers=ADMIN).status_code == 200
+    bad = client.put("/api/v1/cooperatives/test-coop/delivery", json={"flat_fee": "-1"}, headers=ADMIN)
+    assert bad.status_code == 422
+    assert "flat_fee" in bad.json["error"]["message"]
     buyer = Buyer(client, network, receiver)
     on_select = buyer.send("select", {"order": buyer.order("T16-1", 2)})
     assert on_select is not None
     quote = on_select["message"]["order"]["quote"]
     assert breakup_sums(quote)
+    delivery = next(b for b in quote["breakup"] if b["@ondc/org/title_type"] == "delivery")
+    assert delivery["price"]["value"] == "80.00"  # the cooperative's own delivery fee
     assert on_select["message"]["order"]["fulfillments"][0]["state"]["descriptor"]["code"] == "Serviceable"
 
     on_confirm = buyer.place("T16-1", 2, "ORDER-1")
@@ -160,6 +167,13 @@ def test_select_init_confirm_status_and_the_whole_delivery(
         assert pushed["context"]["message_id"] != on_status["context"]["message_id"]  # unsolicited: new id
         assert pushed["message"]["order"]["fulfillments"][0]["state"]["descriptor"]["code"] == expected
         timestamps.append(pushed["context"]["timestamp"])
+        if expected == "Packed":
+            (document,) = pushed["message"]["order"]["documents"]
+            invoice_path = "/" + document["url"].split("/", 3)[3]
+            page = client.get(invoice_path)
+            assert page.status_code == 200
+            assert "Tax invoice" in page.get_data(as_text=True)
+            assert client.get(invoice_path.rsplit("/", 1)[0] + "/" + "0" * 32).status_code == 404
     delivered = pushed["message"]["order"]
     assert delivered["state"] == "Completed"
     assert "timestamp" in delivered["fulfillments"][0]["start"]["time"]

@@ -6,8 +6,10 @@ from flask import Blueprint, Flask, jsonify
 from flask.wrappers import Response
 from marshmallow import Schema, fields, validate
 
+from adapter.errors import InvalidRequestError
+from adapter.orders.terms_io import TermsError, terms_from_json, terms_to_json
 from adapter.store.cooperatives import create_cooperative, get_cooperative, list_cooperatives
-from adapter.web.api.bodies import load_json
+from adapter.web.api.bodies import json_object, load_json
 from adapter.web.auth import current_principal, require_admin, visible_cooperative
 from adapter.web.runtime import db, unit_of_work
 
@@ -60,3 +62,26 @@ def show(slug: str) -> Response:
     current_principal()
     cooperative = visible_cooperative(get_cooperative(db(), slug))
     return jsonify(CooperativeOut().dump(cooperative))
+
+
+@bp.get("/<slug>/delivery")
+def get_delivery(slug: str) -> Response:
+    """The cooperative's delivery charges and transit times (defaults when never set)."""
+    current_principal()
+    cooperative = visible_cooperative(get_cooperative(db(), slug))
+    return jsonify(terms_to_json(terms_from_json(cooperative.delivery)))
+
+
+@bp.put("/<slug>/delivery")
+def put_delivery(slug: str) -> Response:
+    """Set delivery charges: flat_fee, slabs [{up_to, fee}], free_above, packing_fee, transit times, category."""
+    payload = json_object()
+    try:
+        terms = terms_from_json(payload)
+    except TermsError as error:
+        raise InvalidRequestError(str(error)) from error
+    with unit_of_work():
+        current_principal()
+        cooperative = visible_cooperative(get_cooperative(db(), slug))
+        cooperative.delivery = terms_to_json(terms)
+    return jsonify(terms_to_json(terms))

@@ -1,0 +1,28 @@
+"""per-cooperative delivery terms
+
+Revision ID: 0007
+Revises: 0006
+Create Date: 2026-11-30 13:15:28.644725
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0007"
+down_revision: str | None = "0006"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("cooperatives", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("delivery", sa.JSON(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("cooperatives", schema=None) as batch_op:
+        batch_op.drop_column("delivery")
