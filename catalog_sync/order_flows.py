@@ -28,7 +28,7 @@ from adapter.orders.quote import check_selection, quote_trail_tag
 from adapter.orders.terms_io import terms_from_json
 from adapter.protocol.context import build_context, format_timestamp
 from adapter.store.models import ConnectorCursor, Cooperative, InboundMessage, Order, OutboxMessage
-from catalog_sync import order_changes, order_store
+from catalog_sync import connectors, order_changes, order_store
 from catalog_sync import order_views as views
 from catalog_sync.answer import deadline_of
 from catalog_sync.mapping import provider_id
@@ -361,8 +361,7 @@ def _push_to_connector(session: Session, order: Order, cooperative: Cooperative,
     connector = session.scalar(select(ConnectorCursor).where(ConnectorCursor.name == name))
     if connector is None:
         raise OrderError(f"the marketplace connector {name!r} this order came from no longer exists")
-    body = {"order_id": order.order_id, "state": order.state, "fulfilment_state": order.fulfilment_state,
-            "updated_at": format_timestamp(now)}
+    body = connectors.status_update(order)
     return enqueue(session, action="status_update", target_url=connector.url.rstrip("/") + "/status",
                    body=orjson.dumps(body), transaction_id=order.transaction_id, message_id=str(uuid.uuid4()),
                    bap_id=order.bap_id, cooperative_id=cooperative.id, solicited=False,

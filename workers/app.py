@@ -21,7 +21,7 @@ from adapter.store.db import make_engine, make_sessionmaker
 from config import Settings
 from config.logging import request_id_var
 
-TASK_MODULES = ["workers.tasks"]
+TASK_MODULES = ["workers.tasks", "workers.pull"]
 
 
 class OdopCelery(Celery):
@@ -106,6 +106,7 @@ def make_celery(settings: Settings) -> OdopCelery:
         beat_schedule={
             "sweep": {"task": "odop.sweep", "schedule": 15.0},
             "schedule-syncs": {"task": "odop.schedule_syncs", "schedule": 60.0},
+            "pull-orders": {"task": "odop.pull_orders", "schedule": 120.0},
         },
     )
     # A sync walks a whole catalogue and every subscriber; it reports progress instead of racing a short limit.

@@ -18,7 +18,7 @@ from adapter.protocol.registry import make_registry
 from adapter.protocol.registry_cache import make_cache_client
 from adapter.store.db import make_engine, make_sessionmaker
 from adapter.web import errors, health, invoices, metrics, network, onboarding
-from adapter.web.api import catalogue, cooperatives, issues, operations, orders, syncs
+from adapter.web.api import catalogue, connectors, cooperatives, issues, operations, orders, syncs
 from adapter.web.publisher import Publisher
 from adapter.web.runtime import EXTENSION, Runtime, close_session
 from config import Settings, load_settings
@@ -66,6 +66,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     orders.init_app(app)
     issues.init_app(app)
     invoices.init_app(app)
+    connectors.init_app(app)
     network.init_app(app)
     onboarding.init_app(app)
     return app
