@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from adapter.delivery.outbox import enqueue
 from adapter.delivery.urls import join_action_url
 from adapter.orders import states
-from adapter.orders.delivery_terms import DeliveryTerms
+from adapter.orders.delivery_terms import DeliveryTerms, parse_duration
 from adapter.orders.errors import CancellationNotPossibleError, OrderError, UpdateNotPossibleError, to_ondc_error
 from adapter.orders.quote import check_selection, quote_trail_tag
 from adapter.orders.terms_io import terms_from_json
@@ -252,9 +252,14 @@ def cancelled_quote(quote: dict[str, Any]) -> tuple[dict[str, Any], list[dict[st
 
 
 def cancel_order(session: Session, order: Order, *, reason_id: str, initiated_by: str, actor: str,
-                 now: dt.datetime) -> None:
-    """Cancel an order in place: state, Cancel fulfilment with the quote trail, stock released."""
-    if not states.cancellable(order.state, order.fulfilment_state, True):
+                 now: dt.datetime, force: bool = False) -> None:
+    """Cancel an order in place: state, Cancel fulfilment with the quote trail, stock released.
+
+    A buyer's force cancel (ONDC params.force=yes) is honoured in any non-terminal state.
+    """
+    if order.state in ("Completed", "Cancelled"):
+        raise CancellationNotPossibleError(f"the order is already {order.state}")
+    if not force and not states.cancellable(order.state, order.fulfilment_state, True):
         raise CancellationNotPossibleError(f"an order that is {order.fulfilment_state} can no longer be cancelled")
     previous = order.fulfilment_state
     quote, trail = cancelled_quote(order.quote)
@@ -268,6 +273,11 @@ def cancel_order(session: Session, order: Order, *, reason_id: str, initiated_by
                           to_state="Cancelled", reason=reason_id)
 
 
+def _tat_breached(order: Order, now: dt.datetime) -> bool:
+    tat = order.fulfillments[0].get("tat") or "P0D"
+    return now > order.created_at + parse_duration(tat)
+
+
 def handle_cancel(session: Session, inbound: InboundMessage, request: dict[str, Any], message: dict[str, Any],
                   policy: OrderPolicy, now: dt.datetime) -> FlowResult:
     """cancel -> on_cancel: buyer reason and state checks (30012, 50001), stock released."""
@@ -276,10 +286,17 @@ def handle_cancel(session: Session, inbound: InboundMessage, request: dict[str, 
         return FlowResult([_reply(session, inbound, request, policy, now, message=None, cooperative_id=None,
                                   error=_error("30018", "order not found"))])
     reason = str(message.get("cancellation_reason_id", ""))
+    params = {entry.get("code"): entry.get("value") for tag in (message.get("descriptor") or {}).get("tags", [])
+              if tag.get("code") == "params" for entry in tag.get("list", [])}
     try:
         states.check_cancel_reason(reason, "buyer")
+        if reason == "006" and not _tat_breached(order, now):
+            # ONDC RET 1.2.x: "TAT breached" is only a reason once the promised delivery time has passed.
+            return FlowResult([_reply(session, inbound, request, policy, now, message=None,
+                                      cooperative_id=cooperative.id,
+                                      error=_error("30014", "cancellation rejected: delivery is not late yet"))])
         cancel_order(session, order, reason_id=reason, initiated_by=request["bap_id"], actor=request["bap_id"],
-                     now=now)
+                     now=now, force=params.get("force") == "yes")
     except OrderError as error:
         return FlowResult([_reply(session, inbound, request, policy, now, message=None,
                                   cooperative_id=cooperative.id, error=to_ondc_error([error]))])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from typing import Any
 
 from sqlalchemy import select, update
@@ -100,9 +101,13 @@ def add_event(session: Session, order: Order, *, actor: str, kind: str, from_sta
 
 
 def list_orders(session: Session, *, cooperative_id: int | None, state: str | None = None, limit: int = 50,
-                offset: int = 0) -> list[Order]:
-    """Orders, newest first (one cooperative's, or all for an operator)."""
+                offset: int = 0, since: dt.datetime | None = None, until: dt.datetime | None = None) -> list[Order]:
+    """Orders, newest first (one cooperative's, or all for an operator), optionally within a date range."""
     query = select(Order).order_by(Order.created_at.desc(), Order.id.desc()).limit(limit).offset(offset)
+    if since is not None:
+        query = query.where(Order.created_at >= since)
+    if until is not None:
+        query = query.where(Order.created_at < until)
     if cooperative_id is not None:
         query = query.where(Order.cooperative_id == cooperative_id)
     if state is not None:

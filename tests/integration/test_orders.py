@@ -143,6 +143,15 @@ def test_select_init_confirm_status_and_the_whole_delivery(
     assert order["billing"] == BILLING  # echoed exactly, created_at/updated_at included
     assert breakup_sums(order["quote"])
     assert stock(sessions, seller, "T16-1") == 2  # 4 in stock, 2 reserved
+    repeat = buyer.send("confirm", buyer.confirm("T16-1", 2, "ORDER-1", order["quote"]))
+    assert repeat is not None
+    assert repeat["message"]["order"]["id"] == "ORDER-1"  # the same order again, nothing reserved twice
+    assert stock(sessions, seller, "T16-1") == 2
+    today = dt.datetime.now(dt.timezone(dt.timedelta(hours=5, minutes=30))).date().isoformat()
+    listed = client.get(f"/api/v1/orders?from={today}&to={today}", headers=ADMIN).json["orders"]
+    assert [o["order_id"] for o in listed] == ["ORDER-1"]
+    assert client.get("/api/v1/orders?from=2020-01-01&to=2020-01-02", headers=ADMIN).json["orders"] == []
+    assert client.get("/api/v1/orders?from=yesterday", headers=ADMIN).status_code == 422
 
     on_status = buyer.send("status", {"order_id": "ORDER-1"})
     assert on_status is not None
@@ -196,6 +205,9 @@ def test_buyer_cancel_releases_stock_and_errors_go_in_the_callback(
     bad_reason = buyer.send("cancel", {"order_id": "ORDER-2", "cancellation_reason_id": "777"})
     assert bad_reason is not None
     assert bad_reason["error"]["code"] == "30012"
+    not_late = buyer.send("cancel", {"order_id": "ORDER-2", "cancellation_reason_id": "006"})
+    assert not_late is not None
+    assert not_late["error"]["code"] == "30014"  # TAT is not breached yet
     on_cancel = buyer.send("cancel", {"order_id": "ORDER-2", "cancellation_reason_id": "001"})
     assert on_cancel is not None
     order = on_cancel["message"]["order"]
@@ -366,3 +378,22 @@ def test_seller_part_cancel_rto_and_a_return_to_delivered(
     assert leg["state"]["descriptor"]["code"] == "Return_Delivered"
     assert any(t["code"] == "quote_trail" for t in leg["tags"])
     assert stock(sessions, seller, "T16-1") == 4
+
+
+def test_force_cancel_after_pickup(client: FlaskClient, worker: Any, network: Network, seller: int,
+                                   receiver: Receiver, sessions: sessionmaker[Session]) -> None:
+    buyer = Buyer(client, network, receiver)
+    buyer.place("T16-1", 1, "FORCE-1")
+    pk = _pk(sessions, "FORCE-1")
+    for action in ("pack", "pick_up"):
+        _act(client, receiver, pk, action, "on_status")
+    refused = buyer.send("cancel", {"order_id": "FORCE-1", "cancellation_reason_id": "001"})
+    assert refused is not None
+    assert refused["error"]["code"] == "50001"  # shipped: not cancellable any more
+    forced = buyer.send("cancel", {"order_id": "FORCE-1", "cancellation_reason_id": "052", "descriptor": {
+        "name": "fulfillment", "short_desc": "F1",
+        "tags": [{"code": "params", "list": [{"code": "force", "value": "yes"},
+                                             {"code": "ttl_response", "value": "PT10S"}]}]}})
+    assert forced is not None
+    assert "error" not in forced, forced.get("error")
+    assert forced["message"]["order"]["state"] == "Cancelled"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from flask import Blueprint, Flask, Response, jsonify, request
@@ -21,6 +22,7 @@ from workers.orders import order_policy
 from workers.sync import items_changed
 
 bp = Blueprint("orders", __name__, url_prefix="/api/v1/orders")
+IST = dt.timezone(dt.timedelta(hours=5, minutes=30))
 
 
 def init_app(app: Flask) -> None:
@@ -43,9 +45,21 @@ def _visible(order_pk: int) -> Order:
     return order
 
 
+def _date_arg(name: str, *, next_day: bool = False) -> dt.datetime | None:
+    value = request.args.get(name)
+    if not value:
+        return None
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError as error:
+        raise InvalidRequestError(f"{name} must be a date like 2026-11-30", details={"field": name}) from error
+    moment = dt.datetime.combine(day, dt.time(), tzinfo=IST).astimezone(dt.UTC)
+    return moment + dt.timedelta(days=1) if next_day else moment
+
+
 @bp.get("")
 def list_orders() -> Response:
-    """Orders, newest first (?state=&cooperative=SLUG for operators&limit=&offset=)."""
+    """Orders, newest first (?state=&from=YYYY-MM-DD&to=YYYY-MM-DD (IST days)&cooperative=SLUG&limit=&offset=)."""
     principal = current_principal()
     cooperative_id = principal.cooperative_id
     if principal.is_admin and request.args.get("cooperative"):
@@ -54,7 +68,8 @@ def list_orders() -> Response:
     if not (limit.isdigit() and offset.isdigit() and 1 <= int(limit) <= 500):
         raise InvalidRequestError("limit must be 1-500 and offset a whole number")
     rows = order_store.list_orders(db(), cooperative_id=cooperative_id, state=request.args.get("state"),
-                                   limit=int(limit), offset=int(offset))
+                                   limit=int(limit), offset=int(offset), since=_date_arg("from"),
+                                   until=_date_arg("to", next_day=True))
     return jsonify({"orders": [_summary(o) for o in rows]})
 
 
