@@ -24,7 +24,7 @@ from adapter.delivery.urls import join_action_url
 from adapter.orders import states
 from adapter.orders.delivery_terms import DeliveryTerms, parse_duration
 from adapter.orders.errors import CancellationNotPossibleError, OrderError, UpdateNotPossibleError, to_ondc_error
-from adapter.orders.quote import check_selection, quote_trail_tag
+from adapter.orders.quote import SelectionResult, check_selection, quote_trail_tag
 from adapter.orders.terms_io import terms_from_json
 from adapter.protocol.context import build_context, format_timestamp
 from adapter.store.models import ConnectorCursor, Cooperative, InboundMessage, Order, OutboxMessage
@@ -95,6 +95,13 @@ def _reply(session: Session, inbound: InboundMessage, request: dict[str, Any], p
                    solicited=True, inbound_id=inbound.id, deadline_at=deadline_of(request), now=now)
 
 
+def _refuse(session: Session, inbound: InboundMessage, request: dict[str, Any], policy: OrderPolicy,
+            now: dt.datetime, error: dict[str, str] | None, cooperative_id: int | None = None) -> FlowResult:
+    """Answer with the callback carrying only an error (ONDC: business errors never NACK)."""
+    return FlowResult([_reply(session, inbound, request, policy, now, message=None, error=error,
+                              cooperative_id=cooperative_id)])
+
+
 def _lines(order: dict[str, Any]) -> list[tuple[str, int, str]]:
     return [(str(i.get("id")), int((i.get("quantity") or {}).get("count", 0)), str(i.get("location_id") or ""))
             for i in order.get("items", [])]
@@ -124,7 +131,7 @@ def _select(session: Session, request: dict[str, Any], order: dict[str, Any], po
     return cooperative, selection, provider
 
 
-def _draft_lines(selection: Any) -> list[dict[str, Any]]:
+def _draft_lines(selection: SelectionResult) -> list[dict[str, Any]]:
     return [{"item_id": line.item.id, "quantity": line.quantity, "location_id": line.item.location_id,
              "parent_item_id": line.item.parent_item_id} for line in selection.lines if line.quantity > 0]
 
@@ -135,9 +142,7 @@ def handle_select(session: Session, inbound: InboundMessage, request: dict[str, 
     order = message["order"]
     cooperative, selection, provider = _select(session, request, order, policy, now)
     if cooperative is None:
-        error = _error("30001", f"provider {provider!r} not found")
-        return FlowResult([_reply(session, inbound, request, policy, now, message=None, error=error,
-                                  cooperative_id=None)])
+        return _refuse(session, inbound, request, policy, now, _error("30001", f"provider {provider!r} not found"))
     order_store.save_draft(session, bap_id=request["bap_id"], transaction_id=request["transaction_id"],
                            cooperative_id=cooperative.id, stage="selected", lines=_draft_lines(selection),
                            quote=selection.quote.to_ondc())
@@ -152,9 +157,7 @@ def handle_init(session: Session, inbound: InboundMessage, request: dict[str, An
     order = message["order"]
     cooperative, selection, provider = _select(session, request, order, policy, now)
     if cooperative is None:
-        error = _error("30001", f"provider {provider!r} not found")
-        return FlowResult([_reply(session, inbound, request, policy, now, message=None, error=error,
-                                  cooperative_id=None)])
+        return _refuse(session, inbound, request, policy, now, _error("30001", f"provider {provider!r} not found"))
     draft = order_store.save_draft(
         session, bap_id=request["bap_id"], transaction_id=request["transaction_id"], cooperative_id=cooperative.id,
         stage="initialised", lines=_draft_lines(selection), quote=selection.quote.to_ondc(),
@@ -176,23 +179,21 @@ def handle_confirm(session: Session, inbound: InboundMessage, request: dict[str,
                                   error=None, cooperative_id=owner.id)])
     draft = order_store.get_draft(session, request["bap_id"], request["transaction_id"])
     if draft is None or draft.stage != "initialised":
-        return FlowResult([_reply(session, inbound, request, policy, now, message=None, cooperative_id=None,
-                                  error=_error("30019", "confirm before init: this transaction has no init"))])
+        return _refuse(session, inbound, request, policy, now,
+                       _error("30019", "confirm before init: this transaction has no init"))
     cooperative, selection, provider = _select(session, request, order, policy, now)
     if cooperative is None or selection.errors:
         error = selection.error if selection is not None else _error("30001", f"provider {provider!r} not found")
-        return FlowResult([_reply(session, inbound, request, policy, now, message=None, error=error,
-                                  cooperative_id=cooperative.id if cooperative else None)])
+        return _refuse(session, inbound, request, policy, now, error, cooperative.id if cooperative else None)
     ours = Decimal(selection.quote.to_ondc()["price"]["value"])
     theirs = Decimal(str(((order.get("quote") or {}).get("price") or {}).get("value", "-1")))
     if ours != theirs:
-        return FlowResult([_reply(session, inbound, request, policy, now, message=None,
-                                  cooperative_id=cooperative.id,
-                                  error=_error("40008", f"quote changed: the total is now {ours:.2f}, not {theirs}"))])
+        return _refuse(session, inbound, request, policy, now,
+                       _error("40008", f"quote changed: the total is now {ours:.2f}, not {theirs}"), cooperative.id)
     deltas = {line.item.id: -line.quantity for line in selection.lines if line.quantity > 0}
     if not order_store.change_stock(session, cooperative.id, deltas):
-        return FlowResult([_reply(session, inbound, request, policy, now, message=None, cooperative_id=cooperative.id,
-                                  error=_error("40002", "an item sold out while confirming; select again"))])
+        return _refuse(session, inbound, request, policy, now,
+                       _error("40002", "an item sold out while confirming; select again"), cooperative.id)
     state = "Accepted" if policy.auto_accept else "Created"
     created = Order(
         cooperative_id=cooperative.id, order_id=str(order["id"]), bap_id=request["bap_id"],
@@ -221,8 +222,7 @@ def handle_status(session: Session, inbound: InboundMessage, request: dict[str, 
     """status -> on_status: the full order snapshot."""
     order, cooperative = _order_for(session, request, str(message.get("order_id", "")))
     if order is None or cooperative is None:
-        return FlowResult([_reply(session, inbound, request, policy, now, message=None, cooperative_id=None,
-                                  error=_error("30018", "order not found"))])
+        return _refuse(session, inbound, request, policy, now, _error("30018", "order not found"))
     return FlowResult([_reply(session, inbound, request, policy, now, error=None, cooperative_id=cooperative.id,
                               message=_snapshot(order, cooperative, policy))])
 
@@ -232,8 +232,7 @@ def handle_track(session: Session, inbound: InboundMessage, request: dict[str, A
     """track -> on_track: tracking is not offered by our cooperatives' own delivery yet (40005)."""
     order, cooperative = _order_for(session, request, str(message.get("order_id", "")))
     error = _error("30018", "order not found") if order is None else _error("40005", "tracking is not enabled")
-    return FlowResult([_reply(session, inbound, request, policy, now, message=None, error=error,
-                              cooperative_id=cooperative.id if cooperative else None)])
+    return _refuse(session, inbound, request, policy, now, error, cooperative.id if cooperative else None)
 
 
 def cancelled_quote(quote: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -283,8 +282,7 @@ def handle_cancel(session: Session, inbound: InboundMessage, request: dict[str, 
     """cancel -> on_cancel: buyer reason and state checks (30012, 50001), stock released."""
     order, cooperative = _order_for(session, request, str(message.get("order_id", "")))
     if order is None or cooperative is None:
-        return FlowResult([_reply(session, inbound, request, policy, now, message=None, cooperative_id=None,
-                                  error=_error("30018", "order not found"))])
+        return _refuse(session, inbound, request, policy, now, _error("30018", "order not found"))
     reason = str(message.get("cancellation_reason_id", ""))
     params = {entry.get("code"): entry.get("value") for tag in (message.get("descriptor") or {}).get("tags", [])
               if tag.get("code") == "params" for entry in tag.get("list", [])}
@@ -292,14 +290,12 @@ def handle_cancel(session: Session, inbound: InboundMessage, request: dict[str, 
         states.check_cancel_reason(reason, "buyer")
         if reason == "006" and not _tat_breached(order, now):
             # ONDC RET 1.2.x: "TAT breached" is only a reason once the promised delivery time has passed.
-            return FlowResult([_reply(session, inbound, request, policy, now, message=None,
-                                      cooperative_id=cooperative.id,
-                                      error=_error("30014", "cancellation rejected: delivery is not late yet"))])
+            return _refuse(session, inbound, request, policy, now,
+                           _error("30014", "cancellation rejected: delivery is not late yet"), cooperative.id)
         cancel_order(session, order, reason_id=reason, initiated_by=request["bap_id"], actor=request["bap_id"],
                      now=now, force=params.get("force") == "yes")
     except OrderError as error:
-        return FlowResult([_reply(session, inbound, request, policy, now, message=None,
-                                  cooperative_id=cooperative.id, error=to_ondc_error([error]))])
+        return _refuse(session, inbound, request, policy, now, to_ondc_error([error]), cooperative.id)
     reply = _reply(session, inbound, request, policy, now, error=None, cooperative_id=cooperative.id,
                    message=_snapshot(order, cooperative, policy))
     return FlowResult([reply], {cooperative.id})
@@ -311,8 +307,7 @@ def handle_update(session: Session, inbound: InboundMessage, request: dict[str, 
     body = message.get("order") or {}
     order, cooperative = _order_for(session, request, str(body.get("id", "")))
     if order is None or cooperative is None:
-        return FlowResult([_reply(session, inbound, request, policy, now, message=None, cooperative_id=None,
-                                  error=_error("30018", "order not found"))])
+        return _refuse(session, inbound, request, policy, now, _error("30018", "order not found"))
     targets = {t.strip() for t in str(message.get("update_target", "")).split(",")}
     try:
         if "payment" in targets and body.get("payment"):
@@ -327,8 +322,7 @@ def handle_update(session: Session, inbound: InboundMessage, request: dict[str, 
         elif not ("payment" in targets and body.get("payment")):
             raise UpdateNotPossibleError("nothing to update: send a Return fulfilment or settlement details")
     except OrderError as error:
-        return FlowResult([_reply(session, inbound, request, policy, now, message=None,
-                                  cooperative_id=cooperative.id, error=to_ondc_error([error]))])
+        return _refuse(session, inbound, request, policy, now, to_ondc_error([error]), cooperative.id)
     return FlowResult([_reply(session, inbound, request, policy, now, error=None, cooperative_id=cooperative.id,
                               message=_snapshot(order, cooperative, policy))])
 
