@@ -97,15 +97,21 @@ def request_return(session: Session, order: Order, fulfilment: dict[str, Any], i
     """A buyer's return request: returnable, within the window, no more than was delivered (30005 otherwise)."""
     if order.fulfilment_state != "Order-delivered":
         raise InvalidReturnError("only delivered orders can be returned")
-    requests = [{entry["code"]: entry["value"] for entry in tag.get("list", [])}
-                for tag in fulfilment.get("tags", []) if tag.get("code") == "return_request"]
+    request_tags = [tag for tag in fulfilment.get("tags") or []
+                    if isinstance(tag, dict) and tag.get("code") == "return_request"]
+    requests = [{str(entry.get("code")): str(entry.get("value", "")) for entry in tag.get("list") or []
+                 if isinstance(entry, dict)} for tag in request_tags]
     if not requests:
         raise InvalidReturnError("the Return fulfilment carries no return_request")
     delivered_at = parse_timestamp((order.fulfillments[0].get("times") or {}).get("end", format_timestamp(now)))
     counts = _counts(order)
     returned = _returned(order)
     for request in requests:
-        item_id, quantity = request.get("item_id", ""), int(request.get("item_quantity", "0") or 0)
+        item_id = request.get("item_id", "")
+        try:
+            quantity = int(request.get("item_quantity", "0") or 0)
+        except ValueError as error:
+            raise InvalidReturnError(f"item_quantity {request.get('item_quantity')!r} is not a whole number") from error
         item = items.get(item_id)
         if item is None or item_id not in counts:
             raise InvalidReturnError(f"item {item_id!r} is not in this order")
@@ -116,8 +122,8 @@ def request_return(session: Session, order: Order, fulfilment: dict[str, Any], i
         if not 0 < quantity <= counts[item_id] - returned.get(item_id, 0):
             raise InvalidReturnError(f"cannot return {quantity} of item {item_id!r}")
     leg_id = requests[0].get("id") or f"R{len(order.legs) + 1}"
-    tags = [{"code": "return_request", "list": [*tag["list"], {"code": "initiated_by", "value": bap_id}]}
-            for tag in fulfilment.get("tags", []) if tag.get("code") == "return_request"]
+    tags = [{"code": "return_request", "list": [*(tag.get("list") or []), {"code": "initiated_by", "value": bap_id}]}
+            for tag in request_tags]
     leg = _add_leg(order, {"id": leg_id, "type": "Return", "state": "Return_Initiated", "tags": tags,
                            "items": {r["item_id"]: int(r["item_quantity"]) for r in requests},
                            "created_at": format_timestamp(now)})

@@ -95,6 +95,22 @@ def _reply(session: Session, inbound: InboundMessage, request: dict[str, Any], p
                    solicited=True, inbound_id=inbound.id, deadline_at=deadline_of(request), now=now)
 
 
+class Refusal(Exception):
+    """A request refused after the flow already wrote something: the caller rolls back, then answers."""
+
+    def __init__(self, error: dict[str, str] | None, cooperative_id: int | None) -> None:
+        super().__init__(error)
+        self.error, self.cooperative_id = error, cooperative_id
+
+
+def refuse(session: Session, inbound: InboundMessage, refusal: Refusal, policy: OrderPolicy,
+           now: dt.datetime) -> OutboxMessage:
+    """The error-only callback for a refusal, written in a fresh transaction."""
+    request = orjson.loads(inbound.body)["context"]
+    return _reply(session, inbound, request, policy, now, message=None, error=refusal.error,
+                  cooperative_id=refusal.cooperative_id)
+
+
 def _refuse(session: Session, inbound: InboundMessage, request: dict[str, Any], policy: OrderPolicy,
             now: dt.datetime, error: dict[str, str] | None, cooperative_id: int | None = None) -> FlowResult:
     """Answer with the callback carrying only an error (ONDC: business errors never NACK)."""
@@ -314,15 +330,17 @@ def handle_update(session: Session, inbound: InboundMessage, request: dict[str, 
             order_changes.record_settlement(session, order, body["payment"], bap_id=request["bap_id"], now=now)
         returns = [f for f in body.get("fulfillments", []) if f.get("type") == "Return"]
         if "item" in targets and returns:
-            item_ids = [e["value"] for f in returns for t in f.get("tags", []) for e in t.get("list", [])
-                        if e.get("code") == "item_id"]
+            item_ids = [str(e.get("value", "")) for f in returns for t in f.get("tags") or []
+                        if isinstance(t, dict) for e in t.get("list") or [] if isinstance(e, dict)
+                        and e.get("code") == "item_id"]
             items = order_store.items_by_id(session, cooperative.id, item_ids)
             for fulfilment in returns:
                 order_changes.request_return(session, order, fulfilment, items, bap_id=request["bap_id"], now=now)
         elif not ("payment" in targets and body.get("payment")):
             raise UpdateNotPossibleError("nothing to update: send a Return fulfilment or settlement details")
     except OrderError as error:
-        return _refuse(session, inbound, request, policy, now, to_ondc_error([error]), cooperative.id)
+        # Earlier parts of this update may already be written: roll them all back, then answer.
+        raise Refusal(to_ondc_error([error]), cooperative.id) from error
     return FlowResult([_reply(session, inbound, request, policy, now, error=None, cooperative_id=cooperative.id,
                               message=_snapshot(order, cooperative, policy))])
 
@@ -403,11 +421,11 @@ def seller_action(session: Session, order: Order, action: str, policy: OrderPoli
         cancel_order(session, order, reason_id=reason_id or "", initiated_by=policy.bpp_id, actor=actor, now=now)
         return FlowResult([push_update(session, order, cooperative, policy, "on_cancel", now)], {cooperative.id})
     if action == "part_cancel":
-        order_changes.part_cancel(session, order, str(params.get("item_id", "")), int(params.get("quantity", 0)),
+        order_changes.part_cancel(session, order, str(params.get("item_id") or ""), int(params.get("quantity") or 0),
                                   bpp_id=policy.bpp_id, actor=actor, now=now)
         return FlowResult([push_update(session, order, cooperative, policy, "on_update", now)], {cooperative.id})
     if action in order_changes.RETURN_MOVES:
-        order_changes.move_return(session, order, str(params.get("return_id", "")), action, actor=actor, now=now,
+        order_changes.move_return(session, order, str(params.get("return_id") or ""), action, actor=actor, now=now,
                                   reason=reason_id)
         changed = {cooperative.id} if action == "return_delivered" else set()
         return FlowResult([push_update(session, order, cooperative, policy, "on_update", now)], changed)

@@ -11,9 +11,11 @@ from config import Settings
 
 def order_policy(settings: Settings) -> OrderPolicy:
     """Who we are in order callbacks, whether orders are accepted at once, and the delivery terms."""
-    # Invoice links are signed with a secret derived from our signing key, so they can't be guessed.
-    secret = hashlib.sha256(b"odop-invoice:" + (settings.signing_private_key or settings.subscriber_id).encode())
+    # Invoice links are signed with a secret derived from our signing key, so they can't be guessed; without a
+    # key there are no invoice links at all (OrderPolicy.public_url stays empty).
+    key = settings.signing_private_key
+    secret = hashlib.sha256(b"odop-invoice:" + key.encode()).hexdigest() if key else ""
     return OrderPolicy(bpp_id=settings.subscriber_id, bpp_uri=settings.bpp_uri,
                        auto_accept=settings.order_auto_accept, terms=DeliveryTerms(),
-                       window_seconds=settings.unsolicited_delivery_window, public_url=settings.subscriber_url,
-                       invoice_secret=secret.hexdigest())
+                       window_seconds=settings.unsolicited_delivery_window,
+                       public_url=settings.subscriber_url if secret else "", invoice_secret=secret)

@@ -37,8 +37,10 @@ def items_changed(celery: Any, sessions: sessionmaker[Session], cooperative_id: 
     """Item edits and stock changes: one push per burst, `debounce` seconds after the first change."""
     job, created = queue_sync(celery, sessions, cooperative_id, requested_by="edits", delay=debounce)
     if not created and job.state == "running":
-        # The running job may already have compared; make sure another one follows it.
+        # The running job may already have compared; make sure another one follows it. If it finished in the
+        # meantime, queue the follow-up ourselves.
         with transaction(sessions) as session:
-            running = sync_store.get_job(session, job.id)
-            running.rerun = True
+            marked = sync_store.mark_rerun(session, job.id)
+        if not marked:
+            job, _ = queue_sync(celery, sessions, cooperative_id, requested_by="edits", delay=debounce)
     return job

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from adapter.delivery import outbox
 from adapter.delivery.retry import next_delay
 from adapter.delivery.sender import deliver
+from adapter.orders.errors import OrderError
 from adapter.protocol.context import build_context
 from adapter.store import inbound as inbound_store
 from adapter.store import sync as sync_store
@@ -66,31 +67,55 @@ def _not_supported(session: Any, message: InboundMessage, seller: Seller, now: d
     )
 
 
+def _answer(app: Any, session: Any, message: InboundMessage, now: Any) -> tuple[list[OutboxMessage], set[int]]:
+    """The callbacks for one claimed request, and the cooperatives whose stock it changed."""
+    if message.action == "search":
+        return answer_search(session, message, _seller(app), now), set()
+    if (flow := order_flows.handle(session, message, order_policy(app.settings), now)) is not None:
+        return flow.outbox, flow.stock_changed
+    if (flow := after_sale.handle(session, message, order_policy(app.settings), now)) is not None:
+        return flow.outbox, set()
+    return [_not_supported(session, message, _seller(app), now)], set()
+
+
+def _fail(app: Any, inbound_id: int, error: BaseException) -> str:
+    # A fresh transaction: whatever the failed attempt wrote was rolled back with it.
+    with transaction(app.sessions) as session:
+        message = inbound_store.claim(session, inbound_id)
+        if message is not None:
+            inbound_store.finish(message, "failed", error=f"{type(error).__name__}: {error}"[:2000])
+    return "failed"
+
+
 @shared_task(bind=True, name="odop.process_inbound", ignore_result=True)
 def process_inbound(self: Any, inbound_id: int) -> str:
-    """Turn one stored network request into its callback(s) in the outbox, then queue their delivery."""
+    """Turn one stored network request into its callback(s) in the outbox, then queue their delivery.
+
+    It runs in one transaction: a refusal or a failure rolls back everything the attempt wrote, so a rejected
+    update never leaves half its changes behind. A refusal is then answered alone; a failure is recorded on
+    the message (not retried: the same input fails the same way) instead of looping through the sweeper.
+    """
     now = utcnow()
-    with transaction(self.app.sessions) as session:
-        message = inbound_store.claim(session, inbound_id)
-        if message is None:
-            return "already processed"
-        stock_changed: set[int] = set()
-        try:
-            if message.action == "search":
-                rows = answer_search(session, message, _seller(self.app), now)
-            elif (flow := order_flows.handle(session, message, order_policy(self.app.settings), now)) is not None:
-                rows, stock_changed = flow.outbox, flow.stock_changed
-            elif (flow := after_sale.handle(session, message, order_policy(self.app.settings), now)) is not None:
-                rows = flow.outbox
-            else:
-                rows = [_not_supported(session, message, _seller(self.app), now)]
-        except (CatalogueError, KeyError, ValueError) as error:
-            # Permanent: the same input will fail the same way. Keep the reason for the timeline.
-            log.warning("could not answer", extra={"inbound_id": inbound_id, "error": str(error)[:300]})
-            inbound_store.finish(message, "failed", error=f"{type(error).__name__}: {error}"[:2000])
-            return "failed"
-        inbound_store.finish(message, "processed")
-        outbox_ids = [row.id for row in rows]
+    try:
+        with transaction(self.app.sessions) as session:
+            message = inbound_store.claim(session, inbound_id)
+            if message is None:
+                return "already processed"
+            rows, stock_changed = _answer(self.app, session, message, now)
+            inbound_store.finish(message, "processed")
+            outbox_ids = [row.id for row in rows]
+    except order_flows.Refusal as refusal:
+        with transaction(self.app.sessions) as session:
+            message = inbound_store.claim(session, inbound_id)
+            if message is None:
+                return "already processed"
+            outbox_ids = [order_flows.refuse(session, message, refusal, order_policy(self.app.settings), now).id]
+            inbound_store.finish(message, "processed")
+        stock_changed = set()
+    except (CatalogueError, OrderError, LookupError, ValueError, TypeError, AttributeError, OverflowError) as error:
+        # Bad input that got past the schemas: permanent, so recorded rather than retried.
+        log.warning("could not answer", extra={"inbound_id": inbound_id, "error": str(error)[:300]})
+        return _fail(self.app, inbound_id, error)
     for outbox_id in outbox_ids:
         deliver_outbox.delay(outbox_id)
     for cooperative_id in stock_changed:

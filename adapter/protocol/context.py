@@ -12,6 +12,7 @@ from adapter.errors import ProtocolError
 CORE_VERSION = "1.2.5"
 ACCEPTED_CORE_VERSIONS = ("1.2.0", "1.2.5")
 DEFAULT_TTL = "PT30S"
+MAX_TTL = dt.timedelta(hours=1)
 
 
 def format_timestamp(moment: dt.datetime) -> str:
@@ -129,11 +130,14 @@ def check_context(
         raise _context_error(f"bpp_id must be {policy.bpp_id!r} or absent", "bpp_id")
     try:
         ttl = parse_duration(str(context.get("ttl", "PT30S")))
-    except ValueError as error:
+    except (ValueError, OverflowError) as error:
         raise _context_error(str(error), "ttl") from error
+    if ttl > MAX_TTL:
+        # Callbacks are retried until the request's ttl runs out: an endless ttl would mean endless retries.
+        raise _context_error("ttl must be at most PT1H (ONDC uses PT30S for these actions)", "ttl")
     try:
         sent = parse_timestamp(str(context.get("timestamp")))
-    except ValueError as error:
+    except (ValueError, OverflowError) as error:
         raise _context_error(f"timestamp must be RFC 3339 with a zone: {error}", "timestamp") from error
     skew = dt.timedelta(seconds=policy.max_skew)
     # ONDC RET 1.2.x: a request older than its ttl, or from the future, is stale (30022).

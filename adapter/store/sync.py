@@ -35,6 +35,9 @@ def start_job(
             with session.begin():
                 existing = active_job(session, cooperative_id)
                 if existing is not None:
+                    if kind == "full" and existing.state == "queued" and existing.kind != "full":
+                        # A queued (debounced) incremental sync becomes the full refresh asked for, now.
+                        existing.kind, existing.bap_id, existing.run_after = "full", bap_id, None
                     return existing, False
                 job = SyncJob(cooperative_id=cooperative_id, kind=kind, requested_by=requested_by, bap_id=bap_id,
                               state="queued", run_after=run_after, counts={}, errors=[])
@@ -194,3 +197,10 @@ def dead_pushes(session: Session, cooperative_id: int) -> dict[str, int]:
         .group_by(OutboxMessage.bap_id)
     )
     return {str(bap_id): int(count) for bap_id, count in rows}
+
+
+def mark_rerun(session: Session, job_id: int) -> bool:
+    """Ask a running job to be followed by another sync; False when it is no longer running."""
+    result = session.execute(update(SyncJob).where(SyncJob.id == job_id, SyncJob.state == "running")
+                             .values(rerun=True))
+    return bool(getattr(result, "rowcount", 0))

@@ -39,7 +39,7 @@ def invoice(order_pk: int, token: str) -> str:
     """The invoice of one order (404 for a wrong token, so order ids can't be probed)."""
     order = db().get(Order, order_pk)
     secret = order_policy(runtime().settings).invoice_secret
-    if order is None or not hmac.compare_digest(token, invoice_token(order_pk, secret)):
+    if not secret or order is None or not hmac.compare_digest(token, invoice_token(order_pk, secret)):
         raise NotFoundError("no such invoice")
     profile = profile_of(db().get_one(Cooperative, order.cooperative_id))
     return render_template_string(PAGE, order=order, profile=profile)

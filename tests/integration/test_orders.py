@@ -397,3 +397,20 @@ def test_force_cancel_after_pickup(client: FlaskClient, worker: Any, network: Ne
     assert forced is not None
     assert "error" not in forced, forced.get("error")
     assert forced["message"]["order"]["state"] == "Cancelled"
+
+
+def test_bad_action_bodies_are_422(client: FlaskClient, seller: int, sessions: sessionmaker[Session]) -> None:
+    now = dt.datetime.now(dt.UTC)
+    with transaction(sessions) as session:
+        order = Order(cooperative_id=seller, order_id="BAD-1", bap_id=BUYER_ID, bap_uri="http://127.0.0.1:9/buyer",
+                      transaction_id="t-bad", domain="ONDC:RET16", city="std:0177", state="Accepted",
+                      fulfilment_state="Pending", routing="P2H2P", lines=[], quote={}, billing={}, payment={},
+                      fulfillments=[{"id": "F1", "type": "Delivery", "end": {}, "times": {}}],
+                      created_at=now, updated_at=now)
+        session.add(order)
+        session.flush()
+        pk = order.id
+    for action, body in [("part_cancel", {"quantity": [1]}), ("part_cancel", {"quantity": "abc"}),
+                         ("cancel", {"reason_id": ["002"]}), ("cancel", {"reason_id": "2"})]:
+        response = client.post(f"/api/v1/orders/{pk}/actions/{action}", json=body, headers=ADMIN)
+        assert response.status_code == 422, (action, body, response.json)

@@ -127,6 +127,8 @@ def test_gateway_signature_can_be_required(settings: Settings, sessions, network
         ({"bpp_id": "someone.else"}, "30000", "context.bpp_id"),
         ({"action": "select"}, "30000", "context.action"),
         ({"ttl": "thirty seconds"}, "30000", "context.ttl"),
+        ({"ttl": "P99999999999D"}, "30000", "context.ttl"),
+        ({"ttl": "P2D"}, "30000", "context.ttl"),
         ({"timestamp": "2020-01-01T00:00:00.000Z"}, "30022", "context.timestamp"),
         ({"timestamp": "2099-01-01T00:00:00.000Z"}, "30022", "context.timestamp"),
         ({"bap_uri": "not a url"}, "30000", "context.bap_uri"),

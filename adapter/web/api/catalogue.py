@@ -91,6 +91,7 @@ def get_profile(slug: str) -> Response:
 @bp.put("/cooperatives/<slug>/profile")
 def put_profile(slug: str) -> Response:
     """Set the cooperative's profile (JSON, or YAML with Content-Type application/yaml)."""
+    current_principal()  # authenticate before parsing anything
     payload = json_or_yaml_object()
     with unit_of_work() as session:
         cooperative = _cooperative(slug)
@@ -106,6 +107,7 @@ def put_profile(slug: str) -> Response:
 @bp.post("/cooperatives/<slug>/catalogue")
 def upload(slug: str) -> tuple[Response, int]:
     """Upload a CSV, XLSX or JSON catalogue (multipart field `file`): all rows are imported, or none."""
+    current_principal()  # authenticate before reading the upload
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         raise InvalidRequestError("send the catalogue as a multipart form field named 'file'")

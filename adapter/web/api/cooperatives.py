@@ -75,6 +75,7 @@ def get_delivery(slug: str) -> Response:
 @bp.put("/<slug>/delivery")
 def put_delivery(slug: str) -> Response:
     """Set delivery charges: flat_fee, slabs [{up_to, fee}], free_above, packing_fee, transit times, category."""
+    current_principal()
     payload = json_object()
     try:
         terms = terms_from_json(payload)

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from flask import Blueprint, Flask, Response, jsonify, request
+from marshmallow import Schema, ValidationError, fields, validate
 
 from adapter.delivery import outbox
 from adapter.errors import ConflictError, InvalidRequestError, NotFoundError
@@ -28,6 +29,15 @@ IST = dt.timezone(dt.timedelta(hours=5, minutes=30))
 def init_app(app: Flask) -> None:
     """Register the blueprint."""
     app.register_blueprint(bp)
+
+
+class ActionIn(Schema):
+    """The optional body of an order action."""
+
+    reason_id = fields.String(validate=validate.Regexp(r"^[0-9]{3}$", error="a 3-digit ONDC reason code"))
+    item_id = fields.String(validate=validate.Length(min=1, max=128))
+    quantity = fields.Integer(strict=True, validate=validate.Range(min=1))
+    return_id = fields.String(validate=validate.Length(min=1, max=128))
 
 
 def _summary(order: Order) -> dict[str, Any]:
@@ -115,7 +125,10 @@ def act(order_pk: int, action: str) -> Response:
     """Accept, reject, pack, ship, deliver, cancel (reason_id), part_cancel (item_id, quantity), a return move
     (approve_return, reject_return, return_picked, return_delivered, liquidate; return_id) or an RTO
     (initiate_rto with reason_id 011-015, rto_delivered, rto_disposed). The buyer app hears about it at once."""
-    body = json_object() if request.data else {}
+    try:
+        body = ActionIn().load(json_object() if request.data else {})
+    except ValidationError as error:
+        raise InvalidRequestError("invalid fields", details=error.messages) from error
     rt = runtime()
     with unit_of_work() as session:
         order = _visible(order_pk)
@@ -123,7 +136,7 @@ def act(order_pk: int, action: str) -> Response:
             result = order_flows.seller_action(session, order, action, order_policy(rt.settings),
                                                actor=current_principal().cooperative_slug or "operator",
                                                now=utcnow(), reason_id=body.get("reason_id"), params=body)
-        except (OrderError, ValueError) as error:
+        except OrderError as error:
             allowed = _next_actions(order)
             raise ConflictError(f"{action}: {error}", details={"next_actions": allowed}) from error
         outbox_ids = [row.id for row in result.outbox]
