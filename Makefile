@@ -31,5 +31,9 @@ check: lint test
 bench: $(STAMP)
 	$(PY) benchmarks/catalogue.py
 
+## screenshots: drive the console in Chromium and save docs/screenshots/*.png (needs a redis-server)
+screenshots: $(STAMP)
+	PYTHON=$(PY) scripts/run-tests.sh tests/console/test_browser.py -q
+
 clean:
 	rm -rf $(VENV) var build *.egg-info

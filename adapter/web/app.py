@@ -17,7 +17,7 @@ from adapter.protocol.receive import Receiver, cached_scope
 from adapter.protocol.registry import make_registry
 from adapter.protocol.registry_cache import make_cache_client
 from adapter.store.db import make_engine, make_sessionmaker
-from adapter.web import errors, health, invoices, metrics, network, onboarding
+from adapter.web import console, errors, health, invoices, metrics, network, onboarding
 from adapter.web.api import catalogue, connectors, cooperatives, issues, operations, orders, syncs
 from adapter.web.publisher import Publisher
 from adapter.web.runtime import EXTENSION, Runtime, close_session
@@ -69,6 +69,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     connectors.init_app(app)
     network.init_app(app)
     onboarding.init_app(app)
+    console.init_app(app)
     return app
 
 

@@ -1,0 +1,92 @@
+"""Sign in with the cooperative's API key (or the admin key), sign out, and the home page."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import redirect, request, session, url_for
+from werkzeug.wrappers import Response as BaseResponse
+
+from adapter.security import same_secret
+from adapter.store import catalogue as catalogue_store
+from adapter.store import sync as sync_store
+from adapter.store.cooperatives import cooperative_for_key
+from adapter.store.models import utcnow
+from adapter.web.console import csrf
+from adapter.web.console.views import bp, current_user, login_required, page, user
+from adapter.web.runtime import db, runtime
+from catalog_sync import order_store
+
+IST = dt.timezone(dt.timedelta(hours=5, minutes=30))
+OPEN_STATES = ("Created", "Accepted", "In-progress")
+
+
+def _start_session(**values: object) -> None:
+    lang = session.get("lang")
+    session.clear()  # a fresh session (and CSRF token) on every sign-in
+    if lang:
+        session["lang"] = lang
+    session.update(values)
+    session.permanent = False
+    csrf.token()
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> BaseResponse | tuple[str, int]:
+    """The sign-in form; a right key starts a session."""
+    error = None
+    if request.method == "POST":
+        key = request.form.get("api_key", "").strip()
+        admin_key = runtime().settings.admin_api_key
+        target = request.args.get("next") or ""
+        target = target if target.startswith("/console") else url_for("console.home")
+        if key and admin_key and same_secret(key, admin_key):
+            _start_session(admin=True)
+            return redirect(target)
+        session_db = db()
+        cooperative = cooperative_for_key(session_db, key) if key else None
+        if cooperative is not None:
+            session_db.commit()  # records last_used_at
+            _start_session(cooperative_id=cooperative.id)
+            return redirect(target)
+        error = "login_failed"
+    elif current_user() is not None:
+        return redirect(url_for("console.home"))
+    return page("login.html", 401 if error else 200, error=error)
+
+
+@bp.post("/logout")
+def logout() -> BaseResponse:
+    """End the session."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    return redirect(url_for("console.login"))
+
+
+def today_start() -> dt.datetime:
+    """Midnight today in India, in UTC."""
+    now = utcnow().astimezone(IST)
+    return dt.datetime.combine(now.date(), dt.time(), tzinfo=IST).astimezone(dt.UTC)
+
+
+@bp.get("")
+@login_required
+def home() -> BaseResponse | tuple[str, int]:
+    """Counts: items, items on sale, open orders, orders today, and the last sync."""
+    who = user()
+    if who.is_admin:
+        return redirect(url_for("console.operator"))
+    assert who.cooperative is not None
+    session_db = db()
+    cooperative_id = who.cooperative.id
+    items = catalogue_store.current_items(session_db, cooperative_id)
+    orders = order_store.list_orders(session_db, cooperative_id=cooperative_id, limit=500)
+    jobs = sync_store.list_jobs(session_db, cooperative_id, limit=1)
+    counts = {
+        "items": len(items), "enabled_items": sum(1 for i in items if i.enabled),
+        "orders_open": sum(1 for o in orders if o.state in OPEN_STATES),
+        "orders_today": sum(1 for o in orders if o.created_at >= today_start()),
+    }
+    return page("home.html", counts=counts, last_job=jobs[0] if jobs else None)

@@ -1,0 +1,125 @@
+"""Catalogue pages: items with inline edits, templates per category, uploads with the validation report."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, abort, flash, redirect, request, url_for
+from werkzeug.wrappers import Response as BaseResponse
+
+from adapter.errors import AdapterError, NotFoundError
+from adapter.store import catalogue as store
+from adapter.store.cooperatives import list_cooperatives
+from adapter.store.models import Cooperative
+from adapter.web.console.i18n import translate
+from adapter.web.console.views import bp, coop_arg, login_required, page, scope, user
+from adapter.web.runtime import db, runtime, unit_of_work
+from catalog_sync import service
+from catalog_sync.categories import CATEGORIES, template_csv
+from catalog_sync.errors import IngestError, UnknownCategoryError
+from catalog_sync.report import ValidationReport
+from workers.sync import items_changed
+
+
+def _limits() -> service.Limits:
+    settings = runtime().settings
+    return service.Limits(max_bytes=settings.catalogue_max_bytes, max_rows=settings.catalogue_max_rows)
+
+
+def _render(cooperative: Cooperative | None, *, report: ValidationReport | None = None,
+            upload_error: str | None = None, status: int = 200) -> tuple[str, int]:
+    rows = store.current_items(db(), cooperative.id) if cooperative else []
+    choices = list_cooperatives(db()) if user().is_admin else []
+    return page("catalogue.html", status, cooperative=cooperative, items=rows, categories=sorted(CATEGORIES),
+                report=report, upload_error=upload_error, choices=choices,
+                extra=coop_arg(cooperative) if cooperative else {})
+
+
+@bp.get("/catalogue")
+@login_required
+def catalogue() -> tuple[str, int]:
+    """The items, the edit forms, the template links and the upload form."""
+    return _render(scope(required=False))
+
+
+@bp.get("/catalogue/template")
+@login_required
+def template() -> Response:
+    """A CSV template for one category."""
+    category = request.args.get("category", "")
+    try:
+        body = template_csv(category)
+    except UnknownCategoryError:
+        abort(404)
+    filename = category.lower().replace(" ", "-").replace("&", "and").replace(",", "") + "-template.csv"
+    return Response(body, mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@bp.post("/catalogue/upload")
+@login_required
+def upload() -> BaseResponse | tuple[str, int]:
+    """Import a file: all rows, or none with the report of every problem."""
+    cooperative = scope()
+    assert cooperative is not None
+    file = request.files.get("file")
+    if file is None or not file.filename:
+        return _render(cooperative, upload_error=translate("file"), status=400)
+    data = file.read()
+    try:
+        with unit_of_work():
+            result = service.import_catalogue(db(), cooperative, data, file.filename, _limits(), source="console")
+    except (IngestError, AdapterError) as error:
+        return _render(cooperative, upload_error=str(error), status=422)
+    if result.version is None:
+        return _render(cooperative, report=result.report, status=422)
+    if result.created:
+        rt = runtime()
+        items_changed(rt.celery, rt.sessions, cooperative.id, rt.settings.sync_debounce_seconds)
+        flash(translate("upload_ok", count=len(result.report.items)), "ok")
+    else:
+        flash(translate("upload_same"), "ok")
+    return redirect(url_for("console.catalogue", **coop_arg(cooperative)))
+
+
+def _changes(form: Any) -> dict[str, Any]:
+    changes: dict[str, Any] = {"enabled": form.get("enabled") == "on"}
+    price = form.get("price", "").strip()
+    if price:
+        changes["price"] = price
+    stock = form.get("stock", "").strip()
+    if stock:
+        changes["stock"] = int(stock) if stock.isdigit() else stock
+    return changes
+
+
+@bp.post("/catalogue/items/<item_id>")
+@login_required
+def edit(item_id: str) -> BaseResponse:
+    """Change one item's price, stock and whether it is on sale."""
+    cooperative = scope()
+    assert cooperative is not None
+    try:
+        with unit_of_work():
+            service.edit_item(db(), cooperative, item_id, _changes(request.form))
+    except NotFoundError:
+        abort(404)
+    except AdapterError as error:
+        flash(f"{item_id}: {error}", "error")
+    else:
+        rt = runtime()
+        items_changed(rt.celery, rt.sessions, cooperative.id, rt.settings.sync_debounce_seconds)
+        flash(translate("saved", item=item_id), "ok")
+    return redirect(url_for("console.catalogue", **coop_arg(cooperative)) + f"#item-{item_id}")
+
+
+@bp.get("/catalogue/items/<item_id>")
+@login_required
+def item(item_id: str) -> tuple[str, int]:
+    """How a buyer app would show the item."""
+    cooperative = scope()
+    assert cooperative is not None
+    try:
+        row = store.get_item(db(), cooperative.id, item_id)
+    except NotFoundError:
+        abort(404)
+    return page("item.html", cooperative=cooperative, row=row, data=row.data, extra=coop_arg(cooperative))

@@ -1,0 +1,140 @@
+"""The console's message catalogue (English and Hindi) and the language of the current request."""
+
+from __future__ import annotations
+
+from flask import request, session
+
+LANGUAGES = ("en", "hi")
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "en": {
+        "app": "ODOP seller console", "skip": "Skip to main content", "language": "Language",
+        "switch": "हिन्दी", "nav": "Main menu", "home": "Home", "catalogue": "Catalogue", "syncs": "Syncs",
+        "orders": "Orders", "operator": "Operator", "outbox": "Outbox", "transactions": "Transactions",
+        "logout": "Sign out", "login": "Sign in", "api_key": "API key",
+        "login_help": "Enter your cooperative's API key (operators: the admin key).",
+        "login_failed": "That key was not recognised.", "signed_in_as": "Signed in as",
+        "admin": "operator (admin)", "items": "Items", "enabled_items": "Items on sale",
+        "orders_open": "Open orders", "orders_today": "Orders today", "last_sync": "Last sync",
+        "none": "none", "photo": "Photo", "name": "Name", "price": "Price (₹)", "stock": "Stock",
+        "enabled": "On sale", "save": "Save", "preview": "Preview", "yes": "yes", "no": "no",
+        "template": "Download a template", "category": "Category", "download": "Download",
+        "upload": "Upload a catalogue", "file": "Catalogue file (CSV, XLSX or JSON)", "upload_btn": "Upload",
+        "upload_bad": "{count} problem(s) found. Nothing was imported: fix them and upload the whole file again.",
+        "upload_ok": "Imported {count} item(s).", "upload_same": "This file is the same as the current catalogue.",
+        "row": "Row", "column": "Column", "value": "Value", "fix": "How to fix",
+        "saved": "Saved {item}.", "no_items": "No items yet: download a template, fill it in and upload it.",
+        "cooperative": "Cooperative", "choose_coop": "Choose a cooperative", "show": "Show",
+        "start_sync": "Start a sync", "full_sync": "Full sync (send everything again)", "state": "State",
+        "kind": "Kind", "progress": "Progress", "started": "Started", "finished": "Finished",
+        "errors": "Errors", "sync_job": "Sync", "step": "Step", "no_syncs": "No syncs yet.",
+        "sync_started": "Sync {id} started.", "refreshing": "This page refreshes every 2 seconds while the sync runs.",
+        "order": "Order", "total": "Total", "created": "Received", "fulfilment": "Delivery",
+        "no_orders": "No orders yet.", "buyer": "Buyer", "address": "Delivery address", "quote": "Price breakup",
+        "quantity": "Quantity", "timeline": "Timeline", "events": "Order history", "messages": "Network messages",
+        "actions": "Next steps", "no_actions": "Nothing to do for this order now.", "reason": "Reason",
+        "action_done": "Done: {action}.", "action_failed": "Could not {action}: {error}", "when": "When",
+        "who": "By", "direction": "Direction", "action": "Action", "status": "Status",
+        "signature": "Signature", "answer": "Answer", "attempts": "Attempts", "dead": "Dead letters",
+        "pending": "Pending", "replay": "Replay", "replay_all": "Replay all dead letters",
+        "replayed": "Replayed {count} message(s).", "transaction_id": "Transaction id", "search": "Search",
+        "no_messages": "No messages.", "error": "Error", "not_found": "Not found.",
+        "bad_request": "The form was stale or incomplete. Go back, reload and try again.",
+        "forbidden": "Operators only.", "item_id": "Item id", "mrp": "MRP", "description": "Description",
+        "back": "Back", "cooperatives": "Cooperatives", "last_error": "Last error", "bap": "Buyer app",
+        "part_cancel_qty": "Quantity to cancel", "return_id": "Return id",
+        "act_accept": "Accept", "act_reject": "Reject", "act_pack": "Mark packed",
+        "act_assign_agent": "Agent assigned", "act_out_for_pickup": "Out for pickup", "act_at_pickup": "At pickup",
+        "act_pickup_failed": "Pickup failed", "act_pick_up": "Picked up", "act_ship": "Ship",
+        "act_out_for_delivery": "Out for delivery", "act_at_delivery": "At delivery",
+        "act_deliver": "Mark delivered", "act_cancel": "Cancel order", "act_initiate_rto": "Return to origin",
+        "act_part_cancel": "Cancel part", "act_approve_return": "Approve return",
+        "act_reject_return": "Reject return", "act_return_picked": "Return picked up",
+        "act_return_delivered": "Return received", "act_liquidate": "Liquidate",
+        "act_rto_delivered": "RTO delivered", "act_rto_disposed": "RTO disposed",
+        "act_at_destination_hub": "At destination hub", "act_delivery_failed": "Delivery failed",
+    },
+    "hi": {
+        "app": "ओडीओपी विक्रेता कंसोल", "skip": "मुख्य सामग्री पर जाएँ", "language": "भाषा",
+        "switch": "English", "nav": "मुख्य मेन्यू", "home": "मुखपृष्ठ", "catalogue": "सूची (कैटलॉग)",
+        "syncs": "सिंक", "orders": "ऑर्डर", "operator": "संचालक", "outbox": "आउटबॉक्स",
+        "transactions": "लेन-देन", "logout": "साइन आउट", "login": "साइन इन", "api_key": "एपीआई कुंजी",
+        "login_help": "अपनी सहकारी समिति की एपीआई कुंजी डालें (संचालक: एडमिन कुंजी)।",
+        "login_failed": "यह कुंजी पहचानी नहीं गई।", "signed_in_as": "साइन इन:", "admin": "संचालक (एडमिन)",
+        "items": "उत्पाद", "enabled_items": "बिक्री पर उत्पाद", "orders_open": "खुले ऑर्डर",
+        "orders_today": "आज के ऑर्डर", "last_sync": "पिछला सिंक", "none": "कोई नहीं", "photo": "फ़ोटो",
+        "name": "नाम", "price": "कीमत (₹)", "stock": "स्टॉक", "enabled": "बिक्री पर", "save": "सहेजें",
+        "preview": "झलक", "yes": "हाँ", "no": "नहीं", "template": "टेम्पलेट डाउनलोड करें", "category": "श्रेणी",
+        "download": "डाउनलोड", "upload": "कैटलॉग अपलोड करें", "file": "कैटलॉग फ़ाइल (CSV, XLSX या JSON)",
+        "upload_btn": "अपलोड करें",
+        "upload_bad": "{count} समस्या(एँ) मिलीं। कुछ भी आयात नहीं हुआ: इन्हें ठीक करके पूरी फ़ाइल फिर से अपलोड करें।",
+        "upload_ok": "{count} उत्पाद आयात हुए।", "upload_same": "यह फ़ाइल मौजूदा कैटलॉग जैसी ही है।",
+        "row": "पंक्ति", "column": "कॉलम", "value": "मान", "fix": "कैसे ठीक करें", "saved": "{item} सहेजा गया।",
+        "no_items": "अभी कोई उत्पाद नहीं: टेम्पलेट डाउनलोड करें, भरें और अपलोड करें।",
+        "cooperative": "सहकारी समिति", "choose_coop": "सहकारी समिति चुनें", "show": "दिखाएँ",
+        "start_sync": "सिंक शुरू करें", "full_sync": "पूरा सिंक (सब कुछ फिर से भेजें)", "state": "स्थिति",
+        "kind": "प्रकार", "progress": "प्रगति", "started": "शुरू", "finished": "समाप्त", "errors": "त्रुटियाँ",
+        "sync_job": "सिंक", "step": "चरण", "no_syncs": "अभी कोई सिंक नहीं।", "sync_started": "सिंक {id} शुरू हुआ।",
+        "refreshing": "सिंक चलने तक यह पेज हर 2 सेकंड में ताज़ा होता है।", "order": "ऑर्डर", "total": "कुल",
+        "created": "प्राप्त", "fulfilment": "डिलीवरी", "no_orders": "अभी कोई ऑर्डर नहीं।", "buyer": "खरीदार",
+        "address": "डिलीवरी पता", "quote": "कीमत का ब्योरा", "quantity": "मात्रा", "timeline": "समय-रेखा",
+        "events": "ऑर्डर का इतिहास", "messages": "नेटवर्क संदेश", "actions": "अगले कदम",
+        "no_actions": "इस ऑर्डर पर अभी कुछ करना नहीं है।", "reason": "कारण", "action_done": "हो गया: {action}।",
+        "action_failed": "{action} नहीं हो सका: {error}", "when": "कब", "who": "किसने", "direction": "दिशा",
+        "action": "कार्य", "status": "स्थिति", "signature": "हस्ताक्षर", "answer": "उत्तर",
+        "attempts": "प्रयास", "dead": "विफल संदेश", "pending": "लंबित", "replay": "फिर से भेजें",
+        "replay_all": "सभी विफल संदेश फिर से भेजें", "replayed": "{count} संदेश फिर से भेजे गए।",
+        "transaction_id": "लेन-देन आईडी", "search": "खोजें", "no_messages": "कोई संदेश नहीं।", "error": "त्रुटि",
+        "not_found": "नहीं मिला।", "bad_request": "फ़ॉर्म पुराना या अधूरा था। वापस जाएँ, पेज ताज़ा करें और फिर कोशिश करें।",
+        "forbidden": "केवल संचालकों के लिए।", "item_id": "उत्पाद आईडी", "mrp": "एमआरपी", "description": "विवरण",
+        "back": "वापस", "cooperatives": "सहकारी समितियाँ", "last_error": "पिछली त्रुटि", "bap": "खरीदार ऐप",
+        "part_cancel_qty": "रद्द करने की मात्रा", "return_id": "वापसी आईडी",
+        "act_accept": "स्वीकार करें", "act_reject": "अस्वीकार करें", "act_pack": "पैक हो गया",
+        "act_assign_agent": "एजेंट तय", "act_out_for_pickup": "पिकअप के लिए निकला", "act_at_pickup": "पिकअप पर",
+        "act_pickup_failed": "पिकअप विफल", "act_pick_up": "पिकअप हो गया", "act_ship": "भेजें",
+        "act_out_for_delivery": "डिलीवरी के लिए निकला", "act_at_delivery": "डिलीवरी पर",
+        "act_deliver": "डिलीवर हो गया", "act_cancel": "ऑर्डर रद्द करें", "act_initiate_rto": "मूल स्थान पर वापसी",
+        "act_part_cancel": "आंशिक रद्द करें", "act_approve_return": "वापसी स्वीकारें",
+        "act_reject_return": "वापसी अस्वीकारें", "act_return_picked": "वापसी उठाई गई",
+        "act_return_delivered": "वापसी प्राप्त", "act_liquidate": "निपटान करें",
+        "act_rto_delivered": "आरटीओ पहुँचा", "act_rto_disposed": "आरटीओ निपटाया",
+        "act_at_destination_hub": "गंतव्य हब पर", "act_delivery_failed": "डिलीवरी विफल",
+    },
+}
+
+# Seller cancellation reasons (ONDC RET 1.2) offered in the cancel form.
+CANCEL_REASONS: dict[str, dict[str, str]] = {
+    "002": {"en": "One or more items not available", "hi": "एक या अधिक उत्पाद उपलब्ध नहीं"},
+    "005": {"en": "Merchant rejected the order", "hi": "विक्रेता ने ऑर्डर अस्वीकार किया"},
+    "018": {"en": "Delivery pin code not serviceable", "hi": "डिलीवरी पिन कोड पर सेवा नहीं"},
+    "022": {"en": "Order could not be packed in time", "hi": "ऑर्डर समय पर पैक नहीं हो सका"},
+    "998": {"en": "Order confirmation failure", "hi": "ऑर्डर पुष्टि विफल"},
+}
+RTO_REASONS: dict[str, dict[str, str]] = {
+    "011": {"en": "Buyer not found or cannot be contacted", "hi": "खरीदार नहीं मिला या संपर्क नहीं हुआ"},
+    "012": {"en": "Buyer does not want the product any more", "hi": "खरीदार अब उत्पाद नहीं चाहता"},
+    "013": {"en": "Buyer refused to accept delivery", "hi": "खरीदार ने डिलीवरी लेने से मना किया"},
+    "014": {"en": "Address not found", "hi": "पता नहीं मिला"},
+    "015": {"en": "Buyer not available at location", "hi": "खरीदार स्थान पर उपलब्ध नहीं"},
+}
+
+
+def current_language() -> str:
+    """The toggle stored in the session wins; otherwise the browser's Accept-Language; otherwise English."""
+    chosen = session.get("lang")
+    if chosen in LANGUAGES:
+        return str(chosen)
+    return request.accept_languages.best_match(LANGUAGES, default="en") or "en"
+
+
+def translate(key: str, **values: object) -> str:
+    """The message for `key` in the current language (English, then the key itself, as fallbacks)."""
+    lang = current_language()
+    text = MESSAGES[lang].get(key) or MESSAGES["en"].get(key) or key
+    return text.format(**values) if values else text
+
+
+def action_label(action: str) -> str:
+    """A button label for an order action."""
+    key = f"act_{action}"
+    return translate(key) if key in MESSAGES["en"] else action.replace("_", " ")

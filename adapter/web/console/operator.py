@@ -1,0 +1,99 @@
+"""Operator pages: every cooperative at a glance, the outbox with replay, and one transaction's timeline."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, redirect, request, url_for
+from werkzeug.wrappers import Response as BaseResponse
+
+from adapter.delivery import outbox
+from adapter.errors import ConflictError, NotFoundError
+from adapter.store import inbound
+from adapter.store import sync as sync_store
+from adapter.store.cooperatives import list_cooperatives
+from adapter.store.models import utcnow
+from adapter.web.api.operations import _attempt, _inbound_entry, _outbox_row
+from adapter.web.console.auth import today_start
+from adapter.web.console.i18n import translate
+from adapter.web.console.views import admin_required, bp, page
+from adapter.web.runtime import db, runtime, unit_of_work
+from catalog_sync import order_store
+
+
+@bp.get("/operator")
+@admin_required
+def operator() -> tuple[str, int]:
+    """All cooperatives with their last sync, dead-letter count and orders today."""
+    session = db()
+    since = today_start()
+    rows = []
+    for cooperative in list_cooperatives(session):
+        jobs = sync_store.list_jobs(session, cooperative.id, limit=1)
+        rows.append({
+            "cooperative": cooperative, "last_job": jobs[0] if jobs else None,
+            "dead": sum(sync_store.dead_pushes(session, cooperative.id).values()),
+            "orders_today": len(order_store.list_orders(session, cooperative_id=cooperative.id, since=since,
+                                                        limit=500)),
+        })
+    return page("operator.html", rows=rows, depth=outbox.depth(session))
+
+
+@bp.get("/operator/outbox")
+@admin_required
+def outbox_page() -> tuple[str, int]:
+    """Pending and dead callbacks, newest first, with replay buttons."""
+    session = db()
+    status = request.args.get("status", "dead")
+    if status not in ("pending", "dead"):
+        abort(404)
+    rows = [_outbox_row(r) for r in outbox.list_messages(session, status=status, limit=200)]
+    return page("outbox.html", rows=rows, tab=status, depth=outbox.depth(session))
+
+
+@bp.post("/operator/outbox/<int:outbox_id>/replay")
+@admin_required
+def replay(outbox_id: int) -> BaseResponse:
+    """Send one dead (or pending) callback again."""
+    try:
+        with unit_of_work() as session:
+            row = outbox.replay(session, outbox_id, utcnow(), runtime().settings.unsolicited_delivery_window)
+            row_id = row.id
+    except NotFoundError:
+        abort(404)
+    except ConflictError as error:
+        flash(str(error), "error")
+        return redirect(url_for("console.outbox_page"))
+    runtime().celery.send_task("odop.deliver_outbox", args=[row_id])
+    flash(translate("replayed", count=1), "ok")
+    return redirect(url_for("console.outbox_page"))
+
+
+@bp.post("/operator/outbox/replay")
+@admin_required
+def replay_all() -> BaseResponse:
+    """Replay every dead callback."""
+    with unit_of_work() as session:
+        ids = outbox.dead_ids(session)
+        outbox.replay_dead(session, utcnow(), runtime().settings.unsolicited_delivery_window)
+    for row_id in ids:
+        runtime().celery.send_task("odop.deliver_outbox", args=[row_id])
+    flash(translate("replayed", count=len(ids)), "ok")
+    return redirect(url_for("console.outbox_page"))
+
+
+@bp.get("/operator/transactions")
+@admin_required
+def transactions() -> tuple[str, int]:
+    """Every message in and out of one transaction: signature verdicts, ACK/NACK and delivery attempts."""
+    transaction_id = request.args.get("transaction_id", "").strip()
+    entries: list[dict[str, Any]] = []
+    if transaction_id:
+        session = db()
+        entries = [_inbound_entry(r) for r in inbound.for_transaction(session, transaction_id)]
+        for row in outbox.list_messages(session, transaction_id=transaction_id, limit=500):
+            entries.append(_outbox_row(row) | {
+                "direction": "out", "at": row.created_at.isoformat(),
+                "attempt_log": [_attempt(a) for a in outbox.list_attempts(session, row.id)]})
+        entries.sort(key=lambda e: str(e["at"]))
+    return page("transaction.html", transaction_id=transaction_id, entries=entries)

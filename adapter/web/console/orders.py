@@ -1,0 +1,114 @@
+"""Order pages: the inbox (newest first) and one order with its timeline and the next legal actions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, redirect, request, url_for
+from werkzeug.wrappers import Response as BaseResponse
+
+from adapter.delivery import outbox
+from adapter.orders.errors import OrderError
+from adapter.store import inbound
+from adapter.store.models import Cooperative, Order, utcnow
+from adapter.web.api.operations import _attempt, _inbound_entry, _outbox_row
+from adapter.web.api.orders import _next_actions
+from adapter.web.console.i18n import CANCEL_REASONS, RTO_REASONS, action_label, translate
+from adapter.web.console.views import bp, login_required, page, user
+from adapter.web.runtime import db, runtime, unit_of_work
+from catalog_sync import order_flows, order_store
+from workers.orders import order_policy
+from workers.sync import items_changed
+
+# Actions whose form asks for a reason code, and the codes offered.
+REASONED = {"cancel": CANCEL_REASONS, "initiate_rto": RTO_REASONS}
+
+
+def _visible(order_pk: int) -> Order:
+    """The order, if the signed-in user may see it (404 otherwise, for other tenants too)."""
+    order = db().get(Order, order_pk)
+    who = user()
+    if order is None or not (who.is_admin or (who.cooperative and order.cooperative_id == who.cooperative.id)):
+        abort(404)
+    return order
+
+
+@bp.get("/orders")
+@login_required
+def orders() -> tuple[str, int]:
+    """The inbox, newest first (the operator sees every cooperative's)."""
+    who = user()
+    cooperative_id = who.cooperative.id if who.cooperative else None
+    rows = order_store.list_orders(db(), cooperative_id=cooperative_id, state=request.args.get("state") or None,
+                                   limit=200)
+    names = {c.id: c.name for c in db().query(Cooperative).all()} if who.is_admin else {}
+    return page("orders.html", orders=rows, names=names)
+
+
+def timeline(order: Order) -> list[dict[str, Any]]:
+    """Order events and network messages of its transaction, oldest first."""
+    session = db()
+    entries: list[dict[str, Any]] = [
+        {"kind": "event", "at": e.at.isoformat(), "actor": e.actor, "action": e.kind,
+         "detail": f"{e.from_state or ''} → {e.to_state or ''}".strip(" →"), "reason": e.reason}
+        for e in order_store.events(session, order)]
+    entries += [{"kind": "message"} | _inbound_entry(m) for m in inbound.for_transaction(session, order.transaction_id)]
+    for row in outbox.list_messages(session, transaction_id=order.transaction_id, limit=500):
+        entries.append({"kind": "message"} | _outbox_row(row) | {
+            "direction": "out", "at": row.created_at.isoformat(),
+            "attempt_log": [_attempt(a) for a in outbox.list_attempts(session, row.id)]})
+    entries.sort(key=lambda e: str(e["at"]))
+    return entries
+
+
+def _titles(order: Order) -> dict[str, str]:
+    return {str(b.get("@ondc/org/item_id")): str(b.get("title", "")) for b in order.quote.get("breakup", [])
+            if b.get("@ondc/org/title_type") == "item"}
+
+
+@bp.get("/orders/<int:order_pk>")
+@login_required
+def order(order_pk: int) -> tuple[str, int]:
+    """Items, buyer address, quote, timeline and the buttons for the next legal actions."""
+    row = _visible(order_pk)
+    fulfilment = row.fulfillments[0] if row.fulfillments else {}
+    end = fulfilment.get("end", {})
+    return_ids = [leg.get("id", "") for leg in row.legs if leg.get("type") == "Return"]
+    return page("order.html", order=row, titles=_titles(row), end=end, timeline=timeline(row),
+                actions=_next_actions(row), reasons=REASONED, return_ids=return_ids)
+
+
+@bp.post("/orders/<int:order_pk>/actions/<action>")
+@login_required
+def act(order_pk: int, action: str) -> BaseResponse:
+    """Do one seller action; the buyer app hears about it at once. Illegal moves are refused with a message."""
+    rt = runtime()
+    params: dict[str, Any] = {}
+    for name in ("item_id", "return_id"):
+        if request.form.get(name):
+            params[name] = request.form[name]
+    if request.form.get("quantity", "").isdigit():
+        params["quantity"] = int(request.form["quantity"])
+    reason_id = request.form.get("reason_id") or None
+    who = user()
+    with unit_of_work() as session:
+        row = _visible(order_pk)
+        if action not in _next_actions(row):
+            flash(translate("action_failed", action=action_label(action), error=row.state), "error")
+            return redirect(url_for("console.order", order_pk=order_pk))
+        try:
+            result = order_flows.seller_action(
+                session, row, action, order_policy(rt.settings),
+                actor=who.cooperative.slug if who.cooperative else "operator", now=utcnow(),
+                reason_id=reason_id, params=params)
+        except (OrderError, ValueError) as error:
+            session.rollback()
+            flash(translate("action_failed", action=action_label(action), error=str(error)), "error")
+            return redirect(url_for("console.order", order_pk=order_pk))
+        outbox_ids = [r.id for r in result.outbox]
+    for outbox_id in outbox_ids:
+        rt.celery.send_task("odop.deliver_outbox", args=[outbox_id], ignore_result=True)
+    for cooperative_id in result.stock_changed:
+        items_changed(rt.celery, rt.sessions, cooperative_id, rt.settings.sync_debounce_seconds)
+    flash(translate("action_done", action=action_label(action)), "ok")
+    return redirect(url_for("console.order", order_pk=order_pk))

@@ -1,0 +1,139 @@
+"""The console blueprint and what every page shares: who is signed in, tenant scope, rendering, errors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any, ParamSpec, TypeVar
+
+from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response as BaseResponse
+
+from adapter.errors import NotFoundError
+from adapter.store.cooperatives import get_cooperative
+from adapter.store.models import Cooperative
+from adapter.web.console import csrf, i18n
+from adapter.web.runtime import db
+
+bp = Blueprint("console", __name__, url_prefix="/console")
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class User:
+    """Who is signed in to the console: the operator, or one cooperative."""
+
+    is_admin: bool
+    cooperative: Cooperative | None = None
+
+    @property
+    def label(self) -> str:
+        """How the header names the user."""
+        return self.cooperative.name if self.cooperative else i18n.translate("admin")
+
+
+def current_user() -> User | None:
+    """The signed-in user from the session cookie (None when signed out, or the cooperative was disabled)."""
+    if session.get("admin") is True:
+        return User(is_admin=True)
+    cooperative_id = session.get("cooperative_id")
+    if not isinstance(cooperative_id, int):
+        return None
+    cooperative = db().get(Cooperative, cooperative_id)
+    if cooperative is None or not cooperative.active:
+        return None
+    return User(is_admin=False, cooperative=cooperative)
+
+
+def login_required(view: Callable[P, R]) -> Callable[P, R | BaseResponse]:
+    """Send signed-out visitors to the sign-in page."""
+    @wraps(view)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R | BaseResponse:
+        if current_user() is None:
+            return redirect(url_for("console.login", next=request.full_path if request.method == "GET" else None))
+        return view(*args, **kwargs)
+    return wrapper
+
+
+def admin_required(view: Callable[P, R]) -> Callable[P, R | BaseResponse]:
+    """Operator pages: signed-out -> sign in; a cooperative -> 404 (they do not exist for it)."""
+    @wraps(view)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R | BaseResponse:
+        user = current_user()
+        if user is None:
+            return redirect(url_for("console.login"))
+        if not user.is_admin:
+            abort(404)
+        return view(*args, **kwargs)
+    return wrapper
+
+
+def user() -> User:
+    """The signed-in user (views behind login_required only)."""
+    found = current_user()
+    if found is None:
+        abort(401)
+    return found
+
+
+def scope(required: bool = True) -> Cooperative | None:
+    """The cooperative a page is about: a cooperative's own; for the operator, ?cooperative=SLUG (or form field).
+
+    A cooperative naming another one gets 404, exactly as if it did not exist.
+    """
+    who = user()
+    slug = request.values.get("cooperative", "")
+    if not who.is_admin:
+        assert who.cooperative is not None
+        if slug and slug != who.cooperative.slug:
+            abort(404)
+        return who.cooperative
+    if not slug:
+        if required:
+            abort(404)
+        return None
+    try:
+        return get_cooperative(db(), slug)
+    except NotFoundError:
+        abort(404)
+
+
+def coop_arg(cooperative: Cooperative) -> dict[str, Any]:
+    """The query argument that keeps the operator on the same cooperative across links."""
+    return {"cooperative": cooperative.slug} if user().is_admin else {}
+
+
+def page(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
+    """Render a console template."""
+    return render_template(f"console/{template}", **context), status
+
+
+@bp.before_request
+def _before() -> None:
+    csrf.check()
+
+
+@bp.context_processor
+def _context() -> dict[str, Any]:
+    return {"t": i18n.translate, "lang": i18n.current_language(), "csrf_token": csrf.token,
+            "current_user": current_user(), "action_label": i18n.action_label}
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(error: HTTPException) -> tuple[str, int]:
+    status = error.code or 500
+    key = {400: "bad_request", 404: "not_found", 403: "forbidden"}.get(status, "error")
+    return page("error.html", status, message=i18n.translate(key), code=status)
+
+
+@bp.post("/language")
+def language() -> BaseResponse:
+    """The language toggle: stored in the session, then back to where the user was."""
+    chosen = request.form.get("lang", "")
+    if chosen in i18n.LANGUAGES:
+        session["lang"] = chosen
+    target = request.form.get("next", "")
+    return redirect(target if target.startswith("/console") else url_for("console.home"))

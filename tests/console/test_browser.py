@@ -1,0 +1,167 @@
+"""The console in a real browser (Playwright + Debian's Chromium) against a real server and worker.
+
+Saves screenshots of the main pages (360 px wide, as on a phone) to docs/screenshots/.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy.orm import Session, sessionmaker
+from werkzeug.serving import make_server
+
+from config import Settings
+from tests.conftest import ADMIN_KEY
+from tests.console.support import BAD_CSV, ensure_console, make_coop_with_key, make_dead_letter, make_order
+from tests.support.sellers import RET16_CSV
+from tests.support.servers import ROOT, free_port
+
+CHROMIUM = "/usr/bin/chromium"
+SHOTS = ROOT / "docs" / "screenshots"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+# `make test` (scripts/run-tests.sh) installs Debian's chromium; the playwright client comes with the dev extra.
+from playwright import sync_api  # noqa: E402
+
+if shutil.which(CHROMIUM) is None:
+    pytest.fail("needs Debian's chromium at /usr/bin/chromium: run the suite with `make test`", pytrace=False)
+
+
+@pytest.fixture
+def server(settings: Settings, sessions: sessionmaker[Session]) -> Iterator[str]:
+    """The app (console included) on a free port, in a thread; edits debounce for 1 s instead of 60."""
+    from adapter.web import create_app
+
+    app: Flask = ensure_console(create_app(dataclasses.replace(settings, sync_debounce_seconds=1)))
+    httpd = make_server("127.0.0.1", free_port(), app, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_port}"
+    httpd.shutdown()
+    thread.join(timeout=10)
+    app.extensions["odop"].engine.dispose()
+
+
+@pytest.fixture
+def browser_page() -> Iterator[Any]:
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        context = browser.new_context(viewport={"width": 360, "height": 780}, locale="en-GB")
+        page = context.new_page()
+        page.set_default_timeout(20_000)
+        yield page
+        context.close()
+        browser.close()
+
+
+def shot(page: Any, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def nav(page: Any, name: str) -> None:
+    page.get_by_role("navigation").get_by_role("link", name=name, exact=True).click()
+
+
+def sign_in(page: Any, base: str, key: str) -> None:
+    page.goto(f"{base}/console/login")
+    page.get_by_label("API key").fill(key)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def test_cooperative_journey(server: str, browser_page: Any, worker: Any, sessions: sessionmaker[Session],
+                             tmp_path: Path) -> None:
+    page, expect = browser_page, sync_api.expect
+    coop_id, key = make_coop_with_key(sessions, "test-coop")
+    pk = make_order(sessions, coop_id, "WEB-7")
+    page.goto(f"{server}/console/login")
+    shot(page, "login")
+    sign_in(page, server, key)
+    expect(page.locator("#count-items")).to_have_text("3")
+    shot(page, "home")
+
+    # A bad file: the report lists every problem and nothing is imported.
+    nav(page, "Catalogue")
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(BAD_CSV)
+    page.get_by_label("Catalogue file (CSV, XLSX or JSON)").set_input_files(str(bad))
+    page.get_by_role("button", name="Upload", exact=True).click()
+    expect(page.locator("#report")).to_contain_text("Nothing was imported")
+    expect(page.locator("#report table tbody tr").first).to_be_visible()
+    shot(page, "catalogue-upload-errors")
+
+    # A good file imports.
+    good = tmp_path / "items.csv"
+    good.write_bytes(RET16_CSV.replace(b"Test Rumal Small,Home Decor,1200,", b"Test Rumal Small,Home Decor,1300,"))
+    page.get_by_label("Catalogue file (CSV, XLSX or JSON)").set_input_files(str(good))
+    page.get_by_role("button", name="Upload", exact=True).click()
+    expect(page.get_by_role("status").first).to_contain_text("Imported")
+
+    # Edit stock inline.
+    item = page.locator("#item-T16-1")
+    item.get_by_label("Stock").fill("17")
+    item.get_by_role("button", name=re.compile("^Save")).click()
+    expect(page.locator("#item-T16-1")).to_contain_text("Stock 17")
+    shot(page, "catalogue")
+    page.locator("#item-T16-1").get_by_role("link", name="Test Rumal Small").click()
+    expect(page.locator("h1")).to_have_text("Test Rumal Small")
+    shot(page, "item-preview")
+
+    # Start a sync and watch it finish (the page refreshes itself while it runs).
+    nav(page, "Syncs")
+    page.get_by_role("button", name="Start a sync").click()
+    expect(page.locator("progress")).to_be_visible()
+    expect(page.locator("#job-state")).to_have_text(re.compile("succeeded|failed"), timeout=60_000)
+    expect(page.locator("#job-state")).to_have_text("succeeded")
+    shot(page, "sync-job")
+
+    # Accept the order and ship it, one legal step at a time.
+    nav(page, "Orders")
+    shot(page, "orders")
+    page.get_by_role("link", name="WEB-7").click()
+    expect(page.locator("[data-action=ship]")).to_have_count(0)
+    for action in ("accept", "pack", "pick_up", "ship"):
+        page.locator(f"button[data-action={action}]").click()
+        expect(page.get_by_role("status").first).to_contain_text("Done:")
+    expect(page.locator("#fulfilment-state")).to_have_text("In-transit")
+    expect(page.locator("#order-state")).to_have_text("In-progress")
+    shot(page, "order")
+    assert page.url.endswith(f"/console/orders/{pk}")
+
+    # Switch to Hindi; it sticks for the session.
+    page.get_by_role("button", name=re.compile("हिन्दी")).click()
+    expect(page.locator("html")).to_have_attribute("lang", "hi")
+    nav(page, "सूची (कैटलॉग)")
+    expect(page.locator("h1")).to_contain_text("सूची")
+    shot(page, "catalogue-hindi")
+
+
+def test_operator_replays_a_dead_letter(server: str, browser_page: Any, sessions: sessionmaker[Session]) -> None:
+    page, expect = browser_page, sync_api.expect
+    coop_id, _ = make_coop_with_key(sessions, "test-coop")
+    make_order(sessions, coop_id, "WEB-8")
+    dead = make_dead_letter(sessions, coop_id)
+    sign_in(page, server, ADMIN_KEY)
+    expect(page.locator("h1")).to_have_text("Operator")
+    shot(page, "operator")
+    nav(page, "Outbox")
+    row = page.locator(f"#outbox-{dead}")
+    expect(row).to_contain_text("connection refused")
+    shot(page, "outbox")
+    row.get_by_role("button", name=f"Replay #{dead}").click()
+    expect(page.get_by_role("status").first).to_contain_text("Replayed 1 message")
+    expect(page.locator(f"#outbox-{dead}")).to_have_count(0)
+    nav(page, "Transactions")
+    page.get_by_label("Transaction id").fill("t-dead")
+    page.get_by_role("button", name="Search").click()
+    expect(page.locator("table")).to_contain_text("on_status")
+    shot(page, "transaction")

@@ -1,0 +1,252 @@
+"""The web console through Flask's test client, on the real database."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from adapter.store import catalogue as catalogue_store
+from adapter.store.models import CatalogueVersion, Order, OutboxMessage
+from tests.conftest import ADMIN_KEY
+from tests.console.support import (
+    BAD_CSV,
+    csrf_of,
+    ensure_console,
+    make_coop_with_key,
+    make_dead_letter,
+    make_order,
+    sign_in,
+)
+from tests.support.sellers import RET16_CSV
+
+
+@pytest.fixture
+def web(app: Flask) -> Iterator[FlaskClient]:
+    return ensure_console(app).test_client()
+
+
+@pytest.fixture
+def coops(sessions: sessionmaker[Session]) -> dict[str, tuple[int, str]]:
+    return {slug: make_coop_with_key(sessions, slug) for slug in ("test-coop", "other-coop")}
+
+
+def text(response: object) -> str:
+    return response.get_data(as_text=True)  # type: ignore[attr-defined,no-any-return]
+
+
+def versions(sessions: sessionmaker[Session]) -> int:
+    with sessions() as session:
+        return session.scalar(select(func.count(CatalogueVersion.id))) or 0
+
+
+def test_root_and_sign_in_redirects(web: FlaskClient) -> None:
+    assert web.get("/").headers["Location"].endswith("/console")
+    assert "/console/login" in web.get("/console").headers["Location"]
+    page = web.get("/console/login")
+    assert page.status_code == 200
+    assert 'lang="en"' in text(page)
+    assert 'href="#main"' in text(page)
+    assert '<label for="api_key">' in text(page)
+
+
+def test_wrong_key_is_refused(web: FlaskClient, coops: dict[str, tuple[int, str]]) -> None:
+    response = web.post("/console/login", data={"api_key": "odop_nope", "csrf_token": csrf_of(web)})
+    assert response.status_code == 401
+    assert "not recognised" in text(response)
+    assert web.get("/console/catalogue").status_code == 302
+
+
+def test_session_cookie_flags(web: FlaskClient, coops: dict[str, tuple[int, str]]) -> None:
+    response = web.post("/console/login", data={"api_key": coops["test-coop"][1], "csrf_token": csrf_of(web)})
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie
+    assert "Secure" not in cookie  # only when ENVIRONMENT=production
+
+
+def test_every_cooperative_page_renders(web: FlaskClient, sessions: sessionmaker[Session],
+                                        coops: dict[str, tuple[int, str]]) -> None:
+    coop_id, key = coops["test-coop"]
+    pk = make_order(sessions, coop_id)
+    sign_in(web, key)
+    home = web.get("/console")
+    assert home.status_code == 200
+    assert 'id="count-items">' in text(home)
+    pages = {"/console/catalogue": "Test Rumal Small", "/console/catalogue/items/T16-1": "Double-sided embroidery",
+             "/console/syncs": "Start a sync", "/console/orders": "WEB-1", f"/console/orders/{pk}": "Mall Road"}
+    for url, expected in pages.items():
+        response = web.get(url)
+        assert response.status_code == 200, url
+        assert expected in text(response), url
+    template = web.get("/console/catalogue/template?category=Home+Decor")
+    assert template.mimetype == "text/csv"
+    assert template.get_data(as_text=True).startswith("id,")
+    for url in ("/console/operator", "/console/operator/outbox", "/console/operator/transactions"):
+        assert web.get(url).status_code == 404, url
+
+
+def test_tenant_isolation(web: FlaskClient, sessions: sessionmaker[Session],
+                          coops: dict[str, tuple[int, str]]) -> None:
+    theirs = make_order(sessions, coops["test-coop"][0])
+    sign_in(web, coops["other-coop"][1])
+    token = csrf_of(web)
+    web.post("/console/syncs", data={"csrf_token": token})
+    assert web.get(f"/console/orders/{theirs}").status_code == 404
+    assert "WEB-1" not in text(web.get("/console/orders"))
+    assert web.get("/console/catalogue/items/T16-1?cooperative=test-coop").status_code == 404
+    assert web.get("/console/catalogue?cooperative=test-coop").status_code == 404
+    assert web.post("/console/catalogue/items/T16-1?cooperative=test-coop",
+                    data={"csrf_token": token, "stock": "0"}).status_code == 404
+    assert web.post(f"/console/orders/{theirs}/actions/accept", data={"csrf_token": token}).status_code == 404
+    with sessions() as session:
+        order = session.get(Order, theirs)
+        assert order is not None
+        assert order.state == "Created"
+    # The other cooperative's sync jobs do not exist for them either.
+    sign_in(web, coops["test-coop"][1])
+    mine = web.post("/console/syncs", data={"csrf_token": csrf_of(web)}).headers["Location"]
+    sign_in(web, coops["other-coop"][1])
+    assert web.get(mine.split("?")[0]).status_code == 404
+
+
+def test_post_without_csrf_is_400(web: FlaskClient, coops: dict[str, tuple[int, str]]) -> None:
+    assert web.post("/console/login", data={"api_key": coops["test-coop"][1]}).status_code == 400
+    sign_in(web, coops["test-coop"][1])
+    assert web.post("/console/catalogue/items/T16-1", data={"stock": "1"}).status_code == 400
+    assert web.post("/console/catalogue/items/T16-1", data={"stock": "1", "csrf_token": "forged"}).status_code == 400
+    assert web.post("/console/syncs").status_code == 400
+    assert web.post("/console/logout").status_code == 400
+
+
+def test_hindi_from_accept_language_and_toggle(web: FlaskClient, coops: dict[str, tuple[int, str]]) -> None:
+    hindi = web.get("/console/login", headers={"Accept-Language": "hi-IN,hi;q=0.9,en;q=0.5"})
+    assert 'lang="hi"' in text(hindi)
+    assert "एपीआई कुंजी" in text(hindi)
+    assert 'lang="en"' in text(web.get("/console/login", headers={"Accept-Language": "en-GB"}))
+    sign_in(web, coops["test-coop"][1])
+    toggled = web.post("/console/language", data={"lang": "hi", "next": "/console/catalogue",
+                                                  "csrf_token": csrf_of(web)})
+    assert toggled.headers["Location"].endswith("/console/catalogue")
+    page = web.get("/console/catalogue", headers={"Accept-Language": "en"})
+    assert 'lang="hi"' in text(page)
+    assert "कैटलॉग अपलोड करें" in text(page)
+    web.post("/console/language", data={"lang": "en", "csrf_token": csrf_of(web)})
+    assert "Upload a catalogue" in text(web.get("/console/catalogue", headers={"Accept-Language": "hi"}))
+
+
+def test_bad_upload_shows_report_and_imports_nothing(web: FlaskClient, sessions: sessionmaker[Session],
+                                                     coops: dict[str, tuple[int, str]]) -> None:
+    sign_in(web, coops["test-coop"][1])
+    before = versions(sessions)
+    response = web.post("/console/catalogue/upload", content_type="multipart/form-data",
+                        data={"csrf_token": csrf_of(web), "file": (io.BytesIO(BAD_CSV), "bad.csv")})
+    assert response.status_code == 422
+    body = text(response)
+    assert "Nothing was imported" in body
+    assert '<th scope="col">Row</th>' in body
+    assert "<td>abc</td>" in body
+    assert versions(sessions) == before
+
+
+def test_good_upload_imports(web: FlaskClient, sessions: sessionmaker[Session],
+                             coops: dict[str, tuple[int, str]]) -> None:
+    sign_in(web, coops["test-coop"][1])
+    before = versions(sessions)
+    changed = RET16_CSV.replace(b"T16-1,Test Rumal Small,Home Decor,1200,", b"T16-1,Test Rumal Small,Home Decor,1250,")
+    assert changed != RET16_CSV
+    response = web.post("/console/catalogue/upload", content_type="multipart/form-data",
+                        data={"csrf_token": csrf_of(web), "file": (io.BytesIO(changed), "items.csv")})
+    assert response.status_code == 302
+    assert versions(sessions) == before + 1
+    assert "Imported" in text(web.get("/console/catalogue"))
+    with sessions() as session:
+        assert catalogue_store.get_item(session, coops["test-coop"][0], "T16-1").price == "1250"
+
+
+def test_stock_edit(web: FlaskClient, sessions: sessionmaker[Session], coops: dict[str, tuple[int, str]]) -> None:
+    coop_id, key = coops["test-coop"]
+    sign_in(web, key)
+    response = web.post("/console/catalogue/items/T16-1",
+                        data={"csrf_token": csrf_of(web), "price": "1200", "stock": "9", "enabled": "on"})
+    assert response.status_code == 302
+    with sessions() as session:
+        row = catalogue_store.get_item(session, coop_id, "T16-1")
+        assert (row.stock, row.enabled) == (9, True)
+    web.post("/console/catalogue/items/T16-1", data={"csrf_token": csrf_of(web), "price": "1200", "stock": "9"})
+    with sessions() as session:
+        assert catalogue_store.get_item(session, coop_id, "T16-1").enabled is False
+    bad = web.post("/console/catalogue/items/T16-1", data={"csrf_token": csrf_of(web), "stock": "-4"},
+                   follow_redirects=True)
+    assert "stock must be a whole number" in text(bad)
+    assert web.post("/console/catalogue/items/NOPE", data={"csrf_token": csrf_of(web), "stock": "1"}).status_code == 404
+
+
+def test_order_actions_only_legal_ones_and_they_work(web: FlaskClient, sessions: sessionmaker[Session],
+                                                     coops: dict[str, tuple[int, str]]) -> None:
+    coop_id, key = coops["test-coop"]
+    pk = make_order(sessions, coop_id)
+    sign_in(web, key)
+    page = text(web.get(f"/console/orders/{pk}"))
+    assert 'data-action="accept"' in page
+    assert 'data-action="reject"' in page
+    assert 'data-action="ship"' not in page
+    assert 'data-action="pack"' not in page
+    illegal = web.post(f"/console/orders/{pk}/actions/deliver", data={"csrf_token": csrf_of(web)},
+                       follow_redirects=True)
+    assert "Could not" in text(illegal)
+    accepted = web.post(f"/console/orders/{pk}/actions/accept", data={"csrf_token": csrf_of(web)},
+                        follow_redirects=True)
+    assert "Done: Accept" in text(accepted)
+    assert 'data-action="pack"' in text(accepted)
+    assert 'data-action="accept"' not in text(accepted)
+    assert 'name="reason_id"' in text(accepted)  # cancel asks for a reason
+    web.post(f"/console/orders/{pk}/actions/cancel", data={"csrf_token": csrf_of(web), "reason_id": "002"})
+    with sessions() as session:
+        order = session.get(Order, pk)
+        assert order is not None
+        assert order.state == "Cancelled"
+        assert (order.cancellation or {}).get("reason_id") == "002"
+        assert session.scalar(select(func.count(OutboxMessage.id)).where(
+            OutboxMessage.transaction_id == order.transaction_id)) == 2
+
+
+def test_operator_sees_everything_and_replays_dead_letters(web: FlaskClient, sessions: sessionmaker[Session],
+                                                           coops: dict[str, tuple[int, str]]) -> None:
+    pk = make_order(sessions, coops["test-coop"][0])
+    dead = make_dead_letter(sessions, coops["test-coop"][0])
+    sign_in(web, ADMIN_KEY)
+    assert web.get("/console").headers["Location"].endswith("/console/operator")
+    overview = text(web.get("/console/operator"))
+    assert "test-coop" in overview
+    assert "other-coop" in overview
+    assert "WEB-1" in text(web.get("/console/orders"))
+    assert "Mall Road" in text(web.get(f"/console/orders/{pk}"))
+    assert "Test Rumal Small" in text(web.get("/console/catalogue?cooperative=other-coop"))
+    assert "Choose a cooperative" in text(web.get("/console/catalogue"))
+    assert web.get("/console/catalogue?cooperative=nobody").status_code == 404
+    outbox_page = text(web.get("/console/operator/outbox"))
+    assert f'id="outbox-{dead}"' in outbox_page
+    timeline = text(web.get("/console/operator/transactions?transaction_id=t-dead"))
+    assert "on_status" in timeline
+    assert "connection refused" in timeline
+    replayed = web.post(f"/console/operator/outbox/{dead}/replay", data={"csrf_token": csrf_of(web)},
+                        follow_redirects=True)
+    assert "Replayed 1 message" in text(replayed)
+    with sessions() as session:
+        row = session.get(OutboxMessage, dead)
+        assert row is not None
+        assert row.status == "pending"
+    assert web.post("/console/operator/outbox/999999/replay", data={"csrf_token": csrf_of(web)}).status_code == 404
+    assert web.post("/console/operator/outbox/replay", data={"csrf_token": csrf_of(web)}).status_code == 302
+
+
+def test_message_catalogue_has_every_key_in_both_languages() -> None:
+    from adapter.web.console.i18n import MESSAGES
+
+    assert set(MESSAGES["en"]) == set(MESSAGES["hi"])
