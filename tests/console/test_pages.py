@@ -152,6 +152,12 @@ def test_bad_upload_shows_report_and_imports_nothing(web: FlaskClient, sessions:
     assert '<th scope="col">Row</th>' in body
     assert "<td>abc</td>" in body
     assert versions(sessions) == before
+    # The same report for a Hindi reader: the fix column is in Hindi.
+    hindi = web.post("/console/catalogue/upload", content_type="multipart/form-data",
+                     headers={"Accept-Language": "hi"},
+                     data={"csrf_token": csrf_of(web), "file": (io.BytesIO(BAD_CSV), "bad.csv")})
+    assert hindi.status_code == 422
+    assert "संख्या होनी चाहिए" in text(hindi)
 
 
 def test_good_upload_imports(web: FlaskClient, sessions: sessionmaker[Session],

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import request, session
 
+from catalog_sync.report_hi import to_hindi
+
 LANGUAGES = ("en", "hi")
 
 MESSAGES: dict[str, dict[str, str]] = {
@@ -132,6 +134,11 @@ def translate(key: str, **values: object) -> str:
     lang = current_language()
     text = MESSAGES[lang].get(key) or MESSAGES["en"].get(key) or key
     return text.format(**values) if values else text
+
+
+def validation_fix(message: str) -> str:
+    """A validation report message in the reader's language (Hindi where the message is known)."""
+    return to_hindi(message) if current_language() == "hi" else message
 
 
 def action_label(action: str) -> str:

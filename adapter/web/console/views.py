@@ -118,7 +118,7 @@ def _before() -> None:
 
 @bp.context_processor
 def _context() -> dict[str, Any]:
-    return {"t": i18n.translate, "lang": i18n.current_language(), "csrf_token": csrf.token,
+    return {"t": i18n.translate, "fix": i18n.validation_fix, "lang": i18n.current_language(), "csrf_token": csrf.token,
             "current_user": current_user(), "action_label": i18n.action_label}
 
 

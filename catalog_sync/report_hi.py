@@ -1,0 +1,52 @@
+"""Hindi for the validation report: each English message pattern and its Hindi form.
+
+The catalogue core reports problems in English; cooperatives who read Hindi get the same report with every
+known message translated (column names, values and codes stay as written in the spreadsheet). An unknown
+message stays in English rather than being guessed at.
+"""
+
+from __future__ import annotations
+
+import re
+
+PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), hindi) for pattern, hindi in (
+        (r"^(?P<c>\w+) must be a number like (?P<a>[\d.]+) or (?P<b>[\d.]+)$",
+         "{c} एक संख्या होनी चाहिए, जैसे {a} या {b}"),
+        (r"^(?P<c>\w+) is required and is empty$", "{c} भरना ज़रूरी है, यह खाली है"),
+        (r"^(?P<c>\w+) is required for (?P<cat>.+) items$", "{cat} के सामान के लिए {c} भरना ज़रूरी है"),
+        (r"^mrp \((?P<m>[\d.]+)\) is lower than price \((?P<p>[\d.]+)\)$",
+         "mrp ({m}) कीमत ({p}) से कम है; mrp कीमत से कम नहीं हो सकता"),
+        (r"^category '(?P<v>.*)' is not an ONDC category; use one of: (?P<rest>.*)$",
+         "श्रेणी '{v}' ONDC की श्रेणी नहीं है; इनमें से एक लिखें: {rest}"),
+        (r"^(?P<c>\w+) must be yes or no .*$", "{c} में हाँ या नहीं (yes या no) लिखें"),
+        (r"^(?P<c>\w+) must be https:// links; '(?P<u>.*)' is not$",
+         "{c} में https:// वाले लिंक होने चाहिए; '{u}' ऐसा लिंक नहीं है"),
+        (r"^(?P<c>\w+) needs at least one https:// link$", "{c} में कम से कम एक https:// लिंक चाहिए"),
+        (r"^(?P<c>\w+) starts with '(?P<ch>.)' which spreadsheets treat as a formula.*$",
+         "{c} '{ch}' से शुरू होता है, जिसे स्प्रेडशीट फ़ॉर्मूला मानती है; यह अक्षर हटा दें"),
+        (r"^id '(?P<i>.*)' is also used on row (?P<r>\d+); every item needs its own id$",
+         "id '{i}' पंक्ति {r} में भी है; हर सामान की अपनी अलग id होनी चाहिए"),
+        (r"^(?P<c>\w+) must be a whole number (?P<n>\d+) or more, like (?P<e>\d+)$",
+         "{c} {n} या उससे बड़ी पूरी संख्या होनी चाहिए, जैसे {e}"),
+        (r"^(?P<c>\w+) must be a 3-letter country code like IND$", "{c} तीन अक्षरों का देश कोड होना चाहिए, जैसे IND"),
+        (r"^(?P<c>\w+) must be a hex colour code like (?P<h>#\w+).*$",
+         "{c} रंग का hex कोड होना चाहिए, जैसे {h} (रंग का नाम colour_name में लिखें)"),
+        (r"^(?P<c>\w+) must be a time like 7 days, 48 hours or P7D$",
+         "{c} समय होना चाहिए, जैसे 7 days, 48 hours या P7D"),
+        (r"^(?P<c>\w+) must be month/year like 03/2025, or NA$", "{c} महीना/साल होना चाहिए, जैसे 03/2025, या NA"),
+        (r"^(?P<c>\w+) must be the 14-digit FSSAI licence number$", "{c} 14 अंकों का FSSAI लाइसेंस नंबर होना चाहिए"),
+        (r"^(?P<c>\w+) must be more than 0$", "{c} 0 से ज़्यादा होना चाहिए"),
+        (r"^column '(?P<c>.*)' is not used and will be ignored.*$",
+         "कॉलम '{c}' काम में नहीं आता, इसे छोड़ दिया जाएगा"),
+    )
+)
+
+
+def to_hindi(message: str) -> str:
+    """The Hindi form of a validation message, or the English one when the pattern is not known."""
+    for pattern, hindi in PATTERNS:
+        match = pattern.match(message)
+        if match:
+            return hindi.format(**match.groupdict())
+    return message

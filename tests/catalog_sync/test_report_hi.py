@@ -1,0 +1,49 @@
+"""Validation messages in Hindi: real messages from the validator are translated, unknown ones stay English."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from catalog_sync.ingest import parse_catalogue
+from catalog_sync.report_hi import to_hindi
+from catalog_sync.validate import validate_rows
+
+CSV = (Path(__file__).parent / "fixtures" / "items_ret16.csv").read_text()
+
+
+def broken(column: str, value: str) -> str:
+    lines = CSV.splitlines()
+    header = lines[0].split(",")
+    cells = lines[1].split(",")
+    cells[header.index(column)] = value
+    return "\n".join([lines[0], ",".join(cells), *lines[2:]]) + "\n"
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "hindi_fragment"),
+    [
+        ("price", "free", "एक संख्या होनी चाहिए"),
+        ("mrp", "10", "कीमत"),
+        ("category_id", "Decor", "ONDC की श्रेणी नहीं है"),
+        ("returnable", "maybe", "हाँ या नहीं"),
+        ("images", "http://x.example/a.jpg", "https://"),
+        ("name", "=HYPERLINK(1)", "फ़ॉर्मूला"),
+        ("stock", "-3", "पूरी संख्या"),
+        ("colour", "red", "hex"),
+        ("return_window", "soon", "समय होना चाहिए"),
+        ("month_year_of_manufacture", "2025", "महीना/साल"),
+    ],
+)
+def test_real_validator_messages_are_translated(column: str, value: str, hindi_fragment: str) -> None:
+    report = validate_rows(parse_catalogue(broken(column, value).encode(), "c.csv"))
+    messages = [e.message for e in report.errors if e.column == column]
+    assert messages, report.errors
+    hindi = to_hindi(messages[0])
+    assert hindi_fragment in hindi
+    assert hindi != messages[0]
+
+
+def test_unknown_messages_stay_in_english() -> None:
+    assert to_hindi("something new went wrong") == "something new went wrong"
