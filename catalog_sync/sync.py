@@ -71,13 +71,27 @@ def start(deps: SyncDeps, job_id: int, *, stale_after: dt.timedelta) -> bool:
         return sync_store.claim_job(session, job_id, now=deps.now(), stale_after=stale_after)
 
 
-def wait_for_source(deps: SyncDeps, job_id: int, error: str, retry_at: dt.datetime) -> None:
-    """Put a job back in the queue until its source retry is due, noting why."""
+def source_failed(deps: SyncDeps, job_id: int, error: str) -> int:
+    """Count a failed fetch on the job itself and return how many there have been.
+
+    The count lives on the job, not on the task, so a duplicated task delivery can't double the retries.
+    """
     with transaction(deps.sessions) as session:
         job = sync_store.get_job(session, job_id)
-        if job.state == "running":
-            job.state, job.step, job.run_after = "queued", f"waiting to retry the source: {error}"[:64], retry_at
-            job.errors = [*job.errors, {"message": f"source unreachable: {error}", "at": deps.now().isoformat()}]
+        attempts = int(job.counts.get("source_attempts", 0)) + 1
+        job.counts = {**job.counts, "source_attempts": attempts}
+        job.errors = [*job.errors, {"message": f"source unreachable: {error}", "at": deps.now().isoformat()}]
+        return attempts
+
+
+def wait_for_source(deps: SyncDeps, job_id: int, error: str, retry_at: dt.datetime) -> bool:
+    """Put a running job back in the queue until its source retry is due; False when it is not ours to retry."""
+    with transaction(deps.sessions) as session:
+        job = sync_store.get_job(session, job_id)
+        if job.state != "running":
+            return False
+        job.state, job.step, job.run_after = "queued", f"waiting to retry the source: {error}"[:64], retry_at
+        return True
 
 
 def fail(deps: SyncDeps, job_id: int, reason: str, errors: list[dict[str, object]] | None = None) -> None:

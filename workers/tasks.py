@@ -160,13 +160,15 @@ def run_sync(self: Any, job_id: int) -> str:
     try:
         result = sync_runner.run(deps, job_id, stale_after=stale_after)
     except SourceUnreachableError as error:
-        tries = self.request.retries + 1
+        tries = sync_runner.source_failed(deps, job_id, str(error))
         if tries > settings.sync_source_retries:
             sync_runner.fail(deps, job_id, f"source unreachable after {tries} tries: {error}")
             return "failed"
         delay = next_delay(tries, base=settings.retry_base_delay * 5, cap=settings.retry_max_delay, rng=random.random)
-        sync_runner.wait_for_source(deps, job_id, str(error), utcnow() + dt.timedelta(seconds=delay))
-        raise self.retry(countdown=delay, max_retries=settings.sync_source_retries) from error
+        if not sync_runner.wait_for_source(deps, job_id, str(error), utcnow() + dt.timedelta(seconds=delay)):
+            return "not ours to retry"
+        run_sync.apply_async((job_id,), countdown=delay)
+        return "waiting for the source"
     except Exception as error:  # a bug must not leave the job "running"; re-raised for the log
         sync_runner.fail(deps, job_id, f"internal error: {type(error).__name__}: {error}"[:500])
         raise
