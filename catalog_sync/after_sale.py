@@ -24,7 +24,7 @@ from adapter.protocol.context import build_context
 from adapter.store.models import Cooperative, InboundMessage, Issue, Order, OutboxMessage, Rating
 from catalog_sync import after_sale_igm as igm
 from catalog_sync import order_store
-from catalog_sync.order_flows import FlowResult, OrderPolicy, _error, _reply
+from catalog_sync.order_flows import FlowResult, OrderPolicy, domain_error, send_reply
 from catalog_sync.service import profile_of
 
 Handler = Callable[[Session, InboundMessage, dict[str, Any], dict[str, Any], OrderPolicy, dt.datetime], FlowResult]
@@ -87,8 +87,8 @@ def handle_issue(session: Session, inbound: InboundMessage, request: dict[str, A
         row.issue = received
         row.status = "CLOSED" if igm.buyer_closed(received) else row.status
         session.flush()
-        return FlowResult([_reply(session, inbound, request, policy, now, message=None, cooperative_id=None,
-                                  error=_error("30018", f"order {order_id!r} not found for this issue"))])
+        return FlowResult([send_reply(session, inbound, request, policy, now, message=None, cooperative_id=None,
+                                  error=domain_error("30018", f"order {order_id!r} not found for this issue"))])
     cooperative = session.get_one(Cooperative, order.cooperative_id)
     doc = igm.merge(received, row.issue)
     if igm.buyer_closed(received):
@@ -102,7 +102,7 @@ def handle_issue(session: Session, inbound: InboundMessage, request: dict[str, A
     row.issue = doc
     session.flush()
     _, body = igm.callback(doc)
-    return FlowResult([_reply(session, inbound, request, policy, now, message=body, error=None,
+    return FlowResult([send_reply(session, inbound, request, policy, now, message=body, error=None,
                               cooperative_id=cooperative.id)])
 
 
@@ -200,7 +200,7 @@ def _cooperative_for_ref(session: Session, request: dict[str, Any], ref_id: str,
 def _rating_error(rating: dict[str, Any]) -> dict[str, str] | None:
     category = str(rating.get("rating_category", "")).lower()
     if category not in RATING_CATEGORIES:
-        return _error("50003", f"rating category {rating.get('rating_category')!r} is not supported; "
+        return domain_error("50003", f"rating category {rating.get('rating_category')!r} is not supported; "
                                f"use one of {', '.join(RATING_CATEGORIES)}")
     value = rating.get("value")
     try:
@@ -208,9 +208,9 @@ def _rating_error(rating: dict[str, Any]) -> dict[str, str] | None:
     except InvalidOperation:
         number = None
     if number is None or not number.is_finite() or number != number.to_integral_value() or not 1 <= number <= 5:
-        return _error("30015", f"rating value {value!r} must be a whole number from 1 to 5")
+        return domain_error("30015", f"rating value {value!r} must be a whole number from 1 to 5")
     if not rating.get("id"):
-        return _error("30015", "a rating needs the id of what is rated")
+        return domain_error("30015", "a rating needs the id of what is rated")
     return None
 
 
@@ -220,7 +220,7 @@ def handle_rating(session: Session, inbound: InboundMessage, request: dict[str, 
     ratings: list[dict[str, Any]] = message.get("ratings") or [message]
     for rating in ratings:
         if (error := _rating_error(rating)) is not None:
-            return FlowResult([_reply(session, inbound, request, policy, now, error=error, cooperative_id=None,
+            return FlowResult([send_reply(session, inbound, request, policy, now, error=error, cooperative_id=None,
                                       message={"feedback_ack": False, "rating_ack": False})])
     cooperative_id = None
     for rating in ratings:
@@ -231,7 +231,7 @@ def handle_rating(session: Session, inbound: InboundMessage, request: dict[str, 
                            cooperative_id=cooperative.id if cooperative else None, category=category,
                            target_id=target[:128], value=str(int(Decimal(str(rating["value"])))), created_at=now))
     session.flush()
-    return FlowResult([_reply(session, inbound, request, policy, now, error=None,
+    return FlowResult([send_reply(session, inbound, request, policy, now, error=None,
                               cooperative_id=cooperative_id, message={"feedback_ack": True, "rating_ack": True})])
 
 
@@ -241,11 +241,12 @@ def handle_support(session: Session, inbound: InboundMessage, request: dict[str,
     ref_id = str(message.get("ref_id") or "")
     cooperative = _cooperative_for_ref(session, request, ref_id, policy)
     if cooperative is None or not cooperative.profile:
-        return FlowResult([_reply(session, inbound, request, policy, now, message=None, cooperative_id=None,
-                                  error=_error("50004", f"no support contact for {ref_id!r}: not one of our orders"))])
+        return FlowResult([send_reply(session, inbound, request, policy, now, message=None, cooperative_id=None,
+                                  error=domain_error("50004",
+                                                     f"no support contact for {ref_id!r}: not one of our orders"))])
     care = profile_of(cooperative).consumer_care
     body = {"phone": care.phone, "email": care.email, "uri": f"tel:+91{care.phone}"}
-    return FlowResult([_reply(session, inbound, request, policy, now, message=body, error=None,
+    return FlowResult([send_reply(session, inbound, request, policy, now, message=body, error=None,
                               cooperative_id=cooperative.id)])
 
 

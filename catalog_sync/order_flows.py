@@ -73,11 +73,11 @@ class FlowResult:
     stock_changed: set[int] = field(default_factory=set)
 
 
-def _error(code: str, message: str) -> dict[str, str]:
+def domain_error(code: str, message: str) -> dict[str, str]:
     return {"type": "DOMAIN-ERROR", "code": code, "message": message}
 
 
-def _reply(session: Session, inbound: InboundMessage, request: dict[str, Any], policy: OrderPolicy,
+def send_reply(session: Session, inbound: InboundMessage, request: dict[str, Any], policy: OrderPolicy,
            now: dt.datetime, *, message: dict[str, Any] | None, error: dict[str, str] | None,
            cooperative_id: int | None) -> OutboxMessage:
     action = f"on_{inbound.action}"
@@ -107,14 +107,14 @@ def refuse(session: Session, inbound: InboundMessage, refusal: Refusal, policy: 
            now: dt.datetime) -> OutboxMessage:
     """The error-only callback for a refusal, written in a fresh transaction."""
     request = orjson.loads(inbound.body)["context"]
-    return _reply(session, inbound, request, policy, now, message=None, error=refusal.error,
+    return send_reply(session, inbound, request, policy, now, message=None, error=refusal.error,
                   cooperative_id=refusal.cooperative_id)
 
 
 def _refuse(session: Session, inbound: InboundMessage, request: dict[str, Any], policy: OrderPolicy,
             now: dt.datetime, error: dict[str, str] | None, cooperative_id: int | None = None) -> FlowResult:
     """Answer with the callback carrying only an error (ONDC: business errors never NACK)."""
-    return FlowResult([_reply(session, inbound, request, policy, now, message=None, error=error,
+    return FlowResult([send_reply(session, inbound, request, policy, now, message=None, error=error,
                               cooperative_id=cooperative_id)])
 
 
@@ -158,12 +158,13 @@ def handle_select(session: Session, inbound: InboundMessage, request: dict[str, 
     order = message["order"]
     cooperative, selection, provider = _select(session, request, order, policy, now)
     if cooperative is None:
-        return _refuse(session, inbound, request, policy, now, _error("30001", f"provider {provider!r} not found"))
+        return _refuse(session, inbound, request, policy, now,
+                       domain_error("30001", f"provider {provider!r} not found"))
     order_store.save_draft(session, bap_id=request["bap_id"], transaction_id=request["transaction_id"],
                            cooperative_id=cooperative.id, stage="selected", lines=_draft_lines(selection),
                            quote=selection.quote.to_ondc())
     body = views.on_select(selection, provider_id=provider, profile=profile_of(cooperative))
-    return FlowResult([_reply(session, inbound, request, policy, now, message=body, error=selection.error,
+    return FlowResult([send_reply(session, inbound, request, policy, now, message=body, error=selection.error,
                               cooperative_id=cooperative.id)])
 
 
@@ -173,13 +174,14 @@ def handle_init(session: Session, inbound: InboundMessage, request: dict[str, An
     order = message["order"]
     cooperative, selection, provider = _select(session, request, order, policy, now)
     if cooperative is None:
-        return _refuse(session, inbound, request, policy, now, _error("30001", f"provider {provider!r} not found"))
+        return _refuse(session, inbound, request, policy, now,
+                       domain_error("30001", f"provider {provider!r} not found"))
     draft = order_store.save_draft(
         session, bap_id=request["bap_id"], transaction_id=request["transaction_id"], cooperative_id=cooperative.id,
         stage="initialised", lines=_draft_lines(selection), quote=selection.quote.to_ondc(),
         billing=order.get("billing"), fulfillments=order.get("fulfillments") or [], payment=order.get("payment"))
     body = views.on_init(draft, selection, provider_id=provider, profile=profile_of(cooperative))
-    return FlowResult([_reply(session, inbound, request, policy, now, message=body, error=selection.error,
+    return FlowResult([send_reply(session, inbound, request, policy, now, message=body, error=selection.error,
                               cooperative_id=cooperative.id)])
 
 
@@ -190,26 +192,27 @@ def handle_confirm(session: Session, inbound: InboundMessage, request: dict[str,
     existing = order_store.find_order(session, request["bap_id"], str(order.get("id", "")))
     if existing is not None:
         owner = session.get_one(Cooperative, existing.cooperative_id)
-        return FlowResult([_reply(session, inbound, request, policy, now,
+        return FlowResult([send_reply(session, inbound, request, policy, now,
                                   message=_snapshot(existing, owner, policy),
                                   error=None, cooperative_id=owner.id)])
     draft = order_store.get_draft(session, request["bap_id"], request["transaction_id"])
     if draft is None or draft.stage != "initialised":
         return _refuse(session, inbound, request, policy, now,
-                       _error("30019", "confirm before init: this transaction has no init"))
+                       domain_error("30019", "confirm before init: this transaction has no init"))
     cooperative, selection, provider = _select(session, request, order, policy, now)
     if cooperative is None or selection.errors:
-        error = selection.error if selection is not None else _error("30001", f"provider {provider!r} not found")
+        error = selection.error if selection is not None else domain_error("30001", f"provider {provider!r} not found")
         return _refuse(session, inbound, request, policy, now, error, cooperative.id if cooperative else None)
     ours = Decimal(selection.quote.to_ondc()["price"]["value"])
     theirs = Decimal(str(((order.get("quote") or {}).get("price") or {}).get("value", "-1")))
     if ours != theirs:
         return _refuse(session, inbound, request, policy, now,
-                       _error("40008", f"quote changed: the total is now {ours:.2f}, not {theirs}"), cooperative.id)
+                       domain_error("40008", f"quote changed: the total is now {ours:.2f}, not {theirs}"),
+                       cooperative.id)
     deltas = {line.item.id: -line.quantity for line in selection.lines if line.quantity > 0}
     if not order_store.change_stock(session, cooperative.id, deltas):
         return _refuse(session, inbound, request, policy, now,
-                       _error("40002", "an item sold out while confirming; select again"), cooperative.id)
+                       domain_error("40002", "an item sold out while confirming; select again"), cooperative.id)
     state = "Accepted" if policy.auto_accept else "Created"
     created = Order(
         cooperative_id=cooperative.id, order_id=str(order["id"]), bap_id=request["bap_id"],
@@ -222,10 +225,10 @@ def handle_confirm(session: Session, inbound: InboundMessage, request: dict[str,
     session.add(created)
     session.flush()
     order_store.add_event(session, created, actor=request["bap_id"], kind="confirmed", to_state=state)
-    reply = _reply(session, inbound, request, policy, now,
+    answer = send_reply(session, inbound, request, policy, now,
                    message=_snapshot(created, cooperative, policy), error=None,
                    cooperative_id=cooperative.id)
-    return FlowResult([reply], {cooperative.id})
+    return FlowResult([answer], {cooperative.id})
 
 
 def _order_for(session: Session, request: dict[str, Any], order_id: str) -> tuple[Order | None, Cooperative | None]:
@@ -238,8 +241,8 @@ def handle_status(session: Session, inbound: InboundMessage, request: dict[str, 
     """status -> on_status: the full order snapshot."""
     order, cooperative = _order_for(session, request, str(message.get("order_id", "")))
     if order is None or cooperative is None:
-        return _refuse(session, inbound, request, policy, now, _error("30018", "order not found"))
-    return FlowResult([_reply(session, inbound, request, policy, now, error=None, cooperative_id=cooperative.id,
+        return _refuse(session, inbound, request, policy, now, domain_error("30018", "order not found"))
+    return FlowResult([send_reply(session, inbound, request, policy, now, error=None, cooperative_id=cooperative.id,
                               message=_snapshot(order, cooperative, policy))])
 
 
@@ -247,7 +250,8 @@ def handle_track(session: Session, inbound: InboundMessage, request: dict[str, A
                  policy: OrderPolicy, now: dt.datetime) -> FlowResult:
     """track -> on_track: tracking is not offered by our cooperatives' own delivery yet (40005)."""
     order, cooperative = _order_for(session, request, str(message.get("order_id", "")))
-    error = _error("30018", "order not found") if order is None else _error("40005", "tracking is not enabled")
+    error = (domain_error("30018", "order not found") if order is None
+             else domain_error("40005", "tracking is not enabled"))
     return _refuse(session, inbound, request, policy, now, error, cooperative.id if cooperative else None)
 
 
@@ -298,7 +302,7 @@ def handle_cancel(session: Session, inbound: InboundMessage, request: dict[str, 
     """cancel -> on_cancel: buyer reason and state checks (30012, 50001), stock released."""
     order, cooperative = _order_for(session, request, str(message.get("order_id", "")))
     if order is None or cooperative is None:
-        return _refuse(session, inbound, request, policy, now, _error("30018", "order not found"))
+        return _refuse(session, inbound, request, policy, now, domain_error("30018", "order not found"))
     reason = str(message.get("cancellation_reason_id", ""))
     params = {entry.get("code"): entry.get("value") for tag in (message.get("descriptor") or {}).get("tags", [])
               if tag.get("code") == "params" for entry in tag.get("list", [])}
@@ -307,14 +311,14 @@ def handle_cancel(session: Session, inbound: InboundMessage, request: dict[str, 
         if reason == "006" and not _tat_breached(order, now):
             # ONDC RET 1.2.x: "TAT breached" is only a reason once the promised delivery time has passed.
             return _refuse(session, inbound, request, policy, now,
-                           _error("30014", "cancellation rejected: delivery is not late yet"), cooperative.id)
+                           domain_error("30014", "cancellation rejected: delivery is not late yet"), cooperative.id)
         cancel_order(session, order, reason_id=reason, initiated_by=request["bap_id"], actor=request["bap_id"],
                      now=now, force=params.get("force") == "yes")
     except OrderError as error:
         return _refuse(session, inbound, request, policy, now, to_ondc_error([error]), cooperative.id)
-    reply = _reply(session, inbound, request, policy, now, error=None, cooperative_id=cooperative.id,
+    answer = send_reply(session, inbound, request, policy, now, error=None, cooperative_id=cooperative.id,
                    message=_snapshot(order, cooperative, policy))
-    return FlowResult([reply], {cooperative.id})
+    return FlowResult([answer], {cooperative.id})
 
 
 def handle_update(session: Session, inbound: InboundMessage, request: dict[str, Any], message: dict[str, Any],
@@ -323,7 +327,7 @@ def handle_update(session: Session, inbound: InboundMessage, request: dict[str, 
     body = message.get("order") or {}
     order, cooperative = _order_for(session, request, str(body.get("id", "")))
     if order is None or cooperative is None:
-        return _refuse(session, inbound, request, policy, now, _error("30018", "order not found"))
+        return _refuse(session, inbound, request, policy, now, domain_error("30018", "order not found"))
     targets = {t.strip() for t in str(message.get("update_target", "")).split(",")}
     try:
         if "payment" in targets and body.get("payment"):
@@ -341,7 +345,7 @@ def handle_update(session: Session, inbound: InboundMessage, request: dict[str, 
     except OrderError as error:
         # Earlier parts of this update may already be written: roll them all back, then answer.
         raise Refusal(to_ondc_error([error]), cooperative.id) from error
-    return FlowResult([_reply(session, inbound, request, policy, now, error=None, cooperative_id=cooperative.id,
+    return FlowResult([send_reply(session, inbound, request, policy, now, error=None, cooperative_id=cooperative.id,
                               message=_snapshot(order, cooperative, policy))])
 
 

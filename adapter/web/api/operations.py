@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Flask, Response, jsonify, request
+from sqlalchemy.orm import Session
 
 from adapter.delivery import outbox
 from adapter.errors import InvalidRequestError
@@ -21,7 +22,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
 
 
-def _outbox_row(row: OutboxMessage) -> dict[str, Any]:
+def outbox_row(row: OutboxMessage) -> dict[str, Any]:
     return {
         "id": row.id, "action": row.action, "status": row.status, "bap_id": row.bap_id, "target_url": row.target_url,
         "transaction_id": row.transaction_id, "message_id": row.message_id, "solicited": row.solicited,
@@ -32,7 +33,7 @@ def _outbox_row(row: OutboxMessage) -> dict[str, Any]:
     }
 
 
-def _attempt(row: DeliveryAttempt) -> dict[str, Any]:
+def attempt_entry(row: DeliveryAttempt) -> dict[str, Any]:
     return {"at": row.attempted_at.isoformat(), "outcome": row.outcome, "status_code": row.status_code,
             "duration_ms": row.duration_ms, "error": row.error}
 
@@ -53,7 +54,7 @@ def list_outbox() -> Response:
         transaction_id=request.args.get("transaction_id"), limit=_int_arg("limit", 50),
         offset=_int_arg("offset", 0),
     )
-    return jsonify({"depth": outbox.depth(db()), "messages": [_outbox_row(r) for r in rows]})
+    return jsonify({"depth": outbox.depth(db()), "messages": [outbox_row(r) for r in rows]})
 
 
 @bp.post("/outbox/<int:outbox_id>/replay")
@@ -63,7 +64,7 @@ def replay_one(outbox_id: int) -> Response:
     with unit_of_work() as session:
         row = outbox.replay(session, outbox_id, utcnow(), runtime().settings.unsolicited_delivery_window)
     runtime().celery.send_task("odop.deliver_outbox", args=[row.id])
-    return jsonify(_outbox_row(row))
+    return jsonify(outbox_row(row))
 
 
 @bp.post("/outbox/replay")
@@ -79,7 +80,7 @@ def replay_all() -> Response:
     return jsonify({"replayed": len(ids)})
 
 
-def _inbound_entry(row: InboundMessage) -> dict[str, Any]:
+def inbound_entry(row: InboundMessage) -> dict[str, Any]:
     return {
         "direction": "in", "at": row.received_at.isoformat(), "action": row.action, "bap_id": row.bap_id,
         "message_id": row.message_id, "signature": row.signature,
@@ -88,15 +89,19 @@ def _inbound_entry(row: InboundMessage) -> dict[str, Any]:
     }
 
 
+def transaction_messages(session: Session, transaction_id: str) -> list[dict[str, Any]]:
+    """Every message in and out of one transaction, oldest first, with verdicts, answers and delivery attempts."""
+    entries: list[dict[str, Any]] = [inbound_entry(row) for row in inbound.for_transaction(session, transaction_id)]
+    for row in outbox.list_messages(session, transaction_id=transaction_id, limit=500):
+        entry = outbox_row(row) | {"direction": "out", "at": row.created_at.isoformat()}
+        entry["attempt_log"] = [attempt_entry(a) for a in outbox.list_attempts(session, row.id)]
+        entries.append(entry)
+    entries.sort(key=lambda e: str(e["at"]))
+    return entries
+
+
 @bp.get("/transactions/<transaction_id>")
 def timeline(transaction_id: str) -> Response:
     """Every message in and out of one transaction, with signature verdicts, answers and delivery attempts."""
     require_admin()
-    session = db()
-    entries: list[dict[str, Any]] = [_inbound_entry(row) for row in inbound.for_transaction(session, transaction_id)]
-    for row in outbox.list_messages(session, transaction_id=transaction_id, limit=500):
-        entry = _outbox_row(row) | {"direction": "out", "at": row.created_at.isoformat()}
-        entry["attempt_log"] = [_attempt(a) for a in outbox.list_attempts(session, row.id)]
-        entries.append(entry)
-    entries.sort(key=lambda e: e["at"])
-    return jsonify({"transaction_id": transaction_id, "messages": entries})
+    return jsonify({"transaction_id": transaction_id, "messages": transaction_messages(db(), transaction_id)})

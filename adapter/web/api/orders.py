@@ -102,11 +102,11 @@ def show(order_pk: int) -> Response:
                     "to": e.to_state, "reason": e.reason} for e in order_store.events(session, order)],
         "messages": messages,
         "legs": order.legs,
-        "next_actions": _next_actions(order),
+        "next_actions": next_actions(order),
     })
 
 
-def _next_actions(order: Order) -> list[str]:
+def next_actions(order: Order) -> list[str]:
     """The forward moves, plus part-cancel before pickup and the moves of open returns and RTOs."""
     actions = states.next_actions(order.state, order.fulfilment_state, mode=states.machine_for_routing(order.routing))
     if order.state in ("Accepted", "In-progress") and order.fulfilment_state in states.PRE_PICKUP:
@@ -137,7 +137,7 @@ def act(order_pk: int, action: str) -> Response:
                                                actor=current_principal().cooperative_slug or "operator",
                                                now=utcnow(), reason_id=body.get("reason_id"), params=body)
         except OrderError as error:
-            allowed = _next_actions(order)
+            allowed = next_actions(order)
             raise ConflictError(f"{action}: {error}", details={"next_actions": allowed}) from error
         outbox_ids = [row.id for row in result.outbox]
         summary = _summary(order)

@@ -9,11 +9,10 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from adapter.delivery import outbox
 from adapter.errors import ConflictError, NotFoundError
-from adapter.store import inbound
 from adapter.store import sync as sync_store
 from adapter.store.cooperatives import list_cooperatives
 from adapter.store.models import utcnow
-from adapter.web.api.operations import _attempt, _inbound_entry, _outbox_row
+from adapter.web.api.operations import outbox_row, transaction_messages
 from adapter.web.console.auth import today_start
 from adapter.web.console.i18n import translate
 from adapter.web.console.views import admin_required, bp, page
@@ -47,7 +46,7 @@ def outbox_page() -> tuple[str, int]:
     status = request.args.get("status", "dead")
     if status not in ("pending", "dead"):
         abort(404)
-    rows = [_outbox_row(r) for r in outbox.list_messages(session, status=status, limit=200)]
+    rows = [outbox_row(r) for r in outbox.list_messages(session, status=status, limit=200)]
     return page("outbox.html", rows=rows, tab=status, depth=outbox.depth(session))
 
 
@@ -89,11 +88,5 @@ def transactions() -> tuple[str, int]:
     transaction_id = request.args.get("transaction_id", "").strip()
     entries: list[dict[str, Any]] = []
     if transaction_id:
-        session = db()
-        entries = [_inbound_entry(r) for r in inbound.for_transaction(session, transaction_id)]
-        for row in outbox.list_messages(session, transaction_id=transaction_id, limit=500):
-            entries.append(_outbox_row(row) | {
-                "direction": "out", "at": row.created_at.isoformat(),
-                "attempt_log": [_attempt(a) for a in outbox.list_attempts(session, row.id)]})
-        entries.sort(key=lambda e: str(e["at"]))
+        entries = transaction_messages(db(), transaction_id)
     return page("transaction.html", transaction_id=transaction_id, entries=entries)

@@ -7,12 +7,10 @@ from typing import Any
 from flask import abort, flash, redirect, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-from adapter.delivery import outbox
 from adapter.orders.errors import OrderError
-from adapter.store import inbound
 from adapter.store.models import Cooperative, Order, utcnow
-from adapter.web.api.operations import _attempt, _inbound_entry, _outbox_row
-from adapter.web.api.orders import _next_actions
+from adapter.web.api.operations import transaction_messages
+from adapter.web.api.orders import next_actions
 from adapter.web.console.i18n import CANCEL_REASONS, RTO_REASONS, action_label, translate
 from adapter.web.console.views import bp, login_required, page, user
 from adapter.web.runtime import db, runtime, unit_of_work
@@ -52,11 +50,7 @@ def timeline(order: Order) -> list[dict[str, Any]]:
         {"kind": "event", "at": e.at.isoformat(), "actor": e.actor, "action": e.kind,
          "detail": f"{e.from_state or ''} → {e.to_state or ''}".strip(" →"), "reason": e.reason}
         for e in order_store.events(session, order)]
-    entries += [{"kind": "message"} | _inbound_entry(m) for m in inbound.for_transaction(session, order.transaction_id)]
-    for row in outbox.list_messages(session, transaction_id=order.transaction_id, limit=500):
-        entries.append({"kind": "message"} | _outbox_row(row) | {
-            "direction": "out", "at": row.created_at.isoformat(),
-            "attempt_log": [_attempt(a) for a in outbox.list_attempts(session, row.id)]})
+    entries += [{"kind": "message"} | m for m in transaction_messages(session, order.transaction_id)]
     entries.sort(key=lambda e: str(e["at"]))
     return entries
 
@@ -75,7 +69,7 @@ def order(order_pk: int) -> tuple[str, int]:
     end = fulfilment.get("end", {})
     return_ids = [leg.get("id", "") for leg in row.legs if leg.get("type") == "Return"]
     return page("order.html", order=row, titles=_titles(row), end=end, timeline=timeline(row),
-                actions=_next_actions(row), reasons=REASONED, return_ids=return_ids)
+                actions=next_actions(row), reasons=REASONED, return_ids=return_ids)
 
 
 @bp.post("/orders/<int:order_pk>/actions/<action>")
@@ -93,7 +87,7 @@ def act(order_pk: int, action: str) -> BaseResponse:
     who = user()
     with unit_of_work() as session:
         row = _visible(order_pk)
-        if action not in _next_actions(row):
+        if action not in next_actions(row):
             flash(translate("action_failed", action=action_label(action), error=row.state), "error")
             return redirect(url_for("console.order", order_pk=order_pk))
         try:
