@@ -9,12 +9,21 @@
     │   └── ConflictError        409
     └── ProtocolError            an ONDC NACK: error type, ONDC code and JSON path
 
-Views never build error bodies by hand: they raise, and one handler renders.
+    CallbackError                an ACKed request answered with an error in its on_* callback
+    ├── InvalidNetworkRequestError  30000 the request passed the schemas but cannot be acted on
+    ├── InternalFailureError     31001 a bug of ours; the buyer app may retry
+    ├── ActionNotSupportedError  40001 an action no flow of ours answers
+    └── adapter.orders.errors.OrderError   the order flows' business errors (30001, 40002, 50001, ...)
+
+Views never build error bodies by hand: they raise, and one handler renders. Flows never build callback
+``error`` objects by hand either: they raise (or pass) a ``CallbackError``, and ``to_ondc_error`` renders it.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any, ClassVar, Self
 
 
 class AdapterError(Exception):
@@ -98,3 +107,85 @@ class ProtocolError(AdapterError):
         if self.path:
             error["path"] = self.path
         return {"message": {"ack": {"status": "NACK"}}, "error": error}
+
+
+class CallbackError(Exception):
+    """A problem with an ACKed request, answered in its callback's ``error`` (ONDC: business errors never NACK)."""
+
+    code: ClassVar[str] = "40000"
+    error_type: ClassVar[str] = "DOMAIN-ERROR"
+    default_message: ClassVar[str] = "Business error"
+    show_path: ClassVar[bool] = False  # the order errors' paths are for logs; the callbacks never carried them
+
+    def __init__(self, message: str | None = None, *, path: str | None = None) -> None:
+        self.message = message or self.default_message
+        self.path = path
+        self.cooperative_id: int | None = None
+        super().__init__(self.message)
+
+    def for_cooperative(self, cooperative_id: int | None) -> Self:
+        """The cooperative the request was about, so the error callback shows in its outbox; returns self."""
+        self.cooperative_id = cooperative_id
+        return self
+
+    def item_errors(self) -> list[tuple[str, str]]:
+        """Return (item_id, code) pairs when this is an item-level error, else an empty list."""
+        return []
+
+
+class InvalidNetworkRequestError(CallbackError):
+    """The request passed the schemas, but something in it cannot be acted on (an id, a value, a reference)."""
+
+    code = "30000"
+    default_message = "Invalid request"
+    show_path = True
+
+
+class InternalFailureError(CallbackError):
+    """We failed on our side; the buyer app may send the request again."""
+
+    code = "31001"
+    error_type = "CORE-ERROR"
+    default_message = "Cannot process request due to internal error, please retry"
+
+
+class ActionNotSupportedError(CallbackError):
+    """No flow of ours answers this action."""
+
+    code = "40001"
+    default_message = "Feature not supported"
+
+
+# Which error the callback reports when several apply: request-shape errors first, then the store,
+# then items, then the cart value. Anything not listed comes after.
+_PRIORITY = ("30000", "30001", "30002", "30004", "40012", "30017", "30009", "40002", "40009", "30023")
+
+
+def _rank(error: CallbackError) -> int:
+    return _PRIORITY.index(error.code) if error.code in _PRIORITY else len(_PRIORITY)
+
+
+def item_error_message(pairs: Iterable[tuple[str, str]]) -> str:
+    """The message of item-level errors (ONDC RET 1.2.5 on_select_out_of_stock): [{"item_id":..,"error":..}]."""
+    return json.dumps([{"item_id": item_id, "error": code} for item_id, code in pairs], separators=(",", ":"))
+
+
+def to_ondc_error(errors: CallbackError | Sequence[CallbackError] | None) -> dict[str, str] | None:
+    """The callback ``error`` object for these errors (the most important one's code), or None if none.
+
+    Item-level errors (30004, 40002, 40009, 40012) are reported together: when the chosen error is one of them,
+    the message is the JSON list of every item-level error, e.g. ``[{"item_id":"I1","error":"40002"}]``.
+    """
+    if errors is None:
+        return None
+    if isinstance(errors, CallbackError):
+        errors = [errors]
+    if not errors:
+        return None
+    primary = min(errors, key=_rank)  # min() is stable: the first of equal rank wins
+    pairs = [pair for error in errors for pair in error.item_errors()]
+    message = item_error_message(pairs) if primary.item_errors() else primary.message
+    body = {"type": primary.error_type, "code": primary.code, "message": message}
+    if primary.path and primary.show_path:
+        body["path"] = primary.path
+    return body

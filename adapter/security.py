@@ -54,3 +54,12 @@ def matches(plain: str, key_hash: str) -> bool:
 def same_secret(presented: str, expected: str) -> bool:
     """Constant-time equality of two secrets."""
     return hmac.compare_digest(presented.encode(), expected.encode())
+
+
+def may_see(*, is_admin: bool, own_cooperative_id: int | None, owner_id: int | None) -> bool:
+    """The one tenant rule: the operator sees every cooperative's data; a cooperative sees only its own.
+
+    ``owner_id`` is the cooperative a row belongs to (None: no cooperative's, which only the operator sees).
+    The API's keys and the console's sign-ins both ask this function.
+    """
+    return is_admin or (own_cooperative_id is not None and owner_id == own_cooperative_id)

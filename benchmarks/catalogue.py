@@ -29,10 +29,11 @@ import orjson
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
+from adapter.protocol.identity import SellerApp
 from catalog_sync.diff import diff_items, to_on_search_incremental
 from catalog_sync.ingest import RawRow
-from catalog_sync.mapping import BppInfo, to_on_search
 from catalog_sync.model import Catalogue, Item, item_hash
+from catalog_sync.on_search import BppInfo, to_on_search
 from catalog_sync.profile import load_profile
 from catalog_sync.validate import validate_rows
 
@@ -63,9 +64,7 @@ PROFILE = {
     "settlement": {"upi": "bench@upi"},
 }
 BPP = BppInfo(
-    "bench.odop-adapter.example",
-    "https://bench.odop-adapter.example/ondc",
-    "Bench",
+    SellerApp("bench.odop-adapter.example", "https://bench.odop-adapter.example/ondc", "Bench", 2_000_000, 3600),
     "https://b.example/l.png",
     "s",
     "l",
@@ -191,7 +190,7 @@ def run_import(n: int, database_url: str | None) -> dict[str, float]:
     from adapter.store import migrate
     from adapter.store.cooperatives import create_cooperative, get_cooperative
     from adapter.store.db import make_engine, make_sessionmaker, transaction
-    from catalog_sync import service
+    from catalog_sync.services import catalogue as service
 
     rows = make_rows(n)
     columns = list(rows[0].values)

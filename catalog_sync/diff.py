@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from catalog_sync.model import Catalogue, Item
-from catalog_sync.renderer import ItemRenderer, provider_id
+from catalog_sync.on_search_items import ItemRenderer, provider_id
 
 __all__ = ["ChangeSet", "ItemChange", "apply_changes", "diff_items", "to_on_search_incremental"]
 

@@ -20,6 +20,7 @@ from adapter.protocol.registry_cache import make_cache_client
 from adapter.store.db import make_engine, make_sessionmaker
 from config import Settings
 from config.logging import request_id_var
+from workers.task_names import PULL_ORDERS, RUN_SYNC, SCHEDULE_SYNCS, SWEEP
 
 TASK_MODULES = ["workers.tasks", "workers.pull"]
 
@@ -104,13 +105,13 @@ def make_celery(settings: Settings) -> OdopCelery:
         timezone="UTC",
         enable_utc=True,
         beat_schedule={
-            "sweep": {"task": "odop.sweep", "schedule": 15.0},
-            "schedule-syncs": {"task": "odop.schedule_syncs", "schedule": 60.0},
-            "pull-orders": {"task": "odop.pull_orders", "schedule": 120.0},
+            "sweep": {"task": SWEEP, "schedule": 15.0},
+            "schedule-syncs": {"task": SCHEDULE_SYNCS, "schedule": 60.0},
+            "pull-orders": {"task": PULL_ORDERS, "schedule": 120.0},
         },
     )
     # A sync walks a whole catalogue and every subscriber; it reports progress instead of racing a short limit.
-    app.conf.task_annotations = {"odop.run_sync": {"soft_time_limit": settings.sync_time_limit,
+    app.conf.task_annotations = {RUN_SYNC: {"soft_time_limit": settings.sync_time_limit,
                                                    "time_limit": settings.sync_time_limit + 30}}
     return app
 

@@ -8,11 +8,12 @@ from typing import Any
 from celery import shared_task
 from sqlalchemy import select
 
+from adapter.orders.connectors import JsonFeedConnector, MarketplaceConnector, PollResult, poll
+from adapter.orders.policy import order_policy
 from adapter.store.db import transaction
 from adapter.store.models import ConnectorCursor, utcnow
-from catalog_sync.connectors import JsonFeedConnector, MarketplaceConnector, PollResult, poll
-from workers.orders import order_policy
-from workers.sync import items_changed
+from workers.dispatch import AfterCommit, after_commit
+from workers.task_names import PULL_ORDERS
 
 log = logging.getLogger("workers.pull")
 
@@ -50,14 +51,15 @@ def pull_all(app: Any, connector_id: int | None = None) -> dict[str, PollResult]
         results[row.name] = result
         if result.created:
             # Reserved stock changes what buyer apps should see: one debounced catalogue push.
-            items_changed(app, app.sessions, row.cooperative_id, app.settings.sync_debounce_seconds)
+            after_commit(app, app.sessions, app.settings.sync_debounce_seconds,
+                         AfterCommit(stock_changed=frozenset({row.cooperative_id})))
         log.info("polled %s", row.name, extra={"connector": row.name, "pages": result.pages,
                                                 "created": len(result.created), "rejected": len(result.rejected),
                                                 "error": result.error})
     return results
 
 
-@shared_task(bind=True, name="odop.pull_orders", ignore_result=True)
+@shared_task(bind=True, name=PULL_ORDERS, ignore_result=True)
 def pull_orders(self: Any, connector_id: int | None = None) -> dict[str, int]:
     """Poll the marketplaces' order feeds (all enabled connectors, or the one given)."""
     results = pull_all(self.app, connector_id)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from adapter.store import sync as sync_store
 from adapter.store.db import transaction
 from adapter.store.models import SyncJob, utcnow
+from workers.task_names import RUN_SYNC
 
 log = logging.getLogger("workers.sync")
 
@@ -24,7 +25,7 @@ def queue_sync(celery: Any, sessions: sessionmaker[Session], cooperative_id: int
                                         bap_id=bap_id, run_after=run_after)
     if created:
         try:
-            celery.send_task("odop.run_sync", args=[job.id], countdown=delay or None, ignore_result=True,
+            celery.send_task(RUN_SYNC, args=[job.id], countdown=delay or None, ignore_result=True,
                              retry=False)
         except (BrokerError, OSError) as error:
             # The job row is the record; the sweeper sends its task once the broker is back.

@@ -8,35 +8,33 @@ import random
 import socket
 from typing import Any
 
-import orjson
 from celery import shared_task
 from sqlalchemy import func, select
 
 from adapter.delivery import outbox
 from adapter.delivery.retry import next_delay
 from adapter.delivery.sender import deliver
-from adapter.orders.errors import OrderError
-from adapter.protocol.context import build_context
+from adapter.errors import CallbackError
+from adapter.orders import inbound as dispatcher
+from adapter.orders.policy import order_policy
+from adapter.protocol.identity import SellerApp
 from adapter.store import inbound as inbound_store
 from adapter.store import sync as sync_store
 from adapter.store.db import transaction
-from adapter.store.models import Cooperative, InboundMessage, OutboxMessage, utcnow
-from catalog_sync import after_sale, order_flows
-from catalog_sync import sync as sync_runner
-from catalog_sync.answer import Seller, answer_search, deadline_of
-from catalog_sync.errors import CatalogueError
-from catalog_sync.push import PushContext
-from catalog_sync.service import Limits
-from catalog_sync.sources import SourceUnreachableError
-from catalog_sync.sync import SyncDeps
-from workers.orders import order_policy
+from adapter.store.models import Cooperative, utcnow
+from catalog_sync.services import sync as sync_runner
+from catalog_sync.services.catalogue import Limits
+from catalog_sync.services.sources import SourceUnreachableError
+from catalog_sync.services.sync import SyncDeps
+from workers.dispatch import AfterCommit, after_commit, send_deliveries
 from workers.sync import items_changed, queue_sync
+from workers.task_names import DELIVER_OUTBOX, PING, PROCESS_INBOUND, RUN_SYNC, SCHEDULE_SYNCS, SWEEP
 
 log = logging.getLogger("workers.tasks")
 MAX_SYNC_RESUMES = 3
 
 
-@shared_task(bind=True, name="odop.ping")
+@shared_task(bind=True, name=PING)
 def ping(self: Any, payload: str = "ping") -> dict[str, Any]:
     """Round-trip check: echoes the payload and reports which worker ran it and what it sees in the DB."""
     with self.app.sessions() as session:
@@ -44,86 +42,54 @@ def ping(self: Any, payload: str = "ping") -> dict[str, Any]:
     return {"pong": payload, "hostname": socket.gethostname(), "cooperatives": cooperatives}
 
 
-def _seller(app: Any) -> Seller:
-    settings = app.settings
-    return Seller(bpp_id=settings.subscriber_id, bpp_uri=settings.bpp_uri, name=settings.bpp_name,
-                  size_budget=settings.on_search_max_bytes)
+def _answer_failure(app: Any, inbound_id: int, error: CallbackError, failure: BaseException | None) -> AfterCommit:
+    """In a fresh transaction (the failed attempt was rolled back): the error callback, and the message's status.
 
-
-def _not_supported(session: Any, message: InboundMessage, seller: Seller, now: dt.datetime) -> OutboxMessage:
-    """An action no flow handles gets its callback with a clear 40001 (not supported)."""
-    request = orjson.loads(message.body)["context"]
-    context = build_context(
-        action=f"on_{message.action}", domain=request["domain"], city=request["city"], bpp_id=seller.bpp_id,
-        bpp_uri=seller.bpp_uri, transaction_id=request["transaction_id"], message_id=request["message_id"], now=now,
-        bap_id=request["bap_id"], bap_uri=request["bap_uri"],
-    )
-    body = {"context": context, "error": {"type": "DOMAIN-ERROR", "code": "40001",
-                                          "message": f"{message.action} is not supported by this seller yet"}}
-    return outbox.enqueue(
-        session, action=f"on_{message.action}", target_url=request["bap_uri"].rstrip("/") + f"/on_{message.action}",
-        body=orjson.dumps(body), transaction_id=request["transaction_id"], message_id=request["message_id"],
-        bap_id=request["bap_id"], solicited=True, inbound_id=message.id, deadline_at=deadline_of(request), now=now,
-    )
-
-
-def _answer(app: Any, session: Any, message: InboundMessage, now: Any) -> tuple[list[OutboxMessage], set[int]]:
-    """The callbacks for one claimed request, and the cooperatives whose stock it changed."""
-    if message.action == "search":
-        return answer_search(session, message, _seller(app), now), set()
-    if (flow := order_flows.handle(session, message, order_policy(app.settings), now)) is not None:
-        return flow.outbox, flow.stock_changed
-    if (flow := after_sale.handle(session, message, order_policy(app.settings), now)) is not None:
-        return flow.outbox, set()
-    return [_not_supported(session, message, _seller(app), now)], set()
-
-
-def _fail(app: Any, inbound_id: int, error: BaseException) -> str:
-    # A fresh transaction: whatever the failed attempt wrote was rolled back with it.
+    A refusal (a typed business error) is a normal answer ("processed"); a failure is also recorded on the
+    message as "failed" with its cause, which the operator's transaction page shows.
+    """
     with transaction(app.sessions) as session:
         message = inbound_store.claim(session, inbound_id)
-        if message is not None:
-            inbound_store.finish(message, "failed", error=f"{type(error).__name__}: {error}"[:2000])
-    return "failed"
+        if message is None:
+            return AfterCommit()
+        row = dispatcher.failure_answer(session, message, error, order_policy(app.settings), utcnow())
+        if failure is None and row is not None:
+            inbound_store.finish(message, "processed")
+        else:
+            cause = failure or error
+            inbound_store.finish(message, "failed", error=f"{type(cause).__name__}: {cause}"[:2000])
+        return AfterCommit((row.id,) if row is not None else ())
 
 
-@shared_task(bind=True, name="odop.process_inbound", ignore_result=True)
+@shared_task(bind=True, name=PROCESS_INBOUND, ignore_result=True)
 def process_inbound(self: Any, inbound_id: int) -> str:
     """Turn one stored network request into its callback(s) in the outbox, then queue their delivery.
 
     It runs in one transaction: a refusal or a failure rolls back everything the attempt wrote, so a rejected
-    update never leaves half its changes behind. A refusal is then answered alone; a failure is recorded on
-    the message (not retried: the same input fails the same way) instead of looping through the sweeper.
+    update never leaves half its changes behind. The buyer app then gets the error callback alone (the request
+    was ACKed, so it is never left waiting); a failure is also recorded on the message, not retried (the same
+    input fails the same way). Database errors are raised, and the sweeper runs the request again.
     """
-    now = utcnow()
+    app, action = self.app, "unknown"
     try:
-        with transaction(self.app.sessions) as session:
+        with transaction(app.sessions) as session:
             message = inbound_store.claim(session, inbound_id)
             if message is None:
                 return "already processed"
-            rows, stock_changed = _answer(self.app, session, message, now)
+            action = message.action
+            result = dispatcher.dispatch(session, message, order_policy(app.settings), utcnow())
             inbound_store.finish(message, "processed")
-            outbox_ids = [row.id for row in rows]
-    except order_flows.Refusal as refusal:
-        with transaction(self.app.sessions) as session:
-            message = inbound_store.claim(session, inbound_id)
-            if message is None:
-                return "already processed"
-            outbox_ids = [order_flows.refuse(session, message, refusal, order_policy(self.app.settings), now).id]
-            inbound_store.finish(message, "processed")
-        stock_changed = set()
-    except (CatalogueError, OrderError, LookupError, ValueError, TypeError, AttributeError, OverflowError) as error:
-        # Bad input that got past the schemas: permanent, so recorded rather than retried.
-        log.warning("could not answer", extra={"inbound_id": inbound_id, "error": str(error)[:300]})
-        return _fail(self.app, inbound_id, error)
-    for outbox_id in outbox_ids:
-        deliver_outbox.delay(outbox_id)
-    for cooperative_id in stock_changed:
-        items_changed(self.app, self.app.sessions, cooperative_id, self.app.settings.sync_debounce_seconds)
-    return f"queued {len(outbox_ids)} callback(s)"
+            after = AfterCommit.of(result)
+    except Exception as error:  # sorted by as_callback_error: refusals, bad input and bugs are answered
+        answer = dispatcher.as_callback_error(error, action, inbound_id)
+        if answer is None:
+            raise
+        after = _answer_failure(app, inbound_id, answer, None if error is answer else error)
+    after_commit(app, app.sessions, app.settings.sync_debounce_seconds, after)
+    return f"queued {len(after.outbox_ids)} callback(s)"
 
 
-@shared_task(bind=True, name="odop.deliver_outbox", ignore_result=True)
+@shared_task(bind=True, name=DELIVER_OUTBOX, ignore_result=True)
 def deliver_outbox(self: Any, outbox_id: int) -> str:
     """Sign and POST one outbox row; schedule the retry when it failed transiently."""
     app, settings = self.app, self.app.settings
@@ -143,15 +109,13 @@ def _sync_deps(app: Any) -> SyncDeps:
     settings = app.settings
     return SyncDeps(
         sessions=app.sessions, http=app.source_http,
-        push=PushContext(bpp_id=settings.subscriber_id, bpp_uri=settings.bpp_uri, name=settings.bpp_name,
-                         size_budget=settings.on_search_max_bytes,
-                         window_seconds=settings.unsolicited_delivery_window),
+        app=SellerApp.from_settings(settings),
         limits=Limits(max_bytes=settings.catalogue_max_bytes, max_rows=settings.catalogue_max_rows),
         allow_private=settings.allow_private_callbacks, now=utcnow,
     )
 
 
-@shared_task(bind=True, name="odop.run_sync", ignore_result=True)
+@shared_task(bind=True, name=RUN_SYNC, ignore_result=True)
 def run_sync(self: Any, job_id: int) -> str:
     """Run one sync job: fetch the source, import, and push the changes to every subscribed buyer app."""
     settings = self.app.settings
@@ -172,8 +136,7 @@ def run_sync(self: Any, job_id: int) -> str:
     except Exception as error:  # a bug must not leave the job "running"; re-raised for the log
         sync_runner.fail(deps, job_id, f"internal error: {type(error).__name__}: {error}"[:500])
         raise
-    for outbox_id in result.outbox_ids:
-        deliver_outbox.delay(outbox_id)
+    send_deliveries(self.app, result.outbox_ids)
     if result.rerun:
         with self.app.sessions() as session:
             cooperative_id = sync_store.get_job(session, job_id).cooperative_id
@@ -181,7 +144,7 @@ def run_sync(self: Any, job_id: int) -> str:
     return result.state
 
 
-@shared_task(bind=True, name="odop.schedule_syncs", ignore_result=True)
+@shared_task(bind=True, name=SCHEDULE_SYNCS, ignore_result=True)
 def schedule_syncs(self: Any) -> int:
     """Start a sync for every cooperative whose catalogue source is due for a fetch."""
     with self.app.sessions() as session:
@@ -191,7 +154,7 @@ def schedule_syncs(self: Any) -> int:
     return len(due)
 
 
-@shared_task(bind=True, name="odop.sweep", ignore_result=True)
+@shared_task(bind=True, name=SWEEP, ignore_result=True)
 def sweep(self: Any) -> dict[str, int]:
     """Re-queue work a lost task or a broker outage left behind: stored requests and due callbacks."""
     now = utcnow()
@@ -215,6 +178,5 @@ def sweep(self: Any) -> dict[str, int]:
         run_sync.delay(job_id)
     for inbound_id in stuck:
         process_inbound.delay(inbound_id)
-    for outbox_id in due:
-        deliver_outbox.delay(outbox_id)
+    send_deliveries(self.app, due)
     return {"inbound": len(stuck), "outbox": len(due), "syncs": len(stale) + len(lost)}

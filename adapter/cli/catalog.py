@@ -13,15 +13,16 @@ import yaml
 
 from adapter.cli.common import load_cli_settings
 from adapter.errors import AdapterError
+from adapter.protocol.identity import SellerApp
 from adapter.store.cooperatives import get_cooperative
 from adapter.store.db import make_engine, make_sessionmaker, transaction
 from adapter.store.models import utcnow
-from catalog_sync import service
 from catalog_sync.categories import template_csv
 from catalog_sync.errors import CatalogueError, ProfileError
 from catalog_sync.model import Profile
 from catalog_sync.profile import load_profile
 from catalog_sync.report import render_report_text
+from catalog_sync.services import catalogue as catalogues
 from config import Settings
 
 
@@ -29,8 +30,8 @@ def _sessions(settings: Settings) -> Any:
     return make_sessionmaker(make_engine(settings.database_url))
 
 
-def _limits(settings: Settings) -> service.Limits:
-    return service.Limits(max_bytes=settings.catalogue_max_bytes, max_rows=settings.catalogue_max_rows)
+def _limits(settings: Settings) -> catalogues.Limits:
+    return catalogues.Limits(max_bytes=settings.catalogue_max_bytes, max_rows=settings.catalogue_max_rows)
 
 
 def read_document(path: Path) -> dict[str, Any]:
@@ -75,12 +76,12 @@ def validate(file: Path, slug: str | None, profile_file: Path | None, category: 
             profile = load_profile(read_document(profile_file))
         elif slug:
             with _sessions(settings)() as session:
-                profile = service.profile_of(get_cooperative(session, slug))
-        report = service.validate_file(file.read_bytes(), file.name, _limits(settings), profile)
+                profile = catalogues.profile_of(get_cooperative(session, slug))
+        report = catalogues.validate_file(file.read_bytes(), file.name, _limits(settings), profile)
     except (CatalogueError, AdapterError) as error:
         raise click.ClickException(error.message) from error
     if category:
-        report = service.restrict_to_category(report, category)
+        report = catalogues.restrict_to_category(report, category)
     if fmt == "json":
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -97,7 +98,7 @@ def import_(file: Path, slug: str) -> None:
     try:
         with transaction(_sessions(settings)) as session:
             cooperative = get_cooperative(session, slug)
-            result = service.import_catalogue(session, cooperative, file.read_bytes(), file.name,
+            result = catalogues.import_catalogue(session, cooperative, file.read_bytes(), file.name,
                                               _limits(settings), source="cli")
     except (CatalogueError, AdapterError) as error:
         raise click.ClickException(error.message) from error
@@ -119,14 +120,13 @@ def render(slug: str, domain: str | None) -> None:
     settings = load_cli_settings()
     try:
         with _sessions(settings)() as session:
-            catalogue = service.current_catalogue(session, get_cooperative(session, slug))
-        bpp = service.bpp_info(bpp_id=settings.bpp_id, bpp_uri=settings.bpp_uri, name=settings.bpp_name,
-                               profile=catalogue.profile)
+            catalogue = catalogues.current_catalogue(session, get_cooperative(session, slug))
+        bpp = catalogues.bpp_info(SellerApp.from_settings(settings), catalogue.profile)
         domains = [domain] if domain else sorted({i.domain for i in catalogue.items})
         pages = [
             page
             for d in domains
-            for page in service.render_full(catalogue, bpp, domain=d, transaction_id=str(uuid.uuid4()),
+            for page in catalogues.render_full(catalogue, bpp, domain=d, transaction_id=str(uuid.uuid4()),
                                             message_id=str(uuid.uuid4()), now=utcnow(),
                                             size_budget=settings.on_search_max_bytes)
         ]
@@ -146,15 +146,14 @@ def diff(slug: str, from_version: int, to_version: int, domain: str | None) -> N
     try:
         with _sessions(settings)() as session:
             cooperative = get_cooperative(session, slug)
-            old = service.version_content(session, cooperative, from_version)
-            new = service.version_content(session, cooperative, to_version)
-            profile = service.profile_of(cooperative)
-        bpp = service.bpp_info(bpp_id=settings.bpp_id, bpp_uri=settings.bpp_uri, name=settings.bpp_name,
-                               profile=profile)
+            old = catalogues.version_content(session, cooperative, from_version)
+            new = catalogues.version_content(session, cooperative, to_version)
+            profile = catalogues.profile_of(cooperative)
+        bpp = catalogues.bpp_info(SellerApp.from_settings(settings), profile)
         domains = [domain] if domain else sorted({i.domain for i in (*old.items, *new.items)})
         messages = []
         for d in domains:
-            _, message = service.render_incremental(old, new, profile, bpp, domain=d,
+            _, message = catalogues.render_incremental(old, new, profile, bpp, domain=d,
                                                     transaction_id=str(uuid.uuid4()),
                                                     message_id=str(uuid.uuid4()), now=utcnow())
             if message is not None:
@@ -176,7 +175,7 @@ def set_profile(slug: str, file: Path) -> None:
     document = read_document(file)
     try:
         with transaction(_sessions(settings)) as session:
-            service.set_profile(get_cooperative(session, slug), document)
+            catalogues.set_profile(get_cooperative(session, slug), document)
     except ProfileError as error:
         lines = "\n".join(f"  {path}: {message}" for path, message in error.errors)
         raise click.ClickException(f"{file} has {len(error.errors)} problem(s):\n{lines}") from error

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from adapter.store.cooperatives import create_cooperative
 from adapter.store.db import transaction
 from adapter.store.models import Cooperative
-from catalog_sync import service
+from catalog_sync.services import catalogue as catalogues
 from config import Settings
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "catalogues"
@@ -29,15 +29,15 @@ def seed_demo_data(settings: Settings, sessions: sessionmaker[Session]) -> dict[
         existing = session.scalar(select(func.count(Cooperative.id))) or 0
     if existing:
         return {"keys": _load_keys(keys_file), "seeded": False}
-    limits = service.Limits(max_bytes=settings.catalogue_max_bytes, max_rows=settings.catalogue_max_rows)
+    limits = catalogues.Limits(max_bytes=settings.catalogue_max_bytes, max_rows=settings.catalogue_max_rows)
     keys: dict[str, str] = {}
     with transaction(sessions) as session:
         for folder in sorted(p for p in EXAMPLES.iterdir() if (p / "profile.yaml").exists()):
             profile = yaml.safe_load((folder / "profile.yaml").read_text(encoding="utf-8"))
             cooperative, key = create_cooperative(session, folder.name, profile["name"])
-            service.set_profile(cooperative, profile)
+            catalogues.set_profile(cooperative, profile)
             catalogue = folder / "catalogue.csv"
-            result = service.import_catalogue(session, cooperative, catalogue.read_bytes(), catalogue.name, limits,
+            result = catalogues.import_catalogue(session, cooperative, catalogue.read_bytes(), catalogue.name, limits,
                                               source="demo")
             if result.version is None:
                 raise RuntimeError(f"demo catalogue {catalogue} does not validate: {result.report.to_dict()}")

@@ -25,6 +25,7 @@ from adapter.protocol.signing import SignatureError, sign_request, verify_reques
 from adapter.store.db import make_engine, make_sessionmaker, transaction
 from adapter.store.models import utcnow
 from config import Settings
+from workers.dispatch import send_deliveries
 
 
 @click.group()
@@ -227,6 +228,5 @@ def outbox_replay(outbox_id: int | None, all_dead: bool, bap_id: str | None) -> 
                 outbox.replay_dead(session, utcnow(), settings.unsolicited_delivery_window, bap_id=bap_id)
     except AdapterError as error:
         raise click.ClickException(error.message) from error
-    for row_id in ids:
-        celery.send_task("odop.deliver_outbox", args=[row_id])
+    send_deliveries(celery, ids)
     click.echo(f"replaying {len(ids)} row(s)")

@@ -8,14 +8,15 @@ import click
 
 from adapter.cli.common import load_cli_settings
 from adapter.errors import AdapterError
+from adapter.orders import store as order_store
 from adapter.orders.errors import OrderError
+from adapter.orders.policy import order_policy
+from adapter.orders.seller import seller_action
 from adapter.store.cooperatives import get_cooperative
 from adapter.store.db import make_engine, make_sessionmaker, transaction
 from adapter.store.models import Order, utcnow
-from catalog_sync import order_flows, order_store
 from workers.app import make_celery
-from workers.orders import order_policy
-from workers.sync import items_changed
+from workers.dispatch import AfterCommit, after_commit
 
 
 @click.group()
@@ -76,15 +77,12 @@ def orders_act(order_pk: int, action: str, reason_id: str | None, item_id: str |
             order = session.get(Order, order_pk)
             if order is None:
                 raise click.ClickException(f"no order {order_pk}")
-            result = order_flows.seller_action(session, order, action, order_policy(settings), actor="cli",
+            result = seller_action(session, order, action, order_policy(settings), actor="cli",
                                                now=utcnow(), reason_id=reason_id, params=params)
             state = f"{order.state} / {order.fulfilment_state}"
-            outbox_ids = [row.id for row in result.outbox]
+            after = AfterCommit.of(result)
     except (OrderError, ValueError) as error:
         raise click.ClickException(f"{action}: {error}") from error
     celery = make_celery(settings)
-    for outbox_id in outbox_ids:
-        celery.send_task("odop.deliver_outbox", args=[outbox_id], ignore_result=True)
-    for cooperative_id in result.stock_changed:
-        items_changed(celery, sessions, cooperative_id, settings.sync_debounce_seconds)
+    after_commit(celery, sessions, settings.sync_debounce_seconds, after)
     click.echo(f"order {order_pk}: {state}; the buyer app is being told")

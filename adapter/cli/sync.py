@@ -14,7 +14,7 @@ from adapter.store import sync as sync_store
 from adapter.store.cooperatives import get_cooperative
 from adapter.store.db import make_engine, make_sessionmaker, transaction
 from adapter.store.models import utcnow
-from catalog_sync.progress import progress_line
+from catalog_sync.services.progress import progress_line
 from config import Settings
 from workers.app import make_celery
 from workers.sync import queue_sync

@@ -1,1 +1,1 @@
-"""The outbox, signed POSTs through the one HTTP client, and the retry policy."""
+"""The outbox, the one reply builder (``replies``), signed POSTs through the one HTTP client, and retries."""

@@ -44,6 +44,12 @@ TASK_DURATION = Histogram(
     buckets=(0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120),
 )
 
+INBOUND_FAILURES = Counter(
+    "odop_inbound_failures_total",
+    "ACKed requests a handler failed on, answered with an error callback; kind is invalid (30000) or internal "
+    "(31001, a bug).", ["action", "kind"],
+)
+
 
 def scrape_registry() -> CollectorRegistry:
     """The registry to expose: every process's metrics in multiprocess mode, this process's otherwise."""

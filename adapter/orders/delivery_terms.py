@@ -11,8 +11,8 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Literal
 
-from adapter.orders.catalogue import ProfileLike
 from adapter.orders.money import money
+from catalog_sync.model import Profile
 
 __all__ = [
     "IST",
@@ -156,7 +156,7 @@ def _pincode_matches(pincode: str, entry: str) -> bool:
 
 
 def is_serviceable(
-    profile: ProfileLike, end_area_code: str | None, end_gps: str | None, *, location_id: str | None = None
+    profile: Profile, end_area_code: str | None, end_gps: str | None, *, location_id: str | None = None
 ) -> bool:
     """Return whether the buyer's drop-off (pincode and/or "lat,lng") is inside the seller's serviceability.
 
@@ -180,7 +180,7 @@ def is_serviceable(
     raise ValueError(f"unknown serviceability kind {serv.kind!r}")
 
 
-def is_open(profile: ProfileLike, now: datetime) -> bool:
+def is_open(profile: Profile, now: datetime) -> bool:
     """Return whether the store takes orders at ``now`` (aware), judged on the IST calendar and clock.
 
     Hours are half-open [open, close); a close of 2359 means end of day; close before open spans midnight;

@@ -7,10 +7,13 @@
     ├── InvalidReturnError              30005 return request invalid
     ├── NotServiceableError             30009 drop-off location not serviceable
     ├── InvalidCancellationReasonError  30012 reason id not usable by this side
+    ├── CancellationRejectedError       30014 cancel for "TAT breached" before the promised time
     ├── StoreClosedError                30017 merchant not taking orders now
     ├── OrderNotFoundError              30018 no such order
+    ├── ConfirmFailedError              30019 confirm cannot be honoured (no init before it)
     ├── BelowMinimumOrderValueError     30023 cart value below the minimum order value
     ├── OutOfStockError                 40002 quantity unavailable, with available counts per item
+    ├── SoldOutError                    40002 an item sold out between select and confirm
     ├── QuoteUnavailableError           40003 quote no longer available (ttl expired)
     ├── TrackingNotEnabledError         40005 no tracking for this order
     ├── QuoteChangedError               40008 quote differs from ours (init/confirm)
@@ -20,22 +23,24 @@
     ├── UpdateNotPossibleError          50002 update policy forbids it
     └── IllegalTransitionError          internal: a state-machine move the tables forbid (40000 if it leaks)
 
-These are *callback* errors: they go in the ``error`` object of an ``on_*`` callback, not in a NACK
-(a business error does not produce a NACK, PROTOCOL.md §2). ``to_ondc_error`` builds that object.
-The package imports nothing from ``adapter.errors`` (import-linter keeps the core layers independent);
-an edge that must NACK wraps an ``OrderError`` into ``adapter.errors.ProtocolError`` with ``code`` and ``path``.
+These are *callback* errors (``adapter.errors.CallbackError``): they go in the ``error`` object of an ``on_*``
+callback, not in a NACK (a business error does not produce a NACK, PROTOCOL.md §2). Flows raise them; the inbound
+dispatcher (``adapter.orders.inbound``) and the reply builder (``adapter.delivery.replies``) render them with
+``adapter.errors.to_ondc_error``.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from typing import ClassVar
+
+from adapter.errors import CallbackError, item_error_message, to_ondc_error
 
 __all__ = [
     "BelowMinimumOrderValueError",
     "CancellationNotPossibleError",
+    "CancellationRejectedError",
+    "ConfirmFailedError",
     "IllegalTransitionError",
     "InvalidCancellationReasonError",
     "InvalidReturnError",
@@ -50,6 +55,7 @@ __all__ = [
     "ProviderNotFoundError",
     "QuoteChangedError",
     "QuoteUnavailableError",
+    "SoldOutError",
     "StoreClosedError",
     "TrackingNotEnabledError",
     "UpdateNotPossibleError",
@@ -57,21 +63,8 @@ __all__ = [
 ]
 
 
-class OrderError(Exception):
+class OrderError(CallbackError):
     """Base of every order-flow error; carries the ONDC error code, type and an optional JSON path."""
-
-    code: ClassVar[str] = "40000"
-    error_type: ClassVar[str] = "DOMAIN-ERROR"
-    default_message: ClassVar[str] = "Business error"
-
-    def __init__(self, message: str | None = None, *, path: str | None = None) -> None:
-        self.message = message or self.default_message
-        self.path = path
-        super().__init__(self.message)
-
-    def item_errors(self) -> list[tuple[str, str]]:
-        """Return (item_id, code) pairs when this is an item-level error, else an empty list."""
-        return []
 
 
 class ProviderNotFoundError(OrderError):
@@ -137,6 +130,13 @@ class InvalidCancellationReasonError(OrderError):
                          path="message.cancellation_reason_id")
 
 
+class CancellationRejectedError(OrderError):
+    """The buyer's cancellation reason does not hold yet (TAT breached before the promised delivery time)."""
+
+    code = "30014"
+    default_message = "Cancellation rejected"
+
+
 class StoreClosedError(OrderError):
     """The merchant is not taking orders now (closed day, hours or holiday)."""
 
@@ -149,6 +149,13 @@ class OrderNotFoundError(OrderError):
 
     code = "30018"
     default_message = "Order not found"
+
+
+class ConfirmFailedError(OrderError):
+    """The confirm cannot be honoured as sent (for example, no init came before it)."""
+
+    code = "30019"
+    default_message = "Order confirm error"
 
 
 class BelowMinimumOrderValueError(OrderError):
@@ -173,11 +180,18 @@ class OutOfStockError(OrderError):
         if not available:
             raise ValueError("OutOfStockError needs at least one item")
         self.available = dict(available)
-        super().__init__(_item_message(self.item_errors()), path="message.order.items")
+        super().__init__(item_error_message(self.item_errors()), path="message.order.items")
 
     def item_errors(self) -> list[tuple[str, str]]:
         """Return [(item_id, "40002"), ...] in insertion order."""
         return [(item_id, self.code) for item_id in self.available]
+
+
+class SoldOutError(OrderError):
+    """Stock ran out while the order was being confirmed (another order took it)."""
+
+    code = "40002"
+    default_message = "an item sold out while confirming; select again"
 
 
 class QuoteUnavailableError(OrderError):
@@ -261,31 +275,3 @@ class IllegalTransitionError(OrderError):
         self.allowed = tuple(allowed)
         allowed_text = ", ".join(self.allowed) if self.allowed else "none"
         super().__init__(f"{machine}: {current!r} -> {target!r} is not allowed; allowed: {allowed_text}")
-
-
-# Which error the callback reports when several apply: request-shape errors first, then the store,
-# then items, then the cart value. Anything not listed comes after.
-_PRIORITY = ("30001", "30002", "30004", "40012", "30017", "30009", "40002", "40009", "30023")
-
-
-def _rank(error: OrderError) -> int:
-    return _PRIORITY.index(error.code) if error.code in _PRIORITY else len(_PRIORITY)
-
-
-def _item_message(pairs: Iterable[tuple[str, str]]) -> str:
-    # ONDC RET 1.2.5 on_select_out_of_stock: message is the compact JSON list [{"item_id":..,"error":..}]
-    return json.dumps([{"item_id": item_id, "error": code} for item_id, code in pairs], separators=(",", ":"))
-
-
-def to_ondc_error(errors: Sequence[OrderError]) -> dict[str, str] | None:
-    """Return the callback ``error`` object for these errors (the most important one's code), or None if none.
-
-    Item-level errors (30004, 40002, 40009, 40012) are reported together: when the chosen error is one of them,
-    the message is the JSON list of every item-level error, e.g. ``[{"item_id":"I1","error":"40002"}]``.
-    """
-    if not errors:
-        return None
-    primary = min(errors, key=_rank)  # min() is stable: the first of equal rank wins
-    pairs = [pair for error in errors for pair in error.item_errors()]
-    message = _item_message(pairs) if primary.item_errors() else primary.message
-    return {"type": primary.error_type, "code": primary.code, "message": message}

@@ -19,7 +19,7 @@ from typing import Any
 
 from adapter.orders.errors import to_ondc_error
 from adapter.orders.quote import FULFILMENT_TITLE_TYPES, SelectionResult
-from adapter.orders.views import (
+from adapter.orders.records import (
     Address,
     BppTerms,
     FulfilmentView,

@@ -21,7 +21,6 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from adapter.orders import delivery_terms as dt
-from adapter.orders.catalogue import ItemLike, ProfileLike
 from adapter.orders.errors import (
     BelowMinimumOrderValueError,
     ItemNotFoundError,
@@ -36,6 +35,7 @@ from adapter.orders.errors import (
     to_ondc_error,
 )
 from adapter.orders.money import CURRENCY, money, money_text
+from catalog_sync.model import Item, Profile
 
 __all__ = [
     "FULFILMENT_TITLE_TYPES",
@@ -63,7 +63,7 @@ TITLES = {"delivery": "Delivery charges", "packing": "Packing charges", "misc": 
 class QuoteLine:
     """An item and the quantity to quote for it."""
 
-    item: ItemLike
+    item: Item
     quantity: int
 
 
@@ -130,7 +130,7 @@ class Quote:
         }
 
 
-def _item_lines(item: ItemLike, quantity: int, tax_rate: Decimal | None) -> list[BreakupLine]:
+def _item_lines(item: Item, quantity: int, tax_rate: Decimal | None) -> list[BreakupLine]:
     if quantity < 0:
         raise ValueError(f"negative quantity for item {item.id!r}")
     unit = money(item.price)
@@ -159,7 +159,7 @@ def build_quote(
     terms: dt.DeliveryTerms,
     fulfillment_id: str,
     serviceable: bool,
-    profile: ProfileLike | None = None,
+    profile: Profile | None = None,
     ttl: str = "P1D",
     tax_rate: Decimal | None = None,
 ) -> Quote:
@@ -270,10 +270,10 @@ def _merge(requested: Iterable[tuple[str, int, str]]) -> dict[str, tuple[int, st
 
 
 def check_selection(
-    items_by_id: Mapping[str, ItemLike],
+    items_by_id: Mapping[str, Item],
     requested: Sequence[tuple[str, int, str]],
     *,
-    profile: ProfileLike,
+    profile: Profile,
     provider_id: str,
     expected_provider_id: str,
     now: datetime,

@@ -76,6 +76,11 @@ def parse_duration(value: str) -> dt.timedelta:
     return dt.timedelta(days=parts["d"], hours=parts["h"], minutes=parts["m"], seconds=parts["s"])
 
 
+def deadline_of(context: dict[str, Any]) -> dt.datetime:
+    """When a solicited callback stops being useful: the request's timestamp plus its ttl."""
+    return parse_timestamp(context["timestamp"]) + parse_duration(context.get("ttl", DEFAULT_TTL))
+
+
 def parse_timestamp(value: str) -> dt.datetime:
     """An RFC 3339 timestamp with a zone (Z or an offset); ValueError otherwise."""
     moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))

@@ -113,3 +113,11 @@ def for_transaction(session: Session, transaction_id: str) -> list[InboundMessag
             .order_by(InboundMessage.received_at, InboundMessage.id)
         )
     )
+
+
+def recent_failures(session: Session, limit: int = 50) -> list[InboundMessage]:
+    """ACKed requests a handler failed on (answered with an error callback), newest first."""
+    return list(session.scalars(
+        select(InboundMessage).where(InboundMessage.status == "failed")
+        .order_by(InboundMessage.received_at.desc(), InboundMessage.id.desc()).limit(limit)
+    ))

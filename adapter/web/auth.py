@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from flask import g, request
 
 from adapter.errors import AuthenticationError, NotFoundError, PermissionDeniedError
-from adapter.security import same_secret
+from adapter.security import may_see, same_secret
 from adapter.store.cooperatives import cooperative_for_key
 from adapter.store.models import Cooperative
 from adapter.web.runtime import db, runtime
@@ -21,9 +21,9 @@ class Principal:
     cooperative_id: int | None = None
     cooperative_slug: str | None = None
 
-    def can_see(self, cooperative: Cooperative) -> bool:
-        """Admins see every cooperative; a cooperative sees only itself."""
-        return self.is_admin or cooperative.id == self.cooperative_id
+    def can_see(self, owner_id: int | None) -> bool:
+        """Whether this key may see what belongs to cooperative ``owner_id`` (``adapter.security.may_see``)."""
+        return may_see(is_admin=self.is_admin, own_cooperative_id=self.cooperative_id, owner_id=owner_id)
 
 
 def _bearer() -> str:
@@ -64,6 +64,6 @@ def require_admin() -> Principal:
 
 def visible_cooperative(cooperative: Cooperative) -> Cooperative:
     """Return the cooperative if the caller may see it; other tenants' cooperatives look absent (404)."""
-    if not current_principal().can_see(cooperative):
+    if not current_principal().can_see(cooperative.id):
         raise NotFoundError(f"no cooperative {cooperative.slug!r}")
     return cooperative

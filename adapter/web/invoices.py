@@ -7,11 +7,11 @@ import hmac
 from flask import Blueprint, Flask, render_template_string
 
 from adapter.errors import NotFoundError
+from adapter.orders.policy import order_policy
+from adapter.orders.snapshots import invoice_token
 from adapter.store.models import Cooperative, Order
 from adapter.web.runtime import db, runtime
-from catalog_sync.order_flows import invoice_token
-from catalog_sync.service import profile_of
-from workers.orders import order_policy
+from catalog_sync.services.catalogue import profile_of
 
 bp = Blueprint("invoices", __name__)
 

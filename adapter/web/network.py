@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Blueprint, Flask, Response, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from adapter.errors import ProtocolError
 from adapter.protocol.messages import INBOUND_ACTIONS
 from adapter.protocol.receive import Receipt
 from adapter.store.models import utcnow
@@ -31,14 +30,9 @@ def webhook(action: str) -> Response:
     """Store the call and ACK it, or NACK it with its ONDC code; the work happens in a worker."""
     rt = runtime()
     if action not in INBOUND_ACTIONS:
-        body: dict[str, Any] = {
-            "message": {"ack": {"status": "NACK"}},
-            "error": {"type": "CONTEXT-ERROR", "code": "30000", "path": "context.action",
-                      "message": f"unknown action {action!r}; we accept {', '.join(INBOUND_ACTIONS)}"},
-        }
-        response = jsonify(body)
-        response.status_code = 404
-        return response
+        # Rendered as a NACK by the one error handler (adapter/web/errors.py).
+        raise ProtocolError(f"unknown action {action!r}; we accept {', '.join(INBOUND_ACTIONS)}",
+                            ondc_code="30000", error_type="CONTEXT-ERROR", path="context.action", status=404)
     try:
         raw = request.get_data(cache=False)
     except RequestEntityTooLarge:

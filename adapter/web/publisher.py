@@ -10,6 +10,8 @@ from typing import Any
 
 from kombu.exceptions import OperationalError as BrokerError
 
+from workers.task_names import PROCESS_INBOUND
+
 log = logging.getLogger("adapter.web.publisher")
 
 
@@ -47,7 +49,7 @@ class Publisher:
         while True:
             inbound_id = self.queue.get()
             try:
-                self.celery.send_task("odop.process_inbound", args=[inbound_id], retry=False, ignore_result=True)
+                self.celery.send_task(PROCESS_INBOUND, args=[inbound_id], retry=False, ignore_result=True)
             except (BrokerError, OSError) as error:
                 log.warning("broker unavailable; message %s left for the sweeper", inbound_id,
                             extra={"error": f"{type(error).__name__}: {error}"[:200]})

@@ -17,9 +17,10 @@ from typing import Any
 
 import pytest
 
+from adapter.protocol.identity import SellerApp
 from catalog_sync.ingest import RawRow, parse_catalogue
-from catalog_sync.mapping import BppInfo
 from catalog_sync.model import Catalogue, Item, Profile
+from catalog_sync.on_search import BppInfo
 from catalog_sync.profile import load_profile
 from catalog_sync.validate import validate_rows
 
@@ -59,9 +60,8 @@ def catalogue(profile: Profile) -> Catalogue:
 @pytest.fixture
 def bpp() -> BppInfo:
     return BppInfo(
-        bpp_id="test.odop-adapter.example",
-        bpp_uri="https://test.odop-adapter.example/ondc",
-        name="Test ODOP Adapter",
+        app=SellerApp(bpp_id="test.odop-adapter.example", bpp_uri="https://test.odop-adapter.example/ondc",
+                   name="Test ODOP Adapter", size_budget=2_000_000, window_seconds=3600),
         symbol="https://test.odop-adapter.example/images/logo.png",
         short_desc="ODOP cooperatives on ONDC (test)",
         long_desc="Seller app for One District One Product cooperatives (test fixture)",

@@ -12,9 +12,9 @@ import orjson
 import pytest
 
 from catalog_sync.errors import MappingError
-from catalog_sync.mapping import BppInfo, format_timestamp, to_on_search
 from catalog_sync.model import Catalogue, Serviceability
-from catalog_sync.search import SearchIntent
+from catalog_sync.on_search import BppInfo, format_timestamp, to_on_search
+from catalog_sync.search_intent import SearchIntent
 
 Ctx = Callable[..., dict[str, Any]]
 

@@ -10,7 +10,7 @@ import pytest
 
 from catalog_sync.errors import IntentError
 from catalog_sync.model import Catalogue, Serviceability
-from catalog_sync.search import CatalogInc, SearchIntent, filter_items, intent_from_search
+from catalog_sync.search_intent import CatalogInc, SearchIntent, filter_items, intent_from_search
 
 
 def _message(**intent: Any) -> dict[str, Any]:

@@ -26,7 +26,7 @@ from adapter.protocol.registry import write_registry_file
 from adapter.protocol.signing import verify_request
 from adapter.store.cooperatives import create_cooperative
 from adapter.store.db import transaction
-from catalog_sync import service
+from catalog_sync.services import catalogue as catalogues
 from tests.support.network import BUYER_ID, BUYER_KEY_ID, SELLER_ID, Network, Party
 from tests.support.receiver import running_receiver
 from tests.support.servers import ROOT, free_port, stop_process, wait_until
@@ -64,12 +64,12 @@ def buyer_keys(network: Network, tmp_path: Path) -> list[str]:
 @pytest.fixture
 def seller(sessions: sessionmaker[Session]) -> None:
     profile = json.loads((FIXTURES / "profile.json").read_text())
-    limits = service.Limits(max_bytes=10_000_000, max_rows=10_000)
+    limits = catalogues.Limits(max_bytes=10_000_000, max_rows=10_000)
     with transaction(sessions) as session:
         cooperative, _ = create_cooperative(session, "test-coop", "Test Coop")
-        service.set_profile(cooperative, {**profile, "slug": "test-coop"})
+        catalogues.set_profile(cooperative, {**profile, "slug": "test-coop"})
         data = (FIXTURES / "items_ret16.csv").read_bytes()
-        assert service.import_catalogue(session, cooperative, data, "items.csv", limits, source="test").created
+        assert catalogues.import_catalogue(session, cooperative, data, "items.csv", limits, source="test").created
 
 
 @pytest.fixture

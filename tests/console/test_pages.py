@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from adapter.store import catalogue as catalogue_store
-from adapter.store.models import CatalogueVersion, Order, OutboxMessage
+from adapter.store.db import transaction
+from adapter.store.models import CatalogueVersion, InboundMessage, Order, OutboxMessage
 from tests.conftest import ADMIN_KEY
 from tests.console.support import (
     BAD_CSV,
@@ -236,8 +237,15 @@ def test_operator_sees_everything_and_replays_dead_letters(web: FlaskClient, ses
     assert "Test Rumal Small" in text(web.get("/console/catalogue?cooperative=other-coop"))
     assert "Choose a cooperative" in text(web.get("/console/catalogue"))
     assert web.get("/console/catalogue?cooperative=nobody").status_code == 404
+    with transaction(sessions) as session:  # a request a handler failed on, as the worker records it
+        session.add(InboundMessage(bap_id="buyer.example", action="status", message_id="m-failed",
+                                   transaction_id="t-failed", body=b"{}", headers={}, status="failed",
+                                   error="TypeError: injected fault"))
     outbox_page = text(web.get("/console/operator/outbox"))
     assert f'id="outbox-{dead}"' in outbox_page
+    assert "Failed requests" in outbox_page
+    assert "TypeError: injected fault" in outbox_page
+    assert "transaction_id=t-failed" in outbox_page
     timeline = text(web.get("/console/operator/transactions?transaction_id=t-dead"))
     assert "on_status" in timeline
     assert "connection refused" in timeline

@@ -18,9 +18,10 @@ from jsonschema import Draft7Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT7
 
+from adapter.protocol.identity import SellerApp
 from catalog_sync.ingest import parse_catalogue
-from catalog_sync.mapping import BppInfo
 from catalog_sync.model import Catalogue, Item
+from catalog_sync.on_search import BppInfo
 from catalog_sync.profile import load_profile
 from catalog_sync.validate import validate_rows
 
@@ -87,9 +88,8 @@ def load_example(relpath: str) -> dict[str, Any]:
 
 NOW = datetime(2030, 1, 15, 6, 30, 0, 123000, tzinfo=UTC)
 BPP = BppInfo(
-    bpp_id="test.odop-adapter.example",
-    bpp_uri="https://test.odop-adapter.example/ondc",
-    name="Test ODOP Adapter",
+    app=SellerApp(bpp_id="test.odop-adapter.example", bpp_uri="https://test.odop-adapter.example/ondc",
+               name="Test ODOP Adapter", size_budget=2_000_000, window_seconds=3600),
     symbol="https://test.odop-adapter.example/images/logo.png",
     short_desc="ODOP cooperatives on ONDC (test)",
     long_desc="Seller app for One District One Product cooperatives (test fixture)",
@@ -108,7 +108,7 @@ def make_context(domain: str, *, city: str = "std:01899") -> dict[str, Any]:
         "bap_id": "buyer.test.example",
         "bap_uri": "https://buyer.test.example/ondc",
         "bpp_id": BPP.bpp_id,
-        "bpp_uri": BPP.bpp_uri,
+        "bpp_uri": BPP.app.bpp_uri,
         "transaction_id": "7f7e9b6e-7b8a-4c1e-9d55-2a0f3c3b1a01",
         "message_id": "0c2b4a8e-9a55-4d43-8f43-6b2f2a7d9c02",
         "timestamp": "2030-01-15T06:30:01.000Z",

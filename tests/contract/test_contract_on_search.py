@@ -15,10 +15,10 @@ import yaml
 
 from catalog_sync.diff import diff_items, to_on_search_incremental
 from catalog_sync.ingest import parse_catalogue
-from catalog_sync.mapping import to_on_search
 from catalog_sync.model import Catalogue
+from catalog_sync.on_search import to_on_search
 from catalog_sync.profile import load_profile
-from catalog_sync.search import intent_from_search
+from catalog_sync.search_intent import intent_from_search
 from catalog_sync.validate import validate_rows
 
 RET16 = "retail-1.2.5-RET16-openapi.yaml"

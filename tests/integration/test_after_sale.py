@@ -22,6 +22,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from adapter.errors import CallbackError
+from adapter.orders import after_sale, inbound
+from adapter.orders.policy import OrderPolicy, order_policy
 from adapter.protocol.context import format_timestamp
 from adapter.protocol.messages import validation_errors
 from adapter.protocol.signing import verify_request
@@ -30,13 +33,10 @@ from adapter.store.cooperatives import issue_api_key
 from adapter.store.db import transaction
 from adapter.store.models import Cooperative, InboundMessage, Issue, Order, OutboxMessage, Rating
 from adapter.web.api import issues as issues_api
-from catalog_sync import after_sale
-from catalog_sync.order_flows import OrderPolicy
 from tests.support.network import BUYER_ID, SELLER_ID, Network
 from tests.support.receiver import Receiver, running_receiver
 from tests.support.sellers import ALWAYS_OPEN, make_seller
 from tests.support.servers import wait_until
-from workers.orders import order_policy
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "ondc" / "examples"  # vendored requests
 IGM = EXAMPLES / "variants" / "igm"
@@ -135,19 +135,32 @@ def answer(sessions: sessionmaker[Session], policy: OrderPolicy, action: str, me
         session.add(row)
         session.flush()
         inbound_id = row.id
-    with transaction(sessions) as session:
-        claimed = inbound_store.claim(session, inbound_id)
-        assert claimed is not None
-        result = after_sale.handle(session, claimed, policy, dt.datetime.now(dt.UTC))
-        assert result is not None
-        inbound_store.finish(claimed, "processed")
-        assert len(result.outbox) == 1
-        outbox = result.outbox[0]
-        assert outbox.solicited
-        assert outbox.message_id == orjson.loads(body)["context"]["message_id"]
-        callback: dict[str, Any] = orjson.loads(outbox.body)
+    now = dt.datetime.now(dt.UTC)
+    try:
+        with transaction(sessions) as session:
+            claimed = inbound_store.claim(session, inbound_id)
+            assert claimed is not None
+            rows = inbound.dispatch(session, claimed, policy, now).outbox
+            inbound_store.finish(claimed, "processed")
+            assert len(rows) == 1
+            callback = _checked(rows[0], body)
+    except CallbackError as refusal:  # as the worker does: roll back, then answer with the error alone
+        with transaction(sessions) as session:
+            claimed = inbound_store.claim(session, inbound_id)
+            assert claimed is not None
+            row = inbound.failure_answer(session, claimed, refusal, policy, now)
+            assert row is not None
+            inbound_store.finish(claimed, "processed")
+            callback = _checked(row, body)
     assert callback["context"]["action"] == f"on_{action}"
     assert callback["context"]["transaction_id"] == transaction_id
+    return callback
+
+
+def _checked(outbox: OutboxMessage, body: bytes) -> dict[str, Any]:
+    assert outbox.solicited
+    assert outbox.message_id == orjson.loads(body)["context"]["message_id"]
+    callback: dict[str, Any] = orjson.loads(outbox.body)
     return callback
 
 
@@ -417,7 +430,7 @@ def test_a_rating_value_out_of_range_reaching_the_handler_is_30015(
 ) -> None:
     error = after_sale._rating_error({"rating_category": "order", "id": "O1", "value": 7})
     assert error is not None
-    assert error["code"] == "30015"
+    assert error.code == "30015"
     assert after_sale._rating_error({"rating_category": "order", "id": "O1", "value": True}) is not None
 
 

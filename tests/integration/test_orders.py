@@ -15,17 +15,20 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from adapter.errors import CallbackError
+from adapter.orders import flows as order_flows
+from adapter.orders import inbound
+from adapter.orders import store as order_store
+from adapter.orders.policy import order_policy
 from adapter.protocol.context import format_timestamp
 from adapter.protocol.signing import verify_request
 from adapter.store import catalogue as store
 from adapter.store.db import transaction
 from adapter.store.models import InboundMessage, Order, OutboxMessage
-from catalog_sync import order_flows, order_store
 from tests.support.network import BUYER_ID, SELLER_ID, Network
 from tests.support.receiver import Receiver, running_receiver
 from tests.support.sellers import ALWAYS_OPEN, make_seller
 from tests.support.servers import wait_until
-from workers.orders import order_policy
 
 ADMIN = {"Authorization": "Bearer test-admin-key-0123456789abcdef"}
 PROVIDER = "test-coop"  # an MSN profile: the provider id is the slug
@@ -269,7 +272,7 @@ def test_twenty_racing_confirms_for_five_units_make_five_orders(
             inbound_ids.append(row.id)
     # Each confirm quotes what it sees, so give each the quote it will compute: one unit plus delivery.
     with sessions() as session:
-        quote_total = order_flows._select(session, {}, orjson.loads(session.get_one(
+        quote_total = order_flows._select(session, orjson.loads(session.get_one(
             InboundMessage, inbound_ids[0]).body)["message"]["order"], policy, now)[1].quote.to_ondc()["price"]["value"]
     with transaction(sessions) as session:
         for inbound_id in inbound_ids:
@@ -284,8 +287,12 @@ def test_twenty_racing_confirms_for_five_units_make_five_orders(
     def confirm(inbound_id: int) -> None:
         try:
             barrier.wait()
-            with transaction(sessions) as session:
-                order_flows.handle(session, session.get_one(InboundMessage, inbound_id), policy, now)
+            try:
+                with transaction(sessions) as session:
+                    inbound.dispatch(session, session.get_one(InboundMessage, inbound_id), policy, now)
+            except CallbackError as refusal:  # as the worker does: roll back, then answer with the error alone
+                with transaction(sessions) as session:
+                    inbound.failure_answer(session, session.get_one(InboundMessage, inbound_id), refusal, policy, now)
         except BaseException as error:  # noqa: BLE001 - reported below
             failures.append(error)
 
@@ -299,7 +306,7 @@ def test_twenty_racing_confirms_for_five_units_make_five_orders(
         orders = session.scalars(select(Order)).all()
         errors = [orjson.loads(r.body).get("error", {}).get("code")
                   for r in session.scalars(select(OutboxMessage).where(OutboxMessage.action == "on_confirm"))]
-    assert len(orders) == 5
+    assert len(orders) == 5, errors
     assert stock(sessions, seller, "T16-2") == 0
     assert sorted(e for e in errors if e) == ["40002"] * 15
 

@@ -20,23 +20,23 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from adapter.delivery.http import HttpClient
-from adapter.store import catalogue as store
-from adapter.store.cooperatives import issue_api_key
-from adapter.store.db import transaction
-from adapter.store.models import ConnectorCursor, Cooperative, Order, OrderEvent, utcnow
-from catalog_sync import order_store
-from catalog_sync.connectors import (
+from adapter.orders import store as order_store
+from adapter.orders.connectors import (
     FeedRejectedError,
     JsonFeedConnector,
     import_pulled_orders,
     poll,
     status_update,
 )
-from catalog_sync.order_flows import seller_action
+from adapter.orders.policy import order_policy
+from adapter.orders.seller import seller_action
+from adapter.store import catalogue as store
+from adapter.store.cooperatives import issue_api_key
+from adapter.store.db import transaction
+from adapter.store.models import ConnectorCursor, Cooperative, Order, OrderEvent, utcnow
 from config import Settings, load_settings
 from tests.conftest import ADMIN_KEY, redis_url
 from tests.support.sellers import ALWAYS_OPEN, make_seller
-from workers.orders import order_policy
 
 ADDRESS = {"name": "12", "building": "Lakkar Bazaar", "locality": "The Ridge", "city": "Shimla",
            "state": "Himachal Pradesh", "country": "IND", "area_code": "171001"}

@@ -23,7 +23,7 @@ from adapter.store.cooperatives import create_cooperative
 from adapter.store.db import transaction
 from adapter.store.models import CatalogueSource, CatalogueVersion, OutboxMessage, Subscription, SyncJob
 from adapter.web import create_app
-from catalog_sync import service
+from catalog_sync.services import catalogue as catalogues
 from config import load_settings
 from tests.support.network import BUYER_ID
 from tests.support.receiver import Receiver, running_receiver
@@ -92,7 +92,7 @@ def cooperative(sessions: sessionmaker[Session], buyers: tuple[Receiver, Receive
     profile = json.loads((FIXTURES / "profile.json").read_text())
     with transaction(sessions) as session:
         cooperative, _ = create_cooperative(session, "test-coop", "Test Coop")
-        service.set_profile(cooperative, {**profile, "slug": "test-coop"})
+        catalogues.set_profile(cooperative, {**profile, "slug": "test-coop"})
         sync_store.set_source(session, cooperative.id, url=source.url, interval_seconds=60, enabled=True)
         for bap_id, receiver in ((BUYER_ID, buyers[0]), ("failing.buyer.test", buyers[1])):
             session.add(Subscription(bap_id=bap_id, bap_uri=receiver.url, domain="ONDC:RET16",
@@ -278,9 +278,10 @@ def test_worker_killed_mid_sync_is_resumed_and_completes(
             return wait_until(lambda: jobs(sessions)[0].state not in ("queued", "running"), timeout=3)
 
         assert wait_until(finished, timeout=60)
+        # The job is marked succeeded just before its delivery tasks are sent: keep the worker up to deliver them.
+        assert wait_until(lambda: len(buyers[0].posts("/on_search")) == 1, timeout=30)
     finally:
         stop_process(second)
     final = jobs(sessions)[0]
     assert final.state == "succeeded"
     assert final.resumes == 1
-    assert wait_until(lambda: len(buyers[0].posts("/on_search")) == 1, timeout=30)

@@ -33,7 +33,7 @@ from adapter.orders.messages import (
     order_message,
 )
 from adapter.orders.quote import SelectionResult, check_selection, quote_trail_tag, requote_after_cancel
-from adapter.orders.views import (
+from adapter.orders.records import (
     Address,
     BppTerms,
     Cancellation,

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from adapter.store.cooperatives import create_cooperative
 from adapter.store.db import transaction
-from catalog_sync import service
+from catalog_sync.services import catalogue as catalogues
 
 FIXTURES = Path(__file__).resolve().parents[1] / "catalog_sync" / "fixtures"
 PROFILE = json.loads((FIXTURES / "profile.json").read_text())
@@ -25,9 +25,9 @@ def make_seller(sessions: sessionmaker[Session], slug: str = "test-coop", *,
     """Create the cooperative (with its profile and catalogue) and return its id."""
     with transaction(sessions) as session:
         cooperative, _ = create_cooperative(session, slug, slug.replace("-", " ").title())
-        service.set_profile(cooperative, {**PROFILE, **(profile or {}), "slug": slug})
+        catalogues.set_profile(cooperative, {**PROFILE, **(profile or {}), "slug": slug})
         if catalogue is not None:
-            limits = service.Limits(max_bytes=10_000_000, max_rows=10_000)
-            result = service.import_catalogue(session, cooperative, catalogue, "items.csv", limits, source="test")
+            limits = catalogues.Limits(max_bytes=10_000_000, max_rows=10_000)
+            result = catalogues.import_catalogue(session, cooperative, catalogue, "items.csv", limits, source="test")
             assert result.created, result.report.errors[:3]
         return cooperative.id

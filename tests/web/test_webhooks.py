@@ -19,7 +19,7 @@ from adapter.store.cooperatives import create_cooperative
 from adapter.store.db import transaction
 from adapter.store.models import InboundMessage
 from adapter.web import create_app
-from catalog_sync import service
+from catalog_sync.services import catalogue as catalogues
 from config import Settings
 from tests.support.network import SELLER_ID, Network, search_body
 
@@ -32,7 +32,7 @@ def seller(sessions: sessionmaker[Session]) -> None:
     """One cooperative selling Home Decor (RET16) pan-India."""
     with transaction(sessions) as session:
         cooperative, _ = create_cooperative(session, "test-coop", "Test Coop")
-        service.set_profile(cooperative, {**PROFILE, "slug": "test-coop"})
+        catalogues.set_profile(cooperative, {**PROFILE, "slug": "test-coop"})
 
 
 def post(client: FlaskClient, network: Network, body: bytes, action: str = "search", *,

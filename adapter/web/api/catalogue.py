@@ -9,15 +9,16 @@ from flask import Blueprint, Flask, Response, jsonify, request
 from marshmallow import Schema, fields
 
 from adapter.errors import InvalidRequestError
+from adapter.protocol.identity import SellerApp
 from adapter.store import catalogue as store
 from adapter.store.cooperatives import get_cooperative
 from adapter.store.models import CatalogueItem, CatalogueVersion, Cooperative, utcnow
 from adapter.web.api.bodies import json_object, json_or_yaml_object
 from adapter.web.auth import current_principal, visible_cooperative
 from adapter.web.runtime import db, runtime, unit_of_work
-from catalog_sync import service
 from catalog_sync.categories import template_csv
 from catalog_sync.errors import IngestError, MappingError, ProfileError, UnknownCategoryError
+from catalog_sync.services import catalogue as catalogues
 from workers.sync import items_changed
 
 bp = Blueprint("catalogue", __name__, url_prefix="/api/v1")
@@ -58,9 +59,9 @@ def _cooperative(slug: str) -> Cooperative:
     return visible_cooperative(get_cooperative(db(), slug))
 
 
-def _limits() -> service.Limits:
+def _limits() -> catalogues.Limits:
     settings = runtime().settings
-    return service.Limits(max_bytes=settings.catalogue_max_bytes, max_rows=settings.catalogue_max_rows)
+    return catalogues.Limits(max_bytes=settings.catalogue_max_bytes, max_rows=settings.catalogue_max_rows)
 
 
 def _version(version: CatalogueVersion) -> dict[str, Any]:
@@ -85,7 +86,7 @@ def template() -> Response:
 def get_profile(slug: str) -> Response:
     """The cooperative's profile."""
     cooperative = _cooperative(slug)
-    return jsonify({"profile": service.profile_of(cooperative).to_dict()})
+    return jsonify({"profile": catalogues.profile_of(cooperative).to_dict()})
 
 
 @bp.put("/cooperatives/<slug>/profile")
@@ -96,7 +97,7 @@ def put_profile(slug: str) -> Response:
     with unit_of_work() as session:
         cooperative = _cooperative(slug)
         try:
-            profile = service.set_profile(cooperative, payload)
+            profile = catalogues.set_profile(cooperative, payload)
         except ProfileError as error:
             details = [{"field": path, "message": message} for path, message in error.errors]
             raise InvalidRequestError("the profile has errors", details=details) from error
@@ -115,7 +116,7 @@ def upload(slug: str) -> tuple[Response, int]:
     with unit_of_work():
         cooperative = _cooperative(slug)
         try:
-            result = service.import_catalogue(db(), cooperative, data, upload.filename, _limits(), source="upload")
+            result = catalogues.import_catalogue(db(), cooperative, data, upload.filename, _limits(), source="upload")
         except IngestError as error:
             raise InvalidRequestError(str(error), details={"file": upload.filename}) from error
     if result.version is None:
@@ -160,7 +161,7 @@ def edit(slug: str, item_id: str) -> Response:
         raise InvalidRequestError("send one or more of: price, mrp, stock, enabled", details={"unknown": unknown})
     with unit_of_work():
         cooperative = _cooperative(slug)
-        row, _, _ = service.edit_item(db(), cooperative, item_id, changes)
+        row, _, _ = catalogues.edit_item(db(), cooperative, item_id, changes)
     # Buyer apps hear about edits in one debounced push per burst.
     rt = runtime()
     items_changed(rt.celery, rt.sessions, cooperative.id, rt.settings.sync_debounce_seconds)
@@ -172,12 +173,11 @@ def preview(slug: str) -> Response:
     """The full on_search a buyer app would receive for one domain (a preview with a fresh context)."""
     cooperative = _cooperative(slug)
     settings = runtime().settings
-    catalogue = service.current_catalogue(db(), cooperative)
+    catalogue = catalogues.current_catalogue(db(), cooperative)
     domain = request.args.get("domain") or (catalogue.items[0].domain if catalogue.items else "")
-    bpp = service.bpp_info(bpp_id=settings.bpp_id, bpp_uri=settings.bpp_uri, name=settings.bpp_name,
-                           profile=catalogue.profile)
+    bpp = catalogues.bpp_info(SellerApp.from_settings(settings), catalogue.profile)
     try:
-        pages = service.render_full(catalogue, bpp, domain=domain, transaction_id=str(uuid.uuid4()),
+        pages = catalogues.render_full(catalogue, bpp, domain=domain, transaction_id=str(uuid.uuid4()),
                                     message_id=str(uuid.uuid4()), now=utcnow(),
                                     size_budget=settings.on_search_max_bytes)
     except MappingError as error:

@@ -18,6 +18,7 @@ from adapter.store.models import ConnectorCursor, Cooperative
 from adapter.web.api.bodies import load_json
 from adapter.web.auth import current_principal, visible_cooperative
 from adapter.web.runtime import db, runtime, unit_of_work
+from workers.task_names import PULL_ORDERS
 
 log = logging.getLogger("adapter.web.connectors")
 bp = Blueprint("connectors", __name__, url_prefix="/api/v1/cooperatives/<slug>/connectors")
@@ -99,7 +100,7 @@ def poll_now(slug: str, name: str) -> tuple[Response, int]:
     if not row.enabled:
         raise ConflictError(f"connector {name!r} is disabled; enable it first")
     try:
-        runtime().celery.send_task("odop.pull_orders", kwargs={"connector_id": row.id}, ignore_result=True,
+        runtime().celery.send_task(PULL_ORDERS, kwargs={"connector_id": row.id}, ignore_result=True,
                                    retry=False)
     except (BrokerError, OSError) as error:
         log.warning("broker unavailable; poll of %s left to the schedule", name,

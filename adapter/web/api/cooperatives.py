@@ -41,7 +41,7 @@ def init_app(app: Flask) -> None:
 def list_all() -> Response:
     """Admins see all cooperatives; a cooperative sees only itself."""
     principal = current_principal()
-    rows = [c for c in list_cooperatives(db()) if principal.can_see(c)]
+    rows = [c for c in list_cooperatives(db()) if principal.can_see(c.id)]
     return jsonify({"cooperatives": CooperativeOut(many=True).dump(rows)})
 
 

@@ -8,13 +8,14 @@ from flask import Blueprint, Flask, Response, jsonify, request
 from marshmallow import Schema, fields, validate
 
 from adapter.errors import InvalidRequestError, NotFoundError
+from adapter.orders import after_sale
+from adapter.orders.policy import order_policy
 from adapter.store.cooperatives import get_cooperative
 from adapter.store.models import Issue, utcnow
 from adapter.web.api.bodies import load_json
 from adapter.web.auth import current_principal
 from adapter.web.runtime import db, runtime, unit_of_work
-from catalog_sync import after_sale
-from workers.orders import order_policy
+from workers.dispatch import AfterCommit, after_commit
 
 bp = Blueprint("issues", __name__, url_prefix="/api/v1/issues")
 STATUSES = ("OPEN", "PROCESSING", "RESOLVED", "CLOSED")
@@ -44,7 +45,7 @@ def _summary(issue: Issue) -> dict[str, Any]:
 def _visible(issue_pk: int) -> Issue:
     issue = db().get(Issue, issue_pk)
     principal = current_principal()
-    if issue is None or not (principal.is_admin or issue.cooperative_id == principal.cooperative_id):
+    if issue is None or not principal.can_see(issue.cooperative_id):
         raise NotFoundError(f"no issue {issue_pk}")
     return issue
 
@@ -74,11 +75,6 @@ def show(issue_pk: int) -> Response:
     return jsonify(_summary(issue) | {"domain": issue.domain, "city": issue.city, "issue": issue.issue})
 
 
-def _send(outbox_ids: list[int]) -> None:
-    for outbox_id in outbox_ids:  # after the commit: the task must find the row
-        runtime().celery.send_task("odop.deliver_outbox", args=[outbox_id], ignore_result=True)
-
-
 @bp.post("/<int:issue_pk>/resolve")
 def resolve(issue_pk: int) -> Response:
     """Resolve with {action, short_desc, long_desc?, refund_amount?}; an unsolicited on_issue goes out."""
@@ -89,9 +85,9 @@ def resolve(issue_pk: int) -> Response:
         result = after_sale.resolve_issue(session, issue, resolution=body, now=utcnow(),
                                           actor=current_principal().cooperative_slug or "operator",
                                           policy=order_policy(rt.settings))
-        outbox_ids = [row.id for row in result.outbox]
+        after = AfterCommit.of(result)
         summary = _summary(issue)
-    _send(outbox_ids)
+    after_commit(rt.celery, rt.sessions, rt.settings.sync_debounce_seconds, after)
     return jsonify(summary)
 
 

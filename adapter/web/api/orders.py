@@ -10,17 +10,17 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from adapter.delivery import outbox
 from adapter.errors import ConflictError, InvalidRequestError, NotFoundError
-from adapter.orders import states
+from adapter.orders import store as order_store
 from adapter.orders.errors import OrderError
+from adapter.orders.policy import order_policy
+from adapter.orders.seller import next_actions, seller_action
 from adapter.store import inbound
 from adapter.store.cooperatives import get_cooperative
 from adapter.store.models import Order, utcnow
 from adapter.web.api.bodies import json_object
 from adapter.web.auth import current_principal
 from adapter.web.runtime import db, runtime, unit_of_work
-from catalog_sync import order_changes, order_flows, order_store
-from workers.orders import order_policy
-from workers.sync import items_changed
+from workers.dispatch import AfterCommit, after_commit
 
 bp = Blueprint("orders", __name__, url_prefix="/api/v1/orders")
 IST = dt.timezone(dt.timedelta(hours=5, minutes=30))
@@ -50,7 +50,7 @@ def _summary(order: Order) -> dict[str, Any]:
 def _visible(order_pk: int) -> Order:
     order = db().get(Order, order_pk)
     principal = current_principal()
-    if order is None or not (principal.is_admin or order.cooperative_id == principal.cooperative_id):
+    if order is None or not principal.can_see(order.cooperative_id):
         raise NotFoundError(f"no order {order_pk}")
     return order
 
@@ -106,20 +106,6 @@ def show(order_pk: int) -> Response:
     })
 
 
-def next_actions(order: Order) -> list[str]:
-    """The forward moves, plus part-cancel before pickup and the moves of open returns and RTOs."""
-    actions = states.next_actions(order.state, order.fulfilment_state, mode=states.machine_for_routing(order.routing))
-    if order.state in ("Accepted", "In-progress") and order.fulfilment_state in states.PRE_PICKUP:
-        actions.append("part_cancel")
-    by_target = {target: action for action, target in order_changes.RETURN_MOVES.items()}
-    by_target |= {target: action for action, target in order_changes.RTO_MOVES.items()}
-    for leg in order.legs:
-        machine = {"Return": states.Machine.RETURN, "RTO": states.Machine.RTO}.get(leg["type"])
-        if machine is not None:
-            actions += [by_target[t] for t in states.allowed_targets(machine, leg["state"]) if t in by_target]
-    return actions
-
-
 @bp.post("/<int:order_pk>/actions/<action>")
 def act(order_pk: int, action: str) -> Response:
     """Accept, reject, pack, ship, deliver, cancel (reason_id), part_cancel (item_id, quantity), a return move
@@ -133,16 +119,13 @@ def act(order_pk: int, action: str) -> Response:
     with unit_of_work() as session:
         order = _visible(order_pk)
         try:
-            result = order_flows.seller_action(session, order, action, order_policy(rt.settings),
+            result = seller_action(session, order, action, order_policy(rt.settings),
                                                actor=current_principal().cooperative_slug or "operator",
                                                now=utcnow(), reason_id=body.get("reason_id"), params=body)
         except OrderError as error:
             allowed = next_actions(order)
             raise ConflictError(f"{action}: {error}", details={"next_actions": allowed}) from error
-        outbox_ids = [row.id for row in result.outbox]
+        after = AfterCommit.of(result)
         summary = _summary(order)
-    for outbox_id in outbox_ids:
-        rt.celery.send_task("odop.deliver_outbox", args=[outbox_id], ignore_result=True)
-    for cooperative_id in result.stock_changed:
-        items_changed(rt.celery, rt.sessions, cooperative_id, rt.settings.sync_debounce_seconds)
+    after_commit(rt.celery, rt.sessions, rt.settings.sync_debounce_seconds, after)
     return jsonify(summary)

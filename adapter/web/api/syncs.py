@@ -13,7 +13,7 @@ from adapter.store.models import Cooperative, utcnow
 from adapter.web.api.bodies import load_json
 from adapter.web.auth import current_principal, visible_cooperative
 from adapter.web.runtime import db, runtime, unit_of_work
-from catalog_sync.progress import job_to_dict
+from catalog_sync.services.progress import job_to_dict
 from workers.sync import queue_sync
 
 bp = Blueprint("syncs", __name__, url_prefix="/api/v1/cooperatives/<slug>")

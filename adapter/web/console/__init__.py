@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 # The view modules add their routes to `bp` when imported.
 from adapter.web.console import auth, catalogue, operator, orders, syncs  # noqa: F401
-from adapter.web.console.views import bp
+from adapter.web.console.pages import bp
 from adapter.web.runtime import runtime
 
 __all__ = ["bp", "init_app"]

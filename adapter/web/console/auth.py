@@ -7,15 +7,15 @@ import datetime as dt
 from flask import redirect, request, session, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
+from adapter.orders import store as order_store
 from adapter.security import same_secret
 from adapter.store import catalogue as catalogue_store
 from adapter.store import sync as sync_store
 from adapter.store.cooperatives import cooperative_for_key
 from adapter.store.models import utcnow
 from adapter.web.console import csrf
-from adapter.web.console.views import bp, current_user, login_required, page, user
+from adapter.web.console.pages import bp, current_user, login_required, page, user
 from adapter.web.runtime import db, runtime
-from catalog_sync import order_store
 
 IST = dt.timezone(dt.timedelta(hours=5, minutes=30))
 OPEN_STATES = ("Created", "Accepted", "In-progress")

@@ -12,18 +12,18 @@ from adapter.store import catalogue as store
 from adapter.store.cooperatives import list_cooperatives
 from adapter.store.models import Cooperative
 from adapter.web.console.i18n import translate
-from adapter.web.console.views import bp, coop_arg, login_required, page, scope, user
+from adapter.web.console.pages import bp, coop_arg, login_required, page, scope, user
 from adapter.web.runtime import db, runtime, unit_of_work
-from catalog_sync import service
 from catalog_sync.categories import CATEGORIES, template_csv
 from catalog_sync.errors import IngestError, UnknownCategoryError
 from catalog_sync.report import ValidationReport
+from catalog_sync.services import catalogue as catalogues
 from workers.sync import items_changed
 
 
-def _limits() -> service.Limits:
+def _limits() -> catalogues.Limits:
     settings = runtime().settings
-    return service.Limits(max_bytes=settings.catalogue_max_bytes, max_rows=settings.catalogue_max_rows)
+    return catalogues.Limits(max_bytes=settings.catalogue_max_bytes, max_rows=settings.catalogue_max_rows)
 
 
 def _render(cooperative: Cooperative | None, *, report: ValidationReport | None = None,
@@ -67,7 +67,7 @@ def upload() -> BaseResponse | tuple[str, int]:
     data = file.read()
     try:
         with unit_of_work():
-            result = service.import_catalogue(db(), cooperative, data, file.filename, _limits(), source="console")
+            result = catalogues.import_catalogue(db(), cooperative, data, file.filename, _limits(), source="console")
     except (IngestError, AdapterError) as error:
         return _render(cooperative, upload_error=str(error), status=422)
     if result.version is None:
@@ -100,7 +100,7 @@ def edit(item_id: str) -> BaseResponse:
     assert cooperative is not None
     try:
         with unit_of_work():
-            service.edit_item(db(), cooperative, item_id, _changes(request.form))
+            catalogues.edit_item(db(), cooperative, item_id, _changes(request.form))
     except NotFoundError:
         abort(404)
     except AdapterError as error:

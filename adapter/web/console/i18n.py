@@ -40,7 +40,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "signature": "Signature", "answer": "Answer", "attempts": "Attempts", "dead": "Dead letters",
         "pending": "Pending", "replay": "Replay", "replay_all": "Replay all dead letters",
         "replayed": "Replayed {count} message(s).", "transaction_id": "Transaction id", "search": "Search",
-        "no_messages": "No messages.", "error": "Error", "not_found": "Not found.",
+        "no_messages": "No messages.", "error": "Error",
+        "failed_requests": "Failed requests",
+        "failed_requests_help": "Requests a handler failed on. Each buyer app got an error callback; the cause is "
+                                "shown here and in the transaction's timeline.", "not_found": "Not found.",
         "bad_request": "The form was stale or incomplete. Go back, reload and try again.",
         "forbidden": "Operators only.", "item_id": "Item id", "mrp": "MRP", "description": "Description",
         "back": "Back", "cooperatives": "Cooperatives", "last_error": "Last error", "bap": "Buyer app",
@@ -87,6 +90,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "attempts": "प्रयास", "dead": "विफल संदेश", "pending": "लंबित", "replay": "फिर से भेजें",
         "replay_all": "सभी विफल संदेश फिर से भेजें", "replayed": "{count} संदेश फिर से भेजे गए।",
         "transaction_id": "लेन-देन आईडी", "search": "खोजें", "no_messages": "कोई संदेश नहीं।", "error": "त्रुटि",
+        "failed_requests": "विफल अनुरोध",
+        "failed_requests_help": "जिन अनुरोधों पर काम पूरा नहीं हो सका। हर खरीदार ऐप को त्रुटि वाला उत्तर भेजा गया; "
+                                "कारण यहाँ और लेन-देन की समय-रेखा में दिखता है।",
         "not_found": "नहीं मिला।", "bad_request": "फ़ॉर्म पुराना या अधूरा था। वापस जाएँ, पेज ताज़ा करें और फिर कोशिश करें।",
         "forbidden": "केवल संचालकों के लिए।", "item_id": "उत्पाद आईडी", "mrp": "एमआरपी", "description": "विवरण",
         "back": "वापस", "cooperatives": "सहकारी समितियाँ", "last_error": "पिछली त्रुटि", "bap": "खरीदार ऐप",

@@ -9,15 +9,17 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from adapter.delivery import outbox
 from adapter.errors import ConflictError, NotFoundError
+from adapter.orders import store as order_store
+from adapter.store import inbound
 from adapter.store import sync as sync_store
 from adapter.store.cooperatives import list_cooperatives
 from adapter.store.models import utcnow
-from adapter.web.api.operations import outbox_row, transaction_messages
 from adapter.web.console.auth import today_start
 from adapter.web.console.i18n import translate
-from adapter.web.console.views import admin_required, bp, page
+from adapter.web.console.pages import admin_required, bp, page
 from adapter.web.runtime import db, runtime, unit_of_work
-from catalog_sync import order_store
+from adapter.web.timeline import inbound_entry, outbox_row, transaction_messages
+from workers.dispatch import send_deliveries
 
 
 @bp.get("/operator")
@@ -47,7 +49,8 @@ def outbox_page() -> tuple[str, int]:
     if status not in ("pending", "dead"):
         abort(404)
     rows = [outbox_row(r) for r in outbox.list_messages(session, status=status, limit=200)]
-    return page("outbox.html", rows=rows, tab=status, depth=outbox.depth(session))
+    failed = [inbound_entry(r) | {"transaction_id": r.transaction_id} for r in inbound.recent_failures(session)]
+    return page("outbox.html", rows=rows, tab=status, depth=outbox.depth(session), failed=failed)
 
 
 @bp.post("/operator/outbox/<int:outbox_id>/replay")
@@ -63,7 +66,7 @@ def replay(outbox_id: int) -> BaseResponse:
     except ConflictError as error:
         flash(str(error), "error")
         return redirect(url_for("console.outbox_page"))
-    runtime().celery.send_task("odop.deliver_outbox", args=[row_id])
+    send_deliveries(runtime().celery, [row_id])
     flash(translate("replayed", count=1), "ok")
     return redirect(url_for("console.outbox_page"))
 
@@ -75,8 +78,7 @@ def replay_all() -> BaseResponse:
     with unit_of_work() as session:
         ids = outbox.dead_ids(session)
         outbox.replay_dead(session, utcnow(), runtime().settings.unsolicited_delivery_window)
-    for row_id in ids:
-        runtime().celery.send_task("odop.deliver_outbox", args=[row_id])
+    send_deliveries(runtime().celery, ids)
     flash(translate("replayed", count=len(ids)), "ok")
     return redirect(url_for("console.outbox_page"))
 

@@ -7,16 +7,16 @@ from typing import Any
 from flask import abort, flash, redirect, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
+from adapter.orders import store as order_store
 from adapter.orders.errors import OrderError
+from adapter.orders.policy import order_policy
+from adapter.orders.seller import next_actions, seller_action
 from adapter.store.models import Cooperative, Order, utcnow
-from adapter.web.api.operations import transaction_messages
-from adapter.web.api.orders import next_actions
 from adapter.web.console.i18n import CANCEL_REASONS, RTO_REASONS, action_label, translate
-from adapter.web.console.views import bp, login_required, page, user
+from adapter.web.console.pages import bp, login_required, page, user
 from adapter.web.runtime import db, runtime, unit_of_work
-from catalog_sync import order_flows, order_store
-from workers.orders import order_policy
-from workers.sync import items_changed
+from adapter.web.timeline import transaction_messages
+from workers.dispatch import AfterCommit, after_commit
 
 # Actions whose form asks for a reason code, and the codes offered.
 REASONED = {"cancel": CANCEL_REASONS, "initiate_rto": RTO_REASONS}
@@ -26,7 +26,7 @@ def _visible(order_pk: int) -> Order:
     """The order, if the signed-in user may see it (404 otherwise, for other tenants too)."""
     order = db().get(Order, order_pk)
     who = user()
-    if order is None or not (who.is_admin or (who.cooperative and order.cooperative_id == who.cooperative.id)):
+    if order is None or not who.can_see(order.cooperative_id):
         abort(404)
     return order
 
@@ -91,7 +91,7 @@ def act(order_pk: int, action: str) -> BaseResponse:
             flash(translate("action_failed", action=action_label(action), error=row.state), "error")
             return redirect(url_for("console.order", order_pk=order_pk))
         try:
-            result = order_flows.seller_action(
+            result = seller_action(
                 session, row, action, order_policy(rt.settings),
                 actor=who.cooperative.slug if who.cooperative else "operator", now=utcnow(),
                 reason_id=reason_id, params=params)
@@ -99,10 +99,7 @@ def act(order_pk: int, action: str) -> BaseResponse:
             session.rollback()
             flash(translate("action_failed", action=action_label(action), error=str(error)), "error")
             return redirect(url_for("console.order", order_pk=order_pk))
-        outbox_ids = [r.id for r in result.outbox]
-    for outbox_id in outbox_ids:
-        rt.celery.send_task("odop.deliver_outbox", args=[outbox_id], ignore_result=True)
-    for cooperative_id in result.stock_changed:
-        items_changed(rt.celery, rt.sessions, cooperative_id, rt.settings.sync_debounce_seconds)
+        after = AfterCommit.of(result)
+    after_commit(rt.celery, rt.sessions, rt.settings.sync_debounce_seconds, after)
     flash(translate("action_done", action=action_label(action)), "ok")
     return redirect(url_for("console.order", order_pk=order_pk))

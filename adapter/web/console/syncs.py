@@ -10,9 +10,9 @@ from adapter.store import sync as sync_store
 from adapter.store.cooperatives import list_cooperatives
 from adapter.store.models import Cooperative, utcnow
 from adapter.web.console.i18n import translate
-from adapter.web.console.views import bp, coop_arg, login_required, page, scope, user
+from adapter.web.console.pages import bp, coop_arg, login_required, page, scope, user
 from adapter.web.runtime import db, runtime
-from catalog_sync.progress import job_to_dict
+from catalog_sync.services.progress import job_to_dict
 from workers.sync import queue_sync
 
 

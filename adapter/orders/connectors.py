@@ -30,20 +30,20 @@ from sqlalchemy.orm import Session, sessionmaker
 from adapter.delivery.http import HttpClient, HttpResult, TransportError
 from adapter.delivery.urls import UnsafeUrlError, join_action_url, validate_callback_url
 from adapter.orders import delivery_terms
+from adapter.orders import store as order_store
 from adapter.orders.money import CURRENCY, money, money_text
 from adapter.orders.quote import QuoteLine, build_quote
+from adapter.orders.snapshots import FULFILMENT_ID
 from adapter.protocol.context import format_timestamp, parse_timestamp
 from adapter.store.db import transaction
 from adapter.store.models import ConnectorCursor, Cooperative, Order
-from catalog_sync import order_store
-from catalog_sync.order_views import FULFILMENT_ID
-from catalog_sync.service import primary_city, profile_of
+from catalog_sync.services.catalogue import primary_city, profile_of
 
 __all__ = ["FeedError", "FeedRejectedError", "FeedUnreachableError", "FetchedOrders", "ImportResult",
            "JsonFeedConnector", "MarketplaceConnector", "PollResult", "PulledOrder", "import_pulled_orders",
            "parse_order", "poll", "source_of", "status_update"]
 
-log = logging.getLogger("catalog_sync.connectors")
+log = logging.getLogger("adapter.orders.connectors")
 
 MAX_ORDER_ID = 64  # orders.order_id
 ADDRESS_FIELDS = ("name", "building", "locality", "city", "state", "country", "area_code")

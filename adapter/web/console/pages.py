@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as BaseResponse
 
 from adapter.errors import NotFoundError
+from adapter.security import may_see
 from adapter.store.cooperatives import get_cooperative
 from adapter.store.models import Cooperative
 from adapter.web.console import csrf, i18n
@@ -28,6 +29,11 @@ class User:
 
     is_admin: bool
     cooperative: Cooperative | None = None
+
+    def can_see(self, owner_id: int | None) -> bool:
+        """Whether this user may see what belongs to cooperative ``owner_id`` (``adapter.security.may_see``)."""
+        own = self.cooperative.id if self.cooperative is not None else None
+        return may_see(is_admin=self.is_admin, own_cooperative_id=own, owner_id=owner_id)
 
     @property
     def label(self) -> str:

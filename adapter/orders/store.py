@@ -11,16 +11,16 @@ from sqlalchemy.orm import Session
 
 from adapter.store import catalogue as store
 from adapter.store.models import CatalogueItem, Cooperative, Order, OrderDraft, OrderEvent, utcnow
-from catalog_sync import service
-from catalog_sync.mapping import provider_id
 from catalog_sync.model import Item
+from catalog_sync.on_search import provider_id
+from catalog_sync.services import catalogue as catalogues
 
 
 def cooperative_for_provider(session: Session, provider: str, bpp_id: str) -> Cooperative | None:
     """The active cooperative that appears as this provider id in our catalogues."""
     for cooperative in session.scalars(select(Cooperative).where(Cooperative.active.is_(True),
                                                                  Cooperative.profile.is_not(None))):
-        if provider_id(service.profile_of(cooperative), bpp_id) == provider:
+        if provider_id(catalogues.profile_of(cooperative), bpp_id) == provider:
             return cooperative
     return None
 
@@ -81,7 +81,7 @@ def change_stock(session: Session, cooperative_id: int, deltas: dict[str, int]) 
         row = store.get_item(session, cooperative_id, item_id)
         session.refresh(row)
         item = dataclasses.replace(Item.from_dict(row.data), stock=row.stock)
-        store.update_item(session, row, service.to_record(item))
+        store.update_item(session, row, catalogues.to_record(item))
     return True
 
 

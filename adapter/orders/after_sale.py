@@ -1,33 +1,52 @@
 """After the sale: buyers' issues (IGM), ratings and support requests, and the seller's answers to issues.
 
-Handlers have the order-flow signature and never commit; the worker task or API view owns the transaction.
-Business problems go in the callback's `error` (PROTOCOL.md §2), never as a NACK. The IGM documents themselves
-are built by the pure functions of `after_sale_igm`.
+Handlers have the order-flow signature (``adapter.orders.flows.Handler``) and never commit; the worker task or
+API view owns the transaction. Business problems go in the callback's `error` (PROTOCOL.md §2), never as a NACK.
+The IGM documents themselves are built by the pure functions of ``adapter.orders.igm``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-import orjson
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from adapter.delivery.outbox import enqueue
-from adapter.delivery.urls import join_action_url
+from adapter.delivery.replies import ReplyTo, send_reply
 from adapter.errors import ConflictError, InvalidRequestError
-from adapter.protocol.context import build_context
-from adapter.store.models import Cooperative, InboundMessage, Issue, Order, OutboxMessage, Rating
-from catalog_sync import after_sale_igm as igm
-from catalog_sync import order_store
-from catalog_sync.order_flows import FlowResult, OrderPolicy, domain_error, send_reply
-from catalog_sync.service import profile_of
+from adapter.orders import igm
+from adapter.orders import store as order_store
+from adapter.orders.errors import OrderError, OrderNotFoundError
+from adapter.orders.flows import FlowResult, Handler, answer
+from adapter.orders.policy import OrderPolicy
+from adapter.protocol.request import NetworkRequest
+from adapter.store.models import Cooperative, Issue, Order, OutboxMessage, Rating
+from catalog_sync.services.catalogue import profile_of
 
-Handler = Callable[[Session, InboundMessage, dict[str, Any], dict[str, Any], OrderPolicy, dt.datetime], FlowResult]
+
+class InvalidRatingError(OrderError):
+    """A rating with a value or target we cannot take (ONDC 1.2.0 on_rating)."""
+
+    code = "30015"
+    default_message = "Invalid rating"
+
+
+class RatingCategoryError(OrderError):
+    """A rating category we do not take ratings for."""
+
+    code = "50003"
+    default_message = "Rating category not supported"
+
+
+class SupportUnavailableError(OrderError):
+    """We cannot tell whose support contact the buyer app asks for."""
+
+    code = "50004"
+    default_message = "Support unavailable"
+
 
 RATING_CATEGORIES = ("order", "item", "fulfillment", "provider", "agent")  # ONDC 1.2.0 rating_category
 
@@ -66,19 +85,18 @@ def _cooperative(session: Session, cooperative_id: int | None) -> Cooperative | 
 
 # -- issue -------------------------------------------------------------------------------------------------------
 
-def handle_issue(session: Session, inbound: InboundMessage, request: dict[str, Any], message: dict[str, Any],
-                 policy: OrderPolicy, now: dt.datetime) -> FlowResult:
+def handle_issue(session: Session, request: NetworkRequest, policy: OrderPolicy, now: dt.datetime) -> FlowResult:
     """issue -> on_issue: store (idempotent on bap_id + issue id), take it up as PROCESSING, or note the close."""
-    received: dict[str, Any] = message["issue"]
+    ctx, received = request.context, request.message["issue"]
     order_id = igm.order_ref(received)
-    order = order_store.find_order(session, request["bap_id"], order_id) if order_id else None
-    row = find_issue(session, request["bap_id"], str(received["id"]))
+    order = order_store.find_order(session, ctx.bap_id, order_id) if order_id else None
+    row = find_issue(session, ctx.bap_id, str(received["id"]))
     if row is None:
-        row = Issue(issue_id=str(received["id"]), bap_id=request["bap_id"], bap_uri=request["bap_uri"],
-                    transaction_id=request["transaction_id"], domain=request["domain"], city=request["city"],
+        row = Issue(issue_id=str(received["id"]), bap_id=ctx.bap_id, bap_uri=ctx.bap_uri,
+                    transaction_id=ctx.transaction_id, domain=ctx.domain, city=ctx.city,
                     status="OPEN", issue={}, created_at=now)
         session.add(row)
-    row.bap_uri, row.updated_at = request["bap_uri"], now
+    row.bap_uri, row.updated_at = ctx.bap_uri, now
     row.category, row.description = igm.category_of(received), igm.description_of(received)
     if order is not None:
         row.order_pk, row.cooperative_id = order.id, order.cooperative_id
@@ -87,8 +105,8 @@ def handle_issue(session: Session, inbound: InboundMessage, request: dict[str, A
         row.issue = received
         row.status = "CLOSED" if igm.buyer_closed(received) else row.status
         session.flush()
-        return FlowResult([send_reply(session, inbound, request, policy, now, message=None, cooperative_id=None,
-                                  error=domain_error("30018", f"order {order_id!r} not found for this issue"))])
+        return FlowResult([answer(session, request, policy, now,
+                                  errors=[OrderNotFoundError(f"order {order_id!r} not found for this issue")])])
     cooperative = session.get_one(Cooperative, order.cooperative_id)
     doc = igm.merge(received, row.issue)
     if igm.buyer_closed(received):
@@ -102,20 +120,15 @@ def handle_issue(session: Session, inbound: InboundMessage, request: dict[str, A
     row.issue = doc
     session.flush()
     _, body = igm.callback(doc)
-    return FlowResult([send_reply(session, inbound, request, policy, now, message=body, error=None,
-                              cooperative_id=cooperative.id)])
+    return FlowResult([answer(session, request, policy, now, message=body, cooperative_id=cooperative.id)])
 
 
 def _push(session: Session, issue: Issue, action: str, message: dict[str, Any], policy: OrderPolicy,
           now: dt.datetime) -> OutboxMessage:
-    """An unsolicited issue callback: same transaction_id, a new message_id (as order_flows.push_update)."""
-    context = build_context(action=action, domain=issue.domain, city=issue.city, bpp_id=policy.bpp_id,
-                            bpp_uri=policy.bpp_uri, transaction_id=issue.transaction_id,
-                            message_id=str(uuid.uuid4()), now=now, bap_id=issue.bap_id, bap_uri=issue.bap_uri)
-    return enqueue(session, action=action, target_url=join_action_url(issue.bap_uri, action),
-                   body=orjson.dumps({"context": context, "message": message}), transaction_id=issue.transaction_id,
-                   message_id=context["message_id"], bap_id=issue.bap_id, cooperative_id=issue.cooperative_id,
-                   solicited=False, deadline_at=now + dt.timedelta(seconds=policy.window_seconds), now=now)
+    """An unsolicited issue callback: same transaction_id, a new message_id (as ``seller.push_update``)."""
+    to = ReplyTo(domain=issue.domain, city=issue.city, bap_id=issue.bap_id, bap_uri=issue.bap_uri,
+                 transaction_id=issue.transaction_id)
+    return send_reply(session, policy.app, to, action, now, message=message, cooperative_id=issue.cooperative_id)
 
 
 def check_resolution(resolution: dict[str, Any]) -> tuple[str, str, str, Decimal | None]:
@@ -182,81 +195,69 @@ def close_issue(session: Session, issue: Issue, *, actor: str, now: dt.datetime)
 
 # -- rating and support (ONDC 1.2.0) ----------------------------------------------------------------------------
 
-def _transaction_order(session: Session, request: dict[str, Any]) -> Order | None:
-    return session.scalar(select(Order).where(Order.bap_id == request["bap_id"],
-                                              Order.transaction_id == request["transaction_id"]))
+def _transaction_order(session: Session, request: NetworkRequest) -> Order | None:
+    return session.scalar(select(Order).where(Order.bap_id == request.context.bap_id,
+                                              Order.transaction_id == request.context.transaction_id))
 
 
-def _cooperative_for_ref(session: Session, request: dict[str, Any], ref_id: str,
+def _cooperative_for_ref(session: Session, request: NetworkRequest, ref_id: str,
                          policy: OrderPolicy) -> Cooperative | None:
     """The cooperative behind an order id (this buyer app's), a provider id, or else this transaction's order."""
-    order = order_store.find_order(session, request["bap_id"], ref_id) if ref_id else None
+    order = order_store.find_order(session, request.context.bap_id, ref_id) if ref_id else None
     order = order or _transaction_order(session, request)
     if order is not None:
         return session.get_one(Cooperative, order.cooperative_id)
     return order_store.cooperative_for_provider(session, ref_id, policy.bpp_id) if ref_id else None
 
 
-def _rating_error(rating: dict[str, Any]) -> dict[str, str] | None:
+def _rating_error(rating: dict[str, Any]) -> OrderError | None:
     category = str(rating.get("rating_category", "")).lower()
     if category not in RATING_CATEGORIES:
-        return domain_error("50003", f"rating category {rating.get('rating_category')!r} is not supported; "
-                               f"use one of {', '.join(RATING_CATEGORIES)}")
+        return RatingCategoryError(f"rating category {rating.get('rating_category')!r} is not supported; "
+                                   f"use one of {', '.join(RATING_CATEGORIES)}")
     value = rating.get("value")
     try:
         number = Decimal(str(value)) if not isinstance(value, bool) else None
     except InvalidOperation:
         number = None
     if number is None or not number.is_finite() or number != number.to_integral_value() or not 1 <= number <= 5:
-        return domain_error("30015", f"rating value {value!r} must be a whole number from 1 to 5")
+        return InvalidRatingError(f"rating value {value!r} must be a whole number from 1 to 5")
     if not rating.get("id"):
-        return domain_error("30015", "a rating needs the id of what is rated")
+        return InvalidRatingError("a rating needs the id of what is rated")
     return None
 
 
-def handle_rating(session: Session, inbound: InboundMessage, request: dict[str, Any], message: dict[str, Any],
-                  policy: OrderPolicy, now: dt.datetime) -> FlowResult:
+def handle_rating(session: Session, request: NetworkRequest, policy: OrderPolicy, now: dt.datetime) -> FlowResult:
     """rating -> on_rating: every rating checked (30015, 50003), then all stored, or none."""
-    ratings: list[dict[str, Any]] = message.get("ratings") or [message]
+    ratings: list[dict[str, Any]] = request.message.get("ratings") or [request.message]
+    ctx = request.context
     for rating in ratings:
         if (error := _rating_error(rating)) is not None:
-            return FlowResult([send_reply(session, inbound, request, policy, now, error=error, cooperative_id=None,
+            return FlowResult([answer(session, request, policy, now, errors=[error],
                                       message={"feedback_ack": False, "rating_ack": False})])
     cooperative_id = None
     for rating in ratings:
         category, target = str(rating["rating_category"]).lower(), str(rating["id"])
         cooperative = _cooperative_for_ref(session, request, target, policy)
         cooperative_id = cooperative.id if cooperative else cooperative_id
-        session.add(Rating(bap_id=request["bap_id"], transaction_id=request["transaction_id"],
+        session.add(Rating(bap_id=ctx.bap_id, transaction_id=ctx.transaction_id,
                            cooperative_id=cooperative.id if cooperative else None, category=category,
                            target_id=target[:128], value=str(int(Decimal(str(rating["value"])))), created_at=now))
     session.flush()
-    return FlowResult([send_reply(session, inbound, request, policy, now, error=None,
-                              cooperative_id=cooperative_id, message={"feedback_ack": True, "rating_ack": True})])
+    return FlowResult([answer(session, request, policy, now, cooperative_id=cooperative_id,
+                              message={"feedback_ack": True, "rating_ack": True})])
 
 
-def handle_support(session: Session, inbound: InboundMessage, request: dict[str, Any], message: dict[str, Any],
-                   policy: OrderPolicy, now: dt.datetime) -> FlowResult:
+def handle_support(session: Session, request: NetworkRequest, policy: OrderPolicy, now: dt.datetime) -> FlowResult:
     """support -> on_support: the cooperative's consumer care for the order (50004 when we cannot tell whose)."""
-    ref_id = str(message.get("ref_id") or "")
+    ref_id = str(request.message.get("ref_id") or "")
     cooperative = _cooperative_for_ref(session, request, ref_id, policy)
     if cooperative is None or not cooperative.profile:
-        return FlowResult([send_reply(session, inbound, request, policy, now, message=None, cooperative_id=None,
-                                  error=domain_error("50004",
-                                                     f"no support contact for {ref_id!r}: not one of our orders"))])
+        raise SupportUnavailableError(f"no support contact for {ref_id!r}: not one of our orders")
     care = profile_of(cooperative).consumer_care
     body = {"phone": care.phone, "email": care.email, "uri": f"tel:+91{care.phone}"}
-    return FlowResult([send_reply(session, inbound, request, policy, now, message=body, error=None,
-                              cooperative_id=cooperative.id)])
+    return FlowResult([answer(session, request, policy, now, message=body, cooperative_id=cooperative.id)])
 
 
 HANDLERS: dict[str, Handler] = {"issue": handle_issue, "rating": handle_rating, "support": handle_support}
 
-
-def handle(session: Session, inbound: InboundMessage, policy: OrderPolicy, now: dt.datetime) -> FlowResult | None:
-    """Answer one stored after-sale request; None for actions these flows do not cover."""
-    handler = HANDLERS.get(inbound.action)
-    if handler is None:
-        return None
-    payload = orjson.loads(inbound.body)
-    return handler(session, inbound, payload["context"], payload["message"], policy, now)

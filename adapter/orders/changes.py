@@ -1,4 +1,4 @@
-"""Changes after confirm: buyer returns, seller part-cancel, RTO, and settlement updates (ONDC RET 1.2.x update).
+"""Changes after confirm: cancellation, buyer returns, seller part-cancel, RTO, and settlement updates.
 
 Each extra fulfilment is a "leg" on the order (type Return, Cancel or RTO) with its state, tags and the
 quote_trail of what it refunded. Takes a session and never commits.
@@ -13,15 +13,52 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from adapter.orders import states
+from adapter.orders import store as order_store
 from adapter.orders.delivery_terms import parse_duration
-from adapter.orders.errors import InvalidReturnError, OrderError, UpdateNotPossibleError
+from adapter.orders.errors import CancellationNotPossibleError, InvalidReturnError, OrderError, UpdateNotPossibleError
 from adapter.orders.quote import quote_trail_tag
 from adapter.protocol.context import format_timestamp, parse_timestamp
 from adapter.store.models import Order
-from catalog_sync import order_store
 from catalog_sync.model import Item
 
 RTO_REASONS = ("011", "012", "013", "014", "015")
+
+
+def cancelled_quote(quote: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """A fully cancelled quote (every line at 0, items at count 0) and its quote_trail tags."""
+    trail: list[dict[str, Any]] = []
+    breakup = []
+    for line in quote.get("breakup", []):
+        value = Decimal(line["price"]["value"])
+        if value:
+            trail.append(quote_trail_tag(line["@ondc/org/title_type"], line["@ondc/org/item_id"], -value))
+        new = {**line, "price": {**line["price"], "value": "0.00"}}
+        if "@ondc/org/item_quantity" in line:
+            new["@ondc/org/item_quantity"] = {"count": 0}
+        breakup.append(new)
+    return {**quote, "price": {**quote["price"], "value": "0.00"}, "breakup": breakup}, trail
+
+
+def cancel_order(session: Session, order: Order, *, reason_id: str, initiated_by: str, actor: str,
+                 now: dt.datetime, force: bool = False) -> None:
+    """Cancel an order in place: state, Cancel fulfilment with the quote trail, stock released.
+
+    A buyer's force cancel (ONDC params.force=yes) is honoured in any non-terminal state.
+    """
+    if order.state in ("Completed", "Cancelled"):
+        raise CancellationNotPossibleError(f"the order is already {order.state}")
+    if not force and not states.cancellable(order.state, order.fulfilment_state, True):
+        raise CancellationNotPossibleError(f"an order that is {order.fulfilment_state} can no longer be cancelled")
+    previous = order.fulfilment_state
+    quote, trail = cancelled_quote(order.quote)
+    order.quote = quote
+    order.state, order.fulfilment_state, order.updated_at = "Cancelled", "Cancelled", now
+    order.cancellation = {"reason_id": reason_id, "initiated_by": initiated_by,
+                          "cancelled_at": format_timestamp(now), "precancel_state": previous, "quote_trail": trail}
+    order_store.change_stock(session, order.cooperative_id,
+                             {line["item_id"]: int(line["quantity"]) for line in order.lines})
+    order_store.add_event(session, order, actor=actor, kind="cancelled", from_state=previous,
+                          to_state="Cancelled", reason=reason_id)
 
 
 def _money(value: Decimal) -> str:

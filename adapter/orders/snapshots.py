@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 from dataclasses import replace
 from typing import Any
 
 from adapter.orders import messages
+from adapter.orders.policy import OrderPolicy
 from adapter.orders.quote import SelectionResult
-from adapter.orders.views import (
+from adapter.orders.records import (
     Address,
     BppTerms,
     Cancellation,
@@ -20,9 +23,10 @@ from adapter.orders.views import (
     Stop,
 )
 from adapter.protocol.context import format_timestamp, parse_timestamp
-from adapter.store.models import Order, OrderDraft
-from catalog_sync.mapping import provider_id
+from adapter.store.models import Cooperative, Order, OrderDraft
 from catalog_sync.model import Profile
+from catalog_sync.on_search import provider_id
+from catalog_sync.services.catalogue import profile_of
 
 FULFILMENT_ID = "F1"
 # Which stored timestamp each fulfilment end needs (ONDC RET 1.2.x on_status: pickup, then delivery).
@@ -163,3 +167,22 @@ def on_init(draft: OrderDraft, selection: SelectionResult, *, provider_id: str, 
                  updated_at=now, cancellation=None)
     view = OrderView(**{**{f: getattr(view, f) for f in view.__dataclass_fields__}, "provider_id": provider_id})
     return messages.on_init_message(view, settlement=_settlement(profile))
+
+
+def invoice_token(order_pk: int, secret: str) -> str:
+    """The unguessable part of an order's public invoice link."""
+    return hmac.new(secret.encode(), f"invoice:{order_pk}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def documents(order: Order, policy: OrderPolicy) -> list[dict[str, str]]:
+    """The order's documents (the invoice link once packed)."""
+    # ONDC RET 1.2.x: the invoice is shared from Packed on.
+    if order.fulfilment_state == "Pending" or not policy.public_url:
+        return []
+    url = f"{policy.public_url}/invoices/{order.id}/{invoice_token(order.id, policy.invoice_secret)}"
+    return [{"url": url, "label": "Invoice"}]
+
+
+def order_snapshot(order: Order, cooperative: Cooperative, policy: OrderPolicy) -> dict[str, Any]:
+    """The full order as on_confirm, on_status, on_cancel and on_update carry it."""
+    return snapshot(order, profile_of(cooperative), policy.bpp_id, documents=documents(order, policy))

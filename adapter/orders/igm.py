@@ -59,7 +59,8 @@ def order_ref(issue: dict[str, Any]) -> str | None:
             if isinstance(ref, dict) and str(ref.get("ref_type", "")).upper() == "ORDER" and ref.get("ref_id"):
                 return str(ref["ref_id"])
         return None
-    order_id = (issue.get("order_details") or {}).get("id")
+    details = issue.get("order_details")
+    order_id = details.get("id") if isinstance(details, dict) else None  # the schema lets a bare string through
     return str(order_id) if order_id else None
 
 

@@ -14,10 +14,11 @@ from typing import Any
 
 import orjson
 
+from adapter.protocol.identity import SellerApp
 from catalog_sync.categories import FOOD_DOMAINS
 from catalog_sync.errors import MappingError
 from catalog_sync.model import Catalogue, Item, Location, Profile
-from catalog_sync.renderer import (
+from catalog_sync.on_search_items import (
     FULFILMENT_IDS,
     ItemRenderer,
     format_timestamp,
@@ -25,7 +26,7 @@ from catalog_sync.renderer import (
     provider_id,
     tag_group,
 )
-from catalog_sync.search import SearchIntent, filter_items
+from catalog_sync.search_intent import SearchIntent, filter_items
 
 __all__ = [
     "FULFILMENT_IDS",
@@ -44,14 +45,22 @@ PROVIDER_TTL = "P1D"
 class BppInfo:
     """Our seller app (the network participant) as it appears in ``bpp/descriptor``."""
 
-    bpp_id: str
-    bpp_uri: str
-    name: str
+    app: SellerApp
     symbol: str
     short_desc: str
     long_desc: str
     images: tuple[str, ...]
     np_type: str = "MSN"
+
+    @property
+    def bpp_id(self) -> str:
+        """Our subscriber id."""
+        return self.app.bpp_id
+
+    @property
+    def name(self) -> str:
+        """Our seller app's name."""
+        return self.app.name
 
 
 def _day_runs(days: Sequence[int]) -> list[tuple[int, int]]:

@@ -14,15 +14,16 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from adapter.delivery.replies import preview_context
 from adapter.errors import ConflictError, InvalidRequestError
-from adapter.protocol.context import build_context
+from adapter.protocol.identity import SellerApp
 from adapter.store import catalogue as store
 from adapter.store.models import CatalogueItem, CatalogueVersion, Cooperative
 from catalog_sync.diff import ChangeSet, diff_items, to_on_search_incremental
 from catalog_sync.errors import ProfileError
 from catalog_sync.ingest import parse_catalogue
-from catalog_sync.mapping import BppInfo, to_on_search
 from catalog_sync.model import Catalogue, Item, Profile, item_hash
+from catalog_sync.on_search import BppInfo, to_on_search
 from catalog_sync.profile import load_profile
 from catalog_sync.report import ValidationReport
 from catalog_sync.validate import validate_rows
@@ -175,10 +176,11 @@ def edit_item(
     return row, old, new
 
 
-def bpp_info(*, bpp_id: str, bpp_uri: str, name: str, profile: Profile) -> BppInfo:
+def bpp_info(app: SellerApp, profile: Profile) -> BppInfo:
     """Our seller app's descriptor; an ISN cooperative's own branding stands in for the app's."""
+    name = app.name
     return BppInfo(
-        bpp_id=bpp_id, bpp_uri=bpp_uri, name=name, symbol=profile.symbol,
+        app=app, symbol=profile.symbol,
         short_desc=f"{name}: ONDC seller app for ODOP artisan cooperatives",
         long_desc=f"{name} lists products of One District One Product cooperatives on ONDC.",
         images=(profile.symbol,), np_type=profile.np_type,
@@ -195,10 +197,8 @@ def render_full(
     size_budget: int, city: str | None = None,
 ) -> list[dict[str, Any]]:
     """The full on_search message(s) for one domain."""
-    context = build_context(
-        action="on_search", domain=domain, city=city or primary_city(catalogue.profile), bpp_id=bpp.bpp_id,
-        bpp_uri=bpp.bpp_uri, transaction_id=transaction_id, message_id=message_id, now=now,
-    )
+    context = preview_context(bpp.app, domain=domain, city=city or primary_city(catalogue.profile),
+                              transaction_id=transaction_id, message_id=message_id, now=now)
     return to_on_search(catalogue, bpp=bpp, context=context, now=now, size_budget=size_budget)
 
 
@@ -209,8 +209,6 @@ def render_incremental(
     """The change set between two versions, and its incremental on_search for one domain (None when empty)."""
     changes = diff_items(old.items, new.items, old_hashes=old.hashes, new_hashes=new.hashes)
     catalogue = Catalogue(profile=profile, items=new.items)
-    context = build_context(
-        action="on_search", domain=domain, city="*", bpp_id=bpp.bpp_id, bpp_uri=bpp.bpp_uri,
-        transaction_id=transaction_id, message_id=message_id, now=now,
-    )
+    context = preview_context(bpp.app, domain=domain, city="*", transaction_id=transaction_id,
+                              message_id=message_id, now=now)
     return changes, to_on_search_incremental(changes, catalogue, context=context, now=now)

@@ -14,16 +14,17 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session, sessionmaker
 
 from adapter.delivery.http import HttpClient
+from adapter.protocol.identity import SellerApp
 from adapter.store import catalogue as store
 from adapter.store import sync as sync_store
 from adapter.store.db import transaction
 from adapter.store.models import CatalogueSource, Cooperative, Subscription, SyncJob
-from catalog_sync import service
 from catalog_sync.errors import CatalogueError
-from catalog_sync.push import PushContext, push_changes, push_full
-from catalog_sync.sources import SourceRejectedError, SourceUnreachableError, fetch_source
+from catalog_sync.services import catalogue as catalogues
+from catalog_sync.services.push import push_changes, push_full
+from catalog_sync.services.sources import SourceRejectedError, SourceUnreachableError, fetch_source
 
-log = logging.getLogger("catalog_sync.sync")
+log = logging.getLogger("catalog_sync.services.sync")
 
 
 @dataclass(frozen=True)
@@ -32,8 +33,8 @@ class SyncDeps:
 
     sessions: sessionmaker[Session]
     http: HttpClient
-    push: PushContext
-    limits: service.Limits
+    app: SellerApp  # who we are in every push
+    limits: catalogues.Limits
     allow_private: bool
     now: Callable[[], dt.datetime]
 
@@ -143,7 +144,7 @@ def _fetch(deps: SyncDeps, job_id: int) -> bool:
         problem: str | None = None
         errors: list[dict[str, object]] = []
         try:
-            result = service.import_catalogue(session, cooperative, fetched.data, fetched.filename, deps.limits,
+            result = catalogues.import_catalogue(session, cooperative, fetched.data, fetched.filename, deps.limits,
                                               source="url")
         except CatalogueError as error:
             problem, errors = error.message, [{"row": None, "column": None, "value": None, "message": error.message}]
@@ -179,7 +180,7 @@ def _push(deps: SyncDeps, job_id: int) -> RunResult:
     with transaction(deps.sessions) as session:
         job = sync_store.get_job(session, job_id)
         cooperative = session.get_one(Cooperative, job.cooperative_id)
-        catalogue = service.current_catalogue(session, cooperative)
+        catalogue = catalogues.current_catalogue(session, cooperative)
         hashes = {row.item_id: row.item_hash for row in store.current_items(session, cooperative.id)}
         domains = sorted({i.domain for i in catalogue.items} | set(catalogue.profile.domains))
         subscriber_ids = [s.id for s in sync_store.subscribers(session, domains, bap_id=job.bap_id)]
@@ -194,8 +195,8 @@ def _push(deps: SyncDeps, job_id: int) -> RunResult:
                 sub = session.get_one(Subscription, subscription_id)
                 cooperative = session.get_one(Cooperative, cooperative_id)
                 now = deps.now()
-                result = (push_full(session, sub, cooperative, catalogue, deps.push, now) if full else
-                          push_changes(session, sub, cooperative, catalogue, hashes, deps.push, now))
+                result = (push_full(session, sub, cooperative, catalogue, deps.app, now) if full else
+                          push_changes(session, sub, cooperative, catalogue, hashes, deps.app, now))
                 bap_id = sub.bap_id
         except CatalogueError as error:
             # One buyer app's push failing must not block the others.

@@ -1,0 +1,238 @@
+"""The ONDC order flows a seller answers: select, init, confirm, status, track, cancel and update.
+
+Each handler takes a session, the parsed request and the order policy, and never commits: the worker task owns
+the transaction. Business problems are answered in the callback's ``error`` (ONDC RET 1.2.x), never as a NACK:
+a handler raises a typed ``OrderError`` and the inbound dispatcher (``adapter.orders.inbound``) rolls back
+what the attempt wrote and answers with the error alone. Where the answer carries a message *and* an error
+(an on_select with items out of stock) the handler passes the errors to ``send_reply``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from adapter.delivery.replies import ReplyTo, send_reply
+from adapter.orders import changes, states
+from adapter.orders import store as order_store
+from adapter.orders.delivery_terms import parse_duration
+from adapter.orders.errors import (
+    CancellationRejectedError,
+    ConfirmFailedError,
+    OrderError,
+    OrderNotFoundError,
+    ProviderNotFoundError,
+    QuoteChangedError,
+    SoldOutError,
+    TrackingNotEnabledError,
+    UpdateNotPossibleError,
+)
+from adapter.orders.policy import OrderPolicy
+from adapter.orders.quote import SelectionResult, check_selection
+from adapter.orders.snapshots import on_init, on_select, order_snapshot, stored_fulfilment
+from adapter.orders.terms_io import terms_from_json
+from adapter.protocol.request import NetworkRequest
+from adapter.store.models import Cooperative, Order, OutboxMessage
+from catalog_sync.on_search import provider_id
+from catalog_sync.services.catalogue import profile_of
+
+
+@dataclass
+class FlowResult:
+    """What a flow queued, and which cooperatives' stock changed (they owe a catalogue push)."""
+
+    outbox: list[OutboxMessage] = field(default_factory=list)
+    stock_changed: set[int] = field(default_factory=set)
+
+
+Handler = Callable[[Session, NetworkRequest, OrderPolicy, dt.datetime], FlowResult]
+
+
+def answer(session: Session, request: NetworkRequest, policy: OrderPolicy, now: dt.datetime, *,
+           message: dict[str, Any] | None = None, errors: Sequence[OrderError] = (),
+           cooperative_id: int | None = None) -> OutboxMessage:
+    """The solicited callback to this request."""
+    return send_reply(session, policy.app, ReplyTo.answering(request), f"on_{request.action}", now,
+                      message=message, error=errors or None, cooperative_id=cooperative_id)
+
+
+def _lines(order: dict[str, Any]) -> list[tuple[str, int, str]]:
+    return [(str(i.get("id")), int((i.get("quantity") or {}).get("count", 0)), str(i.get("location_id") or ""))
+            for i in order.get("items", [])]
+
+
+def _end(order: dict[str, Any]) -> tuple[str | None, str | None]:
+    fulfillments = order.get("fulfillments") or [{}]
+    location = ((fulfillments[0].get("end") or {}).get("location") or {})
+    return (location.get("address") or {}).get("area_code"), location.get("gps")
+
+
+def _select(session: Session, order: dict[str, Any], policy: OrderPolicy,
+            now: dt.datetime) -> tuple[Cooperative, SelectionResult, str]:
+    provider = str((order.get("provider") or {}).get("id", ""))
+    cooperative = order_store.cooperative_for_provider(session, provider, policy.bpp_id)
+    if cooperative is None:
+        raise ProviderNotFoundError(provider)
+    profile = profile_of(cooperative)
+    lines = _lines(order)
+    items = order_store.items_by_id(session, cooperative.id, [line[0] for line in lines])
+    area_code, gps = _end(order)
+    # The cooperative's own delivery settings, else the service defaults.
+    terms = terms_from_json(cooperative.delivery) if cooperative.delivery else policy.terms
+    selection = check_selection(items, lines, profile=profile, provider_id=provider,
+                                expected_provider_id=provider_id(profile, policy.bpp_id), now=now,
+                                end_area_code=area_code, end_gps=gps, terms=terms)
+    return cooperative, selection, provider
+
+
+def _draft_lines(selection: SelectionResult) -> list[dict[str, Any]]:
+    return [{"item_id": line.item.id, "quantity": line.quantity, "location_id": line.item.location_id,
+             "parent_item_id": line.item.parent_item_id} for line in selection.lines if line.quantity > 0]
+
+
+def handle_select(session: Session, request: NetworkRequest, policy: OrderPolicy, now: dt.datetime) -> FlowResult:
+    """select -> on_select: the quote from the current catalogue, serviceability and stock."""
+    ctx, order = request.context, request.message["order"]
+    cooperative, selection, provider = _select(session, order, policy, now)
+    order_store.save_draft(session, bap_id=ctx.bap_id, transaction_id=ctx.transaction_id,
+                           cooperative_id=cooperative.id, stage="selected", lines=_draft_lines(selection),
+                           quote=selection.quote.to_ondc())
+    body = on_select(selection, provider_id=provider, profile=profile_of(cooperative))
+    return FlowResult([answer(session, request, policy, now, message=body, errors=selection.errors,
+                              cooperative_id=cooperative.id)])
+
+
+def handle_init(session: Session, request: NetworkRequest, policy: OrderPolicy, now: dt.datetime) -> FlowResult:
+    """init -> on_init: billing echoed, buyer's address and contact, settlement terms, the quote re-checked."""
+    ctx, order = request.context, request.message["order"]
+    cooperative, selection, provider = _select(session, order, policy, now)
+    draft = order_store.save_draft(
+        session, bap_id=ctx.bap_id, transaction_id=ctx.transaction_id, cooperative_id=cooperative.id,
+        stage="initialised", lines=_draft_lines(selection), quote=selection.quote.to_ondc(),
+        billing=order.get("billing"), fulfillments=order.get("fulfillments") or [], payment=order.get("payment"))
+    body = on_init(draft, selection, provider_id=provider, profile=profile_of(cooperative))
+    return FlowResult([answer(session, request, policy, now, message=body, errors=selection.errors,
+                              cooperative_id=cooperative.id)])
+
+
+def handle_confirm(session: Session, request: NetworkRequest, policy: OrderPolicy, now: dt.datetime) -> FlowResult:
+    """confirm -> on_confirm: one transaction creates the order and reserves its stock; repeats are idempotent."""
+    ctx, order = request.context, request.message["order"]
+    existing = order_store.find_order(session, ctx.bap_id, str(order.get("id", "")))
+    if existing is not None:
+        owner = session.get_one(Cooperative, existing.cooperative_id)
+        return FlowResult([answer(session, request, policy, now, message=order_snapshot(existing, owner, policy),
+                                  cooperative_id=owner.id)])
+    draft = order_store.get_draft(session, ctx.bap_id, ctx.transaction_id)
+    if draft is None or draft.stage != "initialised":
+        raise ConfirmFailedError("confirm before init: this transaction has no init")
+    cooperative, selection, _ = _select(session, order, policy, now)
+    if selection.errors:
+        return FlowResult([answer(session, request, policy, now, errors=selection.errors,
+                                  cooperative_id=cooperative.id)])
+    ours = Decimal(selection.quote.to_ondc()["price"]["value"])
+    theirs = Decimal(str(((order.get("quote") or {}).get("price") or {}).get("value", "-1")))
+    if ours != theirs:
+        raise QuoteChangedError(f"quote changed: the total is now {ours:.2f}, not {theirs}",
+                                path="message.order.quote.price.value").for_cooperative(cooperative.id)
+    deltas = {line.item.id: -line.quantity for line in selection.lines if line.quantity > 0}
+    if not order_store.change_stock(session, cooperative.id, deltas):
+        raise SoldOutError().for_cooperative(cooperative.id)
+    state = "Accepted" if policy.auto_accept else "Created"
+    created = Order(
+        cooperative_id=cooperative.id, order_id=str(order["id"]), bap_id=ctx.bap_id, bap_uri=ctx.bap_uri,
+        transaction_id=ctx.transaction_id, domain=ctx.domain, city=ctx.city, state=state,
+        fulfilment_state="Pending", routing=selection.routing, lines=_draft_lines(selection),
+        quote=selection.quote.to_ondc(), billing=order.get("billing") or {},
+        fulfillments=[stored_fulfilment(order, selection)], payment=order.get("payment") or {},
+        created_at=now, updated_at=now,
+    )
+    session.add(created)
+    session.flush()
+    order_store.add_event(session, created, actor=ctx.bap_id, kind="confirmed", to_state=state)
+    reply = answer(session, request, policy, now, message=order_snapshot(created, cooperative, policy),
+                   cooperative_id=cooperative.id)
+    return FlowResult([reply], {cooperative.id})
+
+
+def _order_for(session: Session, request: NetworkRequest, order_id: str) -> tuple[Order, Cooperative]:
+    order = order_store.find_order(session, request.context.bap_id, order_id)
+    if order is None:
+        raise OrderNotFoundError(f"order {order_id!r} not found")
+    return order, session.get_one(Cooperative, order.cooperative_id)
+
+
+def handle_status(session: Session, request: NetworkRequest, policy: OrderPolicy, now: dt.datetime) -> FlowResult:
+    """status -> on_status: the full order snapshot."""
+    order, cooperative = _order_for(session, request, str(request.message.get("order_id", "")))
+    return FlowResult([answer(session, request, policy, now, message=order_snapshot(order, cooperative, policy),
+                              cooperative_id=cooperative.id)])
+
+
+def handle_track(session: Session, request: NetworkRequest, policy: OrderPolicy, now: dt.datetime) -> FlowResult:
+    """track -> on_track: tracking is not offered by our cooperatives' own delivery yet (40005)."""
+    _, cooperative = _order_for(session, request, str(request.message.get("order_id", "")))
+    raise TrackingNotEnabledError("tracking is not enabled").for_cooperative(cooperative.id)
+
+
+def _tat_breached(order: Order, now: dt.datetime) -> bool:
+    tat = order.fulfillments[0].get("tat") or "P0D"
+    return now > order.created_at + parse_duration(tat)
+
+
+def handle_cancel(session: Session, request: NetworkRequest, policy: OrderPolicy, now: dt.datetime) -> FlowResult:
+    """cancel -> on_cancel: buyer reason and state checks (30012, 30014, 50001), stock released."""
+    message, bap_id = request.message, request.context.bap_id
+    order, cooperative = _order_for(session, request, str(message.get("order_id", "")))
+    reason = str(message.get("cancellation_reason_id", ""))
+    params = {entry.get("code"): entry.get("value") for tag in (message.get("descriptor") or {}).get("tags", [])
+              if tag.get("code") == "params" for entry in tag.get("list", [])}
+    try:
+        states.check_cancel_reason(reason, "buyer")
+        if reason == "006" and not _tat_breached(order, now):
+            # ONDC RET 1.2.x: "TAT breached" is only a reason once the promised delivery time has passed.
+            raise CancellationRejectedError("cancellation rejected: delivery is not late yet")
+        changes.cancel_order(session, order, reason_id=reason, initiated_by=bap_id, actor=bap_id, now=now,
+                             force=params.get("force") == "yes")
+    except OrderError as error:
+        error.for_cooperative(cooperative.id)
+        raise
+    reply = answer(session, request, policy, now, message=order_snapshot(order, cooperative, policy),
+                   cooperative_id=cooperative.id)
+    return FlowResult([reply], {cooperative.id})
+
+
+def handle_update(session: Session, request: NetworkRequest, policy: OrderPolicy, now: dt.datetime) -> FlowResult:
+    """update -> on_update: a return request (update_target item) or settlement details (payment); 50002/30005."""
+    body, bap_id = request.message.get("order") or {}, request.context.bap_id
+    order, cooperative = _order_for(session, request, str(body.get("id", "")))
+    targets = {t.strip() for t in str(request.message.get("update_target", "")).split(",")}
+    try:
+        if "payment" in targets and body.get("payment"):
+            changes.record_settlement(session, order, body["payment"], bap_id=bap_id, now=now)
+        returns = [f for f in body.get("fulfillments", []) if f.get("type") == "Return"]
+        if "item" in targets and returns:
+            item_ids = [str(e.get("value", "")) for f in returns for t in f.get("tags") or []
+                        if isinstance(t, dict) for e in t.get("list") or [] if isinstance(e, dict)
+                        and e.get("code") == "item_id"]
+            items = order_store.items_by_id(session, cooperative.id, item_ids)
+            for fulfilment in returns:
+                changes.request_return(session, order, fulfilment, items, bap_id=bap_id, now=now)
+        elif not ("payment" in targets and body.get("payment")):
+            raise UpdateNotPossibleError("nothing to update: send a Return fulfilment or settlement details")
+    except OrderError as error:
+        # Earlier parts of this update may already be written: the dispatcher rolls them all back, then answers.
+        error.for_cooperative(cooperative.id)
+        raise
+    return FlowResult([answer(session, request, policy, now, message=order_snapshot(order, cooperative, policy),
+                              cooperative_id=cooperative.id)])
+
+
+HANDLERS: dict[str, Handler] = {"select": handle_select, "init": handle_init, "confirm": handle_confirm,
+                                "status": handle_status, "track": handle_track, "cancel": handle_cancel,
+                                "update": handle_update}

@@ -1,0 +1,94 @@
+"""The one dispatcher for stored network requests: action -> handler, and failures -> error callbacks.
+
+A request was ACKed, so it always gets its callback (DESIGN.md, reliability rule 6):
+
+- a handler that refuses raises a ``CallbackError`` (an ``OrderError`` with its ONDC code);
+- input that passed the schemas but breaks a handler (an id in no catalogue, a value out of range) is
+  answered 30000 "invalid request";
+- a bug of ours is answered 31001 "internal error", logged with its traceback and counted;
+- database and broker errors are not answered here: the task fails, and the sweeper runs the request again.
+
+Each answer is written by the caller in a fresh transaction after the failed attempt was rolled back, so a
+refused update never leaves half its changes behind.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from adapter.delivery.replies import ReplyTo, send_reply
+from adapter.errors import ActionNotSupportedError, CallbackError, InternalFailureError, InvalidNetworkRequestError
+from adapter.observability.metrics import INBOUND_FAILURES
+from adapter.orders import after_sale, flows
+from adapter.orders.flows import FlowResult, Handler
+from adapter.orders.policy import OrderPolicy
+from adapter.protocol.request import NetworkRequest
+from adapter.store.models import InboundMessage, OutboxMessage
+from catalog_sync.errors import CatalogueError
+from catalog_sync.services.answer import answer_search
+
+log = logging.getLogger("adapter.orders.inbound")
+
+# Errors that mean "the request cannot be acted on", as opposed to a bug of ours (TypeError, AttributeError...).
+BAD_INPUT = (CatalogueError, LookupError, ValueError, OverflowError)
+
+
+def _search(session: Session, request: NetworkRequest, policy: OrderPolicy, now: dt.datetime) -> FlowResult:
+    return FlowResult(answer_search(session, request, policy.app, now))
+
+
+HANDLERS: dict[str, Handler] = {"search": _search, **flows.HANDLERS, **after_sale.HANDLERS}
+
+
+def parse(message: InboundMessage) -> NetworkRequest:
+    """The stored request as a typed envelope (InvalidNetworkRequestError when it cannot be read)."""
+    try:
+        return NetworkRequest.parse(message.id, message.action, message.body)
+    except (ValueError, KeyError, TypeError) as error:
+        raise InvalidNetworkRequestError(f"the request cannot be read: {error}", path="context") from error
+
+
+def dispatch(session: Session, message: InboundMessage, policy: OrderPolicy, now: dt.datetime) -> FlowResult:
+    """Answer one stored request with its handler; raises CallbackError (or a failure) for `failure_answer`."""
+    request = parse(message)
+    handler = HANDLERS.get(request.action)
+    if handler is None:
+        raise ActionNotSupportedError(f"{request.action} is not supported by this seller yet")
+    return handler(session, request, policy, now)
+
+
+def as_callback_error(error: Exception, action: str, inbound_id: int) -> CallbackError | None:
+    """The error callback a failed attempt owes the buyer app; None when the attempt should simply run again."""
+    if isinstance(error, CallbackError):
+        return error
+    if isinstance(error, SQLAlchemyError):
+        return None  # the database, not the request: the task fails and the sweeper retries it
+    if isinstance(error, BAD_INPUT):
+        INBOUND_FAILURES.labels(action=action, kind="invalid").inc()
+        log.warning("request cannot be acted on", extra={"inbound_id": inbound_id, "action": action,
+                                                         "error": f"{type(error).__name__}: {error}"[:300]})
+        return InvalidNetworkRequestError(_describe(error), path=getattr(error, "path", None))
+    INBOUND_FAILURES.labels(action=action, kind="internal").inc()
+    log.error("handler failed", exc_info=error, extra={"inbound_id": inbound_id, "action": action})
+    return InternalFailureError()
+
+
+def _describe(error: Exception) -> str:
+    if isinstance(error, KeyError):
+        return f"a required value is missing: {error.args[0]!r}" if error.args else "a required value is missing"
+    return str(error)[:300] or type(error).__name__
+
+
+def failure_answer(session: Session, message: InboundMessage, error: CallbackError, policy: OrderPolicy,
+                   now: dt.datetime) -> OutboxMessage | None:
+    """The error-only callback for a failed or refused request (None when it cannot even be parsed)."""
+    try:
+        request = parse(message)
+    except InvalidNetworkRequestError:
+        return None  # no context, so nowhere to answer; the message is recorded as failed
+    return send_reply(session, policy.app, ReplyTo.answering(request), f"on_{request.action}", now, error=error,
+                      cooperative_id=error.cooperative_id)

@@ -1,0 +1,53 @@
+"""The operator's view of network messages: outbox rows, delivery attempts, and one transaction's timeline.
+
+Shared by the API (``adapter.web.api.operations``, ``adapter.web.api.orders``) and the console pages.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from adapter.delivery import outbox
+from adapter.store import inbound
+from adapter.store.models import DeliveryAttempt, InboundMessage, OutboxMessage
+
+
+def outbox_row(row: OutboxMessage) -> dict[str, Any]:
+    """One outbox row as the API and console show it."""
+    return {
+        "id": row.id, "action": row.action, "status": row.status, "bap_id": row.bap_id, "target_url": row.target_url,
+        "transaction_id": row.transaction_id, "message_id": row.message_id, "solicited": row.solicited,
+        "attempts": row.attempts, "next_attempt_at": row.next_attempt_at.isoformat(),
+        "deadline_at": row.deadline_at.isoformat() if row.deadline_at else None, "last_error": row.last_error,
+        "last_status_code": row.last_status_code, "created_at": row.created_at.isoformat(),
+        "sent_at": row.sent_at.isoformat() if row.sent_at else None, "size_bytes": len(row.body),
+    }
+
+
+def attempt_entry(row: DeliveryAttempt) -> dict[str, Any]:
+    """One delivery attempt."""
+    return {"at": row.attempted_at.isoformat(), "outcome": row.outcome, "status_code": row.status_code,
+            "duration_ms": row.duration_ms, "error": row.error}
+
+
+def inbound_entry(row: InboundMessage) -> dict[str, Any]:
+    """One inbound request: the signature verdict, our answer, and what became of it (failed, with why)."""
+    return {
+        "direction": "in", "at": row.received_at.isoformat(), "action": row.action, "bap_id": row.bap_id,
+        "message_id": row.message_id, "signature": row.signature,
+        "answer": "NACK" if row.status == "nacked" else "ACK", "nack_code": row.nack_code,
+        "status": row.status, "error": row.error, "size_bytes": len(row.body),
+    }
+
+
+def transaction_messages(session: Session, transaction_id: str) -> list[dict[str, Any]]:
+    """Every message in and out of one transaction, oldest first, with verdicts, answers and delivery attempts."""
+    entries: list[dict[str, Any]] = [inbound_entry(row) for row in inbound.for_transaction(session, transaction_id)]
+    for row in outbox.list_messages(session, transaction_id=transaction_id, limit=500):
+        entry = outbox_row(row) | {"direction": "out", "at": row.created_at.isoformat()}
+        entry["attempt_log"] = [attempt_entry(a) for a in outbox.list_attempts(session, row.id)]
+        entries.append(entry)
+    entries.sort(key=lambda e: str(e["at"]))
+    return entries

@@ -1,0 +1,102 @@
+"""Answering a buyer app's search: on_search messages into the outbox, and catalog_inc subscriptions.
+
+Takes a session and never commits; the worker task owns the transaction and sends the delivery tasks after
+the commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from adapter.delivery.replies import ReplyTo, queue_reply, reply_context
+from adapter.protocol.context import parse_timestamp
+from adapter.protocol.identity import SellerApp
+from adapter.protocol.request import NetworkRequest
+from adapter.store import catalogue as store
+from adapter.store.models import CatalogueVersion, Cooperative, OutboxMessage, Subscription
+from catalog_sync.diff import diff_items, to_on_search_incremental
+from catalog_sync.model import Catalogue, Item
+from catalog_sync.on_search import to_on_search
+from catalog_sync.search_intent import SearchIntent, intent_from_search
+from catalog_sync.services import catalogue as catalogues
+
+
+def _cooperatives(session: Session) -> list[Cooperative]:
+    return list(session.scalars(
+        select(Cooperative).where(Cooperative.active.is_(True), Cooperative.profile.is_not(None))
+        .order_by(Cooperative.slug)
+    ))
+
+
+def answer_search(session: Session, request: NetworkRequest, app: SellerApp,
+                  now: dt.datetime) -> list[OutboxMessage]:
+    """Queue the on_search callback(s) for a stored search; returns the outbox rows (none when nothing matches)."""
+    intent = intent_from_search(request.message)
+    # A solicited callback echoes the request's transaction_id, message_id and ttl (ONDC RET 1.2.x §2).
+    to = ReplyTo.answering(request, echo_ttl=True)
+    if intent.catalog_inc is not None:
+        return _catalog_inc(session, request, to, intent, app, now)
+    # The fast path: one context for every page of every cooperative's catalogue.
+    context = reply_context(app, to, "on_search", now)
+    rows: list[OutboxMessage] = []
+    for cooperative in _cooperatives(session):
+        catalogue = catalogues.current_catalogue(session, cooperative)
+        pages = to_on_search(catalogue, bpp=catalogues.bpp_info(app, catalogue.profile), context=context, now=now,
+                             intent=intent, size_budget=app.size_budget)
+        rows.extend(queue_reply(session, app, to, page, now, cooperative_id=cooperative.id) for page in pages)
+    return rows
+
+
+def _catalog_inc(session: Session, request: NetworkRequest, to: ReplyTo, intent: SearchIntent, app: SellerApp,
+                 now: dt.datetime) -> list[OutboxMessage]:
+    inc = intent.catalog_inc
+    assert inc is not None
+    if inc.mode in ("start", "stop"):
+        _subscribe(session, request, active=inc.mode == "start", now=now)
+        return []
+    start = parse_timestamp(inc.start_time) if inc.start_time else dt.datetime.min.replace(tzinfo=dt.UTC)
+    end = parse_timestamp(inc.end_time) if inc.end_time else now
+    context = reply_context(app, to, "on_search", now)
+    rows: list[OutboxMessage] = []
+    for cooperative in _cooperatives(session):
+        old, new = _items_at(session, cooperative, start), _items_at(session, cooperative, end)
+        changes = diff_items(old, new)
+        catalogue = Catalogue(profile=catalogues.profile_of(cooperative), items=new)
+        body = to_on_search_incremental(changes, catalogue, context=context, now=now)
+        if body is not None:
+            rows.append(queue_reply(session, app, to, body, now, cooperative_id=cooperative.id))
+    return rows
+
+
+def _items_at(session: Session, cooperative: Cooperative, moment: dt.datetime) -> tuple[Item, ...]:
+    version = session.scalar(
+        select(CatalogueVersion)
+        .where(CatalogueVersion.cooperative_id == cooperative.id, CatalogueVersion.created_at <= moment)
+        .order_by(CatalogueVersion.number.desc()).limit(1)
+    )
+    if version is None:
+        return ()
+    return tuple(Item.from_dict(data) for _, data in store.version_items(session, version.id).values())
+
+
+def _subscribe(session: Session, request: NetworkRequest, *, active: bool, now: dt.datetime) -> None:
+    ctx = request.context
+    subscription = session.scalar(select(Subscription).where(
+        Subscription.bap_id == ctx.bap_id, Subscription.domain == ctx.domain))
+    if subscription is None:
+        if not active:
+            return
+        subscription = Subscription(bap_id=ctx.bap_id, domain=ctx.domain, bap_uri=ctx.bap_uri,
+                                    transaction_id=ctx.transaction_id, started_at=now)
+        session.add(subscription)
+    subscription.active = active
+    subscription.bap_uri = ctx.bap_uri
+    subscription.transaction_id = ctx.transaction_id
+    if active:
+        subscription.started_at, subscription.stopped_at = now, None
+    else:
+        subscription.stopped_at = now
+    session.flush()

@@ -1,0 +1,53 @@
+"""The one after-commit tail: what web, CLI and tasks do once a transaction that queued callbacks commits.
+
+Whatever changed orders or issues (a worker answering a request, a seller's move in the API, the console or
+the CLI) commits first, then calls `after_commit`: the delivery tasks for the new outbox rows are sent, and the
+cooperatives whose stock changed get their (debounced) catalogue sync. If the broker is down, nothing is lost:
+the rows are in the database and the sweeper sends them.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from kombu.exceptions import OperationalError as BrokerError
+from sqlalchemy.orm import Session, sessionmaker
+
+from adapter.orders.flows import FlowResult
+from workers.sync import items_changed
+from workers.task_names import DELIVER_OUTBOX
+
+log = logging.getLogger("workers.dispatch")
+
+
+@dataclass(frozen=True)
+class AfterCommit:
+    """What a committed transaction owes the queue: outbox rows to deliver, cooperatives owing a sync."""
+
+    outbox_ids: tuple[int, ...] = ()
+    stock_changed: frozenset[int] = field(default_factory=frozenset)
+
+    @classmethod
+    def of(cls, result: FlowResult) -> AfterCommit:
+        """Read the ids of a flow's result; call it inside the transaction, while the rows are attached."""
+        return cls(tuple(row.id for row in result.outbox), frozenset(result.stock_changed))
+
+
+def send_deliveries(celery: Any, outbox_ids: tuple[int, ...] | list[int]) -> None:
+    """Send one delivery task per outbox row (the rows must be committed)."""
+    for outbox_id in outbox_ids:
+        try:
+            celery.send_task(DELIVER_OUTBOX, args=[outbox_id], ignore_result=True, retry=False)
+        except (BrokerError, OSError) as error:
+            # The outbox row is the record; the sweeper sends its task once the broker is back.
+            log.warning("broker unavailable; outbox row %s left for the sweeper", outbox_id,
+                        extra={"error": f"{type(error).__name__}: {error}"[:200]})
+
+
+def after_commit(celery: Any, sessions: sessionmaker[Session], debounce: float, after: AfterCommit) -> None:
+    """Deliver the new callbacks, then queue the stock-change syncs."""
+    send_deliveries(celery, after.outbox_ids)
+    for cooperative_id in sorted(after.stock_changed):
+        items_changed(celery, sessions, cooperative_id, debounce)
