@@ -34,6 +34,11 @@ class AfterCommit:
         """Read the ids of a flow's result; call it inside the transaction, while the rows are attached."""
         return cls(tuple(row.id for row in result.outbox), frozenset(result.stock_changed))
 
+    @classmethod
+    def stock_of(cls, cooperative_id: int) -> AfterCommit:
+        """One cooperative's items changed (an upload, an edit): its debounced catalogue sync, nothing to send."""
+        return cls(stock_changed=frozenset({cooperative_id}))
+
 
 def send_deliveries(celery: Any, outbox_ids: tuple[int, ...] | list[int]) -> None:
     """Send one delivery task per outbox row (the rows must be committed)."""

@@ -52,7 +52,7 @@ def pull_all(app: Any, connector_id: int | None = None) -> dict[str, PollResult]
         if result.created:
             # Reserved stock changes what buyer apps should see: one debounced catalogue push.
             after_commit(app, app.sessions, app.settings.sync_debounce_seconds,
-                         AfterCommit(stock_changed=frozenset({row.cooperative_id})))
+                         AfterCommit.stock_of(row.cooperative_id))
         log.info("polled %s", row.name, extra={"connector": row.name, "pages": result.pages,
                                                 "created": len(result.created), "rejected": len(result.rejected),
                                                 "error": result.error})

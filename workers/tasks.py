@@ -9,6 +9,7 @@ import socket
 from typing import Any
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 from sqlalchemy import func, select
 
 from adapter.delivery import outbox
@@ -46,19 +47,33 @@ def _answer_failure(app: Any, inbound_id: int, error: CallbackError, failure: Ba
     """In a fresh transaction (the failed attempt was rolled back): the error callback, and the message's status.
 
     A refusal (a typed business error) is a normal answer ("processed"); a failure is also recorded on the
-    message as "failed" with its cause, which the operator's transaction page shows.
+    message as "failed" with its cause, which the operator's transaction page shows. If even the error callback
+    cannot be written (other than for a database error), the message is recorded as failed without one, so it
+    does not come back through the sweeper forever.
     """
-    with transaction(app.sessions) as session:
-        message = inbound_store.claim(session, inbound_id)
-        if message is None:
-            return AfterCommit()
-        row = dispatcher.failure_answer(session, message, error, order_policy(app.settings), utcnow())
-        if failure is None and row is not None:
-            inbound_store.finish(message, "processed")
-        else:
-            cause = failure or error
-            inbound_store.finish(message, "failed", error=f"{type(cause).__name__}: {cause}"[:2000])
-        return AfterCommit((row.id,) if row is not None else ())
+    cause = failure or error
+    try:
+        with transaction(app.sessions) as session:
+            message = inbound_store.claim(session, inbound_id)
+            if message is None:
+                return AfterCommit()
+            row = dispatcher.failure_answer(session, message, error, order_policy(app.settings), utcnow())
+            if failure is None and row is not None:
+                inbound_store.finish(message, "processed")
+            else:
+                inbound_store.finish(message, "failed", error=f"{type(cause).__name__}: {cause}"[:2000])
+            return AfterCommit((row.id,) if row is not None else ())
+    except dispatcher.TRANSIENT:
+        raise
+    except Exception as broken:  # a bug in the error path itself: record it, never loop on it
+        log.exception("could not write the error callback", extra={"inbound_id": inbound_id})
+        with transaction(app.sessions) as session:
+            message = inbound_store.claim(session, inbound_id)
+            if message is not None:
+                inbound_store.finish(message, "failed", error=(
+                    f"{type(cause).__name__}: {cause}; and no error callback could be written: "
+                    f"{type(broken).__name__}: {broken}")[:2000])
+        return AfterCommit()
 
 
 @shared_task(bind=True, name=PROCESS_INBOUND, ignore_result=True)
@@ -80,6 +95,8 @@ def process_inbound(self: Any, inbound_id: int) -> str:
             result = dispatcher.dispatch(session, message, order_policy(app.settings), utcnow())
             inbound_store.finish(message, "processed")
             after = AfterCommit.of(result)
+    except SoftTimeLimitExceeded:
+        raise  # slow, not wrong: the claim is rolled back and the sweeper runs it again
     except Exception as error:  # sorted by as_callback_error: refusals, bad input and bugs are answered
         answer = dispatcher.as_callback_error(error, action, inbound_id)
         if answer is None:

@@ -19,34 +19,18 @@ from adapter.delivery.replies import ReplyTo, send_reply
 from adapter.errors import ConflictError, InvalidRequestError
 from adapter.orders import igm
 from adapter.orders import store as order_store
-from adapter.orders.errors import OrderError, OrderNotFoundError
+from adapter.orders.errors import (
+    InvalidRatingError,
+    OrderError,
+    OrderNotFoundError,
+    RatingCategoryError,
+    SupportUnavailableError,
+)
 from adapter.orders.flows import FlowResult, Handler, answer
 from adapter.orders.policy import OrderPolicy
 from adapter.protocol.request import NetworkRequest
 from adapter.store.models import Cooperative, Issue, Order, OutboxMessage, Rating
 from catalog_sync.services.catalogue import profile_of
-
-
-class InvalidRatingError(OrderError):
-    """A rating with a value or target we cannot take (ONDC 1.2.0 on_rating)."""
-
-    code = "30015"
-    default_message = "Invalid rating"
-
-
-class RatingCategoryError(OrderError):
-    """A rating category we do not take ratings for."""
-
-    code = "50003"
-    default_message = "Rating category not supported"
-
-
-class SupportUnavailableError(OrderError):
-    """We cannot tell whose support contact the buyer app asks for."""
-
-    code = "50004"
-    default_message = "Support unavailable"
-
 
 RATING_CATEGORIES = ("order", "item", "fulfillment", "provider", "agent")  # ONDC 1.2.0 rating_category
 

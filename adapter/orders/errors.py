@@ -8,6 +8,7 @@
     ├── NotServiceableError             30009 drop-off location not serviceable
     ├── InvalidCancellationReasonError  30012 reason id not usable by this side
     ├── CancellationRejectedError       30014 cancel for "TAT breached" before the promised time
+    ├── InvalidRatingError              30015 rating value or target unusable
     ├── StoreClosedError                30017 merchant not taking orders now
     ├── OrderNotFoundError              30018 no such order
     ├── ConfirmFailedError              30019 confirm cannot be honoured (no init before it)
@@ -21,6 +22,8 @@
     ├── MinimumQuantityError            40012 quantity below 1
     ├── CancellationNotPossibleError    50001 cancellation policy forbids it
     ├── UpdateNotPossibleError          50002 update policy forbids it
+    ├── RatingCategoryError             50003 rating category not supported
+    ├── SupportUnavailableError         50004 no support contact for that reference
     └── IllegalTransitionError          internal: a state-machine move the tables forbid (40000 if it leaks)
 
 These are *callback* errors (``adapter.errors.CallbackError``): they go in the ``error`` object of an ``on_*``
@@ -43,6 +46,7 @@ __all__ = [
     "ConfirmFailedError",
     "IllegalTransitionError",
     "InvalidCancellationReasonError",
+    "InvalidRatingError",
     "InvalidReturnError",
     "ItemNotFoundError",
     "LocationNotFoundError",
@@ -55,8 +59,10 @@ __all__ = [
     "ProviderNotFoundError",
     "QuoteChangedError",
     "QuoteUnavailableError",
+    "RatingCategoryError",
     "SoldOutError",
     "StoreClosedError",
+    "SupportUnavailableError",
     "TrackingNotEnabledError",
     "UpdateNotPossibleError",
     "to_ondc_error",
@@ -135,6 +141,13 @@ class CancellationRejectedError(OrderError):
 
     code = "30014"
     default_message = "Cancellation rejected"
+
+
+class InvalidRatingError(OrderError):
+    """A rating with a value or target we cannot take (ONDC 1.2.0 on_rating)."""
+
+    code = "30015"
+    default_message = "Invalid rating"
 
 
 class StoreClosedError(OrderError):
@@ -263,6 +276,20 @@ class UpdateNotPossibleError(OrderError):
 
     code = "50002"
     default_message = "Update not possible"
+
+
+class RatingCategoryError(OrderError):
+    """A rating category we do not take ratings for."""
+
+    code = "50003"
+    default_message = "Rating category not supported"
+
+
+class SupportUnavailableError(OrderError):
+    """We cannot tell whose support contact the buyer app asks for."""
+
+    code = "50004"
+    default_message = "Support unavailable"
 
 
 class IllegalTransitionError(OrderError):

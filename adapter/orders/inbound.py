@@ -6,7 +6,8 @@ A request was ACKed, so it always gets its callback (DESIGN.md, reliability rule
 - input that passed the schemas but breaks a handler (an id in no catalogue, a value out of range) is
   answered 30000 "invalid request";
 - a bug of ours is answered 31001 "internal error", logged with its traceback and counted;
-- database and broker errors are not answered here: the task fails, and the sweeper runs the request again.
+- database errors, time limits and network errors are not answered here: they are not about the request, so
+  the task fails, the claim is rolled back, and the sweeper runs the request again.
 
 Each answer is written by the caller in a fresh transaction after the failed attempt was rolled back, so a
 refused update never leaves half its changes behind.
@@ -28,13 +29,16 @@ from adapter.orders.flows import FlowResult, Handler
 from adapter.orders.policy import OrderPolicy
 from adapter.protocol.request import NetworkRequest
 from adapter.store.models import InboundMessage, OutboxMessage
-from catalog_sync.errors import CatalogueError
+from catalog_sync.errors import IntentError
 from catalog_sync.services.answer import answer_search
 
 log = logging.getLogger("adapter.orders.inbound")
 
-# Errors that mean "the request cannot be acted on", as opposed to a bug of ours (TypeError, AttributeError...).
-BAD_INPUT = (CatalogueError, LookupError, ValueError, OverflowError)
+# Errors that mean "the request cannot be acted on", as opposed to a bug of ours (TypeError, AttributeError, ...)
+# or a fault in our own data (a MappingError from a catalogue that cannot be paginated is ours, not the buyer's).
+BAD_INPUT = (IntentError, LookupError, ValueError, OverflowError)
+# Errors that say nothing about the request: run it again later.
+TRANSIENT = (SQLAlchemyError, OSError, TimeoutError)
 
 
 def _search(session: Session, request: NetworkRequest, policy: OrderPolicy, now: dt.datetime) -> FlowResult:
@@ -63,10 +67,15 @@ def dispatch(session: Session, message: InboundMessage, policy: OrderPolicy, now
 
 def as_callback_error(error: Exception, action: str, inbound_id: int) -> CallbackError | None:
     """The error callback a failed attempt owes the buyer app; None when the attempt should simply run again."""
+    if isinstance(error, InvalidNetworkRequestError) and error.path == "context":
+        INBOUND_FAILURES.labels(action=action, kind="unreadable").inc()
+        log.error("stored request cannot be read", extra={"inbound_id": inbound_id, "action": action,
+                                                          "error": error.message[:300]})
+        return error
     if isinstance(error, CallbackError):
         return error
-    if isinstance(error, SQLAlchemyError):
-        return None  # the database, not the request: the task fails and the sweeper retries it
+    if isinstance(error, TRANSIENT):
+        return None  # the database or the network, not the request: the task fails and the sweeper retries it
     if isinstance(error, BAD_INPUT):
         INBOUND_FAILURES.labels(action=action, kind="invalid").inc()
         log.warning("request cannot be acted on", extra={"inbound_id": inbound_id, "action": action,

@@ -1,6 +1,6 @@
 """The operator's view of network messages: outbox rows, delivery attempts, and one transaction's timeline.
 
-Shared by the API (``adapter.web.api.operations``, ``adapter.web.api.orders``) and the console pages.
+Shared by the operator API (``adapter.web.api.operations``) and the console pages.
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ CODES = [
     (e.NotServiceableError(), "30009"),
     (e.InvalidCancellationReasonError("777"), "30012"),
     (e.CancellationRejectedError(), "30014"),
+    (e.InvalidRatingError(), "30015"),
     (e.StoreClosedError(), "30017"),
     (e.OrderNotFoundError(), "30018"),
     (e.ConfirmFailedError(), "30019"),
@@ -30,6 +31,8 @@ CODES = [
     (e.MinimumQuantityError("I1", 0), "40012"),
     (e.CancellationNotPossibleError(), "50001"),
     (e.UpdateNotPossibleError(), "50002"),
+    (e.RatingCategoryError(), "50003"),
+    (e.SupportUnavailableError(), "50004"),
     (e.IllegalTransitionError("order", "Completed", "Accepted", ()), "40000"),
 ]
 

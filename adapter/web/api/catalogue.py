@@ -19,7 +19,7 @@ from adapter.web.runtime import db, runtime, unit_of_work
 from catalog_sync.categories import template_csv
 from catalog_sync.errors import IngestError, MappingError, ProfileError, UnknownCategoryError
 from catalog_sync.services import catalogue as catalogues
-from workers.sync import items_changed
+from workers.dispatch import AfterCommit, after_commit
 
 bp = Blueprint("catalogue", __name__, url_prefix="/api/v1")
 
@@ -125,7 +125,7 @@ def upload(slug: str) -> tuple[Response, int]:
                                   "report": result.report.to_dict()}}), 422
     if result.created:
         rt = runtime()
-        items_changed(rt.celery, rt.sessions, cooperative.id, rt.settings.sync_debounce_seconds)
+        after_commit(rt.celery, rt.sessions, rt.settings.sync_debounce_seconds, AfterCommit.stock_of(cooperative.id))
     body = {"created": result.created, "version": _version(result.version), "report": result.report.to_dict()}
     return jsonify(body), 201 if result.created else 200
 
@@ -164,7 +164,7 @@ def edit(slug: str, item_id: str) -> Response:
         row, _, _ = catalogues.edit_item(db(), cooperative, item_id, changes)
     # Buyer apps hear about edits in one debounced push per burst.
     rt = runtime()
-    items_changed(rt.celery, rt.sessions, cooperative.id, rt.settings.sync_debounce_seconds)
+    after_commit(rt.celery, rt.sessions, rt.settings.sync_debounce_seconds, AfterCommit.stock_of(cooperative.id))
     return jsonify(ItemOut().dump(row))
 
 

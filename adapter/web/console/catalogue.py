@@ -18,7 +18,7 @@ from catalog_sync.categories import CATEGORIES, template_csv
 from catalog_sync.errors import IngestError, UnknownCategoryError
 from catalog_sync.report import ValidationReport
 from catalog_sync.services import catalogue as catalogues
-from workers.sync import items_changed
+from workers.dispatch import AfterCommit, after_commit
 
 
 def _limits() -> catalogues.Limits:
@@ -74,7 +74,7 @@ def upload() -> BaseResponse | tuple[str, int]:
         return _render(cooperative, report=result.report, status=422)
     if result.created:
         rt = runtime()
-        items_changed(rt.celery, rt.sessions, cooperative.id, rt.settings.sync_debounce_seconds)
+        after_commit(rt.celery, rt.sessions, rt.settings.sync_debounce_seconds, AfterCommit.stock_of(cooperative.id))
         flash(translate("upload_ok", count=len(result.report.items)), "ok")
     else:
         flash(translate("upload_same"), "ok")
@@ -107,7 +107,7 @@ def edit(item_id: str) -> BaseResponse:
         flash(f"{item_id}: {error}", "error")
     else:
         rt = runtime()
-        items_changed(rt.celery, rt.sessions, cooperative.id, rt.settings.sync_debounce_seconds)
+        after_commit(rt.celery, rt.sessions, rt.settings.sync_debounce_seconds, AfterCommit.stock_of(cooperative.id))
         flash(translate("saved", item=item_id), "ok")
     return redirect(url_for("console.catalogue", **coop_arg(cooperative)) + f"#item-{item_id}")
 
