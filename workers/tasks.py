@@ -92,7 +92,13 @@ def process_inbound(self: Any, inbound_id: int) -> str:
             if message is None:
                 return "already processed"
             action = message.action
-            result = dispatcher.dispatch(session, message, order_policy(app.settings), utcnow())
+            try:
+                result = dispatcher.dispatch(session, message, order_policy(app.settings), utcnow())
+            except dispatcher.RequestExpiredError as expired:
+                inbound_store.finish(message, "expired", error=str(expired))
+                log.info("request expired before it was answered",
+                         extra={"inbound_id": inbound_id, "action": action, "error": str(expired)})
+                return "expired"
             inbound_store.finish(message, "processed")
             after = AfterCommit.of(result)
     except SoftTimeLimitExceeded:

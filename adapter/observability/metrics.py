@@ -50,6 +50,11 @@ INBOUND_FAILURES = Counter(
     "(31001, a bug).", ["action", "kind"],
 )
 
+INBOUND_EXPIRED = Counter(
+    "odop_inbound_expired_total",
+    "ACKed requests whose ttl passed before a worker took them up, so nothing was sent, by action.", ["action"],
+)
+
 
 def scrape_registry() -> CollectorRegistry:
     """The registry to expose: every process's metrics in multiprocess mode, this process's otherwise."""

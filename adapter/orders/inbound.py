@@ -9,6 +9,10 @@ A request was ACKed, so it always gets its callback (DESIGN.md, reliability rule
 - database errors, time limits and network errors are not answered here: they are not about the request, so
   the task fails, the claim is rolled back, and the sweeper runs the request again.
 
+A search still waiting for a worker when its ttl has passed is not answered at all (``RequestExpiredError``):
+the buyer app has stopped listening, and rendering catalogues nobody will accept only delays the searches that
+can still be answered in time. The message is recorded as ``expired``.
+
 Each answer is written by the caller in a fresh transaction after the failed attempt was rolled back, so a
 refused update never leaves half its changes behind.
 """
@@ -23,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from adapter.delivery.replies import ReplyTo, send_reply
 from adapter.errors import ActionNotSupportedError, CallbackError, InternalFailureError, InvalidNetworkRequestError
-from adapter.observability.metrics import INBOUND_FAILURES
+from adapter.observability.metrics import INBOUND_EXPIRED, INBOUND_FAILURES
 from adapter.orders import after_sale, flows
 from adapter.orders.flows import FlowResult, Handler
 from adapter.orders.policy import OrderPolicy
@@ -33,6 +37,14 @@ from catalog_sync.errors import IntentError
 from catalog_sync.services.answer import answer_search
 
 log = logging.getLogger("adapter.orders.inbound")
+
+# Actions whose answer is worthless after the ttl and costly to make (ONDC: the BAP drops late on_search).
+EXPIRE_AFTER_TTL = frozenset({"search"})
+
+
+class RequestExpiredError(Exception):
+    """The request's ttl passed before a worker took it up: nothing is sent."""
+
 
 # Errors that mean "the request cannot be acted on", as opposed to a bug of ours (TypeError, AttributeError, ...)
 # or a fault in our own data (a MappingError from a catalogue that cannot be paginated is ours, not the buyer's).
@@ -59,6 +71,10 @@ def parse(message: InboundMessage) -> NetworkRequest:
 def dispatch(session: Session, message: InboundMessage, policy: OrderPolicy, now: dt.datetime) -> FlowResult:
     """Answer one stored request with its handler; raises CallbackError (or a failure) for `failure_answer`."""
     request = parse(message)
+    if request.action in EXPIRE_AFTER_TTL and now > request.context.deadline:
+        INBOUND_EXPIRED.labels(action=request.action).inc()
+        late = (now - request.context.deadline).total_seconds()
+        raise RequestExpiredError(f"the ttl ({request.context.ttl}) had passed {late:.1f} s before a worker took it up")
     handler = HANDLERS.get(request.action)
     if handler is None:
         raise ActionNotSupportedError(f"{request.action} is not supported by this seller yet")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from adapter.store.cooperatives import create_cooperative
 from adapter.store.db import transaction
 from config import load_settings
 from tests.support.servers import start_worker, stop_process
+from workers import embedded_broker
 from workers.app import make_celery
 
 
@@ -42,6 +44,12 @@ def test_round_trip_through_the_embedded_broker(tmp_path: Path, database_url: st
     finally:
         stop_process(proc)
     assert result["pong"] == "embedded"
+    # Polled every 0.1 s (not kombu's 1 s), a few messages taken ahead, the queue file in WAL mode.
+    with app.connection_for_read() as connection:
+        assert connection.transport.polling_interval == embedded_broker.POLLING_INTERVAL == 0.1
+    assert app.conf.worker_prefetch_multiplier == 4
+    with sqlite3.connect(tmp_path / "broker.sqlite3") as broker_db:
+        assert broker_db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     # The worker recorded the task in the shared multiprocess metrics directory.
     registry = CollectorRegistry()
     MultiProcessCollector(registry, path=str(tmp_path / "metrics"))
