@@ -11,6 +11,7 @@ from typing import Any
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from adapter.delivery import outbox
 from adapter.delivery.retry import next_delay
@@ -22,7 +23,7 @@ from adapter.protocol.identity import SellerApp
 from adapter.store import inbound as inbound_store
 from adapter.store import sync as sync_store
 from adapter.store.db import transaction
-from adapter.store.models import Cooperative, utcnow
+from adapter.store.models import Cooperative, InboundMessage, utcnow
 from catalog_sync.services import sync as sync_runner
 from catalog_sync.services.catalogue import Limits
 from catalog_sync.services.sources import SourceUnreachableError
@@ -33,6 +34,7 @@ from workers.task_names import DELIVER_OUTBOX, PING, PROCESS_INBOUND, RUN_SYNC, 
 
 log = logging.getLogger("workers.tasks")
 MAX_SYNC_RESUMES = 3
+MAX_INBOUND_ATTEMPTS = 5  # database failures before a stored request is given up as poison
 
 
 @shared_task(bind=True, name=PING)
@@ -43,13 +45,15 @@ def ping(self: Any, payload: str = "ping") -> dict[str, Any]:
     return {"pong": payload, "hostname": socket.gethostname(), "cooperatives": cooperatives}
 
 
-def _answer_failure(app: Any, inbound_id: int, error: CallbackError, failure: BaseException | None) -> AfterCommit:
+def _answer_failure(app: Any, inbound_id: int, error: CallbackError, failure: BaseException | None, *,
+                    final: bool = False) -> AfterCommit:
     """In a fresh transaction (the failed attempt was rolled back): the error callback, and the message's status.
 
     A refusal (a typed business error) is a normal answer ("processed"); a failure is also recorded on the
     message as "failed" with its cause, which the operator's transaction page shows. If even the error callback
     cannot be written (other than for a database error), the message is recorded as failed without one, so it
-    does not come back through the sweeper forever.
+    does not come back through the sweeper forever. ``final`` (a poison message given up on) extends that to
+    database errors too.
     """
     cause = failure or error
     try:
@@ -63,9 +67,9 @@ def _answer_failure(app: Any, inbound_id: int, error: CallbackError, failure: Ba
             else:
                 inbound_store.finish(message, "failed", error=f"{type(cause).__name__}: {cause}"[:2000])
             return AfterCommit((row.id,) if row is not None else ())
-    except dispatcher.TRANSIENT:
-        raise
     except Exception as broken:  # a bug in the error path itself: record it, never loop on it
+        if isinstance(broken, dispatcher.TRANSIENT) and not final:
+            raise
         log.exception("could not write the error callback", extra={"inbound_id": inbound_id})
         with transaction(app.sessions) as session:
             message = inbound_store.claim(session, inbound_id)
@@ -76,6 +80,36 @@ def _answer_failure(app: Any, inbound_id: int, error: CallbackError, failure: Ba
         return AfterCommit()
 
 
+def _attempt(app: Any, inbound_id: int) -> tuple[str, AfterCommit]:
+    """One attempt at one stored request, in one transaction: the outcome, and what is owed after the commit."""
+    with transaction(app.sessions) as session:
+        message = inbound_store.claim(session, inbound_id)
+        if message is None:
+            return "already processed", AfterCommit()
+        try:
+            result = dispatcher.dispatch(session, message, order_policy(app.settings), utcnow())
+        except dispatcher.RequestExpiredError as expired:
+            inbound_store.finish(message, "expired", error=str(expired))
+            log.info("request expired before it was answered",
+                     extra={"inbound_id": inbound_id, "action": message.action, "error": str(expired)})
+            return "expired", AfterCommit()
+        inbound_store.finish(message, "processed")
+        after = AfterCommit.of(result)
+        return f"queued {len(after.outbox_ids)} callback(s)", after
+
+
+def _action_of(app: Any, inbound_id: int) -> str:
+    with app.sessions() as session:
+        return str(session.scalar(select(InboundMessage.action).where(InboundMessage.id == inbound_id)) or "unknown")
+
+
+def _out_of_attempts(app: Any, inbound_id: int, error: Exception) -> int | None:
+    """Count an attempt that failed for a reason not about the request; the count once it reaches the cap."""
+    with transaction(app.sessions) as session:
+        attempts = inbound_store.note_failed_attempt(session, inbound_id, f"{type(error).__name__}: {error}")
+    return attempts if attempts >= MAX_INBOUND_ATTEMPTS else None
+
+
 @shared_task(bind=True, name=PROCESS_INBOUND, ignore_result=True)
 def process_inbound(self: Any, inbound_id: int) -> str:
     """Turn one stored network request into its callback(s) in the outbox, then queue their delivery.
@@ -83,33 +117,33 @@ def process_inbound(self: Any, inbound_id: int) -> str:
     It runs in one transaction: a refusal or a failure rolls back everything the attempt wrote, so a rejected
     update never leaves half its changes behind. The buyer app then gets the error callback alone (the request
     was ACKed, so it is never left waiting); a failure is also recorded on the message, not retried (the same
-    input fails the same way). Database errors are raised, and the sweeper runs the request again.
+    input fails the same way). A database error is raised, so the sweeper runs the request again, at most
+    MAX_INBOUND_ATTEMPTS times: a request that keeps failing (a poison message) is then answered 31001 and
+    recorded as failed. A unique-key conflict (two confirms of one order racing) is run again at once: the loser
+    then finds what the winner wrote.
     """
-    app, action = self.app, "unknown"
+    app = self.app
     try:
-        with transaction(app.sessions) as session:
-            message = inbound_store.claim(session, inbound_id)
-            if message is None:
-                return "already processed"
-            action = message.action
-            try:
-                result = dispatcher.dispatch(session, message, order_policy(app.settings), utcnow())
-            except dispatcher.RequestExpiredError as expired:
-                inbound_store.finish(message, "expired", error=str(expired))
-                log.info("request expired before it was answered",
-                         extra={"inbound_id": inbound_id, "action": action, "error": str(expired)})
-                return "expired"
-            inbound_store.finish(message, "processed")
-            after = AfterCommit.of(result)
+        try:
+            status, after = _attempt(app, inbound_id)
+        except IntegrityError:
+            status, after = _attempt(app, inbound_id)
     except SoftTimeLimitExceeded:
         raise  # slow, not wrong: the claim is rolled back and the sweeper runs it again
     except Exception as error:  # sorted by as_callback_error: refusals, bad input and bugs are answered
+        action = _action_of(app, inbound_id)
         answer = dispatcher.as_callback_error(error, action, inbound_id)
+        failure: Exception | None = None if error is answer else error
+        final = answer is None
         if answer is None:
-            raise
-        after = _answer_failure(app, inbound_id, answer, None if error is answer else error)
+            attempts = _out_of_attempts(app, inbound_id, error)
+            if attempts is None:
+                raise
+            answer, failure = dispatcher.gave_up(action, inbound_id, attempts, error)
+        after = _answer_failure(app, inbound_id, answer, failure, final=final)
+        status = f"answered with error {answer.code}"
     after_commit(app, app.sessions, app.settings.sync_debounce_seconds, after)
-    return f"queued {len(after.outbox_ids)} callback(s)"
+    return status
 
 
 @shared_task(bind=True, name=DELIVER_OUTBOX, ignore_result=True)

@@ -102,6 +102,18 @@ def as_callback_error(error: Exception, action: str, inbound_id: int) -> Callbac
     return InternalFailureError()
 
 
+def gave_up(action: str, inbound_id: int, attempts: int, error: Exception) -> tuple[CallbackError, Exception]:
+    """A request that failed ``attempts`` times for reasons not about it (a poison message): stop, answer 31001.
+
+    Returns the error for the buyer app and the cause recorded on the message for the operator.
+    """
+    INBOUND_FAILURES.labels(action=action, kind="poison").inc()
+    log.error("giving up on a request", exc_info=error, extra={"inbound_id": inbound_id, "action": action,
+                                                              "attempts": attempts})
+    return InternalFailureError(), RuntimeError(f"gave up after {attempts} attempts; the last failed with "
+                                                f"{type(error).__name__}: {error}")
+
+
 def _describe(error: Exception) -> str:
     if isinstance(error, KeyError):
         return f"a required value is missing: {error.args[0]!r}" if error.args else "a required value is missing"

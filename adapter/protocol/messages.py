@@ -61,10 +61,17 @@ _MESSAGE_SCHEMAS: dict[str, type[Schema]] = {
 }
 
 
+MAX_URI_LENGTH = 2000
+
+
 def _context_schema(action: str) -> Schema:
     """The context schema for one endpoint: its action, and bpp_id/bpp_uri except on search (PROTOCOL.md §2)."""
     bpp_required = action != "search"
-    url = validate.URL(schemes={"http", "https"}, require_tld=False, error="must be an http(s) URL")
+    # Our callbacks go to <uri>/on_<action>, kept in a 2,048-character column: 2,000 leaves room for the action.
+    url = validate.And(
+        validate.Length(max=MAX_URI_LENGTH, error="must be at most {max} characters long"),
+        validate.URL(schemes={"http", "https"}, require_tld=False, error="must be an http(s) URL"),
+    )
     fields: dict[str, Field[Any]] = {
         "domain": text(
             required=True,

@@ -29,12 +29,13 @@ class Envelope:
         if not isinstance(context, dict):
             return cls(action=action)
 
-        def text(key: str) -> str | None:
+        def text(key: str, limit: int) -> str | None:
+            # Cut to the column's length: an unsigned request with a 300-character id must still get its NACK.
             value = context.get(key)
-            return value[:255] if isinstance(value, str) and value else None
+            return value[:limit] if isinstance(value, str) and value else None
 
-        return cls(action=action, bap_id=text("bap_id"), message_id=text("message_id"),
-                   transaction_id=text("transaction_id"), domain=text("domain"))
+        return cls(action=action, bap_id=text("bap_id", 255), message_id=text("message_id", 128),
+                   transaction_id=text("transaction_id", 128), domain=text("domain", 32))
 
     @property
     def dedupe_key(self) -> str:
@@ -82,16 +83,28 @@ def finish(message: InboundMessage, status: str, error: str | None = None) -> No
 
 
 def stuck_ids(session: Session, *, older_than: dt.datetime, limit: int = 500) -> list[int]:
-    """Messages stored but never processed (broker was down, or a worker died mid-task)."""
+    """Messages stored but never processed (broker was down, or a worker died mid-task), fewest attempts first.
+
+    Fewest attempts first: a row that keeps failing can never hold back the ones that have not been tried.
+    """
     return list(
         session.scalars(
             select(InboundMessage.id)
             .where(InboundMessage.status.in_(("received", "enqueued", "processing")),
                    InboundMessage.received_at < older_than)
-            .order_by(InboundMessage.id)
+            .order_by(InboundMessage.attempts, InboundMessage.id)
             .limit(limit)
         )
     )
+
+
+def note_failed_attempt(session: Session, inbound_id: int, error: str) -> int:
+    """Count one more attempt that failed for a reason not about the request; returns the count so far."""
+    session.execute(
+        update(InboundMessage).where(InboundMessage.id == inbound_id)
+        .values(attempts=InboundMessage.attempts + 1, error=error[:2000])
+    )
+    return int(session.scalar(select(InboundMessage.attempts).where(InboundMessage.id == inbound_id)) or 0)
 
 
 def release(session: Session, inbound_ids: list[int]) -> None:

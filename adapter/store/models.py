@@ -121,8 +121,10 @@ class InboundMessage(Base):
     headers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     # ok | missing | expired | not-yet-valid | mismatch | malformed | unknown-key | ...
     signature: Mapped[str | None] = mapped_column(String(32), default=None)
-    # received -> enqueued -> processed | ignored | failed ; nacked
+    # received -> enqueued -> processing -> processed | ignored | failed | expired ; nacked
     status: Mapped[str] = mapped_column(String(16), default="received", index=True)
+    # Attempts that failed for a reason not about the request (a database error): capped, so a poison message stops.
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     nack_code: Mapped[str | None] = mapped_column(String(8), default=None)
     response: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     error: Mapped[str | None] = mapped_column(Text, default=None)
