@@ -6,7 +6,8 @@
     │   ├── AuthenticationError  401, missing or wrong API key
     │   ├── PermissionDeniedError 403
     │   ├── NotFoundError        404 (also used for other tenants' resources)
-    │   └── ConflictError        409
+    │   ├── ConflictError        409
+    │   └── TooManyRequestsError 429, with the seconds to wait
     └── ProtocolError            an ONDC NACK: error type, ONDC code and JSON path
 
     CallbackError                an ACKed request answered with an error in its on_* callback
@@ -85,6 +86,17 @@ class ConflictError(ApiError):
 
     status = 409
     code = "conflict"
+
+
+class TooManyRequestsError(ApiError):
+    """Too many failed attempts from this address: wait ``retry_after`` seconds."""
+
+    status = 429
+    code = "too_many_requests"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message, details={"retry_after": retry_after})
+        self.retry_after = retry_after
 
 
 class ProtocolError(AdapterError):

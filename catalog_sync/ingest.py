@@ -28,6 +28,8 @@ MAX_ROWS = 50_000
 # XLSX is a zip: refuse archives that inflate beyond this multiple of max_bytes or with absurd ratios.
 _XLSX_INFLATE_FACTOR = 10
 _XLSX_MAX_RATIO = 200
+# Blank rows are skipped, but still read: a sheet of a million empty rows costs as much as a million full ones.
+_BLANK_ROW_ALLOWANCE = 10_000
 # Key under which cells beyond the header's last column are kept, so validation can report them.
 EXTRA_CELLS = "_extra_cells"
 
@@ -138,6 +140,9 @@ def _rows_from_table(table: Iterable[list[str]], *, source: str, max_rows: int) 
     rows: list[RawRow] = []
     for cells in it:
         row_no += 1
+        if row_no > max_rows + _BLANK_ROW_ALLOWANCE:
+            raise IngestError(f"the file has more than {max_rows + _BLANK_ROW_ALLOWANCE} lines (blank ones count "
+                              "too); delete the empty rows below your items, or split the file")
         if not any(c.strip() for c in cells):
             continue
         if len(rows) >= max_rows:
@@ -209,9 +214,12 @@ def _parse_xlsx(data: bytes, *, max_bytes: int, max_rows: int) -> list[RawRow]:
     import openpyxl  # type: ignore[import-untyped,unused-ignore]
     from openpyxl.utils.exceptions import InvalidFileException  # type: ignore[import-untyped,unused-ignore]
 
+    # openpyxl parses with defusedxml (a dependency of ours), so entity expansion is refused, not performed.
+    # Malformed XML raises ParseError, a SyntaxError, while the sheet is read, not only when it is opened.
+    unreadable = (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError, SyntaxError)
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+    except unreadable as exc:
         raise IngestError(f"the .xlsx file cannot be opened: {exc}") from None
     try:
         sheets = wb.worksheets
@@ -219,6 +227,8 @@ def _parse_xlsx(data: bytes, *, max_bytes: int, max_rows: int) -> list[RawRow]:
             raise IngestError("the .xlsx file has no sheets")
         table = ([_cell_text(v) for v in row] for row in sheets[0].iter_rows(values_only=True))
         return _rows_from_table(table, source="first sheet", max_rows=max_rows)
+    except unreadable as exc:
+        raise IngestError(f"the .xlsx file cannot be read: {exc}") from None
     finally:
         wb.close()
 

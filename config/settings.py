@@ -360,6 +360,10 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         r.problems.append(
             "ENVIRONMENT=production: expected DATABASE_URL (PostgreSQL) and REDIS_URL to be set"
         )
+    if settings.environment == "production" and settings.allow_private_callbacks:
+        # A buyer app chooses its bap_uri: allowing private addresses in production lets anyone on the network
+        # make us POST into our own network.
+        r.problems.append("ENVIRONMENT=production: ALLOW_PRIVATE_CALLBACKS must be false")
     if r.problems:
         raise SettingsError(r.problems)
     return settings

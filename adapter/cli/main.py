@@ -32,8 +32,9 @@ def cli() -> None:
               help="Port to serve on (default 8080); also sets ONDC_SUBSCRIBER_URL unless that is set.")
 def up(no_demo: bool, port: int | None) -> None:
     """Migrate, seed demo data and run web, worker and beat together (Ctrl-C stops all)."""
-    # Local runs call the demo buyer on 127.0.0.1, which the URL rules refuse unless allowed.
-    os.environ.setdefault("ALLOW_PRIVATE_CALLBACKS", "true")
+    # Local runs call the demo buyer on 127.0.0.1, which the URL rules refuse unless allowed (never in production).
+    if os.environ.get("ENVIRONMENT") != "production":
+        os.environ.setdefault("ALLOW_PRIVATE_CALLBACKS", "true")
     if port is not None:
         os.environ["BIND"] = f"127.0.0.1:{port}"
         os.environ.setdefault("ONDC_SUBSCRIBER_URL", f"http://127.0.0.1:{port}")

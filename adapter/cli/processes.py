@@ -24,6 +24,9 @@ from adapter.store.models import utcnow
 from config import Settings
 
 PR_SET_PDEATHSIG = 1
+# A worker or beat that dies is restarted, unless it died this many times within the window (then `up` stops).
+MAX_RESTARTS = 5
+RESTART_WINDOW = 60.0
 
 
 def _child_env(settings: Settings, extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -126,20 +129,26 @@ def run_up(settings: Settings, *, seed_demo: bool = True) -> int:
 
     signal.signal(signal.SIGINT, _on_signal)
     signal.signal(signal.SIGTERM, _on_signal)
-    children: dict[str, subprocess.Popen[bytes]] = {}
-    for name, cmd in (("web", _web_cmd(settings)), ("worker", _worker_cmd(settings)),
-                      ("beat", _beat_cmd(settings))):
-        children[name] = subprocess.Popen(cmd, env=env, preexec_fn=_die_with_parent)
+    commands = {"web": _web_cmd(settings), "worker": _worker_cmd(settings), "beat": _beat_cmd(settings)}
+    children = {name: subprocess.Popen(cmd, env=env, preexec_fn=_die_with_parent) for name, cmd in commands.items()}
     _print_banner(settings, admin_key, generated, demo, time.monotonic() - started)
     code = 0
+    restarts: dict[str, list[float]] = {"worker": [], "beat": []}
     try:
         while not stopping["signal"]:
-            for name, proc in children.items():
-                if proc.poll() is not None:
+            for name, proc in list(children.items()):
+                if proc.poll() is None:
+                    continue
+                # The web server is what the network sees: without it there is nothing to keep up.
+                recent = [t for t in restarts.get(name, []) if time.monotonic() - t < RESTART_WINDOW]
+                if name == "web" or len(recent) >= MAX_RESTARTS:
                     click.echo(f"odop-adapter: {name} exited with code {proc.returncode}; stopping", err=True)
-                    stopping["signal"] = -1
-                    code = 1
+                    stopping["signal"], code = -1, 1
                     break
+                # A dead worker or beat is started again; the database holds everything it was doing.
+                click.echo(f"odop-adapter: {name} exited with code {proc.returncode}; starting it again", err=True)
+                restarts[name] = [*recent, time.monotonic()]
+                children[name] = subprocess.Popen(commands[name], env=env, preexec_fn=_die_with_parent)
             time.sleep(0.2)
     finally:
         _stop(children)

@@ -53,6 +53,8 @@ CALLBACK_ATTEMPTS = Counter(
 LEASE_MARGIN = 30
 # Upper bound of the (jittered) wait when the buyer app has no free slot; not counted as an attempt.
 BUSY_DELAY = 2.0
+# How soon a later update of a transaction looks again while an earlier one is still being delivered.
+ORDER_WAIT = 1.0
 _STORED_RESPONSE_CHARS = 4096
 
 DeliveryOutcome = Literal["sent", "retry", "dead", "skipped"]
@@ -136,6 +138,12 @@ def _claim(
         if now > row.deadline_at:
             _mark_dead(row, "ttl expired before delivery")
             return DeliveryResult("dead", None, "ttl expired before delivery", None)
+        if not row.solicited and _earlier_update_pending(session, row):
+            # ONDC buyer apps apply unsolicited updates in the order they arrive: Out-for-delivery must not
+            # overtake At-destination-hub. A later update of the same transaction waits for the earlier ones.
+            row.next_attempt_at = now + dt.timedelta(seconds=ORDER_WAIT)
+            return DeliveryResult("retry", None, "waiting for an earlier update of this transaction",
+                                  row.next_attempt_at)
         row.next_attempt_at = lease_until
         return _Claimed(
             action=row.action, target_url=row.target_url, body=row.body,
@@ -143,6 +151,17 @@ def _claim(
             deadline_at=row.deadline_at, attempts=row.attempts,
             transaction_id=row.transaction_id, message_id=row.message_id,
         )
+
+
+def _earlier_update_pending(session: Session, row: OutboxMessage) -> bool:
+    """An unsolicited message to the same buyer app in the same transaction, queued before this one, not done."""
+    earlier = session.scalar(
+        select(OutboxMessage.id).where(
+            OutboxMessage.transaction_id == row.transaction_id, OutboxMessage.bap_id == row.bap_id,
+            OutboxMessage.solicited.is_(False), OutboxMessage.status == "pending", OutboxMessage.id < row.id,
+        ).limit(1)
+    )
+    return earlier is not None
 
 
 def _mark_dead(row: OutboxMessage, reason: str) -> None:

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 import orjson
 from prometheus_client import Counter
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from adapter.errors import ProtocolError
@@ -86,7 +86,22 @@ class Receiver:
     require_gateway_auth: bool = False
 
     def receive(self, action: str, raw: bytes, headers: Mapping[str, str], now: dt.datetime) -> Receipt:
-        """Check, store and answer one inbound call (header names are matched case-insensitively)."""
+        """Check, store and answer one inbound call (header names are matched case-insensitively).
+
+        When the database cannot be reached the call is NACKed 31001 with HTTP 503, which a buyer app retries:
+        nothing was stored, so nothing was promised. Never a 500.
+        """
+        try:
+            return self._receive(action, raw, headers, now)
+        except SQLAlchemyError as error:
+            RESPONSES.labels(action=action, status="NACK", code="31001").inc()
+            log.warning("database unavailable; call not stored", extra={"action": action,
+                                                                        "error": f"{type(error).__name__}"})
+            body = ProtocolError("we cannot store requests right now; please retry", ondc_code="31001",
+                                 error_type="CORE-ERROR", status=503).to_dict()
+            return Receipt(status=503, body=body, headers={"Retry-After": "2"})
+
+    def _receive(self, action: str, raw: bytes, headers: Mapping[str, str], now: dt.datetime) -> Receipt:
         headers = _canonical(headers)
         kept = {name: headers[name] for name in KEPT_HEADERS if name in headers}
         envelope = Envelope(action=action)
@@ -95,6 +110,10 @@ class Receiver:
             if len(raw) > self.max_bytes:
                 raise ProtocolError(f"body is larger than {self.max_bytes} bytes", ondc_code="30000",
                                     error_type="JSON-SCHEMA-ERROR", status=413)
+            content_type = headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
+            if content_type != "application/json":
+                raise ProtocolError(f"send the body as application/json, not {content_type or 'no Content-Type'}",
+                                    ondc_code="30000", error_type="JSON-SCHEMA-ERROR", status=415)
             payload = _parse_json(raw)
             envelope = Envelope.from_payload(action, payload)
             verdict = self._check_signatures(action, raw, headers, payload, now)

@@ -83,6 +83,19 @@ class Cooperative(Base):
     api_keys: Mapped[list[ApiKey]] = relationship(back_populates="cooperative", cascade="all, delete-orphan")
 
 
+class ConsoleSession(Base):
+    """A console sign-in. The cookie holds only the random id; sign-out deletes the row, so a copied cookie dies."""
+
+    __tablename__ = "console_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # None for the operator (signed in with the admin key).
+    cooperative_id: Mapped[int | None] = mapped_column(ForeignKey("cooperatives.id", ondelete="CASCADE"),
+                                                       default=None, index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+
+
 class ApiKey(Base):
     """A cooperative's API key. Only a SHA-256 hash of the secret is stored; the prefix finds the row."""
 

@@ -8,7 +8,7 @@ import re
 import time
 import uuid
 
-from flask import Flask, g, request
+from flask import Flask, current_app, g, request
 from flask.wrappers import Response
 
 from adapter.observability.metrics import HTTP_LATENCY, HTTP_REQUESTS
@@ -21,6 +21,7 @@ from adapter.web import console, errors, health, invoices, metrics, network, onb
 from adapter.web.api import catalogue, connectors, cooperatives, issues, operations, orders, syncs
 from adapter.web.publisher import Publisher
 from adapter.web.runtime import EXTENSION, Runtime, close_session
+from adapter.web.throttle import FailureThrottle
 from config import Settings, load_settings
 from config.logging import request_id_var
 from workers.app import make_celery
@@ -49,7 +50,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     celery = make_celery(settings)
     app.extensions[EXTENSION] = Runtime(
         settings=settings, engine=engine, sessions=sessions, celery=celery, receiver=receiver,
-        publisher=Publisher(celery), redis=redis_client,
+        publisher=Publisher(celery), redis=redis_client, throttle=FailureThrottle(redis_client),
     )
     app.extensions["celery"] = celery
     app.before_request(_start_request)
@@ -73,14 +74,42 @@ def create_app(settings: Settings | None = None) -> Flask:
     return app
 
 
+# Catalogue uploads may be as large as CATALOGUE_MAX_BYTES (plus the multipart envelope); every other request,
+# webhooks included, keeps the MAX_REQUEST_BYTES limit.
+UPLOAD_ENDPOINTS = frozenset({"catalogue.upload", "console.upload"})
+MULTIPART_OVERHEAD = 256 * 1024
+
+
 def _start_request() -> None:
+    if request.endpoint in UPLOAD_ENDPOINTS:
+        settings = current_app.extensions[EXTENSION].settings
+        request.max_content_length = settings.catalogue_max_bytes + MULTIPART_OVERHEAD
     incoming = request.headers.get("X-Request-ID", "")
     g.request_id = incoming if REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
     g.started = time.perf_counter()
     request_id_var.set(g.request_id)
 
 
+# HTML pages load only our own scripts and styles (there are none inline), may show catalogue images from any
+# https host, and may not be framed (clickjacking on the seller's buttons).
+CONTENT_SECURITY_POLICY = ("default-src 'self'; img-src 'self' https: data:; style-src 'self'; script-src 'self'; "
+                           "frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'")
+PRIVATE_PREFIXES = ("/console", "/api/", "/invoices/")
+
+
+def _security_headers(response: Response) -> None:
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    if request.path.startswith(PRIVATE_PREFIXES):
+        # A cooperative's orders and keys must not linger in a shared phone's or a proxy's cache.
+        response.headers["Cache-Control"] = "no-store"
+    if response.mimetype == "text/html":
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+
+
 def _finish_request(response: Response) -> Response:
+    _security_headers(response)
     response.headers["X-Request-ID"] = g.get("request_id", "")
     elapsed = time.perf_counter() - g.get("started", time.perf_counter())
     endpoint = request.url_rule.rule if request.url_rule else "unmatched"

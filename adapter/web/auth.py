@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from flask import g, request
 
-from adapter.errors import AuthenticationError, NotFoundError, PermissionDeniedError
+from adapter.errors import AuthenticationError, NotFoundError, PermissionDeniedError, TooManyRequestsError
 from adapter.security import may_see, same_secret
 from adapter.store.cooperatives import cooperative_for_key
 from adapter.store.models import Cooperative
@@ -39,6 +39,9 @@ def current_principal() -> Principal:
     if "principal" in g:
         principal: Principal = g.principal
         return principal
+    throttle, address = runtime().throttle, request.remote_addr or "unknown"
+    if (wait := throttle.retry_after(address)) is not None:
+        raise TooManyRequestsError(f"too many wrong keys from this address; try again in {wait} s", retry_after=wait)
     token = _bearer()
     admin_key = runtime().settings.admin_api_key
     if admin_key and same_secret(token, admin_key):
@@ -47,6 +50,7 @@ def current_principal() -> Principal:
         session = db()
         cooperative = cooperative_for_key(session, token)
         if cooperative is None:
+            throttle.failed(address)
             raise AuthenticationError("API key not recognised")
         session.commit()  # records last_used_at
         principal = Principal(is_admin=False, cooperative_id=cooperative.id, cooperative_slug=cooperative.slug)

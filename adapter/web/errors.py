@@ -8,7 +8,7 @@ from flask import Flask, g, jsonify
 from flask.wrappers import Response
 from werkzeug.exceptions import HTTPException
 
-from adapter.errors import AdapterError
+from adapter.errors import AdapterError, TooManyRequestsError
 
 log = logging.getLogger("adapter.web.errors")
 
@@ -22,7 +22,10 @@ def init_app(app: Flask) -> None:
 
 def render_adapter_error(error: AdapterError) -> tuple[Response, int]:
     """Our own errors carry their status and body."""
-    return jsonify(error.to_dict()), error.status
+    response = jsonify(error.to_dict())
+    if isinstance(error, TooManyRequestsError):
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response, error.status
 
 
 def render_http_error(error: HTTPException) -> tuple[Response, int]:

@@ -11,7 +11,11 @@ from typing import Any
 
 bind = os.environ.get("BIND", "127.0.0.1:8080")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-worker_class = "sync"
+# Threads, so that a client that sends its request slowly holds one thread, not a whole worker process: with
+# sync workers two slow connections took every webhook offline for 30 s. For hostile networks put a buffering
+# proxy in front as well (docs/operations.md, "Sizing the web tier").
+worker_class = "gthread"
+threads = int(os.environ.get("WEB_THREADS", "8"))
 timeout = 30
 graceful_timeout = 10
 # Request lines and headers are small in ONDC; bodies are capped by MAX_REQUEST_BYTES in the app.

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from adapter.protocol.receive import Receiver
 from adapter.web.publisher import Publisher
+from adapter.web.throttle import FailureThrottle
 from config import Settings
 from workers.app import OdopCelery
 
@@ -30,6 +31,7 @@ class Runtime:
     receiver: Receiver
     publisher: Publisher
     redis: Redis | None
+    throttle: FailureThrottle
 
 
 def runtime() -> Runtime:

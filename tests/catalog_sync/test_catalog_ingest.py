@@ -226,3 +226,42 @@ def test_xlsx_too_many_rows() -> None:
     data = _xlsx([["id", "name"], *[[f"A{i}", "x"] for i in range(6)]])
     with pytest.raises(IngestError, match="more than 5 item rows"):
         parse_catalogue(data, "c.xlsx", max_rows=5)
+
+
+def test_xlsx_blank_rows_count_toward_the_limit() -> None:
+    # A sheet padded with empty rows costs as much to read as a full one: refused, not read to the end.
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["id", "name"])
+    ws.append(["A1", "Rumal"])
+    ws.cell(row=20_000, column=1, value="A2")  # 19,997 blank rows in between
+    buf = io.BytesIO()
+    wb.save(buf)
+    with pytest.raises(IngestError, match="blank ones count too"):
+        parse_catalogue(buf.getvalue(), "c.xlsx", max_rows=5)
+
+
+def _rewrite_sheet(sheet_xml: bytes) -> bytes:
+    """A valid workbook whose first sheet's XML is replaced."""
+    source = zipfile.ZipFile(io.BytesIO(_xlsx([["id", "name"], ["A1", "Rumal"]])))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for info in source.infolist():
+            data = sheet_xml if info.filename == "xl/worksheets/sheet1.xml" else source.read(info.filename)
+            zf.writestr(info.filename, data)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    "sheet_xml",
+    [
+        b"<worksheet><sheetData><row><c><v>1</v></c></row>",  # truncated: malformed XML
+        (b'<?xml version="1.0"?><!DOCTYPE lol [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">'
+         b']><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1">'
+         b'<c r="A1" t="inlineStr"><is><t>&b;</t></is></c></row></sheetData></worksheet>'),  # entity expansion
+    ],
+    ids=["malformed", "entities"],
+)
+def test_xlsx_with_broken_or_hostile_xml_is_an_ingest_error(sheet_xml: bytes) -> None:
+    with pytest.raises(IngestError, match="xlsx file cannot be"):
+        parse_catalogue(_rewrite_sheet(sheet_xml), "c.xlsx")

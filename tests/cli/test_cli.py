@@ -50,6 +50,20 @@ def test_db_upgrade_and_cooperative_create_print_the_key_once(tmp_path: Path, da
     assert "odop_" not in listed.stdout
 
 
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+def _parent(pid: int) -> int:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
 def test_up_serves_ready_and_stops_cleanly_on_sigint(tmp_path: Path) -> None:
     port = free_port()
     env = _env(tmp_path, BIND=f"127.0.0.1:{port}", WEB_CONCURRENCY="1", WORKER_CONCURRENCY="1")
@@ -71,6 +85,16 @@ def test_up_serves_ready_and_stops_cleanly_on_sigint(tmp_path: Path) -> None:
         listed = requests.get(f"http://127.0.0.1:{port}/api/v1/cooperatives",
                               headers={"Authorization": f"Bearer {admin_key}"}, timeout=5)
         assert {c["slug"] for c in listed.json()["cooperatives"]} >= {"chamba-rumal", "kangra-tea"}
+        # A worker that dies is started again, and the web server stays up meanwhile.
+        def is_worker(pid: int) -> bool:
+            return "celery" in _cmdline(pid) and " worker " in _cmdline(pid) and _parent(pid) == proc.pid
+
+        worker = next(pid for pid in children if is_worker(pid))
+        os.kill(worker, signal.SIGKILL)
+        assert wait_until(lambda: any(is_worker(pid) and pid != worker for pid in descendants(proc.pid)),
+                          timeout=30)
+        assert ready()
+        children = descendants(proc.pid)
         proc.send_signal(signal.SIGINT)
         out, _ = proc.communicate(timeout=40)
     finally:

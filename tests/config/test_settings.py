@@ -101,6 +101,13 @@ def test_hard_time_limit_must_exceed_soft_limit() -> None:
         load_settings({"TASK_SOFT_TIME_LIMIT": "60", "TASK_TIME_LIMIT": "30"})
 
 
+def test_production_refuses_private_callbacks() -> None:
+    with pytest.raises(SettingsError, match="ALLOW_PRIVATE_CALLBACKS must be false"):
+        load_settings({"ENVIRONMENT": "production", "DATABASE_URL": "postgres://odop:pw@db:5432/odop",
+                       "REDIS_URL": "redis://redis:6379/0", "ADMIN_API_KEY": "x" * 32,
+                       "ALLOW_PRIVATE_CALLBACKS": "true"})
+
+
 def test_production_environment_requires_postgres_and_redis() -> None:
     with pytest.raises(SettingsError, match="ENVIRONMENT=production: expected DATABASE_URL"):
         load_settings({"ENVIRONMENT": "production"})

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -12,8 +14,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from adapter.store import catalogue as catalogue_store
+from adapter.store.console_sessions import IDLE_LIFETIME
 from adapter.store.db import transaction
-from adapter.store.models import CatalogueVersion, InboundMessage, Order, OutboxMessage
+from adapter.store.models import CatalogueVersion, ConsoleSession, InboundMessage, Order, OutboxMessage
 from tests.conftest import ADMIN_KEY
 from tests.console.support import (
     BAD_CSV,
@@ -63,12 +66,56 @@ def test_wrong_key_is_refused(web: FlaskClient, coops: dict[str, tuple[int, str]
     assert web.get("/console/catalogue").status_code == 302
 
 
+def test_sign_in_is_throttled_after_too_many_wrong_keys(web: FlaskClient, coops: dict[str, tuple[int, str]]) -> None:
+    from adapter.web.throttle import MAX_FAILURES
+
+    address = {"REMOTE_ADDR": f"198.51.100.{uuid.uuid4().hex[:8]}"}
+    for _ in range(MAX_FAILURES):
+        wrong = web.post("/console/login", data={"api_key": "odop_nope", "csrf_token": csrf_of(web)},
+                         environ_overrides=address)
+        assert wrong.status_code == 401
+    blocked = web.post("/console/login", data={"api_key": coops["test-coop"][1], "csrf_token": csrf_of(web)},
+                       environ_overrides=address)
+    assert blocked.status_code == 429
+    assert "Too many wrong keys" in text(blocked)
+
+
 def test_session_cookie_flags(web: FlaskClient, coops: dict[str, tuple[int, str]]) -> None:
     response = web.post("/console/login", data={"api_key": coops["test-coop"][1], "csrf_token": csrf_of(web)})
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie
     assert "SameSite=Lax" in cookie
     assert "Secure" not in cookie  # only when ENVIRONMENT=production
+
+
+def test_sign_out_ends_the_session_everywhere_and_pages_are_not_cached(
+    web: FlaskClient, app: Flask, sessions: sessionmaker[Session], coops: dict[str, tuple[int, str]]
+) -> None:
+    sign_in(web, coops["test-coop"][1])
+    home = web.get("/console")
+    assert home.status_code == 200
+    assert home.headers["Cache-Control"] == "no-store"
+    assert "frame-ancestors 'none'" in home.headers["Content-Security-Policy"]
+    assert home.headers["X-Frame-Options"] == "DENY"
+    copied = web.get_cookie("odop_console")
+    assert copied is not None
+    web.post("/console/logout", data={"csrf_token": csrf_of(web)})
+    # The cookie as it was before sign-out, replayed from another browser: signed out.
+    other = app.test_client()
+    other.set_cookie("odop_console", copied.value)
+    assert other.get("/console").status_code == 302
+
+
+def test_idle_sessions_expire(web: FlaskClient, sessions: sessionmaker[Session],
+                              coops: dict[str, tuple[int, str]]) -> None:
+    sign_in(web, coops["test-coop"][1])
+    assert web.get("/console").status_code == 200
+    with transaction(sessions) as session:
+        for row in session.scalars(select(ConsoleSession)):
+            row.seen_at = row.seen_at - IDLE_LIFETIME - dt.timedelta(minutes=1)
+    assert web.get("/console").status_code == 302
+    with sessions() as session:
+        assert session.scalars(select(ConsoleSession)).all() == []
 
 
 def test_every_cooperative_page_renders(web: FlaskClient, sessions: sessionmaker[Session],

@@ -4,6 +4,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import orjson
 import pytest
 import requests
 import responses
@@ -393,3 +394,26 @@ def test_signer_header_verifies_and_expires_after_validity(signer: Signer) -> No
     assert verify_request(body, header, public_key_b64=key, now=int(T0.timestamp()) + 299)
     with pytest.raises(SignatureExpiredError):
         verify_request(body, header, public_key_b64=key, now=int(T0.timestamp()) + 400)
+
+
+@responses.activate
+def test_updates_of_one_transaction_are_delivered_in_order(
+    sessions: sessionmaker[Session], send: Callable[..., DeliveryResult], clock: Clock
+) -> None:
+    responses.post("https://buyer.example/ondc/on_status", body=ACK)
+    window = {"solicited": False, "deadline_at": T0 + dt.timedelta(hours=1), "action": "on_status",
+              "target_url": "https://buyer.example/ondc/on_status", "transaction_id": "t-order"}
+    hub = add_row(sessions, T0, **window, body=b'{"state": "At-destination-hub"}')
+    out_for_delivery = add_row(sessions, T0, **window, body=b'{"state": "Out-for-delivery"}')
+    other_transaction = add_row(sessions, T0, **(window | {"transaction_id": "t-other"}), body=b'{"state": "x"}')
+
+    waiting = send(out_for_delivery)  # the later update's task ran first
+    assert waiting.outcome == "retry"
+    assert waiting.reason == "waiting for an earlier update of this transaction"
+    assert row(sessions, out_for_delivery).attempts == 0  # nothing was posted
+    assert send(other_transaction).outcome == "sent"  # other transactions are not held up
+    assert send(hub).outcome == "sent"
+    clock.advance(2)
+    assert send(out_for_delivery).outcome == "sent"
+    posted = [orjson.loads(call.request.body)["state"] for call in responses.calls]
+    assert posted == ["x", "At-destination-hub", "Out-for-delivery"]

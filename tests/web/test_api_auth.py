@@ -1,11 +1,16 @@
+import uuid
+from dataclasses import replace
 from typing import Any
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from adapter.store.cooperatives import create_cooperative
 from adapter.store.db import transaction
+from adapter.web import create_app
+from config import Settings
 
 
 @pytest.fixture
@@ -84,3 +89,45 @@ def test_non_json_body_is_422(client: FlaskClient, admin_headers: dict) -> None:
                            content_type="application/json")
     assert response.status_code == 422
     assert response.json["error"]["message"] == "the body must be a JSON object"
+
+
+@pytest.mark.parametrize("path", ["/api/v1/cooperatives/chamba-rumal/source",
+                                  "/api/v1/cooperatives/chamba-rumal/connectors/feed"])
+def test_urls_are_not_looked_up_for_strangers(settings: Settings, two_cooperatives: dict[str, str],
+                                              path: str) -> None:
+    # Authentication comes first: an unauthenticated caller learns nothing from our DNS lookups.
+    app = create_app(replace(settings, allow_private_callbacks=False))
+    client = app.test_client()
+    body = {"url": "https://does-not-resolve.invalid/catalogue.csv"}
+    try:
+        assert client.put(path, json=body).status_code == 401
+        assert client.put(path, json=body, headers=bearer(two_cooperatives["kangra-tea"])).status_code == 404
+        refused = client.put(path, json=body, headers=bearer(two_cooperatives["chamba-rumal"]))
+    finally:
+        app.extensions["odop"].engine.dispose()
+    assert refused.status_code == 422
+    assert "does not resolve" in refused.json["error"]["message"]
+
+
+def test_too_many_wrong_keys_from_one_address_are_throttled(client: FlaskClient, two_cooperatives: dict[str, str],
+                                                            app: Flask) -> None:
+    from adapter.web.throttle import MAX_FAILURES
+
+    address = {"REMOTE_ADDR": f"203.0.113.{uuid.uuid4().int % 250}-{uuid.uuid4().hex[:6]}"}
+    right = bearer(two_cooperatives["chamba-rumal"])
+    for _ in range(MAX_FAILURES):
+        wrong = client.get("/api/v1/cooperatives", headers=bearer("odop_0123456789ab_wrongwrongwrongwrong"),
+                           environ_overrides=address)
+        assert wrong.status_code == 401
+    blocked = client.get("/api/v1/cooperatives", headers=right, environ_overrides=address)
+    assert blocked.status_code == 429
+    assert blocked.json["error"]["code"] == "too_many_requests"
+    assert 0 < int(blocked.headers["Retry-After"]) <= 300
+    # Another address is not affected, and the count is shared by every web process (it lives in Redis).
+    assert client.get("/api/v1/cooperatives", headers=right).status_code == 200
+    other_app = create_app(app.extensions["odop"].settings)
+    try:
+        assert other_app.test_client().get("/api/v1/cooperatives", headers=right,
+                                           environ_overrides=address).status_code == 429
+    finally:
+        other_app.extensions["odop"].engine.dispose()

@@ -199,13 +199,30 @@ def test_hostile_files_get_422_never_5xx(client: FlaskClient, ready: dict[str, s
     assert counts(sessions) == (0, 0, 0)
 
 
-def test_upload_larger_than_the_request_limit_is_413(client: FlaskClient, ready: dict[str, str], settings) -> None:
-    # Raw bytes: the limit is enforced from Content-Length, before any multipart parsing.
+def test_upload_larger_than_the_catalogue_limit_is_413(client: FlaskClient, ready: dict[str, str],
+                                                       settings) -> None:
+    # The limit is enforced from Content-Length, before any of the body is read.
     response = client.post("/api/v1/cooperatives/test-coop/catalogue", headers=bearer(ready["test-coop"]),
-                           data=b"x" * (settings.max_request_bytes + 10),
-                           content_type="multipart/form-data; boundary=xyz")
+                           data=b"x" * 1024, content_type="multipart/form-data; boundary=xyz",
+                           environ_overrides={"CONTENT_LENGTH": str(settings.catalogue_max_bytes + 512 * 1024)})
     assert response.status_code == 413
     assert response.json["error"]["code"] == "request_entity_too_large"
+
+
+def test_a_catalogue_above_the_webhook_limit_is_read(client: FlaskClient, ready: dict[str, str], settings) -> None:
+    # Uploads may be as large as CATALOGUE_MAX_BYTES (10 MB), not only MAX_REQUEST_BYTES (2 MB, for webhooks).
+    assert settings.max_request_bytes < 3 * 1024 * 1024 < settings.catalogue_max_bytes
+    csv = RET16 + b"T16-BIG,Big,Home Decor,100,100,1,https://x.example/a.jpg,short," + b"y" * (3 * 1024 * 1024)
+    # Encoded here as bytes: werkzeug's test client would spool a body this large to a file it never closes.
+    body = (b"--xyz\r\nContent-Disposition: form-data; name=\"file\"; filename=\"catalogue.csv\"\r\n"
+            b"Content-Type: text/csv\r\n\r\n" + csv + b"\r\n--xyz--\r\n")
+    response = client.post("/api/v1/cooperatives/test-coop/catalogue", headers=bearer(ready["test-coop"]),
+                           data=body, content_type="multipart/form-data; boundary=xyz")
+    assert response.status_code == 422  # read and validated (not refused at the door): that row has problems
+    assert "near line 5" in response.json["error"]["message"]  # the file was read, up to the oversized row
+    webhook = client.post("/ondc/search", data=b"x" * (settings.max_request_bytes + 10),
+                          content_type="application/json")
+    assert webhook.status_code == 413  # webhooks keep their own limit
 
 
 def test_template_and_preview(client: FlaskClient, ready: dict[str, str]) -> None:

@@ -201,6 +201,20 @@ def test_unsigned_requests_with_overlong_ids_get_a_stored_nack_not_a_5xx(
     assert len(getattr(stored[0], field) or "") <= {"bap_id": 255, "domain": 32}.get(field, 128)
 
 
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", None])
+def test_a_body_that_is_not_declared_json_is_a_415_nack(
+    client: FlaskClient, network: Network, seller: None, content_type: str | None
+) -> None:
+    body = search_body()
+    headers = {"Authorization": network.buyer.sign(body)}
+    response = client.post("/ondc/search", data=body, headers=headers,
+                           **({"content_type": content_type} if content_type else {}))
+    assert response.status_code == 415
+    assert response.json["error"]["code"] == "30000"
+    ok = client.post("/ondc/search", data=body, headers=headers, content_type="application/json; charset=utf-8")
+    assert ok.status_code == 200
+
+
 def test_oversized_body_is_a_413_nack(client: FlaskClient, settings: Settings, sessions) -> None:
     response = client.post("/ondc/search", data=b"x" * (settings.max_request_bytes + 1),
                            content_type="application/json")
@@ -213,6 +227,21 @@ def test_unknown_action_is_a_404_nack(client: FlaskClient) -> None:
     response = client.post("/ondc/frobnicate", data=b"{}", content_type="application/json")
     assert response.status_code == 404
     assert response.json["error"]["path"] == "context.action"
+
+
+def test_a_database_outage_is_a_503_nack_the_buyer_app_retries(
+    settings: Settings, network: Network, tmp_path: Any
+) -> None:
+    # A database that cannot be opened stands in for PostgreSQL restarting: never a 500, nothing promised.
+    app = create_app(replace(settings, database_url=f"sqlite:///{tmp_path}/missing/dir/odop.sqlite3"))
+    try:
+        response = post(app.test_client(), network, search_body())
+    finally:
+        app.extensions["odop"].engine.dispose()
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "2"
+    assert response.json["message"]["ack"]["status"] == "NACK"
+    assert response.json["error"]["code"] == "31001"
 
 
 @pytest.fixture

@@ -71,6 +71,7 @@ def put_connector(slug: str, name: str) -> tuple[Response, int]:
     if not NAME.fullmatch(name):
         raise InvalidRequestError("name must be 1-59 lowercase letters, digits and '-', starting and ending with "
                                   "a letter or digit", details={"field": "name"})
+    cooperative_id = _cooperative(slug).id  # who is asking, before the URL is looked up in DNS
     data = load_json(ConnectorIn())
     settings = runtime().settings
     try:
@@ -79,7 +80,7 @@ def put_connector(slug: str, name: str) -> tuple[Response, int]:
     except UnsafeUrlError as error:
         raise InvalidRequestError(f"url: {error}", details={"field": "url"}) from error
     with unit_of_work() as session:
-        cooperative = _cooperative(slug)
+        cooperative = session.get_one(Cooperative, cooperative_id)
         row = session.scalar(select(ConnectorCursor).where(ConnectorCursor.name == name))
         created = row is None
         if row is None:

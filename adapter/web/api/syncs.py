@@ -58,6 +58,7 @@ def get_source(slug: str) -> Response:
 @bp.put("/source")
 def put_source(slug: str) -> Response:
     """Set where the cooperative's catalogue lives (a published CSV/XLSX/JSON URL) and how often to fetch it."""
+    cooperative_id = _cooperative(slug).id  # who is asking, before the URL is looked up in DNS
     data = load_json(SourceIn())
     try:
         validate_callback_url(data["url"], allow_private=runtime().settings.allow_private_callbacks,
@@ -65,7 +66,7 @@ def put_source(slug: str) -> Response:
     except UnsafeUrlError as error:
         raise InvalidRequestError(f"url: {error}", details={"field": "url"}) from error
     with unit_of_work() as session:
-        cooperative = _cooperative(slug)
+        cooperative = session.get_one(Cooperative, cooperative_id)
         sync_store.set_source(session, cooperative.id, url=data["url"], interval_seconds=data["interval_minutes"] * 60,
                               enabled=data["enabled"])
     return get_source(slug)

@@ -10,23 +10,28 @@ from werkzeug.wrappers import Response as BaseResponse
 from adapter.orders import store as order_store
 from adapter.security import same_secret
 from adapter.store import catalogue as catalogue_store
+from adapter.store import console_sessions
 from adapter.store import sync as sync_store
 from adapter.store.cooperatives import cooperative_for_key
 from adapter.store.models import utcnow
 from adapter.web.console import csrf
 from adapter.web.console.pages import bp, current_user, login_required, page, user
-from adapter.web.runtime import db, runtime
+from adapter.web.runtime import db, runtime, unit_of_work
 
 IST = dt.timezone(dt.timedelta(hours=5, minutes=30))
 OPEN_STATES = ("Created", "Accepted", "In-progress")
 
 
-def _start_session(**values: object) -> None:
+def _start_session(cooperative_id: int | None) -> None:
+    """A fresh server-side session (and CSRF token) on every sign-in; cooperative_id None is the operator."""
     lang = session.get("lang")
-    session.clear()  # a fresh session (and CSRF token) on every sign-in
+    with unit_of_work() as db_session:
+        console_sessions.purge_expired(db_session, utcnow())
+        session_id = console_sessions.start(db_session, cooperative_id=cooperative_id, now=utcnow())
+    session.clear()
     if lang:
         session["lang"] = lang
-    session.update(values)
+    session["sid"] = session_id
     session.permanent = False
     csrf.token()
 
@@ -35,20 +40,25 @@ def _start_session(**values: object) -> None:
 def login() -> BaseResponse | tuple[str, int]:
     """The sign-in form; a right key starts a session."""
     error = None
+    throttle, address = runtime().throttle, request.remote_addr or "unknown"
+    if request.method == "POST" and (wait := throttle.retry_after(address)) is not None:
+        response = page("login.html", 429, error="too_many_attempts", wait=wait)
+        return response
     if request.method == "POST":
         key = request.form.get("api_key", "").strip()
         admin_key = runtime().settings.admin_api_key
         target = request.args.get("next") or ""
         target = target if target.startswith("/console") else url_for("console.home")
         if key and admin_key and same_secret(key, admin_key):
-            _start_session(admin=True)
+            _start_session(None)
             return redirect(target)
         session_db = db()
         cooperative = cooperative_for_key(session_db, key) if key else None
         if cooperative is not None:
             session_db.commit()  # records last_used_at
-            _start_session(cooperative_id=cooperative.id)
+            _start_session(cooperative.id)
             return redirect(target)
+        throttle.failed(address)
         error = "login_failed"
     elif current_user() is not None:
         return redirect(url_for("console.home"))
@@ -57,8 +67,12 @@ def login() -> BaseResponse | tuple[str, int]:
 
 @bp.post("/logout")
 def logout() -> BaseResponse:
-    """End the session."""
+    """End the session, on the server too: the same cookie, replayed, is signed out."""
     lang = session.get("lang")
+    session_id = session.get("sid")
+    if isinstance(session_id, str):
+        with unit_of_work() as db_session:
+            console_sessions.end(db_session, session_id)
     session.clear()
     if lang:
         session["lang"] = lang

@@ -7,16 +7,17 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import Any, ParamSpec, TypeVar
 
-from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as BaseResponse
 
 from adapter.errors import NotFoundError
 from adapter.security import may_see
+from adapter.store import console_sessions
 from adapter.store.cooperatives import get_cooperative
-from adapter.store.models import Cooperative
+from adapter.store.models import Cooperative, utcnow
 from adapter.web.console import csrf, i18n
-from adapter.web.runtime import db
+from adapter.web.runtime import db, unit_of_work
 
 bp = Blueprint("console", __name__, url_prefix="/console")
 P = ParamSpec("P")
@@ -42,12 +43,32 @@ class User:
 
 
 def current_user() -> User | None:
-    """The signed-in user from the session cookie (None when signed out, or the cooperative was disabled)."""
-    if session.get("admin") is True:
-        return User(is_admin=True)
-    cooperative_id = session.get("cooperative_id")
-    if not isinstance(cooperative_id, int):
+    """The signed-in user (None when signed out, expired, or the cooperative was disabled).
+
+    The cookie holds only a session id; the server-side row decides (adapter/store/console_sessions.py), so a
+    signed-out or expired cookie is worth nothing even if it was copied. Looked up once per request.
+    """
+    if "console_user" in g:
+        found: User | None = g.console_user
+        return found
+    user = _load_user()
+    g.console_user = user
+    return user
+
+
+def _load_user() -> User | None:
+    session_id = session.get("sid")
+    if not isinstance(session_id, str):
         return None
+    with unit_of_work() as db_session:  # touching seen_at, or removing an expired row, is a write
+        row = console_sessions.find(db_session, session_id, utcnow())
+        cooperative_id = row.cooperative_id if row is not None else None
+        is_admin = row is not None and cooperative_id is None
+    if row is None:
+        session.pop("sid", None)
+        return None
+    if is_admin:
+        return User(is_admin=True)
     cooperative = db().get(Cooperative, cooperative_id)
     if cooperative is None or not cooperative.active:
         return None
