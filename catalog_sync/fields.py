@@ -110,8 +110,14 @@ class CellField(fields.Field[Any]):
         return value
 
 
+# An HTML tag: buyer apps show catalogue text as plain text, and some render it unescaped.
+_HTML_TAG = re.compile(r"<\s*/?\s*[a-zA-Z!][^<>]*>")
+# Characters that break out of an HTML attribute or a URL in a buyer app's page.
+_URL_UNSAFE = frozenset("\"'<>\\`{}^")
+
+
 class Text(CellField):
-    """Free text; refuses formula-looking cells and over-long values."""
+    """Free text; refuses formula-looking cells, HTML tags and over-long values."""
 
     def __init__(self, *, max_len: int = 500, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -122,6 +128,9 @@ class Text(CellField):
             raise self.fail(formula_message(self.name or "value", value))
         if len(value) > self.max_len:
             raise self.fail(f"{self.name} is {len(value)} characters long; keep it to {self.max_len}")
+        if (tag := _HTML_TAG.search(value)) is not None:
+            raise self.fail(f"{self.name} contains the HTML tag {tag.group(0)[:40]}; buyer apps show plain text, "
+                            "so remove the tags")
         return value
 
 
@@ -236,6 +245,8 @@ class Choice(CellField):
 
 def check_image_url(url: str, column: str) -> str | None:
     """Return a message if ``url`` is not an acceptable https image link, else None."""
+    if any(ch in _URL_UNSAFE for ch in url):
+        return f"{column} link '{url}' contains a character a link cannot have (quotes, < > or \\)"
     parts = urlsplit(url)
     if parts.scheme != "https" or not parts.hostname:
         return f"{column} must be https:// links; '{url}' is not"

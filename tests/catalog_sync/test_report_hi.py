@@ -34,6 +34,8 @@ def broken(column: str, value: str) -> str:
         ("colour", "red", "hex"),
         ("return_window", "soon", "समय होना चाहिए"),
         ("month_year_of_manufacture", "2025", "महीना/साल"),
+        ("long_desc", "Hand <b>embroidered</b>", "HTML टैग <b>"),
+        ("images", "https://cdn.test.odop-adapter.example/a.jpg'x", "ऐसा चिह्न"),
     ],
 )
 def test_real_validator_messages_are_translated(column: str, value: str, hindi_fragment: str) -> None:
