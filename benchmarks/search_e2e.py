@@ -23,8 +23,6 @@ import http.client
 import json
 import os
 import pathlib
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -40,25 +38,13 @@ from sqlalchemy import func, select
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from ack_path import compare, free_port, percentile, stop  # noqa: E402  # the ACK-path benchmark beside this one
+
 from adapter.cli.demo_network import DEMO_BUYER_ID, DEMO_BUYER_KEY_ID, load_or_create_keys  # noqa: E402
 from adapter.protocol.context import format_timestamp, parse_duration  # noqa: E402
 from adapter.protocol.signing import sign_request  # noqa: E402
 from adapter.store.db import make_engine  # noqa: E402
 from adapter.store.models import InboundMessage, OutboxMessage  # noqa: E402
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def percentile(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
 
 # --- the buyer app's receiver ---------------------------------------------------------------------------
 
@@ -136,16 +122,6 @@ def start_service(work: pathlib.Path, args: argparse.Namespace, port: int) -> su
         time.sleep(0.3)
     stop(proc)
     raise SystemExit(f"the service did not become ready; see {work / 'service.log'}")
-
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=40)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 # --- the burst ------------------------------------------------------------------------------------------
@@ -264,31 +240,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "acked": outcomes.get("ack", 0), "not_acked": {k: v for k, v in outcomes.items() if k != "ack"},
         "answered": answered, "answered_within_ttl": within,
         "searches_per_s": round(answered / span, 1),
-        "p50_s": round(percentile(latencies, 0.50), 3), "p99_s": round(percentile(latencies, 0.99), 3),
+        "p50_s": round(percentile(sorted(latencies), 0.50), 3), "p99_s": round(percentile(sorted(latencies), 0.99), 3),
         "max_s": round(max(latencies, default=float("nan")), 3),
         "on_search_received": arrivals.count, "recorded": state,
     }
 
 
 # --- report ---------------------------------------------------------------------------------------------
-
-
-def flatten(data: dict[str, Any], prefix: str = "") -> dict[str, float]:
-    out: dict[str, float] = {}
-    for key, value in data.items():
-        if isinstance(value, dict):
-            out.update(flatten(value, f"{prefix}{key}."))
-        elif isinstance(value, int | float) and not isinstance(value, bool):
-            out[f"{prefix}{key}"] = float(value)
-    return out
-
-
-def compare(current: dict[str, Any], baseline_file: pathlib.Path) -> None:
-    before = flatten(json.loads(baseline_file.read_text()))
-    print(f"\nchange vs {baseline_file}:")
-    for key, value in flatten(current).items():
-        if key in before:
-            print(f"  {key:<32} {before[key]:>10.2f} -> {value:>10.2f}")
 
 
 def show(f: dict[str, Any]) -> None:
