@@ -211,8 +211,10 @@ def outbox_list(status: str | None, bap_id: str | None, limit: int) -> None:
 @click.argument("outbox_id", type=int, required=False)
 @click.option("--all-dead", is_flag=True, help="Replay every dead-lettered row.")
 @click.option("--bap-id", help="With --all-dead: only this buyer app's rows.")
-def outbox_replay(outbox_id: int | None, all_dead: bool, bap_id: str | None) -> None:
-    """Send a dead-lettered (or pending) row again, or all dead rows."""
+@click.option("--force", is_flag=True,
+              help="With OUTBOX_ID: send it even though an earlier POST may already have reached the buyer app.")
+def outbox_replay(outbox_id: int | None, all_dead: bool, bap_id: str | None, force: bool) -> None:
+    """Send a dead-lettered (or pending) row again, or all dead rows that cannot have been delivered."""
     if (outbox_id is None) == (not all_dead):
         raise click.UsageError("give an OUTBOX_ID or --all-dead")
     settings = load_cli_settings()
@@ -222,7 +224,8 @@ def outbox_replay(outbox_id: int | None, all_dead: bool, bap_id: str | None) -> 
     try:
         with transaction(make_sessionmaker(make_engine(settings.database_url))) as session:
             if outbox_id is not None:
-                ids = [outbox.replay(session, outbox_id, utcnow(), settings.unsolicited_delivery_window).id]
+                ids = [outbox.replay(session, outbox_id, utcnow(), settings.unsolicited_delivery_window,
+                                     force=force).id]
             else:
                 ids = outbox.dead_ids(session, bap_id=bap_id)
                 outbox.replay_dead(session, utcnow(), settings.unsolicited_delivery_window, bap_id=bap_id)

@@ -90,13 +90,25 @@ def due_ids(session: Session, now: dt.datetime, limit: int) -> list[int]:
     return list(session.scalars(query))
 
 
-def replay(session: Session, outbox_id: int, now: dt.datetime, window_seconds: int) -> OutboxMessage:
-    """Make a dead (or pending) row due now with a fresh deadline of ``window_seconds``; attempts are kept."""
+def replay(
+    session: Session, outbox_id: int, now: dt.datetime, window_seconds: int, *, force: bool = False
+) -> OutboxMessage:
+    """Make a dead (or pending) row due now with a fresh deadline of ``window_seconds``; attempts are kept.
+
+    A row that may already have reached the buyer app (a POST whose result was lost) is replayed only with
+    ``force``: buyer apps should drop the copy by its message_id, but not every one does.
+    """
     message = session.get(OutboxMessage, outbox_id, with_for_update=_lock(session))
     if message is None:
         raise NotFoundError(f"outbox message {outbox_id} not found")
     if message.status == "sent":
         raise ConflictError(f"outbox message {outbox_id} was already delivered")
+    if message.maybe_delivered and message.status == "dead" and not force:
+        raise ConflictError(
+            f"outbox message {outbox_id} may already have reached the buyer app (a POST whose result was never "
+            "recorded); replay it with force to send it again",
+            details={"maybe_delivered": True},
+        )
     now = _aware(now, "now")
     message.status = "pending"
     message.next_attempt_at = now
@@ -106,8 +118,13 @@ def replay(session: Session, outbox_id: int, now: dt.datetime, window_seconds: i
 
 
 def dead_ids(session: Session, *, bap_id: str | None = None, limit: int | None = None) -> list[int]:
-    """Ids of dead rows (optionally one buyer app's), oldest first: what `replay_dead` would revive."""
-    query = select(OutboxMessage.id).where(OutboxMessage.status == "dead").order_by(OutboxMessage.id)
+    """Ids of dead rows (optionally one buyer app's), oldest first: what `replay_dead` would revive.
+
+    Rows that may already have been delivered are left out: they are replayed one by one, with force.
+    """
+    query = (select(OutboxMessage.id)
+             .where(OutboxMessage.status == "dead", OutboxMessage.maybe_delivered.is_(False))
+             .order_by(OutboxMessage.id))
     if bap_id is not None:
         query = query.where(OutboxMessage.bap_id == bap_id)
     if limit is not None:
@@ -116,11 +133,11 @@ def dead_ids(session: Session, *, bap_id: str | None = None, limit: int | None =
 
 
 def replay_dead(session: Session, now: dt.datetime, window_seconds: int, bap_id: str | None = None) -> int:
-    """Replay every dead row (optionally one buyer app's); return how many."""
+    """Replay every dead row (optionally one buyer app's) that cannot have been delivered; return how many."""
     now = _aware(now, "now")
     statement = (
         update(OutboxMessage)
-        .where(OutboxMessage.status == "dead")
+        .where(OutboxMessage.status == "dead", OutboxMessage.maybe_delivered.is_(False))
         .values(status="pending", next_attempt_at=now, deadline_at=now + dt.timedelta(seconds=window_seconds))
         .execution_options(synchronize_session=False)
     )

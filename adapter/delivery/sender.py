@@ -1,7 +1,9 @@
 """Deliver one outbox row: claim it, check its deadline and URL, sign the stored bytes, POST, record the result.
 
 Delivery is at-least-once: a worker that dies after the POST but before recording it leaves a lease that
-expires, and a later sweep sends the same bytes again. Buyer apps dedupe by `message_id`. docs/delivery.md.
+expires, and a later sweep sends the same bytes again. Buyer apps dedupe by `message_id`. The claim marks the row
+in flight, so that lost POST is recorded as an attempt with an unknown outcome, and a row whose deadline passes
+after one is dead-lettered as "may have been delivered" (replaying it needs a force). docs/delivery.md.
 """
 
 from __future__ import annotations
@@ -132,12 +134,16 @@ def _claim(
             if row.status != "pending":
                 return _skipped(f"status is {row.status}")
             return _skipped("not due yet (backing off, or claimed by another worker)", row.next_attempt_at)
+        if row.in_flight_since is not None:
+            _record_lost_post(session, row)
         if row.deadline_at is None:
             _mark_dead(row, "no deadline_at: enqueue callbacks with adapter.delivery.outbox.enqueue")
             return DeliveryResult("dead", None, row.last_error or "", None)
         if now > row.deadline_at:
-            _mark_dead(row, "ttl expired before delivery")
-            return DeliveryResult("dead", None, "ttl expired before delivery", None)
+            reason = ("ttl expired after a POST whose result was never recorded: the buyer app may have it"
+                      if row.maybe_delivered else "ttl expired before delivery")
+            _mark_dead(row, reason)
+            return DeliveryResult("dead", None, reason, None)
         if not row.solicited and _earlier_update_pending(session, row):
             # ONDC buyer apps apply unsolicited updates in the order they arrive: Out-for-delivery must not
             # overtake At-destination-hub. A later update of the same transaction waits for the earlier ones.
@@ -145,6 +151,7 @@ def _claim(
             return DeliveryResult("retry", None, "waiting for an earlier update of this transaction",
                                   row.next_attempt_at)
         row.next_attempt_at = lease_until
+        row.in_flight_since = now
         return _Claimed(
             action=row.action, target_url=row.target_url, body=row.body,
             bap_key=row.bap_id or (urlsplit(row.target_url).hostname or row.target_url),
@@ -164,6 +171,21 @@ def _earlier_update_pending(session: Session, row: OutboxMessage) -> bool:
     return earlier is not None
 
 
+def _record_lost_post(session: Session, row: OutboxMessage) -> None:
+    """The last claim never recorded its result (worker killed, database gone): count it, outcome unknown."""
+    assert row.in_flight_since is not None
+    session.add(DeliveryAttempt(
+        outbox_id=row.id, attempted_at=row.in_flight_since, outcome="unknown",
+        error="the worker or the database stopped before the result of this POST was recorded",
+    ))
+    row.attempts += 1
+    row.maybe_delivered = True
+    row.in_flight_since = None
+    log.warning("callback outcome unknown", extra={"outbox_id": row.id, "action": row.action,
+                                                    "transaction_id": row.transaction_id,
+                                                    "message_id": row.message_id})
+
+
 def _mark_dead(row: OutboxMessage, reason: str) -> None:
     row.status = "dead"
     row.last_error = reason
@@ -176,12 +198,14 @@ def _release_claim(
         row = session.get(OutboxMessage, outbox_id)
         if row is not None and row.status == "pending":
             row.next_attempt_at = next_attempt_at
+            row.in_flight_since = None
 
 
 def _dead_without_post(session_factory: sessionmaker[Session], outbox_id: int, reason: str) -> None:
     with transaction(session_factory) as session:
         row = session.get(OutboxMessage, outbox_id)
         if row is not None and row.status == "pending":
+            row.in_flight_since = None
             _mark_dead(row, reason)
 
 
@@ -211,6 +235,7 @@ def _record(
             return
         row.attempts += 1
         row.last_status_code = status_code
+        row.in_flight_since = None
         if row.status != "pending":
             return  # an operator changed it while the POST was in flight; keep their decision
         if outcome == "sent":

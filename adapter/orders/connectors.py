@@ -40,8 +40,8 @@ from adapter.store.models import ConnectorCursor, Cooperative, Order
 from catalog_sync.services.catalogue import primary_city, profile_of
 
 __all__ = ["FeedError", "FeedRejectedError", "FeedUnreachableError", "FetchedOrders", "ImportResult",
-           "JsonFeedConnector", "MarketplaceConnector", "PollResult", "PulledOrder", "import_pulled_orders",
-           "parse_order", "poll", "source_of", "status_update"]
+           "JsonFeedConnector", "MarketplaceConnector", "PollResult", "PulledOrder", "bap_id_of",
+           "import_pulled_orders", "parse_order", "poll", "source_of", "status_update"]
 
 log = logging.getLogger("adapter.orders.connectors")
 
@@ -128,8 +128,13 @@ class MarketplaceConnector(Protocol):
 
 
 def source_of(name: str) -> str:
-    """The `orders.source` (and `orders.bap_id`) of a connector's orders."""
+    """The `orders.source` of a connector's orders: what the console shows as where an order came from."""
     return f"pull:{name}"
+
+
+def bap_id_of(cooperative_id: int, name: str) -> str:
+    """The `orders.bap_id` of a connector's orders: scoped to the cooperative, since names are per cooperative."""
+    return f"pull:{cooperative_id}:{name}"
 
 
 # -- the JSON feed ---------------------------------------------------------------------------------------------
@@ -321,10 +326,11 @@ def _create(session: Session, cooperative: Cooperative, row: ConnectorCursor, pu
     end = {"location": location, "contact": {"phone": pulled.phone, "email": pulled.email},
            "person": {"name": pulled.name}}
     source = source_of(row.name)
+    bap_id = bap_id_of(cooperative.id, row.name)
     order = Order(
-        cooperative_id=cooperative.id, order_id=pulled.id, bap_id=source, bap_uri=row.url,
+        cooperative_id=cooperative.id, order_id=pulled.id, bap_id=bap_id, bap_uri=row.url,
         # Deterministic, so a re-import could never make a second transaction for the same order.
-        transaction_id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"{source}/{pulled.id}")),
+        transaction_id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"{bap_id}/{pulled.id}")),
         domain=items[pulled.lines[0].item_id].domain, city=primary_city(profile), state="Accepted",
         fulfilment_state="Pending", routing=delivery_terms.routing(kind),
         lines=[{"item_id": line.item_id, "quantity": line.quantity, "location_id": items[line.item_id].location_id,
@@ -348,10 +354,10 @@ def import_pulled_orders(session: Session, cursor_row: ConnectorCursor, fetched:
     """Store one page in the caller's transaction: each order whole or not at all, then move the cursor on."""
     terms = terms or delivery_terms.DeliveryTerms()
     cooperative = session.get_one(Cooperative, cursor_row.cooperative_id)
-    source = source_of(cursor_row.name)
+    bap_id = bap_id_of(cooperative.id, cursor_row.name)
     result = ImportResult(rejected=list(fetched.invalid))
     for pulled in fetched.orders:
-        if order_store.find_order(session, source, pulled.id) is not None:
+        if order_store.find_order(session, bap_id, pulled.id) is not None:
             result.duplicates.append(pulled.id)
             continue
         try:

@@ -59,7 +59,8 @@ def push_update(session: Session, order: Order, cooperative: Cooperative, policy
 def _push_to_connector(session: Session, order: Order, cooperative: Cooperative, policy: OrderPolicy,
                        now: dt.datetime) -> OutboxMessage:
     name = order.source.removeprefix("pull:")
-    connector = session.scalar(select(ConnectorCursor).where(ConnectorCursor.name == name))
+    connector = session.scalar(select(ConnectorCursor).where(ConnectorCursor.cooperative_id == cooperative.id,
+                                                             ConnectorCursor.name == name))
     if connector is None:
         raise OrderError(f"the marketplace connector {name!r} this order came from no longer exists")
     return queue_plain(session, policy.app, base_url=connector.url, path="status", action="status_update",

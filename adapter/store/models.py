@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -175,6 +176,11 @@ class OutboxMessage(Base):
     last_status_code: Mapped[int | None] = mapped_column(default=None)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # Set when a worker claims the row to POST it, cleared when the result is recorded. Still set when the
+    # claim comes round again means the worker or the database died in between: that POST's outcome is unknown.
+    in_flight_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # An earlier POST may have reached the buyer app; replaying it needs an explicit force.
+    maybe_delivered: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class DeliveryAttempt(Base):
@@ -187,7 +193,7 @@ class DeliveryAttempt(Base):
     attempted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     duration_ms: Mapped[int | None] = mapped_column(default=None)
     status_code: Mapped[int | None] = mapped_column(default=None)
-    outcome: Mapped[str] = mapped_column(String(16))  # sent | retry | dead
+    outcome: Mapped[str] = mapped_column(String(16))  # sent | retry | dead | unknown
     error: Mapped[str | None] = mapped_column(Text, default=None)
     response_body: Mapped[str | None] = mapped_column(Text, default=None)
 
@@ -383,7 +389,8 @@ class Order(Base):
     cancellation: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     # Extra legs after confirm: Return and RTO fulfilments, with their states and quote trails.
     legs: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
-    # Where the order came from: "ondc", or "pull:<connector>" for a polled marketplace.
+    # Where the order came from: "ondc", or "pull:<connector>" for a polled marketplace (whose orders carry
+    # bap_id "pull:<cooperative id>:<connector>", so two cooperatives' connectors never share an order id space).
     source: Mapped[str] = mapped_column(String(64), default="ondc")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -450,9 +457,11 @@ class ConnectorCursor(Base):
     """How far a polled marketplace's order feed has been read."""
 
     __tablename__ = "connector_cursors"
+    # Names belong to one cooperative: two cooperatives may both call theirs "craftmart".
+    __table_args__ = (UniqueConstraint("cooperative_id", "name", name="uq_connector_cursors_cooperative_name"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    name: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(64))
     cooperative_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id", ondelete="CASCADE"), index=True)
     url: Mapped[str] = mapped_column(String(2048))
     cursor: Mapped[str | None] = mapped_column(String(255), default=None)

@@ -15,6 +15,7 @@ from adapter.delivery import outbox
 from adapter.delivery.http import HttpClient
 from adapter.delivery.limits import BuyerLimiter
 from adapter.delivery.sender import DeliveryResult, Signer, deliver
+from adapter.errors import ConflictError
 from adapter.protocol.signing import SignatureExpiredError, verify_request
 from adapter.store.db import transaction
 from adapter.store.models import DeliveryAttempt, OutboxMessage
@@ -417,3 +418,82 @@ def test_updates_of_one_transaction_are_delivered_in_order(
     assert send(out_for_delivery).outcome == "sent"
     posted = [orjson.loads(call.request.body)["state"] for call in responses.calls]
     assert posted == ["x", "At-destination-hub", "Out-for-delivery"]
+
+
+class WorkerKilled(BaseException):
+    """Stands for the worker process dying: not an Exception, so nothing in deliver() records it."""
+
+
+def post_then_die(received: list[bytes]) -> Callable[[Any], tuple[int, dict[str, str], bytes]]:
+    def buyer(request: Any) -> tuple[int, dict[str, str], bytes]:
+        received.append(request.body)  # the buyer app has the callback...
+        raise WorkerKilled  # ...and the worker dies before it records the answer
+
+    return buyer
+
+
+@responses.activate
+def test_a_post_lost_after_it_was_sent_is_dead_as_maybe_delivered_and_needs_force_to_replay(
+    sessions: sessionmaker[Session], send: Callable[..., DeliveryResult], clock: Clock
+) -> None:
+    received: list[bytes] = []
+    responses.add_callback(responses.POST, URL, callback=post_then_die(received))
+    outbox_id = add_row(sessions, T0)  # deadline T0 + 30 s, the lease runs past it
+    with pytest.raises(WorkerKilled):
+        send(outbox_id)
+    assert len(received) == 1
+    assert row(sessions, outbox_id).in_flight_since == T0
+    clock.advance(120)  # the lease ran out, and the deadline with it
+
+    result = send(outbox_id)
+    assert result.outcome == "dead"
+    assert "may have it" in result.reason
+    stored = row(sessions, outbox_id)
+    assert (stored.status, stored.attempts, stored.maybe_delivered, stored.in_flight_since) == ("dead", 1, True, None)
+    [lost] = attempts(sessions, outbox_id)
+    assert (lost.outcome, lost.attempted_at) == ("unknown", T0)
+    assert len(received) == 1
+
+    with transaction(sessions) as session:
+        assert outbox.dead_ids(session) == []  # "replay all" leaves it alone
+        assert outbox.replay_dead(session, clock(), 600) == 0
+        with pytest.raises(ConflictError, match="may already have reached"):
+            outbox.replay(session, outbox_id, clock(), 600)
+    assert row(sessions, outbox_id).status == "dead"
+    with transaction(sessions) as session:
+        outbox.replay(session, outbox_id, clock(), 600, force=True)
+    responses.replace(responses.POST, URL, body=ACK)
+    assert send(outbox_id).outcome == "sent"
+    assert [a.outcome for a in attempts(sessions, outbox_id)] == ["unknown", "sent"]
+
+
+@responses.activate
+def test_a_post_lost_within_the_deadline_is_sent_again_and_the_lost_try_is_counted(
+    sessions: sessionmaker[Session], send: Callable[..., DeliveryResult], clock: Clock
+) -> None:
+    received: list[bytes] = []
+    responses.add_callback(responses.POST, URL, callback=post_then_die(received))
+    outbox_id = add_row(sessions, T0, deadline_at=T0 + dt.timedelta(hours=1))
+    with pytest.raises(WorkerKilled):
+        send(outbox_id)
+    clock.advance(120)
+    responses.replace(responses.POST, URL, body=ACK)
+    assert send(outbox_id).outcome == "sent"
+    stored = row(sessions, outbox_id)
+    assert (stored.status, stored.attempts, stored.maybe_delivered) == ("sent", 2, True)
+    assert [a.outcome for a in attempts(sessions, outbox_id)] == ["unknown", "sent"]
+
+
+@responses.activate
+def test_a_row_that_never_left_is_dead_as_never_sent_and_replays_without_force(
+    sessions: sessionmaker[Session], send: Callable[..., DeliveryResult], clock: Clock
+) -> None:
+    outbox_id = add_row(sessions, T0)
+    clock.advance(60)
+    result = send(outbox_id)
+    assert (result.outcome, result.reason) == ("dead", "ttl expired before delivery")
+    assert row(sessions, outbox_id).maybe_delivered is False
+    with transaction(sessions) as session:
+        assert outbox.dead_ids(session) == [outbox_id]
+        outbox.replay(session, outbox_id, clock(), 600)
+    assert len(responses.calls) == 0

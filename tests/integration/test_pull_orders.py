@@ -16,7 +16,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from redis import Redis
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from adapter.delivery.http import HttpClient
@@ -24,6 +24,7 @@ from adapter.orders import store as order_store
 from adapter.orders.connectors import (
     FeedRejectedError,
     JsonFeedConnector,
+    bap_id_of,
     import_pulled_orders,
     poll,
     status_update,
@@ -31,6 +32,7 @@ from adapter.orders.connectors import (
 from adapter.orders.policy import order_policy
 from adapter.orders.seller import seller_action
 from adapter.store import catalogue as store
+from adapter.store import migrate
 from adapter.store.cooperatives import issue_api_key
 from adapter.store.db import transaction
 from adapter.store.models import ConnectorCursor, Cooperative, Order, OrderEvent, utcnow
@@ -197,7 +199,7 @@ def test_import_creates_orders_with_stock_reserved_and_events(sessions: sessionm
     assert cursor_row(sessions, row_id).cursor == "c1"
 
     with sessions() as session:
-        order = order_store.find_order(session, "pull:craftmart", "A1")
+        order = order_store.find_order(session, bap_id_of(seller, "craftmart"), "A1")
         assert order is not None
         assert (order.source, order.state, order.fulfilment_state, order.routing) == (
             "pull:craftmart", "Accepted", "Pending", "P2H2P")
@@ -219,7 +221,7 @@ def test_import_creates_orders_with_stock_reserved_and_events(sessions: sessionm
 
     # The cooperative handles it like any order; the marketplace hears through its status URL, not ONDC.
     with transaction(sessions) as session:
-        order = order_store.find_order(session, "pull:craftmart", "A1")
+        order = order_store.find_order(session, bap_id_of(seller, "craftmart"), "A1")
         assert order is not None
         result = seller_action(session, order, "pack", order_policy(load_settings({})), actor="test", now=utcnow())
         (push,) = result.outbox
@@ -475,10 +477,58 @@ def test_api_is_tenant_scoped(api: FlaskClient, keys: dict[str, str], feed: Feed
     assert api.get(BASE, headers=other).status_code == 404
     assert api.put(f"{BASE}/craftmart", json={"url": feed.url}, headers=other).status_code == 404
     assert api.post(f"{BASE}/craftmart/poll", headers=other).status_code == 404
-    # Its own list does not show the other cooperative's connector, and the global name is not reusable.
+    # Its own list does not show the other cooperative's connector; names are per cooperative, so the same
+    # name is free for it (a 409 would tell it that another cooperative uses that name).
     mine = api.get("/api/v1/cooperatives/other-coop/connectors", headers=other)
     assert mine.status_code == 200
     assert mine.json == {"connectors": []}
-    taken = api.put("/api/v1/cooperatives/other-coop/connectors/craftmart", json={"url": feed.url}, headers=other)
-    assert taken.status_code == 409
+    theirs = api.put("/api/v1/cooperatives/other-coop/connectors/craftmart", json={"url": feed.url + "?o=1"},
+                     headers=other)
+    assert theirs.status_code == 201, theirs.json
+    assert [c["url"] for c in api.get(BASE, headers=bearer(keys["test-coop"])).json["connectors"]] == [feed.url]
     assert api.get(BASE, headers={}).status_code == 401
+
+
+def test_two_cooperatives_with_same_connector_name_and_order_ids_each_get_their_order(
+    sessions: sessionmaker[Session], seller: int, feed: Feed, http: HttpClient
+) -> None:
+    other = make_seller(sessions, "other-coop", profile=ALWAYS_OPEN)
+    created = {}
+    for cooperative_id in (seller, other):
+        row_id = add_connector(sessions, cooperative_id, feed.url)
+        with transaction(sessions) as session:
+            row = session.get_one(ConnectorCursor, row_id)
+            result = import_pulled_orders(session, row, JsonFeedConnector("craftmart", feed.url, http,
+                                                                          allow_private=True).fetch(None),
+                                          now=utcnow())
+            created[cooperative_id] = (result.created, result.duplicates)
+    # Not "duplicates" of the other cooperative's orders: each cooperative has its own A1 and A2.
+    assert created == {seller: (["A1", "A2"], []), other: (["A1", "A2"], [])}
+    with sessions() as session:
+        mine = order_store.find_order(session, bap_id_of(seller, "craftmart"), "A1")
+        theirs = order_store.find_order(session, bap_id_of(other, "craftmart"), "A1")
+        assert mine is not None
+        assert theirs is not None
+        assert (mine.cooperative_id, theirs.cooperative_id) == (seller, other)
+        assert mine.transaction_id != theirs.transaction_id
+        assert mine.source == theirs.source == "pull:craftmart"
+
+
+def test_the_migration_scopes_pulled_orders_to_their_cooperative(
+    sessions: sessionmaker[Session], seller: int, feed: Feed, http: HttpClient, engine: Engine, settings: Settings
+) -> None:
+    row_id = add_connector(sessions, seller, feed.url)
+    with transaction(sessions) as session:
+        row = session.get_one(ConnectorCursor, row_id)
+        import_pulled_orders(session, row, JsonFeedConnector("craftmart", feed.url, http,
+                                                             allow_private=True).fetch(None), now=utcnow())
+    engine.dispose()
+    migrate.downgrade(settings.database_url, "0010")
+    try:
+        with engine.connect() as conn:
+            assert conn.scalar(text("SELECT bap_id FROM orders WHERE order_id = 'A1'")) == "pull:craftmart"
+    finally:
+        engine.dispose()
+        migrate.upgrade(settings.database_url)
+    with sessions() as session:
+        assert order_store.find_order(session, bap_id_of(seller, "craftmart"), "A1") is not None

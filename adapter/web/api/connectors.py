@@ -44,8 +44,9 @@ def _cooperative(slug: str) -> Cooperative:
 
 
 def _find(cooperative: Cooperative, name: str) -> ConnectorCursor:
-    row = db().scalar(select(ConnectorCursor).where(ConnectorCursor.name == name))
-    if row is None or row.cooperative_id != cooperative.id:
+    row = db().scalar(select(ConnectorCursor).where(ConnectorCursor.cooperative_id == cooperative.id,
+                                                    ConnectorCursor.name == name))
+    if row is None:
         raise NotFoundError(f"no connector {name!r}")
     return row
 
@@ -81,13 +82,12 @@ def put_connector(slug: str, name: str) -> tuple[Response, int]:
         raise InvalidRequestError(f"url: {error}", details={"field": "url"}) from error
     with unit_of_work() as session:
         cooperative = session.get_one(Cooperative, cooperative_id)
-        row = session.scalar(select(ConnectorCursor).where(ConnectorCursor.name == name))
+        row = session.scalar(select(ConnectorCursor).where(ConnectorCursor.cooperative_id == cooperative.id,
+                                                           ConnectorCursor.name == name))
         created = row is None
         if row is None:
             row = ConnectorCursor(name=name, cooperative_id=cooperative.id, url=data["url"])
             session.add(row)
-        elif row.cooperative_id != cooperative.id:
-            raise ConflictError(f"the connector name {name!r} is taken; choose another")
         row.url, row.enabled = data["url"], data["enabled"]
         session.flush()
         body = _to_dict(row)

@@ -41,17 +41,19 @@ def list_outbox() -> Response:
 
 @bp.post("/outbox/<int:outbox_id>/replay")
 def replay_one(outbox_id: int) -> Response:
-    """Send one dead-lettered (or pending) callback again."""
+    """Send one dead-lettered (or pending) callback again; ?force=true if it may already have been delivered."""
     require_admin()
+    force = request.args.get("force", "").lower() in ("1", "true", "yes")
     with unit_of_work() as session:
-        row = outbox.replay(session, outbox_id, utcnow(), runtime().settings.unsolicited_delivery_window)
+        row = outbox.replay(session, outbox_id, utcnow(), runtime().settings.unsolicited_delivery_window,
+                            force=force)
     send_deliveries(runtime().celery, [row.id])
     return jsonify(outbox_row(row))
 
 
 @bp.post("/outbox/replay")
 def replay_all() -> Response:
-    """Replay every dead-lettered callback (?bap_id= limits it to one buyer app)."""
+    """Replay every dead-lettered callback that cannot have been delivered (?bap_id= limits it to one buyer app)."""
     require_admin()
     bap_id = request.args.get("bap_id")
     with unit_of_work() as session:

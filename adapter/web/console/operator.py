@@ -56,10 +56,11 @@ def outbox_page() -> tuple[str, int]:
 @bp.post("/operator/outbox/<int:outbox_id>/replay")
 @admin_required
 def replay(outbox_id: int) -> BaseResponse:
-    """Send one dead (or pending) callback again."""
+    """Send one dead (or pending) callback again (the form says "force" for one that may have been delivered)."""
     try:
         with unit_of_work() as session:
-            row = outbox.replay(session, outbox_id, utcnow(), runtime().settings.unsolicited_delivery_window)
+            row = outbox.replay(session, outbox_id, utcnow(), runtime().settings.unsolicited_delivery_window,
+                                force=request.form.get("force") == "1")
             row_id = row.id
     except NotFoundError:
         abort(404)
