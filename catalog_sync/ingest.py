@@ -21,7 +21,7 @@ import orjson
 from catalog_sync.categories import ALL_COLUMNS
 from catalog_sync.errors import IngestError
 
-__all__ = ["EXTRA_CELLS", "RawRow", "normalise_header", "parse_catalogue"]
+__all__ = ["EXTRA_CELLS", "RawRow", "check_file", "normalise_header", "parse_catalogue"]
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 50_000
@@ -54,6 +54,20 @@ def parse_catalogue(
     data: bytes, filename: str, *, max_bytes: int = MAX_BYTES, max_rows: int = MAX_ROWS
 ) -> list[RawRow]:
     """Parse CSV/TSV, XLSX or JSON bytes into raw rows; raise IngestError with a clear message."""
+    ext = check_file(data, filename, max_bytes=max_bytes)
+    if ext in {"csv", "tsv", "txt"}:
+        rows = _parse_csv(_decode(data), tab=ext == "tsv", max_rows=max_rows)
+    elif ext == "xlsx":
+        rows = _parse_xlsx(data, max_bytes=max_bytes, max_rows=max_rows)
+    else:
+        rows = _parse_json(_decode(data), max_rows=max_rows)
+    if not rows:
+        raise IngestError("the file has no items: only a header row, or an empty list")
+    return rows
+
+
+def check_file(data: bytes, filename: str, *, max_bytes: int = MAX_BYTES) -> str:
+    """The cheap checks, before any parsing: size, emptiness and file type. Returns the extension."""
     if len(data) > max_bytes:
         raise IngestError(
             f"the file is {_mb(len(data))}, larger than the {_mb(max_bytes)} limit; "
@@ -65,18 +79,12 @@ def parse_catalogue(
     if ext in {"csv", "tsv", "txt"}:
         if data.startswith(b"PK\x03\x04"):
             raise IngestError(f"'{filename}' is an Excel (.xlsx) file with a .{ext} name; rename it to .xlsx")
-        rows = _parse_csv(_decode(data), tab=ext == "tsv", max_rows=max_rows)
-    elif ext == "xlsx":
-        rows = _parse_xlsx(data, max_bytes=max_bytes, max_rows=max_rows)
-    elif ext == "json":
-        rows = _parse_json(_decode(data), max_rows=max_rows)
-    elif ext in {"xls", "ods", "numbers"}:
+        return ext
+    if ext in {"xlsx", "json"}:
+        return ext
+    if ext in {"xls", "ods", "numbers"}:
         raise IngestError(f"'.{ext}' files are not supported; save the sheet as {_SUPPORTED}")
-    else:
-        raise IngestError(f"unknown file type '{filename}'; upload a {_SUPPORTED} file")
-    if not rows:
-        raise IngestError("the file has no items: only a header row, or an empty list")
-    return rows
+    raise IngestError(f"unknown file type '{filename}'; upload a {_SUPPORTED} file")
 
 
 def _mb(n: int) -> str:

@@ -76,6 +76,8 @@ class Settings:
     sync_source_retries: int
     sync_heartbeat_timeout: int
     sync_time_limit: int
+    upload_inline_max_bytes: int
+    import_time_limit: int
     order_auto_accept: bool
     registry_cache_ttl: int
     registry_stale_ttl: int
@@ -342,6 +344,9 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         sync_source_retries=r.parse("SYNC_SOURCE_RETRIES", 5, _non_negative_int, "0 or more retries"),
         sync_heartbeat_timeout=r.parse("SYNC_HEARTBEAT_TIMEOUT", 300, _positive_int, "a positive number of seconds"),
         sync_time_limit=r.parse("SYNC_TIME_LIMIT", 900, _positive_int, "a positive number of seconds"),
+        upload_inline_max_bytes=r.parse("UPLOAD_INLINE_MAX_BYTES", 256 * 1024, _non_negative_int,
+                                        "0 or more bytes (0: every upload is imported by a worker)"),
+        import_time_limit=r.parse("IMPORT_TIME_LIMIT", 300, _positive_int, "a positive number of seconds"),
         order_auto_accept=r.parse("ORDER_AUTO_ACCEPT", True, _bool, "true or false"),
         delivery_lease_margin=r.parse("DELIVERY_LEASE_MARGIN", 30, _positive_int, "a positive number of seconds"),
         per_buyer_concurrency=r.parse("PER_BUYER_CONCURRENCY", 4, _positive_int, "a positive number"),

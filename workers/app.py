@@ -21,7 +21,7 @@ from adapter.store.db import make_engine, make_sessionmaker
 from config import Settings
 from config.logging import request_id_var
 from workers import embedded_broker
-from workers.task_names import PULL_ORDERS, RUN_SYNC, SCHEDULE_SYNCS, SWEEP
+from workers.task_names import IMPORT_UPLOAD, PULL_ORDERS, RUN_SYNC, SCHEDULE_SYNCS, SWEEP
 
 TASK_MODULES = ["workers.tasks", "workers.pull"]
 
@@ -125,7 +125,9 @@ def make_celery(settings: Settings) -> OdopCelery:
     )
     # A sync walks a whole catalogue and every subscriber; it reports progress instead of racing a short limit.
     app.conf.task_annotations = {RUN_SYNC: {"soft_time_limit": settings.sync_time_limit,
-                                                   "time_limit": settings.sync_time_limit + 30}}
+                                                   "time_limit": settings.sync_time_limit + 30},
+                                 IMPORT_UPLOAD: {"soft_time_limit": settings.import_time_limit,
+                                                 "time_limit": settings.import_time_limit + 30}}
     return app
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from adapter.orders.flows import FlowResult
 from workers.sync import items_changed
-from workers.task_names import DELIVER_OUTBOX
+from workers.task_names import DELIVER_OUTBOX, IMPORT_UPLOAD
 
 log = logging.getLogger("workers.dispatch")
 
@@ -49,6 +49,17 @@ def send_deliveries(celery: Any, outbox_ids: tuple[int, ...] | list[int]) -> Non
             # The outbox row is the record; the sweeper sends its task once the broker is back.
             log.warning("broker unavailable; outbox row %s left for the sweeper", outbox_id,
                         extra={"error": f"{type(error).__name__}: {error}"[:200]})
+
+
+def send_upload(celery: Any, upload_id: int) -> bool:
+    """Queue the import of a committed upload; False when the broker is down (the sweeper queues it later)."""
+    try:
+        celery.send_task(IMPORT_UPLOAD, args=[upload_id], ignore_result=True, retry=False)
+    except (BrokerError, OSError) as error:
+        log.warning("broker unavailable; upload %s left for the sweeper", upload_id,
+                    extra={"error": f"{type(error).__name__}: {error}"[:200]})
+        return False
+    return True
 
 
 def after_commit(celery: Any, sessions: sessionmaker[Session], debounce: float, after: AfterCommit) -> None:

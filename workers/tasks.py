@@ -11,7 +11,7 @@ from typing import Any
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 
 from adapter.delivery import outbox
 from adapter.delivery.retry import next_delay
@@ -22,19 +22,33 @@ from adapter.orders.policy import order_policy
 from adapter.protocol.identity import SellerApp
 from adapter.store import inbound as inbound_store
 from adapter.store import sync as sync_store
+from adapter.store import uploads as upload_store
 from adapter.store.db import transaction
 from adapter.store.models import Cooperative, InboundMessage, utcnow
 from catalog_sync.services import sync as sync_runner
+from catalog_sync.services import uploads as upload_runner
 from catalog_sync.services.catalogue import Limits
 from catalog_sync.services.sources import SourceUnreachableError
 from catalog_sync.services.sync import SyncDeps
 from workers.dispatch import AfterCommit, after_commit, send_deliveries
 from workers.sync import items_changed, queue_sync
-from workers.task_names import DELIVER_OUTBOX, PING, PROCESS_INBOUND, RUN_SYNC, SCHEDULE_SYNCS, SWEEP
+from workers.task_names import (
+    DELIVER_OUTBOX,
+    IMPORT_UPLOAD,
+    PING,
+    PROCESS_INBOUND,
+    RUN_SYNC,
+    SCHEDULE_SYNCS,
+    SWEEP,
+)
 
 log = logging.getLogger("workers.tasks")
 MAX_SYNC_RESUMES = 3
 MAX_INBOUND_ATTEMPTS = 5  # database failures before a stored request is given up as poison
+# The database (or the network) could not be reached: a restart, a failover, a lock held too long. Not the
+# request's fault and not a poison message: the task runs again within seconds, well inside a ttl of PT30S.
+UNREACHABLE = (OperationalError, InterfaceError, OSError, TimeoutError)
+OUTAGE_RETRIES = 6  # waits of about 0.5, 1, 2, 4, 8, 8 s (jittered): an outage of up to ~20 s is ridden out
 
 
 @shared_task(bind=True, name=PING)
@@ -103,6 +117,15 @@ def _action_of(app: Any, inbound_id: int) -> str:
         return str(session.scalar(select(InboundMessage.action).where(InboundMessage.id == inbound_id)) or "unknown")
 
 
+def _retry_outage(task: Any, error: Exception) -> None:
+    """Raise the task's retry, soon, when ``error`` says the database was unreachable and retries remain."""
+    if isinstance(error, UNREACHABLE) and task.request.retries < OUTAGE_RETRIES:
+        delay = min(0.5 * 2 ** task.request.retries, 8.0) * (0.5 + random.random() / 2)
+        log.warning("database unreachable; running the task again", extra={
+            "task": task.name, "retry": task.request.retries + 1, "error": f"{type(error).__name__}"})
+        raise task.retry(exc=error, countdown=delay, max_retries=OUTAGE_RETRIES)
+
+
 def _out_of_attempts(app: Any, inbound_id: int, error: Exception) -> int | None:
     """Count an attempt that failed for a reason not about the request; the count once it reaches the cap."""
     with transaction(app.sessions) as session:
@@ -131,6 +154,7 @@ def process_inbound(self: Any, inbound_id: int) -> str:
     except SoftTimeLimitExceeded:
         raise  # slow, not wrong: the claim is rolled back and the sweeper runs it again
     except Exception as error:  # sorted by as_callback_error: refusals, bad input and bugs are answered
+        _retry_outage(self, error)
         action = _action_of(app, inbound_id)
         answer = dispatcher.as_callback_error(error, action, inbound_id)
         failure: Exception | None = None if error is answer else error
@@ -150,12 +174,17 @@ def process_inbound(self: Any, inbound_id: int) -> str:
 def deliver_outbox(self: Any, outbox_id: int) -> str:
     """Sign and POST one outbox row; schedule the retry when it failed transiently."""
     app, settings = self.app, self.app.settings
-    result = deliver(
-        app.sessions, outbox_id, signer=app.signer, http=app.http, now=utcnow, rng=random.random,
-        base_delay=settings.retry_base_delay, max_delay=settings.retry_max_delay,
-        allow_private=settings.allow_private_callbacks, require_https=settings.environment == "production",
-        limiter=app.limiter, lease_margin=settings.delivery_lease_margin,
-    )
+    try:
+        result = deliver(
+            app.sessions, outbox_id, signer=app.signer, http=app.http, now=utcnow, rng=random.random,
+            base_delay=settings.retry_base_delay, max_delay=settings.retry_max_delay,
+            allow_private=settings.allow_private_callbacks, require_https=settings.environment == "production",
+            limiter=app.limiter, lease_margin=settings.delivery_lease_margin,
+        )
+    except UNREACHABLE as error:
+        # Before the claim: nothing was sent. After the POST: the row is in flight and its lease runs out first.
+        _retry_outage(self, error)
+        raise
     if result.outcome == "retry" and result.next_attempt_at is not None:
         delay = max(0.0, (result.next_attempt_at - utcnow()).total_seconds())
         deliver_outbox.apply_async((outbox_id,), countdown=delay)
@@ -201,6 +230,28 @@ def run_sync(self: Any, job_id: int) -> str:
     return result.state
 
 
+@shared_task(bind=True, name=IMPORT_UPLOAD, ignore_result=True)
+def import_upload(self: Any, upload_id: int) -> str:
+    """Import one uploaded catalogue file (validated whole; a new version, or a report and nothing imported)."""
+    settings = self.app.settings
+    limits = Limits(max_bytes=settings.catalogue_max_bytes, max_rows=settings.catalogue_max_rows)
+    try:
+        outcome = upload_runner.run_upload(self.app.sessions, upload_id, limits, utcnow)
+    except SoftTimeLimitExceeded:
+        upload_runner.fail(self.app.sessions, upload_id,
+                           f"the file took longer than {settings.import_time_limit} s to import; nothing was "
+                           "imported. Split it into smaller files, or remove blank rows and unused sheets.", utcnow())
+        return "failed: time limit"
+    except Exception as error:  # a bug must not leave the upload "running"; re-raised for the log
+        upload_runner.fail(self.app.sessions, upload_id,
+                           f"internal error: {type(error).__name__}; nothing was imported. Try again, or tell "
+                           "the operator.", utcnow())
+        raise
+    if outcome.created and outcome.cooperative_id is not None:
+        items_changed(self.app, self.app.sessions, outcome.cooperative_id, settings.sync_debounce_seconds)
+    return outcome.status
+
+
 @shared_task(bind=True, name=SCHEDULE_SYNCS, ignore_result=True)
 def schedule_syncs(self: Any) -> int:
     """Start a sync for every cooperative whose catalogue source is due for a fetch."""
@@ -231,9 +282,18 @@ def sweep(self: Any) -> dict[str, int]:
             else:
                 stale.append(job.id)
         lost = sync_store.due_queued_jobs(session, now, created_before=now - dt.timedelta(seconds=60))
+        queued_uploads, dead_uploads = upload_store.stuck(
+            session, queued_before=now - dt.timedelta(seconds=60),
+            running_before=now - dt.timedelta(seconds=settings.import_time_limit + 60))
+    for upload_id in dead_uploads:
+        upload_runner.fail(self.app.sessions, upload_id, "the worker importing it stopped; nothing was imported. "
+                           "Upload the file again.", now)
+    for upload_id in queued_uploads:
+        import_upload.delay(upload_id)
     for job_id in [*stale, *lost]:
         run_sync.delay(job_id)
     for inbound_id in stuck:
         process_inbound.delay(inbound_id)
     send_deliveries(self.app, due)
-    return {"inbound": len(stuck), "outbox": len(due), "syncs": len(stale) + len(lost)}
+    return {"inbound": len(stuck), "outbox": len(due), "syncs": len(stale) + len(lost),
+            "uploads": len(queued_uploads)}

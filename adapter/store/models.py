@@ -453,6 +453,30 @@ class Rating(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+class CatalogueUpload(Base):
+    """A catalogue file too big to import in the request: a worker imports it, and the uploader watches the job."""
+
+    __tablename__ = "catalogue_uploads"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    cooperative_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    # upload (API) | console
+    source: Mapped[str] = mapped_column(String(16))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    # The file until it is imported; emptied then (the version keeps the items).
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    # queued -> running -> done | invalid | failed
+    status: Mapped[str] = mapped_column(String(16), default="queued", index=True)
+    created: Mapped[bool | None] = mapped_column(default=None)
+    version_number: Mapped[int | None] = mapped_column(default=None)
+    report: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+
 class ConnectorCursor(Base):
     """How far a polled marketplace's order feed has been read."""
 

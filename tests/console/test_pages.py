@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -17,6 +19,8 @@ from adapter.store import catalogue as catalogue_store
 from adapter.store.console_sessions import IDLE_LIFETIME
 from adapter.store.db import transaction
 from adapter.store.models import CatalogueVersion, ConsoleSession, InboundMessage, Order, OutboxMessage
+from adapter.web import create_app
+from config import Settings
 from tests.conftest import ADMIN_KEY
 from tests.console.support import (
     BAD_CSV,
@@ -28,6 +32,7 @@ from tests.console.support import (
     sign_in,
 )
 from tests.support.sellers import RET16_CSV
+from tests.support.servers import wait_until
 
 
 @pytest.fixture
@@ -311,3 +316,51 @@ def test_message_catalogue_has_every_key_in_both_languages() -> None:
     from adapter.web.console.i18n import MESSAGES
 
     assert set(MESSAGES["en"]) == set(MESSAGES["hi"])
+
+
+@pytest.fixture
+def queued_web(settings: Settings, sessions: sessionmaker[Session]) -> Iterator[FlaskClient]:
+    """A console whose every upload goes to a worker, as a file above UPLOAD_INLINE_MAX_BYTES does."""
+    app = create_app(dataclasses.replace(settings, upload_inline_max_bytes=0))
+    app.config.update(TESTING=True)
+    yield ensure_console(app).test_client()
+    app.extensions["odop"].engine.dispose()
+
+
+def test_a_large_upload_shows_a_page_that_refreshes_until_the_worker_is_done(
+    queued_web: FlaskClient, sessions: sessionmaker[Session], coops: dict[str, tuple[int, str]], worker: Any
+) -> None:
+    sign_in(queued_web, coops["test-coop"][1])
+    before = versions(sessions)
+    response = queued_web.post("/console/catalogue/upload", content_type="multipart/form-data",
+                               headers={"Accept-Language": "hi"},
+                               data={"csrf_token": csrf_of(queued_web), "file": (io.BytesIO(BAD_CSV), "bad.csv")})
+    assert response.status_code == 303
+    page_url = response.headers["Location"]
+    assert "/console/catalogue/uploads/" in page_url
+
+    def finished() -> str | None:
+        body = text(queued_web.get(page_url, headers={"Accept-Language": "hi"}))
+        return None if 'http-equiv="refresh"' in body else body
+
+    first = text(queued_web.get(page_url, headers={"Accept-Language": "hi"}))
+    assert 'data-status="queued"' in first or 'data-status="running"' in first or finished() is not None
+    assert wait_until(lambda: finished() is not None, timeout=60)
+    report = finished()
+    assert report is not None
+    assert 'data-status="invalid"' in report
+    assert "संख्या होनी चाहिए" in report  # the same report as an inline upload, in Hindi
+    assert "<td>abc</td>" in report
+    assert versions(sessions) == before
+
+    changed = RET16_CSV.replace(b"T16-1,Test Rumal Small,Home Decor,1200,", b"T16-1,Test Rumal Small,Home Decor,1250,")
+    good = queued_web.post("/console/catalogue/upload", content_type="multipart/form-data",
+                           data={"csrf_token": csrf_of(queued_web), "file": (io.BytesIO(changed), "items.csv")})
+    good_url = good.headers["Location"]
+    assert wait_until(lambda: 'data-status="done"' in text(queued_web.get(good_url)), timeout=60)
+    assert "Imported" in text(queued_web.get(good_url))
+    assert versions(sessions) == before + 1
+    # Another cooperative's member cannot open the page.
+    other = ensure_console(queued_web.application).test_client()
+    sign_in(other, coops["other-coop"][1])
+    assert other.get(good_url).status_code == 404

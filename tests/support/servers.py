@@ -7,6 +7,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -99,3 +100,48 @@ def descendants(pid: int) -> set[int]:
             child = int(stat.parent.name)
             found |= {child} | descendants(child)
     return found
+
+
+class PostgresServer:
+    """A throwaway PostgreSQL cluster on a free port, which a test can stop (as in a restart) and start again."""
+
+    def __init__(self) -> None:
+        bins = sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(p.parent.name))
+        if not bins:
+            raise RuntimeError("PostgreSQL is not installed; run the suite with `make test`")
+        self.bin = bins[-1]
+        self.port = free_port()
+        # Its own directory outside pytest's (which only its owner may enter), removed by cleanup().
+        self.root = Path(tempfile.mkdtemp(prefix="odop-test-pg-"))
+        self.root.chmod(0o755)
+        self.data = self.root / "data"
+        self.socket_dir = self.root / "sock"
+        # initdb and postgres refuse to run as root: run them as the postgres user then.
+        self.as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+
+    @property
+    def url(self) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _run(self, *args: str) -> None:
+        subprocess.run([*self.as_user, *args], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def init(self) -> None:
+        for directory in (self.data, self.socket_dir):
+            directory.mkdir()
+            if self.as_user:
+                shutil.chown(directory, "postgres")
+        self._run(str(self.bin / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync")
+
+    def start(self) -> None:
+        self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-l", str(self.socket_dir / "log"), "-w", "-o",
+                  f"-p {self.port} -k {self.socket_dir} -c listen_addresses=127.0.0.1 -c fsync=off "
+                  "-c synchronous_commit=off -c full_page_writes=off", "start")
+
+    def stop(self, mode: str = "fast") -> None:
+        self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop")
+
+    def cleanup(self) -> None:
+        subprocess.run([*self.as_user, str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop"],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        shutil.rmtree(self.root, ignore_errors=True)

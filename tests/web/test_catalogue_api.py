@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import io
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +17,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from adapter.store.cooperatives import create_cooperative
 from adapter.store.db import transaction
-from adapter.store.models import CatalogueItem, CatalogueVersion, ItemBlob
+from adapter.store.models import CatalogueItem, CatalogueUpload, CatalogueVersion, ItemBlob
+from adapter.web import create_app
+from config import Settings
+from tests.support.servers import wait_until
 
 FIXTURES = Path(__file__).resolve().parents[1] / "catalog_sync" / "fixtures"
 RET16 = (FIXTURES / "items_ret16.csv").read_bytes()
@@ -51,6 +57,20 @@ def ready(client: FlaskClient, keys: dict[str, str], profile: dict[str, Any]) ->
 def upload(client: FlaskClient, key: str, data: bytes, name: str = "catalogue.csv", slug: str = "test-coop") -> Any:
     return client.post(f"/api/v1/cooperatives/{slug}/catalogue", headers=bearer(key),
                        data={"file": (io.BytesIO(data), name)}, content_type="multipart/form-data")
+
+
+def wait_for_upload(client: FlaskClient, key: str, location: str, timeout: float = 60) -> dict[str, Any]:
+    """Poll an upload job until a worker has finished it."""
+    seen: list[dict[str, Any]] = []
+
+    def finished() -> bool:
+        response = client.get(location, headers=bearer(key))
+        assert response.status_code == 200, response.json
+        seen.append(response.json["upload"])
+        return seen[-1]["status"] in ("done", "invalid", "failed")
+
+    assert wait_until(finished, timeout=timeout), seen[-1:]
+    return seen[-1]
 
 
 def counts(sessions: sessionmaker[Session]) -> tuple[int, int, int]:
@@ -209,7 +229,8 @@ def test_upload_larger_than_the_catalogue_limit_is_413(client: FlaskClient, read
     assert response.json["error"]["code"] == "request_entity_too_large"
 
 
-def test_a_catalogue_above_the_webhook_limit_is_read(client: FlaskClient, ready: dict[str, str], settings) -> None:
+def test_a_catalogue_above_the_webhook_limit_is_read(client: FlaskClient, ready: dict[str, str], settings,
+                                                     worker: Any) -> None:
     # Uploads may be as large as CATALOGUE_MAX_BYTES (10 MB), not only MAX_REQUEST_BYTES (2 MB, for webhooks).
     assert settings.max_request_bytes < 3 * 1024 * 1024 < settings.catalogue_max_bytes
     csv = RET16 + b"T16-BIG,Big,Home Decor,100,100,1,https://x.example/a.jpg,short," + b"y" * (3 * 1024 * 1024)
@@ -218,8 +239,10 @@ def test_a_catalogue_above_the_webhook_limit_is_read(client: FlaskClient, ready:
             b"Content-Type: text/csv\r\n\r\n" + csv + b"\r\n--xyz--\r\n")
     response = client.post("/api/v1/cooperatives/test-coop/catalogue", headers=bearer(ready["test-coop"]),
                            data=body, content_type="multipart/form-data; boundary=xyz")
-    assert response.status_code == 422  # read and validated (not refused at the door): that row has problems
-    assert "near line 5" in response.json["error"]["message"]  # the file was read, up to the oversized row
+    assert response.status_code == 202  # taken (not refused at the door), and imported by a worker
+    job = wait_for_upload(client, ready["test-coop"], response.headers["Location"])
+    assert job["status"] == "invalid"  # read and validated: that row has problems
+    assert "near line 5" in job["error"]  # the file was read, up to the oversized row
     webhook = client.post("/ondc/search", data=b"x" * (settings.max_request_bytes + 10),
                           content_type="application/json")
     assert webhook.status_code == 413  # webhooks keep their own limit
@@ -242,3 +265,100 @@ def test_template_and_preview(client: FlaskClient, ready: dict[str, str]) -> Non
     assert page["context"]["action"] == "on_search"
     items = page["message"]["catalog"]["bpp/providers"][0]["items"]
     assert {i["id"] for i in items} >= {"T16-1", "T16-2"}
+
+
+@pytest.fixture
+def queued_client(settings: Settings, sessions: sessionmaker[Session]) -> Iterator[FlaskClient]:
+    """Every upload goes to a worker (UPLOAD_INLINE_MAX_BYTES=0), as a large file would."""
+    app = create_app(dataclasses.replace(settings, upload_inline_max_bytes=0))
+    yield app.test_client()
+    app.extensions["odop"].engine.dispose()
+
+
+def test_a_large_upload_is_imported_by_a_worker_and_watched(
+    queued_client: FlaskClient, ready: dict[str, str], sessions: sessionmaker[Session], worker: Any
+) -> None:
+    key = ready["test-coop"]
+    response = upload(queued_client, key, RET16)
+    assert response.status_code == 202, response.json
+    location = response.headers["Location"]
+    job = response.json["upload"]
+    assert location.endswith(f"/api/v1/cooperatives/test-coop/catalogue/uploads/{job['id']}")
+    assert (job["status"], job["filename"], job["size_bytes"], job["version"]) == (
+        "queued", "catalogue.csv", len(RET16), None)
+    done = wait_for_upload(queued_client, key, location)
+    assert (done["status"], done["created"], done["version"], done["error"]) == ("done", True, 1, None)
+    assert done["report"]["item_count"] == counts(sessions)[1] > 0
+    with sessions() as session:
+        assert session.get_one(CatalogueUpload, job["id"]).content == b""  # the file is not kept twice
+    # The same file again: done, no new version.
+    again = wait_for_upload(queued_client, key, upload(queued_client, key, RET16).headers["Location"])
+    assert (again["status"], again["created"], again["version"]) == ("done", False, 1)
+    # Another cooperative cannot see the job.
+    assert queued_client.get(location, headers=bearer(ready["other-coop"])).status_code == 404
+    assert queued_client.get(location.replace("test-coop", "other-coop"),
+                             headers=bearer(ready["other-coop"])).status_code == 404
+
+
+def test_a_large_invalid_upload_ends_with_the_report_and_imports_nothing(
+    queued_client: FlaskClient, ready: dict[str, str], sessions: sessionmaker[Session], worker: Any
+) -> None:
+    bad = RET16.replace(b"Home Decor", b"Home Decr", 1)
+    response = upload(queued_client, ready["test-coop"], bad)
+    assert response.status_code == 202
+    job = wait_for_upload(queued_client, ready["test-coop"], response.headers["Location"])
+    assert job["status"] == "invalid"
+    assert job["report"]["error_count"] >= 1
+    assert {e["column"] for e in job["report"]["errors"]} >= {"category_id"}
+    assert counts(sessions) == (0, 0, 0)
+
+
+def test_large_uploads_are_checked_before_they_are_queued(
+    queued_client: FlaskClient, keys: dict[str, str], ready: dict[str, str], sessions: sessionmaker[Session]
+) -> None:
+    # What can be told at once is told at once: the file type, an empty file, a missing profile.
+    wrong = upload(queued_client, ready["test-coop"], b"id,name\n1,x\n", name="c.exe")
+    assert wrong.status_code == 422
+    assert "unknown file type" in wrong.json["error"]["message"]
+    assert upload(queued_client, ready["test-coop"], b"   ", name="c.csv").status_code == 422
+    no_profile = upload(queued_client, keys["other-coop"], RET16, slug="other-coop")
+    assert no_profile.status_code == 409
+    with sessions() as session:
+        assert session.scalar(select(func.count(CatalogueUpload.id))) == 0
+
+
+def test_the_sweeper_queues_lost_uploads_and_fails_ones_whose_worker_died(
+    ready: dict[str, str], sessions: sessionmaker[Session], settings: Settings, worker: Any
+) -> None:
+    from adapter.store import uploads
+    from adapter.store.models import Cooperative, utcnow
+    from workers.app import make_celery
+    from workers.task_names import SWEEP
+
+    long_ago = utcnow() - dt.timedelta(seconds=settings.import_time_limit + 120)
+    with transaction(sessions) as session:
+        cooperative_id = session.scalars(select(Cooperative.id).where(Cooperative.slug == "test-coop")).one()
+        lost = uploads.create(session, cooperative_id=cooperative_id, filename="lost.csv", content=RET16,
+                              source="upload", now=long_ago).id  # its task never reached a worker
+        dead = uploads.create(session, cooperative_id=cooperative_id, filename="dead.csv", content=RET16,
+                              source="upload", now=long_ago)
+        dead.status, dead.started_at = "running", long_ago  # its worker died mid-import
+        dead_id = dead.id
+    celery = make_celery(settings)
+    celery.loader.import_default_modules()
+    try:
+        assert celery.tasks[SWEEP].apply().get()["uploads"] == 1
+    finally:
+        celery.engine.dispose()
+
+    def status(upload_id: int) -> str:
+        with sessions() as session:
+            return session.get_one(CatalogueUpload, upload_id).status
+
+    assert wait_until(lambda: status(lost) == "done", timeout=60)
+    with sessions() as session:
+        failed = session.get_one(CatalogueUpload, dead_id)
+        assert failed.status == "failed"
+        assert failed.error is not None
+        assert "Upload the file again" in failed.error
+        assert failed.content == b""

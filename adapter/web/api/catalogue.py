@@ -5,12 +5,13 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import Blueprint, Flask, Response, jsonify, request
+from flask import Blueprint, Flask, Response, jsonify, request, url_for
 from marshmallow import Schema, fields
 
 from adapter.errors import InvalidRequestError
 from adapter.protocol.identity import SellerApp
 from adapter.store import catalogue as store
+from adapter.store import uploads
 from adapter.store.cooperatives import get_cooperative
 from adapter.store.models import CatalogueItem, CatalogueVersion, Cooperative, utcnow
 from adapter.web.api.bodies import json_object, json_or_yaml_object
@@ -18,8 +19,9 @@ from adapter.web.auth import current_principal, visible_cooperative
 from adapter.web.runtime import db, runtime, unit_of_work
 from catalog_sync.categories import template_csv
 from catalog_sync.errors import IngestError, MappingError, ProfileError, UnknownCategoryError
+from catalog_sync.ingest import check_file
 from catalog_sync.services import catalogue as catalogues
-from workers.dispatch import AfterCommit, after_commit
+from workers.dispatch import AfterCommit, after_commit, send_upload
 
 bp = Blueprint("catalogue", __name__, url_prefix="/api/v1")
 
@@ -106,13 +108,19 @@ def put_profile(slug: str) -> Response:
 
 
 @bp.post("/cooperatives/<slug>/catalogue")
-def upload(slug: str) -> tuple[Response, int]:
-    """Upload a CSV, XLSX or JSON catalogue (multipart field `file`): all rows are imported, or none."""
+def upload(slug: str) -> tuple[Response, int] | Response:
+    """Upload a CSV, XLSX or JSON catalogue (multipart field `file`): all rows are imported, or none.
+
+    Files up to UPLOAD_INLINE_MAX_BYTES are imported in the request (201 new version, 200 unchanged, 422 with the
+    report). Larger ones are imported by a worker: 202 with the upload job, to watch at its `Location`.
+    """
     current_principal()  # authenticate before reading the upload
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         raise InvalidRequestError("send the catalogue as a multipart form field named 'file'")
     data = upload.read()
+    if len(data) > runtime().settings.upload_inline_max_bytes:
+        return _queue_upload(slug, data, upload.filename)
     with unit_of_work():
         cooperative = _cooperative(slug)
         try:
@@ -128,6 +136,32 @@ def upload(slug: str) -> tuple[Response, int]:
         after_commit(rt.celery, rt.sessions, rt.settings.sync_debounce_seconds, AfterCommit.stock_of(cooperative.id))
     body = {"created": result.created, "version": _version(result.version), "report": result.report.to_dict()}
     return jsonify(body), 201 if result.created else 200
+
+
+def _queue_upload(slug: str, data: bytes, filename: str) -> Response:
+    rt = runtime()
+    try:
+        check_file(data, filename, max_bytes=rt.settings.catalogue_max_bytes)
+    except IngestError as error:
+        raise InvalidRequestError(str(error), details={"file": filename}) from error
+    with unit_of_work() as session:
+        cooperative = _cooperative(slug)
+        catalogues.profile_of(cooperative)  # 409 now rather than a failed job later
+        job = uploads.create(session, cooperative_id=cooperative.id, filename=filename, content=data,
+                             source="upload", now=utcnow())
+        body = uploads.to_dict(job)
+    send_upload(rt.celery, body["id"])
+    response = jsonify({"upload": body})
+    response.status_code = 202
+    response.headers["Location"] = url_for("catalogue.upload_job", slug=slug, upload_id=body["id"])
+    return response
+
+
+@bp.get("/cooperatives/<slug>/catalogue/uploads/<int:upload_id>")
+def upload_job(slug: str, upload_id: int) -> Response:
+    """An upload a worker imports: queued, running, done (with the version), invalid (with the report) or failed."""
+    cooperative = _cooperative(slug)
+    return jsonify({"upload": uploads.to_dict(uploads.get(db(), cooperative.id, upload_id))})
 
 
 @bp.get("/cooperatives/<slug>/catalogue/versions")

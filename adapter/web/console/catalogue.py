@@ -9,16 +9,18 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from adapter.errors import AdapterError, NotFoundError
 from adapter.store import catalogue as store
+from adapter.store import uploads
 from adapter.store.cooperatives import list_cooperatives
-from adapter.store.models import Cooperative
+from adapter.store.models import Cooperative, utcnow
 from adapter.web.console.i18n import translate
 from adapter.web.console.pages import bp, coop_arg, login_required, page, scope, user
 from adapter.web.runtime import db, runtime, unit_of_work
 from catalog_sync.categories import CATEGORIES, template_csv
 from catalog_sync.errors import IngestError, UnknownCategoryError
+from catalog_sync.ingest import check_file
 from catalog_sync.report import ValidationReport
 from catalog_sync.services import catalogue as catalogues
-from workers.dispatch import AfterCommit, after_commit
+from workers.dispatch import AfterCommit, after_commit, send_upload
 
 
 def _limits() -> catalogues.Limits:
@@ -65,6 +67,8 @@ def upload() -> BaseResponse | tuple[str, int]:
     if file is None or not file.filename:
         return _render(cooperative, upload_error=translate("file"), status=400)
     data = file.read()
+    if len(data) > runtime().settings.upload_inline_max_bytes:
+        return _queue_upload(cooperative, data, file.filename)
     try:
         with unit_of_work():
             result = catalogues.import_catalogue(db(), cooperative, data, file.filename, _limits(), source="console")
@@ -79,6 +83,33 @@ def upload() -> BaseResponse | tuple[str, int]:
     else:
         flash(translate("upload_same"), "ok")
     return redirect(url_for("console.catalogue", **coop_arg(cooperative)))
+
+
+def _queue_upload(cooperative: Cooperative, data: bytes, filename: str) -> BaseResponse | tuple[str, int]:
+    """A large file: a worker imports it while the member watches its page."""
+    try:
+        check_file(data, filename, max_bytes=runtime().settings.catalogue_max_bytes)
+        with unit_of_work() as session:
+            catalogues.profile_of(session.get_one(Cooperative, cooperative.id))
+            upload_id = uploads.create(session, cooperative_id=cooperative.id, filename=filename, content=data,
+                                       source="console", now=utcnow()).id
+    except (IngestError, AdapterError) as error:
+        return _render(cooperative, upload_error=str(error), status=422)
+    send_upload(runtime().celery, upload_id)
+    return redirect(url_for("console.upload_job", upload_id=upload_id, **coop_arg(cooperative)), 303)
+
+
+@bp.get("/catalogue/uploads/<int:upload_id>")
+@login_required
+def upload_job(upload_id: int) -> tuple[str, int]:
+    """How an upload a worker imports is going; refreshes itself until it is done."""
+    cooperative = scope()
+    assert cooperative is not None
+    try:
+        job = uploads.get(db(), cooperative.id, upload_id)
+    except NotFoundError:
+        abort(404)
+    return page("upload_job.html", job=uploads.to_dict(job), extra=coop_arg(cooperative))
 
 
 def _changes(form: Any) -> dict[str, Any]:

@@ -25,6 +25,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "upload": "Upload a catalogue", "file": "Catalogue file (CSV, XLSX or JSON)", "upload_btn": "Upload",
         "upload_bad": "{count} problem(s) found. Nothing was imported: fix them and upload the whole file again.",
         "upload_ok": "Imported {count} item(s).", "upload_same": "This file is the same as the current catalogue.",
+        "upload_working": "Checking and importing the file ({size} KB). This page refreshes by itself; you can "
+                          "leave it and come back.",
+        "back_to_catalogue": "Back to the catalogue",
         "row": "Row", "column": "Column", "value": "Value", "fix": "How to fix",
         "saved": "Saved {item}.", "no_items": "No items yet: download a template, fill it in and upload it.",
         "cooperative": "Cooperative", "choose_coop": "Choose a cooperative", "show": "Show",
@@ -78,6 +81,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "upload_btn": "अपलोड करें",
         "upload_bad": "{count} समस्या(एँ) मिलीं। कुछ भी आयात नहीं हुआ: इन्हें ठीक करके पूरी फ़ाइल फिर से अपलोड करें।",
         "upload_ok": "{count} उत्पाद आयात हुए।", "upload_same": "यह फ़ाइल मौजूदा कैटलॉग जैसी ही है।",
+        "upload_working": "फ़ाइल ({size} KB) की जाँच और आयात हो रहा है। यह पेज अपने-आप ताज़ा होता है; आप इसे छोड़कर बाद में "
+                          "लौट सकते हैं।",
+        "back_to_catalogue": "कैटलॉग पर वापस जाएँ",
         "row": "पंक्ति", "column": "कॉलम", "value": "मान", "fix": "कैसे ठीक करें", "saved": "{item} सहेजा गया।",
         "no_items": "अभी कोई उत्पाद नहीं: टेम्पलेट डाउनलोड करें, भरें और अपलोड करें।",
         "cooperative": "सहकारी समिति", "choose_coop": "सहकारी समिति चुनें", "show": "दिखाएँ",

@@ -1,0 +1,63 @@
+"""Import an uploaded catalogue file in a worker: the same import as in the request, recorded on the upload job.
+
+Large uploads are not imported by the web process (a 10 MB sheet takes seconds of CPU, a hostile XLSX more):
+the request stores the file as a queued `CatalogueUpload` and answers 202; a worker runs `run_upload`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from adapter.errors import AdapterError
+from adapter.store import uploads as upload_store
+from adapter.store.db import transaction
+from adapter.store.models import CatalogueUpload, Cooperative
+from catalog_sync.errors import IngestError
+from catalog_sync.services.catalogue import Limits, import_catalogue
+
+__all__ = ["UploadOutcome", "fail", "run_upload"]
+
+
+@dataclass(frozen=True)
+class UploadOutcome:
+    """How one run ended: ``skipped`` when the upload was not queued (already taken or finished)."""
+
+    status: str
+    cooperative_id: int | None = None
+    created: bool = False
+
+
+def run_upload(sessions: sessionmaker[Session], upload_id: int, limits: Limits,
+               now: Callable[[], dt.datetime]) -> UploadOutcome:
+    """Claim a queued upload and import it: done (a version, new or the same), invalid (a report), or raise."""
+    with transaction(sessions) as session:
+        if upload_store.claim(session, upload_id, now()) is None:
+            return UploadOutcome("skipped")
+    with transaction(sessions) as session:
+        upload = session.get_one(CatalogueUpload, upload_id)
+        cooperative = session.get_one(Cooperative, upload.cooperative_id)
+        try:
+            result = import_catalogue(session, cooperative, upload.content, upload.filename, limits,
+                                      source=upload.source)
+        except (IngestError, AdapterError) as error:
+            upload_store.finish(upload, "invalid", now(), error=str(error))
+            return UploadOutcome("invalid", cooperative.id)
+        if result.version is None:
+            upload_store.finish(upload, "invalid", now(), report=result.report.to_dict(),
+                                error=f"{len(result.report.errors)} problem(s) found; nothing was imported")
+            return UploadOutcome("invalid", cooperative.id)
+        upload_store.finish(upload, "done", now(), created=result.created, version_number=result.version.number,
+                            report=result.report.to_dict())
+        return UploadOutcome("done", cooperative.id, result.created)
+
+
+def fail(sessions: sessionmaker[Session], upload_id: int, reason: str, now: dt.datetime) -> None:
+    """Record that the import could not finish (time limit, worker lost, a bug); nothing was imported."""
+    with transaction(sessions) as session:
+        upload = session.get(CatalogueUpload, upload_id)
+        if upload is not None and upload.status not in upload_store.FINISHED:
+            upload_store.finish(upload, "failed", now, error=reason)
