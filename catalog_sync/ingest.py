@@ -21,7 +21,7 @@ import orjson
 from catalog_sync.categories import ALL_COLUMNS
 from catalog_sync.errors import IngestError
 
-__all__ = ["EXTRA_CELLS", "RawRow", "check_file", "normalise_header", "parse_catalogue"]
+__all__ = ["EXTRA_CELLS", "RawRow", "check_file", "clean_filename", "normalise_header", "parse_catalogue"]
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 50_000
@@ -64,6 +64,16 @@ def parse_catalogue(
     if not rows:
         raise IngestError("the file has no items: only a header row, or an empty list")
     return rows
+
+
+def clean_filename(name: str) -> str:
+    """An uploaded file's name fit to store and show: no path, no control characters, at most 255 characters
+    (the extension kept)."""
+    name = re.sub(r"[\x00-\x1f\x7f]", "", name.replace("\\", "/").rsplit("/", 1)[-1]).strip() or "upload"
+    if len(name) <= 255:
+        return name
+    stem, dot, ext = name.rpartition(".")
+    return (stem[: 254 - len(ext)] + dot + ext) if dot and len(ext) <= 10 else name[:255]
 
 
 def check_file(data: bytes, filename: str, *, max_bytes: int = MAX_BYTES) -> str:

@@ -35,7 +35,7 @@ def _due(app: Any, connector_id: int | None) -> list[ConnectorCursor]:
 
 def pull_all(app: Any, connector_id: int | None = None) -> dict[str, PollResult]:
     """Poll every enabled connector (or just one); one failing feed never stops the others."""
-    results: dict[str, PollResult] = {}
+    results: dict[str, PollResult] = {}  # by "<cooperative id>:<connector name>": names are per cooperative
     for row in _due(app, connector_id):
         try:
             result = poll(app.sessions, row.id, connector_for(row, app), now=utcnow,
@@ -48,7 +48,7 @@ def pull_all(app: Any, connector_id: int | None = None) -> dict[str, PollResult]
                     stored.last_polled_at = utcnow()
                     stored.last_error = f"internal error: {type(error).__name__}: {error}"[:2000]
             continue
-        results[row.name] = result
+        results[f"{row.cooperative_id}:{row.name}"] = result
         if result.created:
             # Reserved stock changes what buyer apps should see: one debounced catalogue push.
             after_commit(app, app.sessions, app.settings.sync_debounce_seconds,

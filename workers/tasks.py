@@ -11,7 +11,7 @@ from typing import Any
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError, SQLAlchemyError
 
 from adapter.delivery import outbox
 from adapter.delivery.retry import next_delay
@@ -23,6 +23,7 @@ from adapter.protocol.identity import SellerApp
 from adapter.store import inbound as inbound_store
 from adapter.store import sync as sync_store
 from adapter.store import uploads as upload_store
+from adapter.store.db import ping as ping_database
 from adapter.store.db import transaction
 from adapter.store.models import Cooperative, InboundMessage, utcnow
 from catalog_sync.services import sync as sync_runner
@@ -117,13 +118,29 @@ def _action_of(app: Any, inbound_id: int) -> str:
         return str(session.scalar(select(InboundMessage.action).where(InboundMessage.id == inbound_id)) or "unknown")
 
 
-def _retry_outage(task: Any, error: Exception) -> None:
-    """Raise the task's retry, soon, when ``error`` says the database was unreachable and retries remain."""
-    if isinstance(error, UNREACHABLE) and task.request.retries < OUTAGE_RETRIES:
-        delay = min(0.5 * 2 ** task.request.retries, 8.0) * (0.5 + random.random() / 2)
-        log.warning("database unreachable; running the task again", extra={
-            "task": task.name, "retry": task.request.retries + 1, "error": f"{type(error).__name__}"})
-        raise task.retry(exc=error, countdown=delay, max_retries=OUTAGE_RETRIES)
+def _database_answers(app: Any) -> bool:
+    try:
+        ping_database(app.engine)
+    except (SQLAlchemyError, OSError, TimeoutError):  # SELECT 1 failed: not reachable now
+        return False
+    return True
+
+
+def _retry_outage(task: Any, error: Exception, **kwargs: Any) -> None:
+    """Raise the task's retry, soon, when ``error`` says the database was unreachable and retries remain.
+
+    An error of that kind while the database answers a plain SELECT 1 is not an outage but the statement's own
+    (a lock held too long, a timeout): it gets one quick rerun, in case the outage just ended, and then counts
+    as a failed attempt like any other.
+    """
+    if not isinstance(error, UNREACHABLE) or task.request.retries >= OUTAGE_RETRIES:
+        return
+    if task.request.retries >= 1 and _database_answers(task.app):
+        return
+    delay = min(0.5 * 2 ** task.request.retries, 8.0) * (0.5 + random.random() / 2)
+    log.warning("database unreachable; running the task again", extra={
+        "task": task.name, "retry": task.request.retries + 1, "error": f"{type(error).__name__}"})
+    raise task.retry(exc=error, countdown=delay, max_retries=OUTAGE_RETRIES, kwargs=kwargs or None)
 
 
 def _out_of_attempts(app: Any, inbound_id: int, error: Exception) -> int | None:
@@ -231,12 +248,25 @@ def run_sync(self: Any, job_id: int) -> str:
 
 
 @shared_task(bind=True, name=IMPORT_UPLOAD, ignore_result=True)
-def import_upload(self: Any, upload_id: int) -> str:
-    """Import one uploaded catalogue file (validated whole; a new version, or a report and nothing imported)."""
+def import_upload(self: Any, upload_id: int, resume: bool = False) -> str:
+    """Import one uploaded catalogue file (validated whole; a new version, or a report and nothing imported).
+
+    ``resume``: a retry after a database outage, which may find the job still marked running by itself.
+    """
     settings = self.app.settings
     limits = Limits(max_bytes=settings.catalogue_max_bytes, max_rows=settings.catalogue_max_rows)
     try:
-        outcome = upload_runner.run_upload(self.app.sessions, upload_id, limits, utcnow)
+        outcome = upload_runner.run_upload(self.app.sessions, upload_id, limits, utcnow, resume=resume)
+    except UNREACHABLE as error:
+        # The database went away mid-import: the import was rolled back and the file is still there. Run it
+        # again soon; once the retries are used up the job is left queued (or running) for the sweeper.
+        requeued = upload_runner.requeue(self.app.sessions, upload_id)
+        _retry_outage(self, error, upload_id=upload_id, resume=True)  # raises when it will run again
+        if requeued:  # the database answers, yet the import keeps failing: stop, rather than loop via the sweeper
+            upload_runner.fail(self.app.sessions, upload_id,
+                               f"the database failed during the import ({type(error).__name__}); nothing was "
+                               "imported. Upload the file again; tell the operator if it keeps happening.", utcnow())
+        return "failed: database error"
     except SoftTimeLimitExceeded:
         upload_runner.fail(self.app.sessions, upload_id,
                            f"the file took longer than {settings.import_time_limit} s to import; nothing was "

@@ -103,13 +103,15 @@ def replay(
         raise NotFoundError(f"outbox message {outbox_id} not found")
     if message.status == "sent":
         raise ConflictError(f"outbox message {outbox_id} was already delivered")
+    now = _aware(now, "now")
+    if message.status == "pending" and message.in_flight_since is not None and message.next_attempt_at > now:
+        raise ConflictError(f"outbox message {outbox_id} is being sent right now; wait for that attempt to end")
     if message.maybe_delivered and message.status == "dead" and not force:
         raise ConflictError(
             f"outbox message {outbox_id} may already have reached the buyer app (a POST whose result was never "
             "recorded); replay it with force to send it again",
             details={"maybe_delivered": True},
         )
-    now = _aware(now, "now")
     message.status = "pending"
     message.next_attempt_at = now
     message.deadline_at = now + dt.timedelta(seconds=window_seconds)

@@ -7,11 +7,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from adapter.errors import NotFoundError
-from adapter.store.models import CatalogueItem, CatalogueVersion, ItemBlob, VersionItem, utcnow
+from adapter.store.models import CatalogueItem, CatalogueVersion, Cooperative, ItemBlob, VersionItem, utcnow
 
 # Keeps IN (...) lists and multi-row inserts within every backend's parameter limits.
 CHUNK = 500
@@ -42,6 +42,15 @@ def catalogue_hash(records: Iterable[ItemRecord]) -> str:
 def _chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
     for start in range(0, len(values), CHUNK):
         yield values[start:start + CHUNK]
+
+
+def lock_catalogue(session: Session, cooperative_id: int) -> None:
+    """Hold the cooperative's row until the transaction ends, so two imports cannot both take the next number.
+
+    An UPDATE, not SELECT ... FOR UPDATE: it takes the row lock on PostgreSQL and the write lock on SQLite.
+    """
+    session.execute(update(Cooperative).where(Cooperative.id == cooperative_id)
+                    .values(slug=Cooperative.slug).execution_options(synchronize_session=False))
 
 
 def latest_version(session: Session, cooperative_id: int) -> CatalogueVersion | None:

@@ -31,11 +31,15 @@ def create(session: Session, *, cooperative_id: int, filename: str, content: byt
     return upload
 
 
-def claim(session: Session, upload_id: int, now: dt.datetime) -> CatalogueUpload | None:
-    """Move a queued upload to running; None when it is not queued (another worker has it, or it is done)."""
+def claim(session: Session, upload_id: int, now: dt.datetime, *, resume: bool = False) -> CatalogueUpload | None:
+    """Move a queued upload to running; None when it is not queued (another worker has it, or it is done).
+
+    ``resume`` also takes a running one: the retry of a task that lost the database while it held the job.
+    """
+    statuses = ("queued", "running") if resume else ("queued",)
     result = session.execute(
         update(CatalogueUpload)
-        .where(CatalogueUpload.id == upload_id, CatalogueUpload.status == "queued")
+        .where(CatalogueUpload.id == upload_id, CatalogueUpload.status.in_(statuses))
         .values(status="running", started_at=now)
         .execution_options(synchronize_session=False)
     )

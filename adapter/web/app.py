@@ -7,9 +7,11 @@ import os
 import re
 import time
 import uuid
+from typing import Any
 
 from flask import Flask, current_app, g, request
 from flask.wrappers import Response
+from werkzeug.routing import IntegerConverter
 
 from adapter.observability.metrics import HTTP_LATENCY, HTTP_REQUESTS
 from adapter.protocol.context import ContextPolicy
@@ -30,10 +32,20 @@ log = logging.getLogger("adapter.web")
 REQUEST_ID = re.compile(r"[A-Za-z0-9._\-]{1,64}")
 
 
+class DatabaseId(IntegerConverter):
+    """``<int:...>`` limited to the ids a BIGINT column can hold (a larger number matches no route: 404)."""
+
+    def __init__(self, url_map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(url_map, *args, **kwargs)
+
+
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the Flask app from settings (read from the environment only when none are given)."""
     settings = settings or load_settings(os.environ)
     app = Flask(__name__)
+    # Every <int:...> id is a database id: one past BIGINT is "not found", never an overflow (500).
+    app.url_map.converters["int"] = DatabaseId
     app.config.update(MAX_CONTENT_LENGTH=settings.max_request_bytes, JSON_SORT_KEYS=False)
     engine = make_engine(settings.database_url)
     sessions = make_sessionmaker(engine)

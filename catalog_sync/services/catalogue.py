@@ -89,6 +89,7 @@ def import_catalogue(
     if not report.ok:
         return ImportResult(version=None, created=False, report=report)
     records = [to_record(item) for item in report.items]
+    store.lock_catalogue(session, cooperative.id)  # another import of this cooperative waits here
     latest = store.latest_version(session, cooperative.id)
     if latest is not None and latest.content_hash == store.catalogue_hash(records):
         return ImportResult(version=latest, created=False, report=report)

@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from adapter.errors import AdapterError
@@ -19,7 +20,7 @@ from adapter.store.models import CatalogueUpload, Cooperative
 from catalog_sync.errors import IngestError
 from catalog_sync.services.catalogue import Limits, import_catalogue
 
-__all__ = ["UploadOutcome", "fail", "run_upload"]
+__all__ = ["UploadOutcome", "fail", "requeue", "run_upload"]
 
 
 @dataclass(frozen=True)
@@ -32,10 +33,13 @@ class UploadOutcome:
 
 
 def run_upload(sessions: sessionmaker[Session], upload_id: int, limits: Limits,
-               now: Callable[[], dt.datetime]) -> UploadOutcome:
-    """Claim a queued upload and import it: done (a version, new or the same), invalid (a report), or raise."""
+               now: Callable[[], dt.datetime], *, resume: bool = False) -> UploadOutcome:
+    """Claim a queued upload and import it: done (a version, new or the same), invalid (a report), or raise.
+
+    ``resume`` also takes a job left running by this same task's earlier try (a database outage).
+    """
     with transaction(sessions) as session:
-        if upload_store.claim(session, upload_id, now()) is None:
+        if upload_store.claim(session, upload_id, now(), resume=resume) is None:
             return UploadOutcome("skipped")
     with transaction(sessions) as session:
         upload = session.get_one(CatalogueUpload, upload_id)
@@ -53,6 +57,18 @@ def run_upload(sessions: sessionmaker[Session], upload_id: int, limits: Limits,
         upload_store.finish(upload, "done", now(), created=result.created, version_number=result.version.number,
                             report=result.report.to_dict())
         return UploadOutcome("done", cooperative.id, result.created)
+
+
+def requeue(sessions: sessionmaker[Session], upload_id: int) -> bool:
+    """Put a running upload back in the queue with its file (after a database outage); False if that failed too."""
+    try:
+        with transaction(sessions) as session:
+            upload = session.get(CatalogueUpload, upload_id)
+            if upload is not None and upload.status == "running":
+                upload.status, upload.started_at = "queued", None
+    except (SQLAlchemyError, OSError):  # the database is still away; the retry resumes the job as it is
+        return False
+    return True
 
 
 def fail(sessions: sessionmaker[Session], upload_id: int, reason: str, now: dt.datetime) -> None:

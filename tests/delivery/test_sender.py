@@ -497,3 +497,25 @@ def test_a_row_that_never_left_is_dead_as_never_sent_and_replays_without_force(
         assert outbox.dead_ids(session) == [outbox_id]
         outbox.replay(session, outbox_id, clock(), 600)
     assert len(responses.calls) == 0
+
+
+def test_a_row_being_sent_right_now_is_not_replayed(
+    sessions: sessionmaker[Session], send: Callable[..., DeliveryResult], clock: Clock
+) -> None:
+    outbox_id = add_row(sessions, T0)
+    conflicts: list[str] = []
+
+    def buyer(request: Any) -> tuple[int, dict[str, str], bytes]:
+        with transaction(sessions) as session:  # the operator clicks "replay" while the POST is in flight
+            try:
+                outbox.replay(session, outbox_id, clock(), 600)
+            except ConflictError as error:
+                conflicts.append(str(error))
+        return 200, {}, ACK
+
+    with responses.RequestsMock() as mock:
+        mock.add_callback(responses.POST, URL, callback=buyer)
+        assert send(outbox_id).outcome == "sent"
+    assert len(conflicts) == 1
+    assert "being sent right now" in conflicts[0]
+    assert [a.outcome for a in attempts(sessions, outbox_id)] == ["sent"]

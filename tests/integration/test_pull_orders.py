@@ -372,8 +372,8 @@ def test_the_task_polls_every_enabled_connector_and_one_failure_stops_none(
         results = pull_all(celery)
     finally:
         celery.engine.dispose()
-    assert set(results) == {"broken", "craftmart"}
-    assert results["craftmart"].created == ["A1", "A2", "B1"]
+    assert set(results) == {f"{seller}:broken", f"{seller}:craftmart"}  # names are per cooperative
+    assert results[f"{seller}:craftmart"].created == ["A1", "A2", "B1"]
     assert "HTTP 404" in (cursor_row(sessions, broken).last_error or "")
     assert cursor_row(sessions, working).cursor == "c2"
     assert cursor_row(sessions, off).last_polled_at is None

@@ -362,3 +362,81 @@ def test_the_sweeper_queues_lost_uploads_and_fails_ones_whose_worker_died(
         assert failed.error is not None
         assert "Upload the file again" in failed.error
         assert failed.content == b""
+
+
+def test_two_imports_of_one_cooperative_at_once_both_get_a_version(
+    ready: dict[str, str], sessions: sessionmaker[Session], settings: Settings
+) -> None:
+    import threading
+
+    from adapter.store.models import Cooperative
+    from catalog_sync.services import catalogue as catalogues
+
+    files = [RET16, RET16.replace(b"Test Rumal Small", b"Test Rumal Petite", 1)]
+    barrier = threading.Barrier(2)
+    outcomes: list[object] = []
+
+    def run(data: bytes) -> None:
+        try:
+            with transaction(sessions) as session:
+                cooperative = session.scalars(select(Cooperative).where(Cooperative.slug == "test-coop")).one()
+                barrier.wait()
+                result = catalogues.import_catalogue(
+                    session, cooperative, data, "c.csv",
+                    catalogues.Limits(settings.catalogue_max_bytes, settings.catalogue_max_rows), source="upload")
+                outcomes.append(result.version.number if result.version else None)
+        except Exception as error:  # noqa: BLE001 - the assertion below shows it
+            outcomes.append(error)
+
+    threads = [threading.Thread(target=run, args=(data,)) for data in files]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == [1, 2]  # type: ignore[type-var]
+
+
+def test_filenames_are_cleaned_and_huge_ids_are_404(
+    client: FlaskClient, ready: dict[str, str], queued_client: FlaskClient, sessions: sessionmaker[Session]
+) -> None:
+    key = ready["test-coop"]
+    odd = "../../x\x00y\x1b" + "n" * 300 + ".csv"
+    inline = upload(client, key, RET16, name=odd)
+    assert inline.status_code == 201, inline.json
+    assert inline.json["version"]["filename"] == "xy" + "n" * (254 - 2 - 3) + ".csv"
+    queued = upload(queued_client, key, RET16, name="<b>a\x00.csv")
+    assert queued.status_code == 202
+    assert queued.json["upload"]["filename"] == "<b>a.csv"
+    huge = "/api/v1/cooperatives/test-coop/catalogue/uploads/9223372036854775808"
+    assert client.get(huge, headers=bearer(key)).status_code == 404
+    assert client.post("/api/v1/outbox/99999999999999999999/replay",
+                       headers=bearer("test-admin-key-0123456789abcdef")).status_code == 404
+
+
+def test_an_import_that_loses_the_database_is_run_again_then_stops(
+    queued_client: FlaskClient, ready: dict[str, str], sessions: sessionmaker[Session], engine: Any, worker: Any
+) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL can raise a connection-class error from a trigger; SQLite cannot")
+    from sqlalchemy import text
+
+    # 57P01 (admin_shutdown) is what a restarting server sends: the driver raises OperationalError.
+    with engine.begin() as conn:
+        conn.execute(text("CREATE FUNCTION fault_versions() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION "
+                          "'terminating connection due to administrator command' USING ERRCODE = '57P01'; END $$ "
+                          "LANGUAGE plpgsql"))
+        conn.execute(text("CREATE TRIGGER fault_versions BEFORE INSERT ON catalogue_versions FOR EACH ROW "
+                          "EXECUTE FUNCTION fault_versions()"))
+    try:
+        response = upload(queued_client, ready["test-coop"], RET16)
+        assert response.status_code == 202
+        job = wait_for_upload(queued_client, ready["test-coop"], response.headers["Location"])
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("DROP TRIGGER fault_versions ON catalogue_versions"))
+            conn.execute(text("DROP FUNCTION fault_versions()"))
+    # Run again once (the outage may have ended), then stopped with a message: not failed at the first error,
+    # not looping through the sweeper.
+    assert job["status"] == "failed"
+    assert "the database failed during the import (OperationalError)" in job["error"]
+    assert counts(sessions) == (0, 0, 0)

@@ -19,7 +19,7 @@ from adapter.web.auth import current_principal, visible_cooperative
 from adapter.web.runtime import db, runtime, unit_of_work
 from catalog_sync.categories import template_csv
 from catalog_sync.errors import IngestError, MappingError, ProfileError, UnknownCategoryError
-from catalog_sync.ingest import check_file
+from catalog_sync.ingest import check_file, clean_filename
 from catalog_sync.services import catalogue as catalogues
 from workers.dispatch import AfterCommit, after_commit, send_upload
 
@@ -118,15 +118,15 @@ def upload(slug: str) -> tuple[Response, int] | Response:
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         raise InvalidRequestError("send the catalogue as a multipart form field named 'file'")
-    data = upload.read()
+    data, filename = upload.read(), clean_filename(upload.filename)
     if len(data) > runtime().settings.upload_inline_max_bytes:
-        return _queue_upload(slug, data, upload.filename)
+        return _queue_upload(slug, data, filename)
     with unit_of_work():
         cooperative = _cooperative(slug)
         try:
-            result = catalogues.import_catalogue(db(), cooperative, data, upload.filename, _limits(), source="upload")
+            result = catalogues.import_catalogue(db(), cooperative, data, filename, _limits(), source="upload")
         except IngestError as error:
-            raise InvalidRequestError(str(error), details={"file": upload.filename}) from error
+            raise InvalidRequestError(str(error), details={"file": filename}) from error
     if result.version is None:
         return jsonify({"error": {"code": "invalid_catalogue",
                                   "message": f"{len(result.report.errors)} problem(s) found; nothing was imported",

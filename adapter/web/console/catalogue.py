@@ -17,7 +17,7 @@ from adapter.web.console.pages import bp, coop_arg, login_required, page, scope,
 from adapter.web.runtime import db, runtime, unit_of_work
 from catalog_sync.categories import CATEGORIES, template_csv
 from catalog_sync.errors import IngestError, UnknownCategoryError
-from catalog_sync.ingest import check_file
+from catalog_sync.ingest import check_file, clean_filename
 from catalog_sync.report import ValidationReport
 from catalog_sync.services import catalogue as catalogues
 from workers.dispatch import AfterCommit, after_commit, send_upload
@@ -66,12 +66,12 @@ def upload() -> BaseResponse | tuple[str, int]:
     file = request.files.get("file")
     if file is None or not file.filename:
         return _render(cooperative, upload_error=translate("file"), status=400)
-    data = file.read()
+    data, filename = file.read(), clean_filename(file.filename)
     if len(data) > runtime().settings.upload_inline_max_bytes:
-        return _queue_upload(cooperative, data, file.filename)
+        return _queue_upload(cooperative, data, filename)
     try:
         with unit_of_work():
-            result = catalogues.import_catalogue(db(), cooperative, data, file.filename, _limits(), source="console")
+            result = catalogues.import_catalogue(db(), cooperative, data, filename, _limits(), source="console")
     except (IngestError, AdapterError) as error:
         return _render(cooperative, upload_error=str(error), status=422)
     if result.version is None:
