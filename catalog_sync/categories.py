@@ -15,6 +15,7 @@ __all__ = [
     "ALL_COLUMNS",
     "CATEGORIES",
     "DOMAIN_NAMES",
+    "EXPECTED_CODE",
     "FOOD_DOMAINS",
     "Column",
     "columns_for",
@@ -50,6 +51,13 @@ DOMAIN_NAMES: dict[str, str] = {
 }
 
 FOOD_DOMAINS = frozenset({"ONDC:RET10"})
+
+# The product code ONDC's review expects in an item's descriptor.code, by domain (its log-validation-utility:
+# 1:EAN for grocery, beauty, home and pet supplies; 4:HSN for fashion; 3:GTIN for electronics and appliances).
+EXPECTED_CODE: dict[str, str] = {
+    "ONDC:RET10": "ean", "ONDC:RET13": "ean", "ONDC:RET16": "ean", "ONDC:RET18": "ean",
+    "ONDC:RET12": "hsn", "ONDC:RET14": "gtin", "ONDC:RET15": "gtin",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,11 +211,10 @@ _COLOUR_NAME = _col("colour_name", False, "Main colour in words.", "maroon")
 _MATERIAL = _col("material", False, "Main material.", "silk")
 _PATTERN = _col("pattern", False, "Pattern, e.g. embroidered, woven, printed, solid.", "embroidered")
 
-_HOME = (
+_HOME = (  # ONDC's Home & Kitchen categories have no pattern attribute
     _COLOUR,
     _COLOUR_NAME,
     _MATERIAL,
-    _PATTERN,
     _col("size", False, "Size in words or cm.", "45 x 45 cm"),
 )
 _FASHION = (
@@ -220,8 +227,11 @@ _FASHION = (
     _COLOUR,
     _COLOUR_NAME,
     _col("size", True, "Size, e.g. Free Size, S, M, L or 200 x 100 cm.", "Free Size"),
-    _col("fabric", True, "Fabric, e.g. wool, pashmina, cotton.", "wool"),
-    _MATERIAL,
+    _col("fabric", True, "Fabric, from ONDC's list, e.g. wool, pashmina, cotton, silk.", "wool"),
+    _col("size_chart", False, "An https:// link to the size chart image. ONDC needs it for shawls, stoles and "
+         "mufflers.", "https://demo.odop-adapter.example/images/size-chart-shawl.png"),
+    _col("material", False, "Main material, from ONDC's list, e.g. wool, velvet, cotton. Needed for caps and hats.",
+         "wool"),
     _PATTERN,
 )
 _FOOD = (

@@ -24,6 +24,7 @@ __all__ = [
     "Money",
     "Quantity",
     "Text",
+    "Url",
     "UrlList",
     "YesNo",
     "formula_message",
@@ -254,6 +255,16 @@ def check_image_url(url: str, column: str) -> str | None:
     if host in _PLACEHOLDER_HOSTS or any(host.endswith("." + h) for h in _PLACEHOLDER_HOSTS):
         return f"{column} '{url}' is a placeholder address; ONDC does not allow placeholder images"
     return None
+
+
+class Url(CellField):
+    """One https link (an image: a size chart, a certificate)."""
+
+    def parse(self, value: str) -> str:
+        problem = check_image_url(value.strip(), self.name or "link")
+        if problem:
+            raise self.fail(problem)
+        return value.strip()
 
 
 class UrlList(CellField):

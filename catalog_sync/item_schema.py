@@ -178,6 +178,7 @@ class ItemRowSchema(Schema):
     gender = f.Choice(GENDERS, load_default="")
     fabric = _text(100)
     pattern = _text(50)
+    size_chart = f.Url(load_default="")
     returnable = f.YesNo(load_default=False)
     return_window = f.Duration(load_default=None)
     seller_pickup_return = f.YesNo(load_default=False)

@@ -248,6 +248,7 @@ class Item(_Record):
     gender: str = ""
     fabric: str = ""
     pattern: str = ""
+    size_chart: str = ""
     returnable: bool = False
     return_window: str = "P0D"
     seller_pickup_return: bool = False

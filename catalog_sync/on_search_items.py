@@ -17,7 +17,16 @@ FULFILMENT_IDS = {"Delivery": "F1", "Self-Pickup": "F2", "Buyer-Delivery": "F3"}
 _CODE_PREFIX = {"ean": "1", "isbn": "2", "gtin": "3", "hsn": "4", "upc": "5", "other": "6"}
 # validations.yaml ITEMS_QUANTITY_*_COUNT: ^[0-9]{1,2}$, so counts are capped at 99.
 _MAX_COUNT = 99
-_ATTRIBUTES = ("colour", "colour_name", "material", "size", "gender", "fabric", "pattern")
+_ATTRIBUTES = ("colour", "colour_name", "material", "size", "gender", "fabric", "pattern", "size_chart")
+# The attribute codes each domain's categories define (ONDC's attribute tables, as its review checks them): an
+# attribute a category does not define is an error there, so it is not sent. Fashion defines all of ours.
+_ATTRIBUTES_BY_DOMAIN: dict[str, tuple[str, ...]] = {
+    "ONDC:RET12": _ATTRIBUTES,  # material and fabric are sent in the table's spelling (validate.py checks them)
+    "ONDC:RET16": ("colour", "colour_name", "material", "size"),
+    "ONDC:RET13": ("colour", "gender"),
+    "ONDC:RET10": (),
+    "ONDC:RET19": (),
+}
 _ODOP_FIELDS = ("gi_tag", "district", "artisan", "craft")
 
 
@@ -87,7 +96,7 @@ class ItemRenderer:
         if item.code_type:
             descriptor["code"] = f"{_CODE_PREFIX[item.code_type]}:{item.code}"
         attrs = [{"code": "brand", "value": item.brand or profile.name}]
-        for name in _ATTRIBUTES:
+        for name in _ATTRIBUTES_BY_DOMAIN.get(item.domain, _ATTRIBUTES):
             value = getattr(item, name)
             if value:
                 attrs.append({"code": name, "value": value})

@@ -41,6 +41,21 @@ PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^(?P<c>\w+) must be month/year like 03/2025, or NA$", "{c} महीना/साल होना चाहिए, जैसे 03/2025, या NA"),
         (r"^(?P<c>\w+) must be the 14-digit FSSAI licence number$", "{c} 14 अंकों का FSSAI लाइसेंस नंबर होना चाहिए"),
         (r"^(?P<c>\w+) must be more than 0$", "{c} 0 से ज़्यादा होना चाहिए"),
+        (r"^(?P<d>.+) items should have code_type ean and code: .*$",
+         "{d} के सामान के लिए code_type में ean और code में बारकोड के नीचे छपा 13 अंकों का नंबर लिखें (बारकोड न हों तो "
+         "GS1 India, www.gs1india.org से मिलते हैं); इसके बिना ONDC की जाँच और कुछ खरीदार ऐप सामान को अस्वीकार करते हैं"),
+        (r"^(?P<d>.+) items should have code_type hsn and code: .*$",
+         "{d} के सामान के लिए code_type में hsn और code में GST बिल वाला 4, 6 या 8 अंकों का HSN कोड लिखें; इसके बिना "
+         "ONDC की जाँच और कुछ खरीदार ऐप सामान को अस्वीकार करते हैं"),
+        (r"^(?P<d>.+) items should have code_type gtin and code: .*$",
+         "{d} के सामान के लिए code_type में gtin और code में बारकोड नंबर (GTIN) लिखें; इसके बिना ONDC की जाँच और कुछ "
+         "खरीदार ऐप सामान को अस्वीकार करते हैं"),
+        (r"^(?P<c>\w+) '(?P<v>.*)' is not in ONDC's list for fashion; write the main one from the list, "
+         r"e\.g\. (?P<e>.*)$",
+         "{c} '{v}' फ़ैशन के लिए ONDC की सूची में नहीं है; सूची में से मुख्य वाला लिखें, जैसे {e}"),
+        (r"^size_chart is needed for (?P<cat>.+) items: .*$",
+         "{cat} के सामान के लिए size_chart में साइज़ चार्ट की तस्वीर का https:// लिंक ज़रूरी है; इसके बिना ONDC की जाँच "
+         "सामान को अस्वीकार करती है"),
         (r"^column '(?P<c>.*)' is not used and will be ignored.*$",
          "कॉलम '{c}' काम में नहीं आता, इसे छोड़ दिया जाएगा"),
     )

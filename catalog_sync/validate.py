@@ -5,6 +5,7 @@ All-or-nothing: if any row has an error, the report has no items (DESIGN.md "no 
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 from collections import defaultdict
 from collections.abc import Mapping
@@ -12,9 +13,10 @@ from typing import Any
 
 from marshmallow import ValidationError
 
-from catalog_sync.categories import ALL_COLUMNS, CATEGORIES, columns_for
+from catalog_sync.categories import ALL_COLUMNS, CATEGORIES, DOMAIN_NAMES, EXPECTED_CODE, columns_for
 from catalog_sync.ingest import EXTRA_CELLS, RawRow
 from catalog_sync.model import Item, Profile
+from catalog_sync.ondc_tables import FASHION_FABRICS, FASHION_MATERIALS, SIZE_CHART_REQUIRED, canonical
 from catalog_sync.report import RowError, ValidationReport, render_report_text
 
 __all__ = ["RowError", "ValidationReport", "render_report_text", "validate_rows"]
@@ -36,6 +38,48 @@ def _flatten(messages: Mapping[str, Any]) -> list[tuple[str, str]]:
                 text = f"{column} is required and is empty"
             out.append(("" if column == "_schema" else column, text))
     return out
+
+
+_CODE_HELP = {
+    "ean": "the 13-digit barcode number printed under the barcode (a cooperative without barcodes can get them "
+           "from GS1 India, www.gs1india.org)",
+    "hsn": "the 4, 6 or 8-digit HSN code on your GST invoices",
+    "gtin": "the barcode number (GTIN) of the product",
+}
+
+
+def _code_warning(row: int, item: Item) -> RowError | None:
+    """A warning when the item lacks the product code ONDC's review expects for its domain (not an error:
+    the item can be sold, but buyer apps and the review may reject it)."""
+    expected = EXPECTED_CODE.get(item.domain)
+    if expected is None or item.code_type == expected:
+        return None
+    return RowError(row, "code_type", item.code_type,
+                    f"{DOMAIN_NAMES.get(item.domain, item.domain)} items should have code_type {expected} and "
+                    f"code: {_CODE_HELP[expected]}; without it ONDC's review and some buyer apps reject the item")
+
+
+def _fashion(row: int, item: Item, warnings: list[RowError]) -> Item:
+    """Fashion items: material and fabric in the spelling of ONDC's lists, and the size chart its review wants."""
+    if item.domain != "ONDC:RET12":
+        return item
+    changes: dict[str, Any] = {}
+    for column, table in (("material", FASHION_MATERIALS), ("fabric", FASHION_FABRICS)):
+        value = getattr(item, column)
+        if not value:
+            continue
+        known = canonical(value, table)
+        if known is None:
+            warnings.append(RowError(row, column, value,
+                                     f"{column} '{value}' is not in ONDC's list for fashion; write the main one "
+                                     f"from the list, e.g. {', '.join(table[-3:])}"))
+        elif known != value:
+            changes[column] = known
+    if item.category_id in SIZE_CHART_REQUIRED and not item.size_chart:
+        warnings.append(RowError(row, "size_chart", "",
+                                 f"size_chart is needed for {item.category_id} items: an https:// link to the size "
+                                 "chart image; without it ONDC's review rejects the item"))
+    return dataclasses.replace(item, **changes) if changes else item
 
 
 def _header_warnings(rows: list[RawRow]) -> list[RowError]:
@@ -223,7 +267,9 @@ def validate_rows(rows: list[RawRow], profile: Profile | None = None) -> Validat
             items[raw.row] = item
     _check_groups(rows, items, errors)
     errors.sort(key=lambda e: e.row)
-    warnings = tuple(_header_warnings(rows))
+    found = [w for row, item in items.items() if (w := _code_warning(row, item)) is not None]
+    items = {row: _fashion(row, item, found) for row, item in items.items()}
+    warnings = (*_header_warnings(rows), *sorted(found, key=lambda w: w.row))
     if errors:
         return ValidationReport(items=(), errors=tuple(errors), warnings=warnings)
     return ValidationReport(items=tuple(items.values()), errors=(), warnings=warnings)

@@ -175,3 +175,15 @@ def test_timestamps() -> None:
     )
     with pytest.raises(ValueError, match="aware"):
         format_timestamp(datetime(2030, 1, 1))  # noqa: DTZ001 - the point of the test
+
+
+def test_only_the_attributes_a_domain_defines_are_sent(make_item: Any, catalogue: Catalogue, now: datetime) -> None:
+    from catalog_sync.on_search_items import ItemRenderer
+
+    # ONDC's review rejects an attribute its table does not define for the category (pattern for Home Decor).
+    home = make_item(pattern="embroidered", material="silk", colour="#8B0000", colour_name="maroon")
+    rendered = ItemRenderer(catalogue.profile, now=now).render(home)
+    (attributes,) = [t["list"] for t in rendered["tags"] if t["code"] == "attribute"]
+    codes = [a["code"] for a in attributes]
+    assert "pattern" not in codes
+    assert {"brand", "material", "colour", "colour_name"} <= set(codes)

@@ -249,10 +249,35 @@ def test_duplicate_ids(row: Row) -> None:
 
 
 def test_unknown_columns_are_warnings_with_a_hint(row: Row) -> None:
-    report = validate_rows([row(prce="10", favourite_colour="blue")])
+    report = validate_rows([row(prce="10", favourite_colour="blue", code_type="ean", code="8901234567890")])
     assert report.ok
     assert [(w.row, w.column) for w in report.warnings] == [(1, "prce"), (1, "favourite_colour")]
     assert "did you mean 'price'?" in report.warnings[0].message
+
+
+@pytest.mark.parametrize(("overrides", "expected"), [
+    ({}, "ean"),  # no code at all
+    ({"code_type": "hsn", "code": "58109100"}, "ean"),  # an HSN is not what Home & Kitchen needs
+    ({"category_id": "Dupattas & Shawls", "gender": "female", "fabric": "wool", "code_type": "ean",
+      "code": "8901234567890", "size": "Free Size", "size_chart": "https://x.odop.test/chart.png"}, "hsn"),
+])
+def test_items_without_the_code_their_domain_needs_get_a_warning_not_an_error(
+    row: Row, overrides: dict[str, str], expected: str
+) -> None:
+    from catalog_sync.report_hi import to_hindi
+
+    report = validate_rows([row(**overrides)])
+    assert report.ok, report.errors  # the item can still be imported
+    (warning,) = report.warnings
+    assert (warning.row, warning.column) == (2, "code_type")
+    assert f"should have code_type {expected} and code" in warning.message
+    hindi = to_hindi(warning.message)
+    assert hindi != warning.message
+    assert f"code_type में {expected}" in hindi
+
+
+def test_the_right_code_gives_no_warning(row: Row) -> None:
+    assert validate_rows([row(code_type="ean", code="8901234567890")]).warnings == ()
 
 
 def test_extra_cells_beyond_the_header_are_errors(row: Row) -> None:
@@ -349,3 +374,21 @@ def test_report_text_is_capped(row: Row) -> None:
     report = validate_rows([row(n, id=f"I{n}", price="x") for n in range(2, 12)])
     text = render_report_text(report, limit=3)
     assert "... and 7 more" in text
+
+
+def test_fashion_values_follow_ondc_lists_and_shawls_need_a_size_chart(row: Row) -> None:
+    from catalog_sync.report_hi import to_hindi
+
+    shawl = {"category_id": "Dupattas & Shawls", "gender": "female", "size": "Free Size", "code_type": "hsn",
+             "code": "62142010"}
+    report = validate_rows([row(**shawl, fabric="Wool", material="wool and velvet")])
+    assert report.ok
+    assert [(w.column, w.value) for w in report.warnings] == [("material", "wool and velvet"), ("size_chart", "")]
+    assert all(to_hindi(w.message) != w.message for w in report.warnings)
+    (item,) = report.items
+    assert item.fabric == "wool"  # sent in the list's spelling
+    fine = validate_rows([row(**shawl, fabric="pashmina", material="wool",
+                              size_chart="https://demo.odop-adapter.example/images/chart.png")])
+    assert fine.warnings == ()
+    bad_link = validate_rows([row(**shawl, fabric="wool", size_chart="http://x.odop.test/chart.png")])
+    assert [e.column for e in bad_link.errors] == ["size_chart"]

@@ -397,7 +397,8 @@ def test_two_imports_of_one_cooperative_at_once_both_get_a_version(
 
 
 def test_filenames_are_cleaned_and_huge_ids_are_404(
-    client: FlaskClient, ready: dict[str, str], queued_client: FlaskClient, sessions: sessionmaker[Session]
+    client: FlaskClient, ready: dict[str, str], queued_client: FlaskClient, sessions: sessionmaker[Session],
+    worker: Any
 ) -> None:
     key = ready["test-coop"]
     odd = "../../x\x00y\x1b" + "n" * 300 + ".csv"
@@ -407,6 +408,8 @@ def test_filenames_are_cleaned_and_huge_ids_are_404(
     queued = upload(queued_client, key, RET16, name="<b>a\x00.csv")
     assert queued.status_code == 202
     assert queued.json["upload"]["filename"] == "<b>a.csv"
+    # Let the worker finish it before the tables are emptied under it.
+    assert wait_for_upload(queued_client, key, queued.headers["Location"])["status"] == "done"
     huge = "/api/v1/cooperatives/test-coop/catalogue/uploads/9223372036854775808"
     assert client.get(huge, headers=bearer(key)).status_code == 404
     assert client.post("/api/v1/outbox/99999999999999999999/replay",
