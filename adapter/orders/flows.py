@@ -36,7 +36,9 @@ from adapter.orders.policy import OrderPolicy
 from adapter.orders.quote import SelectionResult, check_selection
 from adapter.orders.snapshots import on_init, on_select, order_snapshot, stored_fulfilment
 from adapter.orders.terms_io import terms_from_json
+from adapter.protocol.context import parse_timestamp
 from adapter.protocol.request import NetworkRequest
+from adapter.store import inbound as inbound_store
 from adapter.store.models import Cooperative, Order, OutboxMessage
 from catalog_sync.on_search import provider_id
 from catalog_sync.services.catalogue import profile_of
@@ -111,13 +113,26 @@ def handle_init(session: Session, request: NetworkRequest, policy: OrderPolicy, 
     """init -> on_init: billing echoed, buyer's address and contact, settlement terms, the quote re-checked."""
     ctx, order = request.context, request.message["order"]
     cooperative, selection, provider = _select(session, order, policy, now)
+    # on_init echoes the finder fee the buyer app stated in its search (init itself usually carries no payment).
+    payment = inbound_store.search_finder_fee(session, ctx.bap_id, ctx.transaction_id) | (order.get("payment") or {})
     draft = order_store.save_draft(
         session, bap_id=ctx.bap_id, transaction_id=ctx.transaction_id, cooperative_id=cooperative.id,
         stage="initialised", lines=_draft_lines(selection), quote=selection.quote.to_ondc(),
-        billing=order.get("billing"), fulfillments=order.get("fulfillments") or [], payment=order.get("payment"))
+        billing=order.get("billing"), fulfillments=order.get("fulfillments") or [], payment=payment or None)
     body = on_init(draft, selection, provider_id=provider, profile=profile_of(cooperative))
     return FlowResult([answer(session, request, policy, now, message=body, errors=selection.errors,
                               cooperative_id=cooperative.id)])
+
+
+def _echoable_timestamp(value: object) -> str | None:
+    """The buyer's order.created_at, kept verbatim when it is a valid timestamp (ONDC: echo it unchanged)."""
+    if not isinstance(value, str) or len(value) > 32:
+        return None
+    try:
+        parse_timestamp(value)
+    except ValueError:
+        return None
+    return value
 
 
 def handle_confirm(session: Session, request: NetworkRequest, policy: OrderPolicy, now: dt.datetime) -> FlowResult:
@@ -149,8 +164,8 @@ def handle_confirm(session: Session, request: NetworkRequest, policy: OrderPolic
         transaction_id=ctx.transaction_id, domain=ctx.domain, city=ctx.city, state=state,
         fulfilment_state="Pending", routing=selection.routing, lines=_draft_lines(selection),
         quote=selection.quote.to_ondc(), billing=order.get("billing") or {},
-        fulfillments=[stored_fulfilment(order, selection)], payment=order.get("payment") or {},
-        created_at=now, updated_at=now,
+        fulfillments=[stored_fulfilment(order, selection, now)], payment=order.get("payment") or {},
+        created_at=now, updated_at=now, buyer_created_at=_echoable_timestamp(order.get("created_at")),
     )
     session.add(created)
     session.flush()

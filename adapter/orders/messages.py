@@ -37,6 +37,7 @@ __all__ = [
     "on_select_message",
     "on_track_message",
     "order_message",
+    "quote_without_stock",
     "settlement_details",
 ]
 
@@ -147,6 +148,17 @@ def settlement_details(settlement: Settlement) -> dict[str, str]:
     return out
 
 
+def quote_without_stock(quote: dict[str, Any]) -> dict[str, Any]:
+    """A stored quote as sent after on_select: without the items' quantity objects (orders stored before
+    quotes were kept without them still have them)."""
+    out = copy.deepcopy(quote)
+    for line in out.get("breakup", []):
+        item = line.get("item")
+        if isinstance(item, dict):
+            item.pop("quantity", None)
+    return out
+
+
 def _with_settlement(payment: dict[str, Any], settlement: Settlement) -> dict[str, Any]:
     """The buyer's payment object with our seller-app sale-amount entry first, other entries kept."""
     out = copy.deepcopy(payment)
@@ -196,7 +208,7 @@ def on_select_message(
             "provider": _provider(provider_id, location_id),
             "items": [_item(item, with_quantity=False) for item in items],
             "fulfillments": [fulfilment],
-            "quote": selection.quote.to_ondc(),
+            "quote": selection.quote.to_ondc(with_stock=True),
         }
     }
 
@@ -223,7 +235,7 @@ def on_init_message(order: OrderView, *, settlement: Settlement) -> dict[str, An
             "items": [_item(item) for item in order.items],
             "billing": copy.deepcopy(order.billing),
             "fulfillments": [_init_fulfilment(f) for f in order.fulfillments],
-            "quote": copy.deepcopy(order.quote),
+            "quote": quote_without_stock(order.quote),
             "payment": _with_settlement(order.payment, settlement),
             "tags": [bpp_terms_tag(order.bpp_terms)],
         }
@@ -257,7 +269,7 @@ def order_message(order: OrderView) -> dict[str, Any]:
         "items": [_item(item) for item in order.items],
         "billing": copy.deepcopy(order.billing),
         "fulfillments": [_fulfilment(f) for f in order.fulfillments],
-        "quote": copy.deepcopy(order.quote),
+        "quote": quote_without_stock(order.quote),
         "payment": copy.deepcopy(order.payment),
         "tags": [bpp_terms_tag(order.bpp_terms)],
     }
@@ -268,7 +280,7 @@ def order_message(order: OrderView) -> dict[str, Any]:
             "cancelled_by": order.cancellation.initiated_by,
             "reason": {"id": order.cancellation.reason_id},
         }
-    body["created_at"] = format_timestamp(order.created_at)
+    body["created_at"] = order.created_at_echo or format_timestamp(order.created_at)
     body["updated_at"] = format_timestamp(order.updated_at)
     return {"order": body}
 

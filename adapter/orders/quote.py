@@ -80,17 +80,21 @@ class BreakupLine:
     available: int | None = None  # item lines only
     maximum: int | None = None  # item lines only
 
-    def to_ondc(self) -> dict[str, Any]:
-        """Return the ONDC breakup entry."""
+    def to_ondc(self, *, with_stock: bool = False) -> dict[str, Any]:
+        """Return the ONDC breakup entry; ``with_stock`` adds the item's availability (on_select only).
+
+        ONDC masks stock: available is "99" when the item can be bought and "0" when not; maximum is the most one
+        order may take. After on_select the quote carries no quantity object at all (ONDC's review checks both).
+        """
         out: dict[str, Any] = {"@ondc/org/item_id": self.item_id}
         if self.quantity is not None:
             out["@ondc/org/item_quantity"] = {"count": self.quantity}
         out["@ondc/org/title_type"] = self.title_type
         if self.title_type == "item":
             item: dict[str, Any] = {"price": {"currency": CURRENCY, "value": money_text(self.unit_price or 0)}}
-            if self.available is not None and self.maximum is not None:
+            if with_stock and self.available is not None and self.maximum is not None:
                 item["quantity"] = {
-                    "available": {"count": str(self.available)},
+                    "available": {"count": "99" if self.available > 0 else "0"},
                     "maximum": {"count": str(self.maximum)},
                 }
             out["item"] = item
@@ -121,11 +125,11 @@ class Quote:
         """Return item id -> quoted count."""
         return {line.item_id: line.quantity or 0 for line in self.breakup if line.title_type == "item"}
 
-    def to_ondc(self) -> dict[str, Any]:
-        """Return the ONDC ``quote`` object."""
+    def to_ondc(self, *, with_stock: bool = False) -> dict[str, Any]:
+        """Return the ONDC ``quote`` object (``with_stock`` for on_select: see ``BreakupLine.to_ondc``)."""
         return {
             "price": {"currency": CURRENCY, "value": money_text(self.total)},
-            "breakup": [line.to_ondc() for line in self.breakup],
+            "breakup": [line.to_ondc(with_stock=with_stock) for line in self.breakup],
             "ttl": self.ttl,
         }
 

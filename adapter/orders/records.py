@@ -173,6 +173,8 @@ class OrderView:
     updated_at: datetime
     cancellation: Cancellation | None = None
     documents: list[dict[str, Any]] = field(default_factory=list)
+    # The buyer app's own created_at text from /confirm, echoed as order.created_at when there is one.
+    created_at_echo: str | None = None
 
     def __post_init__(self) -> None:
         _require_aware("OrderView.created_at", self.created_at)

@@ -8,7 +8,7 @@ import hmac
 from dataclasses import replace
 from typing import Any
 
-from adapter.orders import messages
+from adapter.orders import delivery_terms, messages
 from adapter.orders.policy import OrderPolicy
 from adapter.orders.quote import SelectionResult
 from adapter.orders.records import (
@@ -52,10 +52,12 @@ def _contact(data: dict[str, Any] | None) -> Contact | None:
 def _start(profile: Profile, times: dict[str, str]) -> Stop:
     location = profile.locations[0]
     return Stop(
-        location_id=location.id, name=location.name or profile.name, gps=location.gps,
+        # The store's name as the catalogue gives it (ONDC's review: it cannot change between messages).
+        location_id=location.id, name=profile.name, gps=location.gps,
         address=Address(name=location.name or profile.name, building=location.street, locality=location.locality,
                         city=location.city, state=location.state, country="IND", area_code=location.area_code),
         contact=Contact(phone=profile.consumer_care.phone, email=profile.consumer_care.email),
+        time_range=_window(times, "start"),
         timestamp=parse_timestamp(times["start"]) if "start" in times else None,
     )
 
@@ -64,6 +66,7 @@ def _end(end: dict[str, Any], times: dict[str, str]) -> Stop:
     location = end.get("location") or {}
     return Stop(gps=location.get("gps"), address=_address(location.get("address")),
                 contact=_contact(end.get("contact")), person_name=(end.get("person") or {}).get("name"),
+                time_range=_window(times, "end"),
                 timestamp=parse_timestamp(times["end"]) if "end" in times else None)
 
 
@@ -85,11 +88,30 @@ def _terms(profile: Profile) -> BppTerms:
     return BppTerms(np_type=profile.np_type, gstin=profile.gstin, pan=profile.pan)
 
 
-def stored_fulfilment(order: dict[str, Any], selection: SelectionResult) -> dict[str, Any]:
-    """What we keep of the delivery: the buyer's drop-off, our TAT and category, and the state times."""
+def stored_fulfilment(order: dict[str, Any], selection: SelectionResult,
+                      confirmed_at: dt.datetime | None = None) -> dict[str, Any]:
+    """What we keep of the delivery: the buyer's drop-off, our TAT and category, and the state times.
+
+    ``confirmed_at`` (a confirmed order) also fixes the promised windows every order message then repeats:
+    pick-up from the confirmation until the longest time to ship has passed, delivery from then until the TAT.
+    """
     buyer = (order.get("fulfillments") or [{}])[0]
+    times: dict[str, str] = {}
+    if confirmed_at is not None:
+        ship = delivery_terms.parse_duration(delivery_terms.longest(
+            line.item.time_to_ship for line in selection.lines if line.quantity > 0))
+        shipped_by = confirmed_at + ship
+        deliver_by = max(confirmed_at + delivery_terms.parse_duration(selection.tat), shipped_by)
+        times = {"start_from": format_timestamp(confirmed_at), "start_to": format_timestamp(shipped_by),
+                 "end_from": format_timestamp(shipped_by), "end_to": format_timestamp(deliver_by)}
     return {"id": FULFILMENT_ID, "type": "Delivery", "tat": selection.tat, "category": selection.category,
-            "end": buyer.get("end") or {}, "times": {}}
+            "end": buyer.get("end") or {}, "times": times}
+
+
+def _window(times: dict[str, str], side: str) -> tuple[dt.datetime, dt.datetime] | None:
+    if f"{side}_from" not in times or f"{side}_to" not in times:
+        return None  # orders confirmed before windows were kept
+    return parse_timestamp(times[f"{side}_from"]), parse_timestamp(times[f"{side}_to"])
 
 
 def record_time(order: Order, state: str, now: dt.datetime) -> None:
@@ -107,12 +129,14 @@ def record_time(order: Order, state: str, now: dt.datetime) -> None:
 def _view(order_id: str, state: str, fulfilment_state: str, *, lines: list[dict[str, Any]], quote: dict[str, Any],
           billing: dict[str, Any], stored: dict[str, Any], payment: dict[str, Any], profile: Profile, bpp_id: str,
           created_at: dt.datetime, updated_at: dt.datetime, cancellation: dict[str, Any] | None,
-          legs: list[dict[str, Any]] | None = None) -> OrderView:
+          legs: list[dict[str, Any]] | None = None, routing: str | None = None) -> OrderView:
     times = stored.get("times") or {}
+    # ONDC's review requires the routing type (P2P or P2H2P) on the Delivery fulfilment of every order message.
+    routing_tags = [{"code": "routing", "list": [{"code": "type", "value": routing}]}] if routing else []
     fulfilments = [FulfilmentView(
         id=FULFILMENT_ID, type="Delivery", state=fulfilment_state, tracking=False, tat=stored.get("tat"),
         category=stored.get("category"), provider_name=profile.name, start=_start(profile, times),
-        end=_end(stored.get("end") or {}, times))]
+        end=_end(stored.get("end") or {}, times), tags=routing_tags)]
     cancelled = None
     if cancellation:
         fulfilments.append(FulfilmentView(
@@ -143,9 +167,11 @@ def snapshot(order: Order, profile: Profile, bpp_id: str,
     view = _view(order.order_id, order.state, order.fulfilment_state, lines=order.lines, quote=order.quote,
                  billing=order.billing, stored=order.fulfillments[0], payment=order.payment, profile=profile,
                  bpp_id=bpp_id, created_at=order.created_at, updated_at=order.updated_at,
-                 cancellation=order.cancellation, legs=order.legs)
+                 cancellation=order.cancellation, legs=order.legs, routing=order.routing)
     if documents:
         view = replace(view, documents=list(documents))
+    if order.buyer_created_at:
+        view = replace(view, created_at_echo=order.buyer_created_at)
     return messages.order_message(view)
 
 
@@ -175,9 +201,9 @@ def invoice_token(order_pk: int, secret: str) -> str:
 
 
 def documents(order: Order, policy: OrderPolicy) -> list[dict[str, str]]:
-    """The order's documents (the invoice link once packed)."""
-    # ONDC RET 1.2.x: the invoice is shared from Packed on.
-    if order.fulfilment_state == "Pending" or not policy.public_url:
+    """The order's documents: the invoice link, from Order-picked-up on."""
+    # ONDC's review: the invoice is part of the documents only in Order-picked-up and the states after it.
+    if order.fulfilment_state in ("Pending", "Packed") or not policy.public_url:
         return []
     url = f"{policy.public_url}/invoices/{order.id}/{invoice_token(order.id, policy.invoice_secret)}"
     return [{"url": url, "label": "Invoice"}]

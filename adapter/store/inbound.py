@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
@@ -126,6 +127,26 @@ def for_transaction(session: Session, transaction_id: str) -> list[InboundMessag
             .order_by(InboundMessage.received_at, InboundMessage.id)
         )
     )
+
+
+FINDER_FEE_KEYS = ("@ondc/org/buyer_app_finder_fee_type", "@ondc/org/buyer_app_finder_fee_amount")
+
+
+def search_finder_fee(session: Session, bap_id: str, transaction_id: str) -> dict[str, str]:
+    """The finder fee a buyer app stated in its search for this transaction (on_init must echo it unchanged)."""
+    body = session.scalar(
+        select(InboundMessage.body).where(
+            InboundMessage.bap_id == bap_id, InboundMessage.transaction_id == transaction_id,
+            InboundMessage.action == "search", InboundMessage.status != "nacked",
+        ).order_by(InboundMessage.id.desc()).limit(1)
+    )
+    try:
+        payment = orjson.loads(body or b"{}")["message"]["intent"]["payment"]
+    except (orjson.JSONDecodeError, KeyError, TypeError):
+        return {}
+    if not isinstance(payment, dict):
+        return {}
+    return {key: payment[key] for key in FINDER_FEE_KEYS if isinstance(payment.get(key), str)}
 
 
 def recent_failures(session: Session, limit: int = 50) -> list[InboundMessage]:

@@ -394,6 +394,8 @@ class Order(Base):
     source: Mapped[str] = mapped_column(String(64), default="ondc")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The buyer app's order.created_at from /confirm, exactly as sent: every order message echoes it.
+    buyer_created_at: Mapped[str | None] = mapped_column(String(32), default=None)
 
 
 class OrderEvent(Base):

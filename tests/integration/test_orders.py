@@ -25,7 +25,7 @@ from adapter.protocol.signing import verify_request
 from adapter.store import catalogue as store
 from adapter.store.db import transaction
 from adapter.store.models import InboundMessage, Order, OutboxMessage
-from tests.support.network import BUYER_ID, SELLER_ID, Network
+from tests.support.network import BUYER_ID, SELLER_ID, Network, search_body
 from tests.support.receiver import Receiver, running_receiver
 from tests.support.sellers import ALWAYS_OPEN, make_seller
 from tests.support.servers import wait_until
@@ -64,6 +64,8 @@ class Buyer:
                    "core_version": "1.2.5", "bap_id": BUYER_ID, "bap_uri": self.receiver.url,
                    "bpp_id": SELLER_ID, "bpp_uri": "http://127.0.0.1/ondc", "transaction_id": self.transaction_id,
                    "message_id": message_id, "timestamp": format_timestamp(dt.datetime.now(dt.UTC)), "ttl": "PT30S"}
+        if action == "confirm" and "created_at" in message.get("order", {}):
+            context["timestamp"] = message["order"]["created_at"]  # as buyer apps do: the order is made now
         body = orjson.dumps({"context": context, "message": message})
         response = self.client.post(f"/ondc/{action}", data=body, content_type="application/json",
                                     headers={"Authorization": self.network.buyer.sign(body)})
@@ -106,6 +108,7 @@ class Buyer:
                    "params": {"amount": quote["price"]["value"], "currency": "INR", "transaction_id": "pay-1"},
                    "@ondc/org/buyer_app_finder_fee_type": "percent", "@ondc/org/buyer_app_finder_fee_amount": "3"}
         now = format_timestamp(dt.datetime.now(dt.UTC))
+        self.confirmed_at = now
         return {"order": self.order(item_id, count) | {"id": order_id, "state": "Created", "billing": BILLING,
                                                         "quote": quote, "payment": payment, "created_at": now,
                                                         "updated_at": now}}
@@ -130,6 +133,10 @@ def test_select_init_confirm_status_and_the_whole_delivery(
     assert bad.status_code == 422
     assert "flat_fee" in bad.json["error"]["message"]
     buyer = Buyer(client, network, receiver)
+    # The transaction starts with a search stating the buyer app's finder fee; on_init must echo it.
+    searched = search_body(bap_uri=receiver.url, city="std:0177", transaction_id=buyer.transaction_id)
+    assert client.post("/ondc/search", data=searched, content_type="application/json",
+                       headers={"Authorization": network.buyer.sign(searched)}).status_code == 200
     on_select = buyer.send("select", {"order": buyer.order("T16-1", 2)})
     assert on_select is not None
     quote = on_select["message"]["order"]["quote"]
@@ -144,6 +151,18 @@ def test_select_init_confirm_status_and_the_whole_delivery(
     assert order["state"] == "Accepted"
     assert order["fulfillments"][0]["state"]["descriptor"]["code"] == "Pending"
     assert order["billing"] == BILLING  # echoed exactly, created_at/updated_at included
+    created_at = buyer.confirmed_at
+    on_init_payment = orjson.loads(receiver.posts("/on_init")[-1].body)["message"]["order"]["payment"]
+    assert (on_init_payment["@ondc/org/buyer_app_finder_fee_type"],
+            on_init_payment["@ondc/org/buyer_app_finder_fee_amount"]) == ("percent", "3")
+    assert order["created_at"] == created_at  # the buyer's own order.created_at, echoed
+    assert all("quantity" not in line.get("item", {}) for line in order["quote"]["breakup"])
+    (confirmed,) = order["fulfillments"]
+    windows = (confirmed["start"]["time"]["range"], confirmed["end"]["time"]["range"])
+    assert windows[0]["start"] < windows[0]["end"] <= windows[1]["start"] < windows[1]["end"]
+    assert confirmed["tags"] == [{"code": "routing", "list": [{"code": "type", "value": "P2H2P"}]}]
+    assert {line["item"]["quantity"]["available"]["count"] for line in quote["breakup"]
+            if line["@ondc/org/title_type"] == "item"} == {"99"}  # on_select masks the stock
     assert breakup_sums(order["quote"])
     assert stock(sessions, seller, "T16-1") == 2  # 4 in stock, 2 reserved
     repeat = buyer.send("confirm", buyer.confirm("T16-1", 2, "ORDER-1", order["quote"]))
@@ -178,8 +197,14 @@ def test_select_init_confirm_status_and_the_whole_delivery(
         assert pushed["context"]["transaction_id"] == buyer.transaction_id
         assert pushed["context"]["message_id"] != on_status["context"]["message_id"]  # unsolicited: new id
         assert pushed["message"]["order"]["fulfillments"][0]["state"]["descriptor"]["code"] == expected
+        moved = pushed["message"]["order"]["fulfillments"][0]
+        # The promised windows stay as on_confirm gave them; timestamps are added as the parcel moves.
+        assert (moved["start"]["time"]["range"], moved["end"]["time"]["range"]) == windows
+        assert pushed["message"]["order"]["created_at"] == created_at  # the first confirm's, not the repeat's
         timestamps.append(pushed["context"]["timestamp"])
         if expected == "Packed":
+            assert "documents" not in pushed["message"]["order"]  # ONDC: from Order-picked-up on
+        if expected == "Order-picked-up":
             (document,) = pushed["message"]["order"]["documents"]
             invoice_path = "/" + document["url"].split("/", 3)[3]
             page = client.get(invoice_path)

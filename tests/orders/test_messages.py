@@ -351,7 +351,10 @@ CASES: dict[str, tuple[Any, str, dict[str, str]]] = {
                                       {"code": "url", "value": "https://bpp.odop.example/track/F1"}]},
     ])]))), "on_status.json", {}),
     "on_cancel": (lambda: wrap("on_cancel", order_message(cancelled_order())), "on_cancel.json", {}),
-    "on_update": (lambda: wrap("on_update", order_message(part_cancelled_order())), "on_update.json", {}),
+    "on_update": (lambda: wrap("on_update", order_message(part_cancelled_order())), "on_update.json", {
+        "message.order.quote.breakup[item].item.quantity":
+            "ONDC's review forbids quantity objects after on_select; the example has them (docs/certification.md)",
+    }),
     "on_track": (lambda: wrap("on_track", on_track_message(
         "F1", url=None, gps="31.1048,77.1734", updated_at=NOW + timedelta(days=1))), "on_track.json", {
         "message.tracking.tags": "order/config/path tags describe live polling, which we do not offer",

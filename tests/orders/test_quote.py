@@ -82,14 +82,15 @@ TERMS = DeliveryTerms(flat_fee=Decimal("50"))
 
 
 def test_single_item_line_shape() -> None:
-    quote = build_quote([QuoteLine(make_item(price="450"), 2)], terms=TERMS, fulfillment_id="F1",
-                        serviceable=True).to_ondc()
+    built = build_quote([QuoteLine(make_item(price="450"), 2)], terms=TERMS, fulfillment_id="F1", serviceable=True)
+    quote = built.to_ondc(with_stock=True)
     assert quote["breakup"][0] == {
         "@ondc/org/item_id": "I1",
         "@ondc/org/item_quantity": {"count": 2},
         "@ondc/org/title_type": "item",
+        # Stock is masked: 50 in stock shows as "99"; maximum is the most one order may take.
         "item": {"price": {"currency": "INR", "value": "450.00"},
-                 "quantity": {"available": {"count": "50"}, "maximum": {"count": "10"}}},
+                 "quantity": {"available": {"count": "99"}, "maximum": {"count": "10"}}},
         "price": {"currency": "INR", "value": "900.00"},
         "title": "Item I1",
     }
@@ -97,6 +98,9 @@ def test_single_item_line_shape() -> None:
                                    "price": {"currency": "INR", "value": "50.00"}, "title": "Delivery charges"}
     assert quote["price"] == {"currency": "INR", "value": "950.00"}
     assert quote["ttl"] == "P1D"
+    # Stored and sent after on_select: the same quote without the quantity object.
+    later = built.to_ondc()["breakup"][0]
+    assert later["item"] == {"price": {"currency": "INR", "value": "450.00"}}
 
 
 def test_unit_price_rounds_half_up_before_multiplying() -> None:
@@ -195,7 +199,7 @@ def test_non_serviceable_quote_has_no_delivery_line() -> None:
 def test_out_of_stock_quote_is_all_zero_without_fulfilment_lines() -> None:
     item = make_item(price="2260", stock=0)
     quote = build_quote([QuoteLine(item, 0)], terms=DeliveryTerms(flat_fee=Decimal(50), convenience_fee=Decimal(3)),
-                        fulfillment_id="F1", serviceable=True).to_ondc()
+                        fulfillment_id="F1", serviceable=True).to_ondc(with_stock=True)
     assert quote["price"]["value"] == "0.00"
     [line] = quote["breakup"]
     assert line["@ondc/org/item_quantity"] == {"count": 0}
@@ -205,13 +209,13 @@ def test_out_of_stock_quote_is_all_zero_without_fulfilment_lines() -> None:
 
 def test_counts_are_capped_like_the_catalogue() -> None:
     quote = build_quote([QuoteLine(make_item(stock=500, max_per_order=200), 1)], terms=TERMS, fulfillment_id="F1",
-                        serviceable=True).to_ondc()
+                        serviceable=True).to_ondc(with_stock=True)
     assert quote["breakup"][0]["item"]["quantity"] == {"available": {"count": "99"}, "maximum": {"count": "99"}}
 
 
 def test_disabled_item_shows_nothing_available() -> None:
     quote = build_quote([QuoteLine(make_item(enabled=False), 0)], terms=TERMS, fulfillment_id="F1",
-                        serviceable=True).to_ondc()
+                        serviceable=True).to_ondc(with_stock=True)
     assert quote["breakup"][0]["item"]["quantity"]["available"] == {"count": "0"}
 
 
