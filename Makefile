@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint check bench screenshots clean
+.PHONY: run test lint check bench screenshots conformance clean
 
 $(STAMP): setup.cfg pyproject.toml
 	python3 -m venv $(VENV)
@@ -34,6 +34,10 @@ bench: $(STAMP)
 ## screenshots: drive the console in Chromium and save docs/screenshots/*.png (needs a redis-server)
 screenshots: $(STAMP)
 	PYTHON=$(PY) scripts/run-tests.sh tests/console/test_browser.py -q
+
+## conformance: ONDC's validator on what the demo cooperatives send (needs node, npm and ../shared/ondc/validator)
+conformance: $(STAMP)
+	$(PY) scripts/conformance.py
 
 clean:
 	rm -rf $(VENV) var build *.egg-info

@@ -135,6 +135,20 @@ def _echoable_timestamp(value: object) -> str | None:
     return value
 
 
+def _bap_terms(tags: object) -> dict[str, Any] | None:
+    """The buyer's ``bap_terms`` tag from /confirm, when it is a well-formed one (short text values only)."""
+    if not isinstance(tags, list):
+        return None
+    for tag in tags:
+        if not isinstance(tag, dict) or tag.get("code") != "bap_terms" or not isinstance(tag.get("list"), list):
+            continue
+        pairs = [entry for entry in tag["list"][:20] if isinstance(entry, dict)
+                 and isinstance(entry.get("code"), str) and isinstance(entry.get("value"), str)
+                 and len(entry["code"]) <= 64 and len(entry["value"]) <= 512]
+        return {"code": "bap_terms", "list": [{"code": e["code"], "value": e["value"]} for e in pairs]}
+    return None
+
+
 def handle_confirm(session: Session, request: NetworkRequest, policy: OrderPolicy, now: dt.datetime) -> FlowResult:
     """confirm -> on_confirm: one transaction creates the order and reserves its stock; repeats are idempotent."""
     ctx, order = request.context, request.message["order"]
@@ -166,6 +180,7 @@ def handle_confirm(session: Session, request: NetworkRequest, policy: OrderPolic
         quote=selection.quote.to_ondc(), billing=order.get("billing") or {},
         fulfillments=[stored_fulfilment(order, selection, now)], payment=order.get("payment") or {},
         created_at=now, updated_at=now, buyer_created_at=_echoable_timestamp(order.get("created_at")),
+        buyer_terms=_bap_terms(order.get("tags")),
     )
     session.add(created)
     session.flush()

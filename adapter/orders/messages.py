@@ -271,7 +271,7 @@ def order_message(order: OrderView) -> dict[str, Any]:
         "fulfillments": [_fulfilment(f) for f in order.fulfillments],
         "quote": quote_without_stock(order.quote),
         "payment": copy.deepcopy(order.payment),
-        "tags": [bpp_terms_tag(order.bpp_terms)],
+        "tags": [bpp_terms_tag(order.bpp_terms), *([copy.deepcopy(order.bap_terms)] if order.bap_terms else [])],
     }
     if order.documents:
         body["documents"] = copy.deepcopy(order.documents)

@@ -175,6 +175,8 @@ class OrderView:
     documents: list[dict[str, Any]] = field(default_factory=list)
     # The buyer app's own created_at text from /confirm, echoed as order.created_at when there is one.
     created_at_echo: str | None = None
+    # The buyer app's bap_terms tag from /confirm, echoed after our bpp_terms.
+    bap_terms: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         _require_aware("OrderView.created_at", self.created_at)

@@ -156,7 +156,10 @@ def _view(order_id: str, state: str, fulfilment_state: str, *, lines: list[dict[
     return OrderView(
         order_id=order_id, state=state, provider_id=provider_id(profile, bpp_id),
         provider_location_id=profile.locations[0].id, items=_items(lines), billing=billing,
-        fulfillments=fulfilments, quote=quote, payment={**payment, "@ondc/org/settlement_details": settlement},
+        # The buyer's payment as it sent it; our settlement terms only when it carries none (before /confirm).
+        fulfillments=fulfilments, quote=quote,
+        payment=payment if payment.get("@ondc/org/settlement_details") else
+        {**payment, "@ondc/org/settlement_details": settlement},
         bpp_terms=_terms(profile), created_at=created_at, updated_at=updated_at, cancellation=cancelled,
     )
 
@@ -172,6 +175,8 @@ def snapshot(order: Order, profile: Profile, bpp_id: str,
         view = replace(view, documents=list(documents))
     if order.buyer_created_at:
         view = replace(view, created_at_echo=order.buyer_created_at)
+    if order.buyer_terms:
+        view = replace(view, bap_terms=order.buyer_terms)
     return messages.order_message(view)
 
 

@@ -396,6 +396,8 @@ class Order(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # The buyer app's order.created_at from /confirm, exactly as sent: every order message echoes it.
     buyer_created_at: Mapped[str | None] = mapped_column(String(32), default=None)
+    # The buyer app's bap_terms tag from /confirm (its GSTIN, accepted terms): echoed like created_at.
+    buyer_terms: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
 
 
 class OrderEvent(Base):

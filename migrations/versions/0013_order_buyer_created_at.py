@@ -1,4 +1,4 @@
-"""keep the buyer app's order.created_at from /confirm, which every order message echoes
+"""keep the buyer app's order.created_at and bap_terms from /confirm, which every order message echoes
 
 Revision ID: 0013
 Revises: 0012
@@ -21,8 +21,10 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("orders", schema=None) as batch_op:
         batch_op.add_column(sa.Column("buyer_created_at", sa.String(length=32), nullable=True))
+        batch_op.add_column(sa.Column("buyer_terms", sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("orders", schema=None) as batch_op:
+        batch_op.drop_column("buyer_terms")
         batch_op.drop_column("buyer_created_at")

@@ -36,6 +36,8 @@ BILLING = {"name": "Asha Devi", "phone": "9000000001", "email": "asha@buyer.exam
            "address": {"name": "12", "building": "Lakkar Bazaar", "locality": "The Ridge", "city": "Shimla",
                        "state": "Himachal Pradesh", "country": "IND", "area_code": "171001"},
            "created_at": "2030-01-01T10:00:00.000Z", "updated_at": "2030-01-01T10:00:00.000Z"}
+BAP_TERMS = {"code": "bap_terms", "list": [{"code": "accept_bpp_terms", "value": "Y"},
+                                           {"code": "tax_number", "value": "02AAACB1234C1Z5"}]}
 END = {"location": {"gps": "31.1048,77.1734", "address": BILLING["address"]},
        "contact": {"phone": "9000000001", "email": "asha@buyer.example"}, "person": {"name": "Asha Devi"}}
 
@@ -99,17 +101,22 @@ class Buyer:
         assert "error" not in on_select, on_select.get("error")
         on_init = self.send("init", {"order": self.order(item_id, count) | {"billing": BILLING}})
         assert on_init is not None
-        on_confirm = self.send("confirm", self.confirm(item_id, count, order_id, on_init["message"]["order"]["quote"]))
+        on_confirm = self.send("confirm", self.confirm(item_id, count, order_id, on_init["message"]["order"]["quote"],
+                                                       on_init["message"]["order"]["payment"]))
         assert on_confirm is not None
         return on_confirm
 
-    def confirm(self, item_id: str, count: int, order_id: str, quote: dict[str, Any]) -> dict[str, Any]:
+    def confirm(self, item_id: str, count: int, order_id: str, quote: dict[str, Any],
+                offered: dict[str, Any] | None = None) -> dict[str, Any]:
         payment = {"type": "ON-ORDER", "collected_by": "BAP", "status": "PAID",
                    "params": {"amount": quote["price"]["value"], "currency": "INR", "transaction_id": "pay-1"},
                    "@ondc/org/buyer_app_finder_fee_type": "percent", "@ondc/org/buyer_app_finder_fee_amount": "3"}
+        if offered and "@ondc/org/settlement_details" in offered:  # as buyer apps do: the seller's terms from on_init
+            payment["@ondc/org/settlement_details"] = offered["@ondc/org/settlement_details"]
         now = format_timestamp(dt.datetime.now(dt.UTC))
         self.confirmed_at = now
         return {"order": self.order(item_id, count) | {"id": order_id, "state": "Created", "billing": BILLING,
+                                                        "tags": [BAP_TERMS],
                                                         "quote": quote, "payment": payment, "created_at": now,
                                                         "updated_at": now}}
 
@@ -152,6 +159,9 @@ def test_select_init_confirm_status_and_the_whole_delivery(
     assert order["fulfillments"][0]["state"]["descriptor"]["code"] == "Pending"
     assert order["billing"] == BILLING  # echoed exactly, created_at/updated_at included
     created_at = buyer.confirmed_at
+    assert order["tags"][1] == BAP_TERMS  # the buyer's terms, echoed after ours
+    on_init_terms = orjson.loads(receiver.posts("/on_init")[-1].body)["message"]["order"]["payment"]
+    assert order["payment"]["@ondc/org/settlement_details"] == on_init_terms["@ondc/org/settlement_details"]
     on_init_payment = orjson.loads(receiver.posts("/on_init")[-1].body)["message"]["order"]["payment"]
     assert (on_init_payment["@ondc/org/buyer_app_finder_fee_type"],
             on_init_payment["@ondc/org/buyer_app_finder_fee_amount"]) == ("percent", "3")

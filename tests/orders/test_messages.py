@@ -342,7 +342,7 @@ CASES: dict[str, tuple[Any, str, dict[str, str]]] = {
     "on_select": (on_select_body, "on_select.json", {}),
     "on_init": (on_init_body, "on_init.json", {}),
     "on_confirm": (lambda: wrap("on_confirm", order_message(make_order("Created"))), "on_confirm.json", {
-        "message.order.tags[bap_terms]": "the buyer's terms; OrderView does not store them",
+        "message.order.tags[bap_terms]": "echoed from /confirm when the buyer sends it; this order has none",
         "message.order.tags[bpp_terms].list[accept_bap_terms]": "optional in PROTOCOL.md §3; BppTerms has no flag",
     }),
     "on_status": (lambda: wrap("on_status", order_message(make_order(fulfillments=[delivery(tags=[
