@@ -52,6 +52,7 @@ class Settings:
     subscriber_id: str
     unique_key_id: str
     bpp_name: str
+    seller_app_gstin: str | None
     ondc_base_path: str
     catalogue_max_bytes: int
     catalogue_max_rows: int
@@ -182,6 +183,13 @@ def _bool(value: str) -> bool:
     if lowered in ("0", "false", "no", "off"):
         return False
     raise ValueError(value)
+
+
+def _gstin(value: str) -> str:
+    value = value.strip().upper()
+    if not re.fullmatch(r"\d{2}[A-Z]{5}\d{4}[A-Z][1-9A-Z]Z[0-9A-Z]", value):
+        raise ValueError(value)
+    return value
 
 
 def _key_id(value: str) -> str:
@@ -318,6 +326,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         unique_key_id=r.parse("ONDC_UNIQUE_KEY_ID", "odop-key-1", _key_id,
                               "1-64 letters, digits, '.', '_' or '-' (the ukId registered with the key)"),
         bpp_name=r.raw("BPP_NAME") or "ODOP Cooperatives",
+        seller_app_gstin=r.parse("SELLER_APP_GSTIN", None, _gstin, "a 15-character GSTIN such as 02AAACB1234C1Z5"),
         ondc_base_path=r.parse("ONDC_BASE_PATH", "/ondc", _base_path, "a path starting with '/', e.g. /ondc"),
         catalogue_max_bytes=r.parse("CATALOGUE_MAX_BYTES", 10 * 1024 * 1024, _positive_int, "a positive byte count"),
         catalogue_max_rows=r.parse("CATALOGUE_MAX_ROWS", 50_000, _positive_int, "a positive number of rows"),

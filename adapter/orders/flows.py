@@ -119,7 +119,8 @@ def handle_init(session: Session, request: NetworkRequest, policy: OrderPolicy, 
         session, bap_id=ctx.bap_id, transaction_id=ctx.transaction_id, cooperative_id=cooperative.id,
         stage="initialised", lines=_draft_lines(selection), quote=selection.quote.to_ondc(),
         billing=order.get("billing"), fulfillments=order.get("fulfillments") or [], payment=payment or None)
-    body = on_init(draft, selection, provider_id=provider, profile=profile_of(cooperative))
+    body = on_init(draft, selection, provider_id=provider, profile=profile_of(cooperative),
+                   seller_gstin=policy.app.gstin)
     return FlowResult([answer(session, request, policy, now, message=body, errors=selection.errors,
                               cooperative_id=cooperative.id)])
 

@@ -84,8 +84,11 @@ def _settlement(profile: Profile) -> Settlement:
                       beneficiary=s.beneficiary)
 
 
-def _terms(profile: Profile) -> BppTerms:
-    return BppTerms(np_type=profile.np_type, gstin=profile.gstin, pan=profile.pan)
+def _terms(profile: Profile, seller_gstin: str | None) -> BppTerms:
+    # A marketplace (MSN) seller app states its own GSTIN as tax_number and the cooperative's PAN as
+    # provider_tax_number (ONDC's review: the two may not name the same PAN); an ISN states its own for both.
+    gstin = seller_gstin if profile.np_type == "MSN" and seller_gstin else profile.gstin
+    return BppTerms(np_type=profile.np_type, gstin=gstin, pan=profile.pan)
 
 
 def stored_fulfilment(order: dict[str, Any], selection: SelectionResult,
@@ -129,7 +132,8 @@ def record_time(order: Order, state: str, now: dt.datetime) -> None:
 def _view(order_id: str, state: str, fulfilment_state: str, *, lines: list[dict[str, Any]], quote: dict[str, Any],
           billing: dict[str, Any], stored: dict[str, Any], payment: dict[str, Any], profile: Profile, bpp_id: str,
           created_at: dt.datetime, updated_at: dt.datetime, cancellation: dict[str, Any] | None,
-          legs: list[dict[str, Any]] | None = None, routing: str | None = None) -> OrderView:
+          legs: list[dict[str, Any]] | None = None, routing: str | None = None,
+          seller_gstin: str | None = None) -> OrderView:
     times = stored.get("times") or {}
     # ONDC's review requires the routing type (P2P or P2H2P) on the Delivery fulfilment of every order message.
     routing_tags = [{"code": "routing", "list": [{"code": "type", "value": routing}]}] if routing else []
@@ -160,17 +164,17 @@ def _view(order_id: str, state: str, fulfilment_state: str, *, lines: list[dict[
         fulfillments=fulfilments, quote=quote,
         payment=payment if payment.get("@ondc/org/settlement_details") else
         {**payment, "@ondc/org/settlement_details": settlement},
-        bpp_terms=_terms(profile), created_at=created_at, updated_at=updated_at, cancellation=cancelled,
+        bpp_terms=_terms(profile, seller_gstin), created_at=created_at, updated_at=updated_at, cancellation=cancelled,
     )
 
 
 def snapshot(order: Order, profile: Profile, bpp_id: str,
-             documents: list[dict[str, str]] | None = None) -> dict[str, Any]:
-    """The full order for on_confirm, on_status, on_cancel and on_update (with the invoice once packed)."""
+             documents: list[dict[str, str]] | None = None, seller_gstin: str | None = None) -> dict[str, Any]:
+    """The full order for on_confirm, on_status, on_cancel and on_update (with the invoice once picked up)."""
     view = _view(order.order_id, order.state, order.fulfilment_state, lines=order.lines, quote=order.quote,
                  billing=order.billing, stored=order.fulfillments[0], payment=order.payment, profile=profile,
                  bpp_id=bpp_id, created_at=order.created_at, updated_at=order.updated_at,
-                 cancellation=order.cancellation, legs=order.legs, routing=order.routing)
+                 cancellation=order.cancellation, legs=order.legs, routing=order.routing, seller_gstin=seller_gstin)
     if documents:
         view = replace(view, documents=list(documents))
     if order.buyer_created_at:
@@ -189,13 +193,14 @@ def on_select(selection: SelectionResult, *, provider_id: str, profile: Profile)
                                       items=items, provider_name=profile.name)
 
 
-def on_init(draft: OrderDraft, selection: SelectionResult, *, provider_id: str, profile: Profile) -> dict[str, Any]:
+def on_init(draft: OrderDraft, selection: SelectionResult, *, provider_id: str, profile: Profile,
+            seller_gstin: str | None = None) -> dict[str, Any]:
     """The on_init message: billing and the buyer's fulfilment echoed, our settlement terms."""
     stored = stored_fulfilment({"fulfillments": draft.fulfillments}, selection)
     now = draft.updated_at
     view = _view("", "Created", "Pending", lines=draft.lines, quote=draft.quote, billing=draft.billing or {},
                  stored=stored, payment=draft.payment or {}, profile=profile, bpp_id="", created_at=now,
-                 updated_at=now, cancellation=None)
+                 updated_at=now, cancellation=None, seller_gstin=seller_gstin)
     view = OrderView(**{**{f: getattr(view, f) for f in view.__dataclass_fields__}, "provider_id": provider_id})
     return messages.on_init_message(view, settlement=_settlement(profile))
 
@@ -216,4 +221,5 @@ def documents(order: Order, policy: OrderPolicy) -> list[dict[str, str]]:
 
 def order_snapshot(order: Order, cooperative: Cooperative, policy: OrderPolicy) -> dict[str, Any]:
     """The full order as on_confirm, on_status, on_cancel and on_update carry it."""
-    return snapshot(order, profile_of(cooperative), policy.bpp_id, documents=documents(order, policy))
+    return snapshot(order, profile_of(cooperative), policy.bpp_id, documents=documents(order, policy),
+                    seller_gstin=policy.app.gstin)

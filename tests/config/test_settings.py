@@ -79,6 +79,7 @@ def test_secrets_are_not_in_repr() -> None:
         ("READINESS_TIMEOUT", "soon", "READINESS_TIMEOUT='soon': expected a positive number of seconds"),
         ("ENVIRONMENT", "prod", "ENVIRONMENT='prod': expected development | staging | preprod | production"),
         ("ADMIN_API_KEY", "short", "ADMIN_API_KEY=<hidden>: expected at least 24 characters"),
+        ("SELLER_APP_GSTIN", "GST123", "SELLER_APP_GSTIN='GST123': expected a 15-character GSTIN"),
     ],
 )
 def test_each_bad_value_is_named_with_what_was_expected(name: str, value: str, expected: str) -> None:
@@ -111,3 +112,8 @@ def test_production_refuses_private_callbacks() -> None:
 def test_production_environment_requires_postgres_and_redis() -> None:
     with pytest.raises(SettingsError, match="ENVIRONMENT=production: expected DATABASE_URL"):
         load_settings({"ENVIRONMENT": "production"})
+
+
+def test_the_seller_app_gstin_is_read_in_capitals() -> None:
+    assert load_settings({}).seller_app_gstin is None
+    assert load_settings({"SELLER_APP_GSTIN": " 02aaacb1234c1z5 "}).seller_app_gstin == "02AAACB1234C1Z5"

@@ -17,14 +17,15 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from adapter.errors import CallbackError
 from adapter.orders import flows as order_flows
-from adapter.orders import inbound
+from adapter.orders import inbound, snapshots
 from adapter.orders import store as order_store
 from adapter.orders.policy import order_policy
 from adapter.protocol.context import format_timestamp
 from adapter.protocol.signing import verify_request
 from adapter.store import catalogue as store
 from adapter.store.db import transaction
-from adapter.store.models import InboundMessage, Order, OutboxMessage
+from adapter.store.models import Cooperative, InboundMessage, Order, OutboxMessage
+from catalog_sync.services.catalogue import profile_of
 from tests.support.network import BUYER_ID, SELLER_ID, Network, search_body
 from tests.support.receiver import Receiver, running_receiver
 from tests.support.sellers import ALWAYS_OPEN, make_seller
@@ -226,6 +227,18 @@ def test_select_init_confirm_status_and_the_whole_delivery(
     assert "timestamp" in delivered["fulfillments"][0]["start"]["time"]
     assert "timestamp" in delivered["fulfillments"][0]["end"]["time"]
     assert timestamps == sorted(timestamps)
+    # A marketplace seller app states its own GSTIN as tax_number (SELLER_APP_GSTIN), the cooperative's PAN beside it.
+    with sessions() as session:
+        stored = session.get_one(Order, order_pk)
+        cooperative = session.get_one(Cooperative, stored.cooperative_id)
+        profile = profile_of(cooperative)
+        terms = {e["code"]: e["value"] for e in snapshots.snapshot(stored, profile, SELLER_ID)[
+            "order"]["tags"][0]["list"]}
+        platform = {e["code"]: e["value"] for e in snapshots.snapshot(
+            stored, profile, SELLER_ID, seller_gstin="02AAACB1234C1Z5")["order"]["tags"][0]["list"]}
+    assert (terms["tax_number"], terms["provider_tax_number"]) == (profile.gstin, profile.pan)
+    assert profile.np_type == "MSN"
+    assert (platform["tax_number"], platform["provider_tax_number"]) == ("02AAACB1234C1Z5", profile.pan)
     illegal = client.post(f"/api/v1/orders/{order_pk}/actions/pack", headers=ADMIN)
     assert illegal.status_code == 409
     assert illegal.json["error"]["details"]["next_actions"] == []
