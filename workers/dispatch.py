@@ -40,26 +40,27 @@ class AfterCommit:
         return cls(stock_changed=frozenset({cooperative_id}))
 
 
+def _send(celery: Any, task: str, row_id: int, what: str) -> bool:
+    """Send one task about a committed row; False when the broker is down (the row is the record, and the
+    sweeper sends its task once the broker is back)."""
+    try:
+        celery.send_task(task, args=[row_id], ignore_result=True, retry=False)
+    except (BrokerError, OSError) as error:
+        log.warning("broker unavailable; %s %s left for the sweeper", what, row_id,
+                    extra={"error": f"{type(error).__name__}: {error}"[:200]})
+        return False
+    return True
+
+
 def send_deliveries(celery: Any, outbox_ids: tuple[int, ...] | list[int]) -> None:
     """Send one delivery task per outbox row (the rows must be committed)."""
     for outbox_id in outbox_ids:
-        try:
-            celery.send_task(DELIVER_OUTBOX, args=[outbox_id], ignore_result=True, retry=False)
-        except (BrokerError, OSError) as error:
-            # The outbox row is the record; the sweeper sends its task once the broker is back.
-            log.warning("broker unavailable; outbox row %s left for the sweeper", outbox_id,
-                        extra={"error": f"{type(error).__name__}: {error}"[:200]})
+        _send(celery, DELIVER_OUTBOX, outbox_id, "outbox row")
 
 
 def send_upload(celery: Any, upload_id: int) -> bool:
     """Queue the import of a committed upload; False when the broker is down (the sweeper queues it later)."""
-    try:
-        celery.send_task(IMPORT_UPLOAD, args=[upload_id], ignore_result=True, retry=False)
-    except (BrokerError, OSError) as error:
-        log.warning("broker unavailable; upload %s left for the sweeper", upload_id,
-                    extra={"error": f"{type(error).__name__}: {error}"[:200]})
-        return False
-    return True
+    return _send(celery, IMPORT_UPLOAD, upload_id, "upload")
 
 
 def after_commit(celery: Any, sessions: sessionmaker[Session], debounce: float, after: AfterCommit) -> None:

@@ -213,7 +213,7 @@ def _sync_deps(app: Any) -> SyncDeps:
     return SyncDeps(
         sessions=app.sessions, http=app.source_http,
         app=SellerApp.from_settings(settings),
-        limits=Limits(max_bytes=settings.catalogue_max_bytes, max_rows=settings.catalogue_max_rows),
+        limits=Limits.from_settings(settings),
         allow_private=settings.allow_private_callbacks, now=utcnow,
     )
 
@@ -254,9 +254,9 @@ def import_upload(self: Any, upload_id: int, resume: bool = False) -> str:
     ``resume``: a retry after a database outage, which may find the job still marked running by itself.
     """
     settings = self.app.settings
-    limits = Limits(max_bytes=settings.catalogue_max_bytes, max_rows=settings.catalogue_max_rows)
     try:
-        outcome = upload_runner.run_upload(self.app.sessions, upload_id, limits, utcnow, resume=resume)
+        outcome = upload_runner.run_upload(self.app.sessions, upload_id, Limits.from_settings(settings), utcnow,
+                                           resume=resume)
     except UNREACHABLE as error:
         # The database went away mid-import: the import was rolled back and the file is still there. Run it
         # again soon; once the retries are used up the job is left queued (or running) for the sweeper.

@@ -27,6 +27,7 @@ from catalog_sync.on_search import BppInfo, to_on_search
 from catalog_sync.profile import load_profile
 from catalog_sync.report import ValidationReport
 from catalog_sync.validate import validate_rows
+from config import Settings
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,11 @@ class Limits:
 
     max_bytes: int
     max_rows: int
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Limits:
+        """CATALOGUE_MAX_BYTES and CATALOGUE_MAX_ROWS."""
+        return cls(max_bytes=settings.catalogue_max_bytes, max_rows=settings.catalogue_max_rows)
 
 
 @dataclass(frozen=True)

@@ -18,9 +18,10 @@ from adapter.store import uploads as upload_store
 from adapter.store.db import transaction
 from adapter.store.models import CatalogueUpload, Cooperative
 from catalog_sync.errors import IngestError
-from catalog_sync.services.catalogue import Limits, import_catalogue
+from catalog_sync.ingest import check_file
+from catalog_sync.services.catalogue import Limits, import_catalogue, profile_of
 
-__all__ = ["UploadOutcome", "fail", "requeue", "run_upload"]
+__all__ = ["UploadOutcome", "fail", "queue_upload", "requeue", "run_upload"]
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,16 @@ class UploadOutcome:
     status: str
     cooperative_id: int | None = None
     created: bool = False
+
+
+def queue_upload(session: Session, cooperative: Cooperative, data: bytes, filename: str, *, source: str,
+                 max_bytes: int, now: dt.datetime) -> CatalogueUpload:
+    """Store a file for a worker to import, after the checks that need no parsing (IngestError: size, emptiness,
+    type; ConflictError: no profile yet), so what can be told at once is told at once."""
+    check_file(data, filename, max_bytes=max_bytes)
+    profile_of(cooperative)
+    return upload_store.create(session, cooperative_id=cooperative.id, filename=filename, content=data,
+                               source=source, now=now)
 
 
 def run_upload(sessions: sessionmaker[Session], upload_id: int, limits: Limits,

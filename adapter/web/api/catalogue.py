@@ -19,8 +19,9 @@ from adapter.web.auth import current_principal, visible_cooperative
 from adapter.web.runtime import db, runtime, unit_of_work
 from catalog_sync.categories import template_csv
 from catalog_sync.errors import IngestError, MappingError, ProfileError, UnknownCategoryError
-from catalog_sync.ingest import check_file, clean_filename
+from catalog_sync.ingest import clean_filename
 from catalog_sync.services import catalogue as catalogues
+from catalog_sync.services import uploads as upload_runner
 from workers.dispatch import AfterCommit, after_commit, send_upload
 
 bp = Blueprint("catalogue", __name__, url_prefix="/api/v1")
@@ -63,7 +64,7 @@ def _cooperative(slug: str) -> Cooperative:
 
 def _limits() -> catalogues.Limits:
     settings = runtime().settings
-    return catalogues.Limits(max_bytes=settings.catalogue_max_bytes, max_rows=settings.catalogue_max_rows)
+    return catalogues.Limits.from_settings(settings)
 
 
 def _version(version: CatalogueVersion) -> dict[str, Any]:
@@ -140,15 +141,12 @@ def upload(slug: str) -> tuple[Response, int] | Response:
 
 def _queue_upload(slug: str, data: bytes, filename: str) -> Response:
     rt = runtime()
-    try:
-        check_file(data, filename, max_bytes=rt.settings.catalogue_max_bytes)
-    except IngestError as error:
-        raise InvalidRequestError(str(error), details={"file": filename}) from error
     with unit_of_work() as session:
-        cooperative = _cooperative(slug)
-        catalogues.profile_of(cooperative)  # 409 now rather than a failed job later
-        job = uploads.create(session, cooperative_id=cooperative.id, filename=filename, content=data,
-                             source="upload", now=utcnow())
+        try:
+            job = upload_runner.queue_upload(session, _cooperative(slug), data, filename, source="upload",
+                                             max_bytes=rt.settings.catalogue_max_bytes, now=utcnow())
+        except IngestError as error:
+            raise InvalidRequestError(str(error), details={"file": filename}) from error
         body = uploads.to_dict(job)
     send_upload(rt.celery, body["id"])
     response = jsonify({"upload": body})

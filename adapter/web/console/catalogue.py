@@ -17,15 +17,16 @@ from adapter.web.console.pages import bp, coop_arg, login_required, page, scope,
 from adapter.web.runtime import db, runtime, unit_of_work
 from catalog_sync.categories import CATEGORIES, template_csv
 from catalog_sync.errors import IngestError, UnknownCategoryError
-from catalog_sync.ingest import check_file, clean_filename
+from catalog_sync.ingest import clean_filename
 from catalog_sync.report import ValidationReport
 from catalog_sync.services import catalogue as catalogues
+from catalog_sync.services import uploads as upload_runner
 from workers.dispatch import AfterCommit, after_commit, send_upload
 
 
 def _limits() -> catalogues.Limits:
     settings = runtime().settings
-    return catalogues.Limits(max_bytes=settings.catalogue_max_bytes, max_rows=settings.catalogue_max_rows)
+    return catalogues.Limits.from_settings(settings)
 
 
 def _render(cooperative: Cooperative | None, *, report: ValidationReport | None = None,
@@ -88,11 +89,10 @@ def upload() -> BaseResponse | tuple[str, int]:
 def _queue_upload(cooperative: Cooperative, data: bytes, filename: str) -> BaseResponse | tuple[str, int]:
     """A large file: a worker imports it while the member watches its page."""
     try:
-        check_file(data, filename, max_bytes=runtime().settings.catalogue_max_bytes)
         with unit_of_work() as session:
-            catalogues.profile_of(session.get_one(Cooperative, cooperative.id))
-            upload_id = uploads.create(session, cooperative_id=cooperative.id, filename=filename, content=data,
-                                       source="console", now=utcnow()).id
+            upload_id = upload_runner.queue_upload(
+                session, session.get_one(Cooperative, cooperative.id), data, filename, source="console",
+                max_bytes=runtime().settings.catalogue_max_bytes, now=utcnow()).id
     except (IngestError, AdapterError) as error:
         return _render(cooperative, upload_error=str(error), status=422)
     send_upload(runtime().celery, upload_id)
