@@ -35,9 +35,9 @@ bench: $(STAMP)
 screenshots: $(STAMP)
 	PYTHON=$(PY) scripts/run-tests.sh tests/console/test_browser.py -q
 
-## conformance: ONDC's validator on what the demo cooperatives send (needs node, npm and ../shared/ondc/validator)
+## conformance: ONDC's validator on real transactions with the demo cooperatives (a table of errors per flow)
 conformance: $(STAMP)
-	$(PY) scripts/conformance.py
+	PYTHON=$(PY) scripts/run-tests.sh tests/conformance -q -p no:randomly
 
 clean:
 	rm -rf $(VENV) var build *.egg-info

@@ -110,12 +110,18 @@ class Serviceability(_Record):
 
 @dataclass(frozen=True, slots=True)
 class Opening(_Record):
-    """Opening days (1 = Monday .. 7 = Sunday), hours as HHMM and holidays as YYYY-MM-DD."""
+    """Opening days (1 = Monday .. 7 = Sunday), hours as HHMM and holidays as YYYY-MM-DD.
+
+    The hours govern dispatch and self-pickup. ``take_orders`` says when buyers may order: ``always`` (the
+    default: a courier-shipped craft is bought in the evening too) or ``when_open`` (only in opening hours, for a
+    shop that hands goods over at once). No orders are taken on a holiday either way.
+    """
 
     days: tuple[int, ...] = (1, 2, 3, 4, 5, 6)
     open_time: str = "0900"
     close_time: str = "1800"
     holidays: tuple[str, ...] = ()
+    take_orders: str = "always"
 
     _tuples: ClassVar[frozenset[str]] = frozenset({"days", "holidays"})
 

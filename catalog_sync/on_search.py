@@ -147,14 +147,20 @@ def _common_name(names: Sequence[str]) -> str:
 
 
 def _timings(profile: Profile, kind: str) -> list[dict[str, Any]]:
-    """One ``timing`` tag per location and run of open days: the opening hours, for ``kind`` (All, Self-Pickup)."""
+    """One ``timing`` tag per location and run of days, for ``kind``: Order (when orders are taken: every day,
+    all day, unless the profile takes them only when open), Delivery and Self-Pickup (the opening hours)."""
+    opening = profile.opening
+    if kind == "Order" and opening.take_orders == "always":
+        days, hours = [(1, 7)], ("0000", "2359")
+    else:
+        days, hours = _day_runs(opening.days), (opening.open_time, opening.close_time)
     return [
         tag_group("timing", [
             ("type", kind), ("location", loc.id), ("day_from", str(day_from)), ("day_to", str(day_to)),
-            ("time_from", profile.opening.open_time), ("time_to", profile.opening.close_time),
+            ("time_from", hours[0]), ("time_to", hours[1]),
         ])
         for loc in profile.locations
-        for day_from, day_to in _day_runs(profile.opening.days)
+        for day_from, day_to in days
     ]
 
 
@@ -171,7 +177,8 @@ def _provider(
     for item in items:
         used.setdefault(item.location_id or default_location, {}).setdefault(item.category_id, None)
     tags = [_serviceability(profile, loc, cat) for loc, cats in used.items() for cat in cats]
-    tags.extend(_timings(profile, "All"))
+    for kind in ("Order", *(t for t in ("Delivery", "Self-Pickup") if t in profile.fulfillment_types)):
+        tags.extend(_timings(profile, kind))
     if profile.min_order_value is not None:
         tags.append(tag_group("order_value", [("min_value", money_text(profile.min_order_value))]))
     care = profile.consumer_care

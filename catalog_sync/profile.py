@@ -140,6 +140,8 @@ class _OpeningSchema(Schema):
     open = _HHMM(load_default="0900")
     close = _HHMM(load_default="1800")
     holidays = fields.List(fields.Date(), load_default=list)
+    take_orders = f.Choice({"always": "always", "when_open": "when_open", "when-open": "when_open"},
+                           load_default="always")
 
 
 class _BankSchema(Schema):
@@ -275,6 +277,7 @@ def load_profile(data: dict[str, Any]) -> Profile:
             open_time=opening["open"],
             close_time=opening["close"],
             holidays=tuple(h.isoformat() for h in opening["holidays"]),
+            take_orders=opening["take_orders"],
         ),
         settlement=Settlement(kind="upi", upi_address=settlement["upi"])
         if settlement["upi"]
@@ -313,6 +316,7 @@ def profile_to_dict(profile: Profile) -> dict[str, Any]:
             "open": profile.opening.open_time,
             "close": profile.opening.close_time,
             "holidays": list(profile.opening.holidays),
+            "take_orders": profile.opening.take_orders,
         },
         "settlement": {"upi": s.upi_address}
         if s.kind == "upi"

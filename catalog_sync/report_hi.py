@@ -53,6 +53,10 @@ PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^(?P<c>\w+) '(?P<v>.*)' is not in ONDC's list for fashion; write the main one from the list, "
          r"e\.g\. (?P<e>.*)$",
          "{c} '{v}' फ़ैशन के लिए ONDC की सूची में नहीं है; सूची में से मुख्य वाला लिखें, जैसे {e}"),
+        (r"^ONDC's review currently rejects the category '(?P<v>.*)' \(its checker misspells it\); "
+         r"to pass the review use '(?P<i>.*)'$",
+         "ONDC की जाँच अभी श्रेणी '{v}' को अस्वीकार करती है (उसकी जाँच में इसकी वर्तनी गलत है); जाँच पास करने के "
+         "लिए '{i}' लिखें"),
         (r"^size_chart is needed for (?P<cat>.+) items: .*$",
          "{cat} के सामान के लिए size_chart में साइज़ चार्ट की तस्वीर का https:// लिंक ज़रूरी है; इसके बिना ONDC की जाँच "
          "सामान को अस्वीकार करती है"),

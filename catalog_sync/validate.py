@@ -13,7 +13,14 @@ from typing import Any
 
 from marshmallow import ValidationError
 
-from catalog_sync.categories import ALL_COLUMNS, CATEGORIES, DOMAIN_NAMES, EXPECTED_CODE, columns_for
+from catalog_sync.categories import (
+    ALL_COLUMNS,
+    CATEGORIES,
+    DOMAIN_NAMES,
+    EXPECTED_CODE,
+    REVIEW_REJECTS,
+    columns_for,
+)
 from catalog_sync.ingest import EXTRA_CELLS, RawRow
 from catalog_sync.model import Item, Profile
 from catalog_sync.ondc_tables import FASHION_FABRICS, FASHION_MATERIALS, SIZE_CHART_REQUIRED, canonical
@@ -57,6 +64,16 @@ def _code_warning(row: int, item: Item) -> RowError | None:
     return RowError(row, "code_type", item.code_type,
                     f"{DOMAIN_NAMES.get(item.domain, item.domain)} items should have code_type {expected} and "
                     f"code: {_CODE_HELP[expected]}; without it ONDC's review and some buyer apps reject the item")
+
+
+def _category_warning(row: int, item: Item) -> RowError | None:
+    """A warning when ONDC's review rejects a category its own taxonomy lists (docs/certification.md)."""
+    instead = REVIEW_REJECTS.get(item.category_id)
+    if instead is None:
+        return None
+    return RowError(row, "category_id", item.category_id,
+                    f"ONDC's review currently rejects the category '{item.category_id}' (its checker misspells it); "
+                    f"to pass the review use '{instead}'")
 
 
 def _fashion(row: int, item: Item, warnings: list[RowError]) -> Item:
@@ -267,7 +284,8 @@ def validate_rows(rows: list[RawRow], profile: Profile | None = None) -> Validat
             items[raw.row] = item
     _check_groups(rows, items, errors)
     errors.sort(key=lambda e: e.row)
-    found = [w for row, item in items.items() if (w := _code_warning(row, item)) is not None]
+    found = [w for row, item in items.items() for check in (_code_warning, _category_warning)
+             if (w := check(row, item)) is not None]
     items = {row: _fashion(row, item, found) for row, item in items.items()}
     warnings = (*_header_warnings(rows), *sorted(found, key=lambda w: w.row))
     if errors:

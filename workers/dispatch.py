@@ -15,7 +15,7 @@ from typing import Any
 from kombu.exceptions import OperationalError as BrokerError
 from sqlalchemy.orm import Session, sessionmaker
 
-from adapter.orders.flows import FlowResult
+from adapter.orders.results import FlowResult
 from workers.sync import items_changed
 from workers.task_names import DELIVER_OUTBOX, IMPORT_UPLOAD
 

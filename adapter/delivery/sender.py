@@ -17,7 +17,7 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 from prometheus_client import Counter, Histogram
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from adapter.delivery.http import HttpClient, HttpResult, TransportError
@@ -146,7 +146,8 @@ def _claim(
             return DeliveryResult("dead", None, reason, None)
         if not row.solicited and _earlier_update_pending(session, row):
             # ONDC buyer apps apply unsolicited updates in the order they arrive: Out-for-delivery must not
-            # overtake At-destination-hub. A later update of the same transaction waits for the earlier ones.
+            # overtake At-destination-hub, and the on_status that accepts an order must not overtake the
+            # on_confirm that created it. A later update of the transaction waits for the earlier messages.
             row.next_attempt_at = now + dt.timedelta(seconds=ORDER_WAIT)
             return DeliveryResult("retry", None, "waiting for an earlier update of this transaction",
                                   row.next_attempt_at)
@@ -161,11 +162,14 @@ def _claim(
 
 
 def _earlier_update_pending(session: Session, row: OutboxMessage) -> bool:
-    """An unsolicited message to the same buyer app in the same transaction, queued before this one, not done."""
+    """An update to the same buyer app in the same transaction, or the on_confirm that created the order, queued
+    before this one and not done. (An on_confirm lives only until its ttl, so an update never waits long for it.)
+    """
     earlier = session.scalar(
         select(OutboxMessage.id).where(
             OutboxMessage.transaction_id == row.transaction_id, OutboxMessage.bap_id == row.bap_id,
-            OutboxMessage.solicited.is_(False), OutboxMessage.status == "pending", OutboxMessage.id < row.id,
+            or_(OutboxMessage.solicited.is_(False), OutboxMessage.action == "on_confirm"),
+            OutboxMessage.status == "pending", OutboxMessage.id < row.id,
         ).limit(1)
     )
     return earlier is not None

@@ -26,8 +26,9 @@ from adapter.orders.errors import (
     RatingCategoryError,
     SupportUnavailableError,
 )
-from adapter.orders.flows import FlowResult, Handler, answer
+from adapter.orders.flows import Handler, answer
 from adapter.orders.policy import OrderPolicy
+from adapter.orders.results import FlowResult
 from adapter.protocol.request import NetworkRequest
 from adapter.store.models import Cooperative, Issue, Order, OutboxMessage, Rating
 from catalog_sync.services.catalogue import profile_of

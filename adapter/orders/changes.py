@@ -50,11 +50,14 @@ def cancel_order(session: Session, order: Order, *, reason_id: str, initiated_by
     if not force and not states.cancellable(order.state, order.fulfilment_state, True):
         raise CancellationNotPossibleError(f"an order that is {order.fulfilment_state} can no longer be cancelled")
     previous = order.fulfilment_state
+    # When the fulfilment reached the state it is cancelled in (ONDC: precancel_state.updated_at).
+    previous_at = (order.fulfillments[0].get("times") or {}).get("state") or format_timestamp(order.updated_at)
     quote, trail = cancelled_quote(order.quote)
     order.quote = quote
     order.state, order.fulfilment_state, order.updated_at = "Cancelled", "Cancelled", now
     order.cancellation = {"reason_id": reason_id, "initiated_by": initiated_by,
-                          "cancelled_at": format_timestamp(now), "precancel_state": previous, "quote_trail": trail}
+                          "cancelled_at": format_timestamp(now), "precancel_state": previous,
+                          "precancel_updated_at": previous_at, "quote_trail": trail}
     order_store.change_stock(session, order.cooperative_id,
                              {line["item_id"]: int(line["quantity"]) for line in order.lines})
     order_store.add_event(session, order, actor=actor, kind="cancelled", from_state=previous,

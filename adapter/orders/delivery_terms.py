@@ -23,6 +23,7 @@ __all__ = [
     "longest",
     "parse_duration",
     "routing",
+    "takes_orders",
     "tat",
 ]
 
@@ -180,8 +181,18 @@ def is_serviceable(
     raise ValueError(f"unknown serviceability kind {serv.kind!r}")
 
 
+def takes_orders(profile: Profile, now: datetime) -> bool:
+    """Return whether the cooperative takes orders at ``now`` (aware): any time but a holiday, or only in
+    opening hours when its profile says ``take_orders: when_open``."""
+    if profile.opening.take_orders == "when_open":
+        return is_open(profile, now)
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    return now.astimezone(IST).date().isoformat() not in profile.opening.holidays
+
+
 def is_open(profile: Profile, now: datetime) -> bool:
-    """Return whether the store takes orders at ``now`` (aware), judged on the IST calendar and clock.
+    """Return whether the store is open (dispatches, hands over) at ``now`` (aware), on the IST calendar and clock.
 
     Hours are half-open [open, close); a close of 2359 means end of day; close before open spans midnight;
     open == close means all day.

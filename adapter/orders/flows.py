@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from adapter.delivery.replies import ReplyTo, send_reply
-from adapter.orders import changes, states
+from adapter.orders import changes, seller, states
 from adapter.orders import store as order_store
 from adapter.orders.delivery_terms import parse_duration
 from adapter.orders.errors import (
@@ -32,9 +31,18 @@ from adapter.orders.errors import (
     TrackingNotEnabledError,
     UpdateNotPossibleError,
 )
+from adapter.orders.messages import on_track_message
 from adapter.orders.policy import OrderPolicy
 from adapter.orders.quote import SelectionResult, check_selection
-from adapter.orders.snapshots import on_init, on_select, order_snapshot, stored_fulfilment
+from adapter.orders.results import FlowResult
+from adapter.orders.snapshots import (
+    FULFILMENT_ID,
+    on_init,
+    on_select,
+    order_snapshot,
+    stored_fulfilment,
+    tracking_position,
+)
 from adapter.orders.terms_io import terms_from_json
 from adapter.protocol.context import parse_timestamp
 from adapter.protocol.request import NetworkRequest
@@ -42,15 +50,6 @@ from adapter.store import inbound as inbound_store
 from adapter.store.models import Cooperative, Order, OutboxMessage
 from catalog_sync.on_search import provider_id
 from catalog_sync.services.catalogue import profile_of
-
-
-@dataclass
-class FlowResult:
-    """What a flow queued, and which cooperatives' stock changed (they owe a catalogue push)."""
-
-    outbox: list[OutboxMessage] = field(default_factory=list)
-    stock_changed: set[int] = field(default_factory=set)
-
 
 Handler = Callable[[Session, NetworkRequest, OrderPolicy, dt.datetime], FlowResult]
 
@@ -173,7 +172,9 @@ def handle_confirm(session: Session, request: NetworkRequest, policy: OrderPolic
     deltas = {line.item.id: -line.quantity for line in selection.lines if line.quantity > 0}
     if not order_store.change_stock(session, cooperative.id, deltas):
         raise SoldOutError().for_cooperative(cooperative.id)
-    state = "Accepted" if policy.auto_accept else "Created"
+    # ONDC 1.2.5: on_confirm says Created; accepting is a move of its own, pushed as on_status (Accepted), at
+    # once with ORDER_AUTO_ACCEPT or when the cooperative accepts.
+    state = "Created"
     created = Order(
         cooperative_id=cooperative.id, order_id=str(order["id"]), bap_id=ctx.bap_id, bap_uri=ctx.bap_uri,
         transaction_id=ctx.transaction_id, domain=ctx.domain, city=ctx.city, state=state,
@@ -188,7 +189,13 @@ def handle_confirm(session: Session, request: NetworkRequest, policy: OrderPolic
     order_store.add_event(session, created, actor=ctx.bap_id, kind="confirmed", to_state=state)
     reply = answer(session, request, policy, now, message=order_snapshot(created, cooperative, policy),
                    cooperative_id=cooperative.id)
-    return FlowResult([reply], {cooperative.id})
+    if not policy.auto_accept:
+        return FlowResult([reply], {cooperative.id})
+    # Accepted a moment after the confirmation: the on_status comes after on_confirm in time and in delivery
+    # (an unsolicited update waits for the transaction's earlier messages).
+    accepted = seller.seller_action(session, created, "accept", policy, actor="auto-accept",
+                                    now=now + dt.timedelta(milliseconds=1))
+    return FlowResult([reply, *accepted.outbox], {cooperative.id})
 
 
 def _order_for(session: Session, request: NetworkRequest, order_id: str) -> tuple[Order, Cooperative]:
@@ -206,9 +213,16 @@ def handle_status(session: Session, request: NetworkRequest, policy: OrderPolicy
 
 
 def handle_track(session: Session, request: NetworkRequest, policy: OrderPolicy, now: dt.datetime) -> FlowResult:
-    """track -> on_track: tracking is not offered by our cooperatives' own delivery yet (40005)."""
-    _, cooperative = _order_for(session, request, str(request.message.get("order_id", "")))
-    raise TrackingNotEnabledError("tracking is not enabled").for_cooperative(cooperative.id)
+    """track -> on_track. Our cooperatives' couriers give no live position yet, so the answer is ``inactive``
+    with the last place the parcel is known to have been and when it got there (ONDC 1.2.5 on_track)."""
+    order, cooperative = _order_for(session, request, str(request.message.get("order_id", "")))
+    if order.state == "Cancelled":
+        raise TrackingNotEnabledError("the order is cancelled; there is nothing to track").for_cooperative(
+            cooperative.id)
+    gps, since = tracking_position(order, profile_of(cooperative))
+    message = on_track_message(FULFILMENT_ID, url=None, gps=gps, updated_at=since, order_id=order.order_id,
+                               live=False)
+    return FlowResult([answer(session, request, policy, now, message=message, cooperative_id=cooperative.id)])
 
 
 def _tat_breached(order: Order, now: dt.datetime) -> bool:
@@ -233,7 +247,7 @@ def handle_cancel(session: Session, request: NetworkRequest, policy: OrderPolicy
     except OrderError as error:
         error.for_cooperative(cooperative.id)
         raise
-    reply = answer(session, request, policy, now, message=order_snapshot(order, cooperative, policy),
+    reply = answer(session, request, policy, now, message=order_snapshot(order, cooperative, policy, "on_cancel"),
                    cooperative_id=cooperative.id)
     return FlowResult([reply], {cooperative.id})
 

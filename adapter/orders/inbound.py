@@ -29,8 +29,9 @@ from adapter.delivery.replies import ReplyTo, send_reply
 from adapter.errors import ActionNotSupportedError, CallbackError, InternalFailureError, InvalidNetworkRequestError
 from adapter.observability.metrics import INBOUND_EXPIRED, INBOUND_FAILURES
 from adapter.orders import after_sale, flows
-from adapter.orders.flows import FlowResult, Handler
+from adapter.orders.flows import Handler
 from adapter.orders.policy import OrderPolicy
+from adapter.orders.results import FlowResult
 from adapter.protocol.request import NetworkRequest
 from adapter.store.models import InboundMessage, OutboxMessage
 from catalog_sync.errors import IntentError

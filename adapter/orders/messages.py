@@ -251,6 +251,8 @@ def _fulfilment(fulfilment: FulfilmentView) -> dict[str, Any]:
     if fulfilment.type != "Cancel":  # ONDC's Cancel fulfilments carry no tracking flag
         out["tracking"] = fulfilment.tracking
     out["state"] = _state(fulfilment.state)
+    if fulfilment.state_updated_at is not None:
+        out["@ondc/org/state_updated_at"] = format_timestamp(fulfilment.state_updated_at)
     if fulfilment.start is not None:
         out["start"] = _stop(fulfilment.start, seller_side=True)
     if fulfilment.end is not None:
@@ -286,9 +288,14 @@ def order_message(order: OrderView) -> dict[str, Any]:
 
 
 def on_track_message(
-    fulfillment_id: str, *, url: str | None, gps: str | None, updated_at: datetime
+    fulfillment_id: str, *, url: str | None, gps: str | None, updated_at: datetime, order_id: str | None = None,
+    live: bool = True,
 ) -> dict[str, Any]:
-    """Return on_track's message: a tracking URL and/or the last GPS fix (taken at ``updated_at``), active."""
+    """Return on_track's message: a tracking URL and/or the last GPS fix (taken at ``updated_at``).
+
+    ``live=False`` is the answer for a parcel nobody tracks live: status ``inactive`` and the last place it is
+    known to have been (the cooperative's store until delivery, the buyer's address after).
+    """
     if url is None and gps is None:
         raise ValueError("on_track needs a tracking url or a gps position")
     tracking: dict[str, Any] = {"id": fulfillment_id}
@@ -297,5 +304,7 @@ def on_track_message(
     if gps is not None:
         stamp = format_timestamp(updated_at)
         tracking["location"] = {"gps": gps, "time": {"timestamp": stamp}, "updated_at": stamp}
-    tracking["status"] = "active"
+    tracking["status"] = "active" if live else "inactive"
+    if order_id is not None:
+        tracking["tags"] = [{"code": "order", "list": [{"code": "id", "value": order_id}]}]
     return {"tracking": tracking}

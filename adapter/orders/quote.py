@@ -336,7 +336,7 @@ def check_selection(
     if short:
         errors.append(OutOfStockError(short))
 
-    open_now = dt.is_open(profile, now)
+    open_now = dt.takes_orders(profile, now)
     if not open_now:
         errors.append(StoreClosedError())
     start_location = next((loc for _, (_, loc) in _merge(requested).items() if loc in known_locations), None)

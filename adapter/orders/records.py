@@ -96,6 +96,7 @@ class FulfilmentView:
     start: Stop | None = None
     end: Stop | None = None
     tags: list[dict[str, Any]] = field(default_factory=list)
+    state_updated_at: datetime | None = None  # when the fulfilment reached its state
 
 
 @dataclass(frozen=True, slots=True)

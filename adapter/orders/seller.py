@@ -17,8 +17,8 @@ from adapter.delivery.replies import ReplyTo, queue_plain, send_reply
 from adapter.orders import changes, connectors, states
 from adapter.orders import store as order_store
 from adapter.orders.errors import OrderError
-from adapter.orders.flows import FlowResult
 from adapter.orders.policy import OrderPolicy
+from adapter.orders.results import FlowResult
 from adapter.orders.snapshots import order_snapshot, record_time
 from adapter.store.models import ConnectorCursor, Cooperative, Order, OutboxMessage
 
@@ -52,7 +52,8 @@ def push_update(session: Session, order: Order, cooperative: Cooperative, policy
         return _push_to_connector(session, order, cooperative, policy, now)
     to = ReplyTo(domain=order.domain, city=order.city, bap_id=order.bap_id, bap_uri=order.bap_uri,
                  transaction_id=order.transaction_id)
-    return send_reply(session, policy.app, to, action, now, message=order_snapshot(order, cooperative, policy),
+    return send_reply(session, policy.app, to, action, now,
+                      message=order_snapshot(order, cooperative, policy, action),
                       cooperative_id=cooperative.id)
 
 

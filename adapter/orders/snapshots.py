@@ -30,6 +30,12 @@ from catalog_sync.services.catalogue import profile_of
 
 FULFILMENT_ID = "F1"
 # Which stored timestamp each fulfilment end needs (ONDC RET 1.2.x on_status: pickup, then delivery).
+# The fulfilment states whose on_status carries ``@ondc/org/state_updated_at``. ONDC's documents do not define
+# the field; its review (log-validation-utility 1.2.5) requires it on these courier states and compares the other
+# messages' Delivery fulfilment field by field with on_status Pending, so it must be absent there
+# (docs/certification.md).
+STAMPED_STATES = frozenset({"Agent-assigned", "At-pickup", "Out-for-pickup", "Pickup-failed", "In-transit",
+                            "At-destination-hub", "At-delivery", "Delivery-failed"})
 START_STATES = ("Order-picked-up",)
 END_STATES = ("Order-delivered",)
 
@@ -106,7 +112,8 @@ def stored_fulfilment(order: dict[str, Any], selection: SelectionResult,
         shipped_by = confirmed_at + ship
         deliver_by = max(confirmed_at + delivery_terms.parse_duration(selection.tat), shipped_by)
         times = {"start_from": format_timestamp(confirmed_at), "start_to": format_timestamp(shipped_by),
-                 "end_from": format_timestamp(shipped_by), "end_to": format_timestamp(deliver_by)}
+                 "end_from": format_timestamp(shipped_by), "end_to": format_timestamp(deliver_by),
+                 "state": format_timestamp(confirmed_at)}
     return {"id": FULFILMENT_ID, "type": "Delivery", "tat": selection.tat, "category": selection.category,
             "end": buyer.get("end") or {}, "times": times}
 
@@ -118,9 +125,11 @@ def _window(times: dict[str, str], side: str) -> tuple[dt.datetime, dt.datetime]
 
 
 def record_time(order: Order, state: str, now: dt.datetime) -> None:
-    """Note when the goods left or arrived, for the start/end timestamps of on_status."""
+    """Note when the fulfilment reached ``state`` (its ``@ondc/org/state_updated_at``), and when the goods left or
+    arrived, for the start/end timestamps of on_status."""
     fulfilment = dict(order.fulfillments[0])
     times = dict(fulfilment.get("times") or {})
+    times["state"] = format_timestamp(now)
     if state in START_STATES:
         times["start"] = format_timestamp(now)
     if state in END_STATES:
@@ -129,29 +138,49 @@ def record_time(order: Order, state: str, now: dt.datetime) -> None:
     order.fulfillments = [fulfilment, *order.fulfillments[1:]]  # a new list, so the JSON column is saved
 
 
+def tracking_position(order: Order, profile: Profile) -> tuple[str, dt.datetime]:
+    """Where the goods last were, as far as we know, and since when: the store until delivery, then the buyer."""
+    stored = order.fulfillments[0]
+    times = stored.get("times") or {}
+    since = parse_timestamp(times["state"]) if "state" in times else order.updated_at
+    buyer_gps = ((stored.get("end") or {}).get("location") or {}).get("gps")
+    if order.fulfilment_state == "Order-delivered" and buyer_gps:
+        return str(buyer_gps), since
+    return profile.locations[0].gps, since
+
+
 def _view(order_id: str, state: str, fulfilment_state: str, *, lines: list[dict[str, Any]], quote: dict[str, Any],
           billing: dict[str, Any], stored: dict[str, Any], payment: dict[str, Any], profile: Profile, bpp_id: str,
           created_at: dt.datetime, updated_at: dt.datetime, cancellation: dict[str, Any] | None,
           legs: list[dict[str, Any]] | None = None, routing: str | None = None,
           seller_gstin: str | None = None) -> OrderView:
     times = stored.get("times") or {}
-    # ONDC's review requires the routing type (P2P or P2H2P) on the Delivery fulfilment of every order message.
-    routing_tags = [{"code": "routing", "list": [{"code": "type", "value": routing}]}] if routing else []
+    # ONDC's review requires the routing type (P2P or P2H2P) on the Delivery fulfilment of every order message;
+    # a cancelled one carries the cancel request and the state it was cancelled in instead (ONDC 1.2.5 on_cancel).
+    forward_tags = [{"code": "routing", "list": [{"code": "type", "value": routing}]}] if routing else []
+    items = _items(lines)
+    cancel_id = f"C{sum(1 for leg in legs or [] if leg['type'] == 'Cancel') + 1}"
+    if cancellation:
+        forward_tags = [
+            {"code": "cancel_request", "list": [{"code": "reason_id", "value": cancellation["reason_id"]},
+                                                {"code": "initiated_by", "value": cancellation["initiated_by"]}]},
+            {"code": "precancel_state", "list": [
+                {"code": "fulfillment_state", "value": cancellation.get("precancel_state", "Pending")},
+                {"code": "updated_at",
+                 "value": cancellation.get("precancel_updated_at", cancellation["cancelled_at"])}]}]
+        # The forward items drop to 0; the Cancel fulfilment holds what was cancelled.
+        items = [replace(item, quantity=0) for item in items] + [
+            replace(item, fulfillment_id=cancel_id) for item in items if item.quantity > 0]
     fulfilments = [FulfilmentView(
         id=FULFILMENT_ID, type="Delivery", state=fulfilment_state, tracking=False, tat=stored.get("tat"),
         category=stored.get("category"), provider_name=profile.name, start=_start(profile, times),
-        end=_end(stored.get("end") or {}, times), tags=routing_tags)]
+        end=_end(stored.get("end") or {}, times), tags=forward_tags,
+        state_updated_at=parse_timestamp(times["state"]) if "state" in times and fulfilment_state in STAMPED_STATES
+        else None)]
     cancelled = None
     if cancellation:
-        fulfilments.append(FulfilmentView(
-            id="C1", type="Cancel", state="Cancelled",
-            tags=[{"code": "cancel_request", "list": [
-                {"code": "reason_id", "value": cancellation["reason_id"]},
-                {"code": "initiated_by", "value": cancellation["initiated_by"]}]},
-                  {"code": "precancel_state", "list": [
-                      {"code": "fulfillment_state", "value": cancellation.get("precancel_state", "Pending")},
-                      {"code": "updated_at", "value": cancellation["cancelled_at"]}]},
-                  *cancellation.get("quote_trail", [])]))
+        fulfilments.append(FulfilmentView(id=cancel_id, type="Cancel", state="Cancelled",
+                                          tags=list(cancellation.get("quote_trail", []))))
         cancelled = Cancellation(reason_id=cancellation["reason_id"], initiated_by=cancellation["initiated_by"],
                                  cancelled_at=parse_timestamp(cancellation["cancelled_at"]))
     fulfilments += [FulfilmentView(id=leg["id"], type=leg["type"], state=leg["state"], tags=list(leg.get("tags", [])))
@@ -159,7 +188,7 @@ def _view(order_id: str, state: str, fulfilment_state: str, *, lines: list[dict[
     settlement = [messages.settlement_details(_settlement(profile))]
     return OrderView(
         order_id=order_id, state=state, provider_id=provider_id(profile, bpp_id),
-        provider_location_id=profile.locations[0].id, items=_items(lines), billing=billing,
+        provider_location_id=profile.locations[0].id, items=items, billing=billing,
         # The buyer's payment as it sent it; our settlement terms only when it carries none (before /confirm).
         fulfillments=fulfilments, quote=quote,
         payment=payment if payment.get("@ondc/org/settlement_details") else
@@ -219,7 +248,12 @@ def documents(order: Order, policy: OrderPolicy) -> list[dict[str, str]]:
     return [{"url": url, "label": "Invoice"}]
 
 
-def order_snapshot(order: Order, cooperative: Cooperative, policy: OrderPolicy) -> dict[str, Any]:
-    """The full order as on_confirm, on_status, on_cancel and on_update carry it."""
-    return snapshot(order, profile_of(cooperative), policy.bpp_id, documents=documents(order, policy),
-                    seller_gstin=policy.app.gstin)
+def order_snapshot(order: Order, cooperative: Cooperative, policy: OrderPolicy,
+                   action: str | None = None) -> dict[str, Any]:
+    """The full order as on_confirm, on_status, on_cancel and on_update carry it (``action``: the callback)."""
+    message = snapshot(order, profile_of(cooperative), policy.bpp_id, documents=documents(order, policy),
+                       seller_gstin=policy.app.gstin)
+    if action == "on_cancel":  # ONDC 1.2.5: an on_cancel order has no tags and no documents
+        message["order"].pop("tags", None)
+        message["order"].pop("documents", None)
+    return message

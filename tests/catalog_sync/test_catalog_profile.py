@@ -127,3 +127,13 @@ def test_duplicate_location_ids(profile_dict: dict[str, Any]) -> None:
 def test_not_a_mapping() -> None:
     with pytest.raises(ProfileError, match="mapping"):
         load_profile(["x"])  # type: ignore[arg-type]
+
+
+def test_orders_are_taken_always_unless_the_profile_says_when_open(profile_dict: dict[str, Any]) -> None:
+    assert load_profile(profile_dict).opening.take_orders == "always"
+    profile_dict["opening"] = {"days": "1-6", "open": "09:00", "close": "17:00", "take_orders": "when_open"}
+    shop = load_profile(profile_dict)
+    assert shop.opening.take_orders == "when_open"
+    assert load_profile(profile_to_dict(shop)) == shop
+    profile_dict["opening"]["take_orders"] = "sometimes"
+    assert "always, when_open" in _errors(profile_dict)["opening.take_orders"]

@@ -10,6 +10,7 @@ import pytest
 
 from catalog_sync.ingest import EXTRA_CELLS, RawRow
 from catalog_sync.model import Profile
+from catalog_sync.report_hi import to_hindi
 from catalog_sync.validate import RowError, ValidationReport, render_report_text, validate_rows
 
 Row = Callable[..., RawRow]
@@ -392,3 +393,19 @@ def test_fashion_values_follow_ondc_lists_and_shawls_need_a_size_chart(row: Row)
     assert fine.warnings == ()
     bad_link = validate_rows([row(**shawl, fabric="wool", size_chart="http://x.odop.test/chart.png")])
     assert [e.column for e in bad_link.errors] == ["size_chart"]
+
+
+def test_a_category_the_review_rejects_gets_a_warning_naming_the_one_that_passes() -> None:
+    rows = [RawRow(2, {"id": "OIL-1", "name": "Apricot oil", "category_id": "Oil & Ghee", "price": "380",
+                       "stock": "3", "images": "https://demo.example/oil.jpg", "unit": "ml", "net_quantity": "250",
+                       "veg_nonveg": "veg", "nutritional_info": "Energy 900 kcal", "code_type": "ean",
+                       "code": "8907657000013", "fssai_license_no": "10012345000123",
+                       "short_desc": "Oil", "long_desc": "Cold-pressed oil", "returnable": "no",
+                       "cancellable": "yes", "time_to_ship": "2 days", "month_year_of_manufacture": "02/2030"})]
+    report = validate_rows(rows)
+    assert report.errors == ()
+    assert len(report.items) == 1  # sold as is: only a warning
+    (warning,) = [w for w in report.warnings if w.column == "category_id"]
+    assert "Cooking and Baking Needs" in warning.message
+    assert "Cooking and Baking Needs" in to_hindi(warning.message)
+    assert "जाँच" in to_hindi(warning.message)

@@ -519,3 +519,26 @@ def test_a_row_being_sent_right_now_is_not_replayed(
     assert len(conflicts) == 1
     assert "being sent right now" in conflicts[0]
     assert [a.outcome for a in attempts(sessions, outbox_id)] == ["sent"]
+
+
+@responses.activate
+def test_the_accepting_update_waits_for_the_on_confirm_but_not_for_other_answers(
+    sessions: sessionmaker[Session], send: Callable[..., DeliveryResult], clock: Clock
+) -> None:
+    for action in ("on_confirm", "on_issue", "on_status"):
+        responses.post(f"https://buyer.example/ondc/{action}", body=ACK)
+    common = {"deadline_at": T0 + dt.timedelta(hours=1), "transaction_id": "t-confirm"}
+    on_issue = add_row(sessions, T0, **common, solicited=True, action="on_issue",
+                       target_url="https://buyer.example/ondc/on_issue", body=b'{"state": "issue"}')
+    on_confirm = add_row(sessions, T0, **common, solicited=True, action="on_confirm",
+                         target_url="https://buyer.example/ondc/on_confirm", body=b'{"state": "Created"}')
+    accepted = add_row(sessions, T0, **common, solicited=False, action="on_status",
+                       target_url="https://buyer.example/ondc/on_status", body=b'{"state": "Accepted"}')
+
+    assert send(accepted).outcome == "retry"  # the on_confirm that created the order goes first
+    assert send(on_confirm).outcome == "sent"
+    clock.advance(2)
+    assert send(accepted).outcome == "sent"  # an unanswered on_issue (another conversation) holds nothing up
+    assert row(sessions, on_issue).status == "pending"
+    posted = [orjson.loads(call.request.body)["state"] for call in responses.calls]
+    assert posted == ["Created", "Accepted"]

@@ -141,13 +141,19 @@ def test_not_serviceable_has_no_delivery_line() -> None:
     assert result.error == {"type": "DOMAIN-ERROR", "code": "30009", "message": "Dropoff location not serviceable"}
 
 
-def test_store_closed() -> None:
-    result = _select([("I1", 1, "L1")], now=CLOSED)
+def test_orders_are_taken_after_hours_by_default_but_not_on_a_holiday() -> None:
+    assert _codes(_select([("I1", 1, "L1")], now=CLOSED)) == []  # the shop is shut; the order is still taken
+    holiday = make_profile(opening=Opening(holidays=("2030-01-14",)))
+    assert _codes(_select([("I1", 1, "L1")], profile=holiday)) == ["30017"]
+
+
+def test_a_shop_that_takes_orders_only_when_open() -> None:
+    shop = make_profile(opening=Opening(take_orders="when_open"))
+    result = _select([("I1", 1, "L1")], profile=shop, now=CLOSED)
     assert _codes(result) == ["30017"]
     assert result.fulfillment_state == "Non-serviceable"
     assert "delivery" not in [b.title_type for b in result.quote.breakup]
-    holiday = make_profile(opening=Opening(holidays=("2030-01-14",)))
-    assert _codes(_select([("I1", 1, "L1")], profile=holiday)) == ["30017"]
+    assert _codes(_select([("I1", 1, "L1")], profile=shop)) == []
 
 
 def test_below_minimum_order_value() -> None:
@@ -166,7 +172,7 @@ def test_nothing_quoted_is_not_also_below_minimum() -> None:
 
 def test_several_errors_report_the_most_important() -> None:
     profile = make_profile(serviceability=Serviceability(kind="pincodes", pincodes=("176215",)),
-                           min_order_value=Decimal(5000))
+                           min_order_value=Decimal(5000), opening=Opening(take_orders="when_open"))
     result = _select([("I1", 20, "L1"), ("I2", 1, "L1")], make_item("I1", stock=3), make_item("I2"),
                      profile=profile, now=CLOSED)
     assert _codes(result) == ["40002", "30017", "30009", "30023"]

@@ -1,0 +1,178 @@
+"""ONDC's log-validation-utility on real transactions with the demo cooperatives: no seller-side error.
+
+Each test drives the adapter (gunicorn + a Celery worker) as a buyer app would, with signed requests and verified
+callbacks, saves every message of the transaction as ONDC's review asks for them (one numbered file per message),
+and runs the utility on the folder. The only change made to the captured copies is the one the utility's README
+names: bap_uri/bpp_uri become https URLs on the subscriber ids.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from adapter.protocol.context import format_timestamp
+from tests.conformance.buyer import Transaction, bap_terms, billing, end
+from tests.conformance.conftest import Service
+from tests.conformance.validator import Validator
+from tests.support.network import Network
+from tests.support.receiver import Receiver
+
+COOPERATIVES = {  # slug: (domain, the city the cooperative ships from)
+    "chamba-rumal": ("ONDC:RET16", "std:01376"),
+    "kangra-tea": ("ONDC:RET10", "std:01892"),
+    "kinnaur-shawls": ("ONDC:RET12", "std:01786"),
+    "lahaul-apricot-oil": ("ONDC:RET10", "std:01900"),
+}
+PER_DOMAIN = {domain: sum(1 for d, _ in COOPERATIVES.values() if d == domain)
+              for domain, _ in COOPERATIVES.values()}
+# P2H2P: the buyer is in Shimla, every demo cooperative ships intercity through a courier's hubs.
+MOVES = ("pack", "pick_up", "ship", "at_destination_hub", "out_for_delivery", "deliver")
+
+
+def _search(tx: Transaction, slug: str) -> dict[str, Any]:
+    """Search the cooperative's domain; keep its on_search (other cooperatives answer too) and return its provider."""
+    message = {"intent": {"fulfillment": {"type": "Delivery"},
+                          "payment": {"@ondc/org/buyer_app_finder_fee_type": "percent",
+                                      "@ondc/org/buyer_app_finder_fee_amount": "3"}}}
+    answers = tx.send("search", message, answers=PER_DOMAIN[tx.domain])
+    mine = [a for a in answers if any(p["id"] == slug for p in a["message"]["catalog"]["bpp/providers"])]
+    assert len(mine) == 1, f"{slug} is not in the on_search answers"
+    tx.messages = [m for m in tx.messages if m["context"]["action"] != "on_search" or m is mine[0]]
+    provider: dict[str, Any] = mine[0]["message"]["catalog"]["bpp/providers"][0]
+    return provider
+
+
+def _verdict(validator: Validator, tx: Transaction, flow: str, folder: Path, case: str, record: Any) -> None:
+    verdict = validator.run(flow, tx.save(folder), case=case)
+    record(verdict)
+    assert verdict.faults == [], verdict.describe()
+
+
+@pytest.mark.parametrize("slug", sorted(COOPERATIVES))
+def test_flow_8_search_answers(slug: str, service: Service, demo: dict[str, str], network: Network,
+                               receiver: Receiver, validator: Validator, tmp_path: Path, record: Any) -> None:
+    domain, city = COOPERATIVES[slug]
+    tx = Transaction(bpp_uri=service.bpp_uri, network=network, receiver=receiver, domain=domain, city=city)
+    provider = _search(tx, slug)
+    assert provider["items"], "the demo catalogue answered with no items"
+    _verdict(validator, tx, "8", tmp_path / "flow8", slug, record)
+
+
+def _pick(provider: dict[str, Any], count: int = 1) -> dict[str, Any]:
+    """The first item a buyer can order ``count`` of (stock and the per-order maximum allow it)."""
+    for item in provider["items"]:
+        quantity = item.get("quantity", {})
+        most = min(int(quantity.get("maximum", {}).get("count", 99)), int(quantity.get("available", {}).get(
+            "count", 99)))
+        if most >= count:
+            return item
+    raise AssertionError(f"no item of {provider['id']} can be ordered {count} at a time")
+
+
+def _order(provider: dict[str, Any], item: dict[str, Any], count: int) -> dict[str, Any]:
+    return {"provider": {"id": provider["id"], "locations": [{"id": item["location_id"]}]},
+            "items": [{"id": item["id"], "location_id": item["location_id"], "quantity": {"count": count}}],
+            "fulfillments": [{"end": {"location": {"gps": end()["location"]["gps"],
+                                                   "address": {"area_code": "171001"}}}}]}
+
+
+def _place(tx: Transaction, provider: dict[str, Any], item: dict[str, Any], count: int = 1, *,
+           accepted: bool = True) -> str:
+    """select, init, confirm, and the on_status that accepts the order (unless the cooperative accepts by hand:
+    ``accepted=False``); the order id."""
+    order = _order(provider, item, count)
+    (on_select,) = tx.send("select", {"order": order})
+    assert "error" not in on_select, on_select["error"]
+    fulfilment = on_select["message"]["order"]["fulfillments"][0]
+    order["items"][0]["fulfillment_id"] = fulfilment["id"]
+    order["fulfillments"] = [{"id": fulfilment["id"], "type": fulfilment.get("type", "Delivery"), "end": end()}]
+    now = format_timestamp(dt.datetime.now(dt.UTC))
+    (on_init,) = tx.send("init", {"order": order | {"billing": billing(now)}})
+    assert "error" not in on_init, on_init["error"]
+    offered = on_init["message"]["order"]
+    created = format_timestamp(dt.datetime.now(dt.UTC))
+    payment = {"type": "ON-ORDER", "collected_by": "BAP", "status": "PAID",
+               "params": {"amount": offered["quote"]["price"]["value"], "currency": "INR",
+                          "transaction_id": "pay-" + tx.transaction_id[:8]},
+               "@ondc/org/buyer_app_finder_fee_type": "percent", "@ondc/org/buyer_app_finder_fee_amount": "3",
+               "@ondc/org/settlement_basis": "delivery", "@ondc/org/settlement_window": "P1D",
+               "@ondc/org/withholding_amount": "0.00"}
+    if "@ondc/org/settlement_details" in offered["payment"]:
+        payment["@ondc/org/settlement_details"] = offered["payment"]["@ondc/org/settlement_details"]
+    order_id = "ODR-" + tx.transaction_id[:8]
+    # As buyer apps do: the seller's bpp_terms from on_init, and the buyer's own terms.
+    bpp_terms = [tag for tag in offered.get("tags", []) if tag["code"] == "bpp_terms"]
+    confirm = order | {"id": order_id, "state": "Created", "billing": billing(now), "tags": [*bpp_terms, bap_terms()],
+                       "quote": offered["quote"], "payment": payment, "created_at": created, "updated_at": created}
+    (on_confirm,) = tx.send("confirm", {"order": confirm}, timestamp=created)
+    assert "error" not in on_confirm, on_confirm["error"]
+    assert on_confirm["message"]["order"]["state"] == "Created"
+    if accepted:
+        (status,) = tx.wait("on_status")  # ORDER_AUTO_ACCEPT: accepted at once, pushed after on_confirm
+        assert status["message"]["order"]["state"] == "Accepted"
+        assert status["context"]["timestamp"] > on_confirm["context"]["timestamp"]
+    return order_id
+
+
+def _ship(tx: Transaction, service: Service, order_id: str, moves: tuple[str, ...] = MOVES) -> None:
+    """The seller's moves, each answered by an on_status; a track call once the parcel is picked up."""
+    for move in moves:
+        tx.seller(service.url, order_id, move)
+        tx.wait("on_status")
+        if move == "pick_up":
+            (on_track,) = tx.send("track", {"order_id": order_id})
+            assert on_track["message"]["tracking"]["status"] == "inactive"
+
+
+def _transaction(slug: str, service: Service, network: Network, receiver: Receiver) -> tuple[Transaction, Any]:
+    domain, city = COOPERATIVES[slug]
+    tx = Transaction(bpp_uri=service.bpp_uri, network=network, receiver=receiver, domain=domain, city=city)
+    return tx, _search(tx, slug)
+
+
+@pytest.mark.parametrize("slug", ["chamba-rumal", "kangra-tea", "kinnaur-shawls"])
+def test_flow_2_order_to_delivery(slug: str, service: Service, demo: dict[str, str], network: Network,
+                                  receiver: Receiver, validator: Validator, tmp_path: Path, record: Any) -> None:
+    tx, provider = _transaction(slug, service, network, receiver)
+    order_id = _place(tx, provider, _pick(provider))
+    (on_status,) = tx.send("status", {"order_id": order_id})
+    assert on_status["message"]["order"]["id"] == order_id
+    _ship(tx, service, order_id)
+    assert tx.messages[-1]["message"]["order"]["state"] == "Completed"
+    _verdict(validator, tx, "2", tmp_path / "flow2", slug, record)
+
+
+def test_flow_3_out_of_stock_then_ordered(service: Service, demo: dict[str, str], network: Network,
+                                          receiver: Receiver, validator: Validator, tmp_path: Path,
+                                          record: Any) -> None:
+    slug = "kangra-tea"
+    tx, provider = _transaction(slug, service, network, receiver)
+    item = _pick(provider, 2)
+    headers = {"Authorization": f"Bearer {demo[slug]}"}
+    url = f"{service.url}/api/v1/cooperatives/{slug}/catalogue/items/{item['id']}"
+    stocked = requests.get(url, headers=headers, timeout=10).json()["stock"]
+    assert requests.patch(url, json={"stock": 1}, headers=headers, timeout=10).status_code == 200
+    (short,) = tx.send("select", {"order": _order(provider, item, 2)}, key="select_out_of_stock",
+                       answer_key="on_select_out_of_stock")
+    assert short["error"]["code"] == "40002"
+    assert requests.patch(url, json={"stock": stocked}, headers=headers, timeout=10).status_code == 200
+    order_id = _place(tx, provider, item, 1)
+    _ship(tx, service, order_id)
+    _verdict(validator, tx, "3", tmp_path / "flow3", slug, record)
+
+
+@pytest.mark.parametrize("slug", ["chamba-rumal", "kinnaur-shawls"])
+def test_flow_4_buyer_cancels(slug: str, service: Service, demo: dict[str, str], network: Network,
+                              receiver: Receiver, validator: Validator, tmp_path: Path, record: Any) -> None:
+    tx, provider = _transaction(slug, service, network, receiver)
+    order_id = _place(tx, provider, _pick(provider))
+    # 010: the buyer wants to change the address (ONDC 1.2.5's buyer reasons: 010, 051, 052, 053, 999).
+    (on_cancel,) = tx.send("cancel", {"order_id": order_id, "cancellation_reason_id": "010"})
+    assert on_cancel["message"]["order"]["state"] == "Cancelled"
+    _verdict(validator, tx, "4", tmp_path / "flow4", slug, record)
+
