@@ -145,7 +145,8 @@ def to_on_search_incremental(
     Costs O(changes): only the changed items are rendered, never the whole catalogue.
     """
     domain = context["domain"]
-    renderer = ItemRenderer(catalogue.profile, now=now)
+    # ONDC's review: an incremental push states stock only as in stock ("99") or not ("0").
+    renderer = ItemRenderer(catalogue.profile, now=now, mask_stock=True)
     items: list[dict[str, Any]] = []
     for item in changeset.added:
         if item.domain == domain and item.enabled:

@@ -60,8 +60,9 @@ def _address(loc: Location) -> str:
 class ItemRenderer:
     """Renders items of one cooperative; per-profile work is done once so each item costs O(1)."""
 
-    def __init__(self, profile: Profile, *, now: datetime) -> None:
+    def __init__(self, profile: Profile, *, now: datetime, mask_stock: bool = False) -> None:
         self.profile = profile
+        self.mask_stock = mask_stock  # available as "99" (in stock) or "0", as incremental pushes must
         self.timestamp = format_timestamp(now)
         self.default_location = profile.locations[0].id
         self.addresses = {loc.id: _address(loc) for loc in profile.locations}
@@ -114,7 +115,8 @@ class ItemRenderer:
             "descriptor": descriptor,
             "quantity": {
                 "unitized": {"measure": {"unit": item.unit, "value": quantity}},
-                "available": {"count": str(min(item.stock, _MAX_COUNT))},
+                "available": {"count": ("99" if item.stock > 0 else "0") if self.mask_stock
+                              else str(min(item.stock, _MAX_COUNT))},
                 "maximum": {"count": str(min(item.max_per_order, item.stock, _MAX_COUNT))},
             },
             "price": {

@@ -144,3 +144,14 @@ def worker(test_env: dict[str, str], engine: Engine, tmp_path_factory: pytest.Te
         pytest.fail(f"worker did not start; log:\n{Path(log).read_text()[-3000:]}")
     yield celery
     stop_process(proc)
+
+
+@pytest.fixture(scope="session")
+def validator(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """ONDC's log-validation-utility (third_party/ondc-validator), unpacked and ready (tests/conformance)."""
+    from adapter.certification.validator import Validator, ValidatorUnavailable
+
+    try:
+        return Validator.unpack(tmp_path_factory.mktemp("ondc-validator"))
+    except ValidatorUnavailable as exc:
+        pytest.fail(f"ONDC's validator cannot run: {exc}")

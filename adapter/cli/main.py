@@ -10,6 +10,7 @@ import click
 
 from adapter.cli.buyer import buyer
 from adapter.cli.catalog import catalog, set_profile
+from adapter.cli.certify import certify
 from adapter.cli.common import load_cli_settings
 from adapter.cli.network import doctor, keys, outbox_group, registry
 from adapter.cli.orders import orders
@@ -131,6 +132,7 @@ cooperative.add_command(set_profile)
 cooperative.add_command(set_source)
 cli.add_command(sync)
 cli.add_command(orders)
+cli.add_command(certify)
 
 
 def main(argv: list[str] | None = None) -> Any:

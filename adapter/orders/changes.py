@@ -113,7 +113,7 @@ def part_cancel(session: Session, order: Order, item_id: str, quantity: int, *, 
                 now: dt.datetime) -> dict[str, Any]:
     """Seller part-cancel (reason 002, item unavailable): fewer of one item, a Cancel leg with its quote_trail."""
     counts = _counts(order)
-    if order.state not in ("Accepted", "In-progress") or order.fulfilment_state not in states.PRE_PICKUP:
+    if order.state not in ("Created", "Accepted", "In-progress") or order.fulfilment_state not in states.PRE_PICKUP:
         raise UpdateNotPossibleError("items can only be cancelled before the order is picked up")
     if item_id not in counts or not 0 < quantity <= counts[item_id]:
         raise UpdateNotPossibleError(f"cannot cancel {quantity} of item {item_id!r}")
@@ -124,6 +124,7 @@ def part_cancel(session: Session, order: Order, item_id: str, quantity: int, *, 
     _set_counts(order, counts)
     leg = _add_leg(order, {
         "id": f"C{len(order.legs) + 1}", "type": "Cancel", "state": "Cancelled", "created_at": format_timestamp(now),
+        "items": {item_id: quantity},
         "tags": [{"code": "cancel_request", "list": [{"code": "reason_id", "value": "002"},
                                                      {"code": "initiated_by", "value": bpp_id}]}, *trail]})
     order_store.change_stock(session, order.cooperative_id, {item_id: quantity})
@@ -221,13 +222,15 @@ def initiate_rto(session: Session, order: Order, reason_id: str, *, bpp_id: str,
     if order.fulfilment_state in states.PRE_PICKUP or order.state in ("Completed", "Cancelled"):
         raise UpdateNotPossibleError("RTO is for orders picked up and not delivered; cancel instead")
     previous = order.fulfilment_state
+    previous_at = (order.fulfillments[0].get("times") or {}).get("state") or format_timestamp(order.updated_at)
     order.state, order.fulfilment_state = "Cancelled", "Cancelled"
-    order.quote, trail = requote(order.quote, dict.fromkeys(_counts(order), 0))
+    # The whole order value, delivery and fees included, goes back in the RTO's quote_trail (ONDC 1.2.5).
+    order.quote, trail = cancelled_quote(order.quote)
     order.cancellation = {"reason_id": reason_id, "initiated_by": bpp_id, "cancelled_at": format_timestamp(now),
-                          "precancel_state": previous, "quote_trail": []}
+                          "precancel_state": previous, "precancel_updated_at": previous_at, "quote_trail": []}
     leg = _add_leg(order, {"id": f"RTO{len(order.legs) + 1}", "type": "RTO", "state": "RTO-Initiated",
                            "tags": trail, "created_at": format_timestamp(now),
-                           "items": _counts(order)})
+                           "items": {item_id: n for item_id, n in _counts(order).items() if n > 0}})
     order.updated_at = now
     order_store.add_event(session, order, actor=actor, kind="rto_initiated", from_state=previous,
                           to_state="RTO-Initiated", reason=reason_id)
@@ -239,6 +242,7 @@ def move_rto(session: Session, order: Order, action: str, *, actor: str, now: dt
     leg = dict(next(leg for leg in order.legs if leg["type"] == "RTO"))
     step = states.transition(states.Machine.RTO, leg["state"], RTO_MOVES[action])
     leg["state"] = step.to_state
+    leg["ended_at"] = format_timestamp(now)  # back at the store (or disposed of): the RTO's end time
     if step.to_state == "RTO-Delivered":
         order_store.change_stock(session, order.cooperative_id, {i: int(q) for i, q in leg["items"].items()})
     _replace_leg(order, leg)

@@ -253,10 +253,11 @@ def _fulfilment(fulfilment: FulfilmentView) -> dict[str, Any]:
     out["state"] = _state(fulfilment.state)
     if fulfilment.state_updated_at is not None:
         out["@ondc/org/state_updated_at"] = format_timestamp(fulfilment.state_updated_at)
+    returning = fulfilment.type == "RTO"  # an RTO starts at the buyer and ends at the store
     if fulfilment.start is not None:
-        out["start"] = _stop(fulfilment.start, seller_side=True)
+        out["start"] = _stop(fulfilment.start, seller_side=not returning)
     if fulfilment.end is not None:
-        out["end"] = _stop(fulfilment.end, seller_side=False)
+        out["end"] = _stop(fulfilment.end, seller_side=returning)
     if fulfilment.tags:
         out["tags"] = copy.deepcopy(fulfilment.tags)
     return out

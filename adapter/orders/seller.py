@@ -31,8 +31,8 @@ SELLER_MOVES = {"pack": "Packed", "assign_agent": "Agent-assigned", "at_pickup":
 def next_actions(order: Order) -> list[str]:
     """The forward moves, plus part-cancel before pickup and the moves of open returns and RTOs."""
     actions = states.next_actions(order.state, order.fulfilment_state, mode=states.machine_for_routing(order.routing))
-    if order.state in ("Accepted", "In-progress") and order.fulfilment_state in states.PRE_PICKUP:
-        actions.append("part_cancel")
+    if order.state in ("Created", "Accepted", "In-progress") and order.fulfilment_state in states.PRE_PICKUP:
+        actions.append("part_cancel")  # a cooperative may drop what it cannot make before it accepts
     by_target = {target: action for action, target in changes.RETURN_MOVES.items()}
     by_target |= {target: action for action, target in changes.RTO_MOVES.items()}
     for leg in order.legs:

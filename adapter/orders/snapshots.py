@@ -149,6 +149,15 @@ def tracking_position(order: Order, profile: Profile) -> tuple[str, dt.datetime]
     return profile.locations[0].gps, since
 
 
+def _leg_view(leg: dict[str, Any], profile: Profile, stored: dict[str, Any]) -> FulfilmentView:
+    """A Cancel, Return or RTO leg. An RTO goes from the buyer's address (since it was started) back to the store."""
+    if leg["type"] != "RTO":
+        return FulfilmentView(id=leg["id"], type=leg["type"], state=leg["state"], tags=list(leg.get("tags", [])))
+    return FulfilmentView(id=leg["id"], type="RTO", state=leg["state"], tags=list(leg.get("tags", [])),
+                          start=_end(stored.get("end") or {}, {"end": leg["created_at"]}),
+                          end=_start(profile, {"start": leg["ended_at"]} if "ended_at" in leg else {}))
+
+
 def _view(order_id: str, state: str, fulfilment_state: str, *, lines: list[dict[str, Any]], quote: dict[str, Any],
           billing: dict[str, Any], stored: dict[str, Any], payment: dict[str, Any], profile: Profile, bpp_id: str,
           created_at: dt.datetime, updated_at: dt.datetime, cancellation: dict[str, Any] | None,
@@ -159,18 +168,26 @@ def _view(order_id: str, state: str, fulfilment_state: str, *, lines: list[dict[
     # a cancelled one carries the cancel request and the state it was cancelled in instead (ONDC 1.2.5 on_cancel).
     forward_tags = [{"code": "routing", "list": [{"code": "type", "value": routing}]}] if routing else []
     items = _items(lines)
-    cancel_id = f"C{sum(1 for leg in legs or [] if leg['type'] == 'Cancel') + 1}"
+    legs = legs or []
+    cancel_id = f"C{sum(1 for leg in legs if leg['type'] == 'Cancel') + 1}"
+    rto = next((leg for leg in legs if leg["type"] == "RTO"), None)
     if cancellation:
+        request = [{"code": "reason_id", "value": cancellation["reason_id"]},
+                   {"code": "initiated_by", "value": cancellation["initiated_by"]}]
+        if rto is not None:
+            request.append({"code": "rto_id", "value": rto["id"]})
         forward_tags = [
-            {"code": "cancel_request", "list": [{"code": "reason_id", "value": cancellation["reason_id"]},
-                                                {"code": "initiated_by", "value": cancellation["initiated_by"]}]},
+            {"code": "cancel_request", "list": request},
             {"code": "precancel_state", "list": [
                 {"code": "fulfillment_state", "value": cancellation.get("precancel_state", "Pending")},
                 {"code": "updated_at",
                  "value": cancellation.get("precancel_updated_at", cancellation["cancelled_at"])}]}]
-        # The forward items drop to 0; the Cancel fulfilment holds what was cancelled.
-        items = [replace(item, quantity=0) for item in items] + [
-            replace(item, fulfillment_id=cancel_id) for item in items if item.quantity > 0]
+        # The forward items drop to 0; what was cancelled is in the Cancel fulfilment (or the RTO leg's items).
+        cancelled_items = [replace(item, fulfillment_id=cancel_id) for item in items if item.quantity > 0]
+        items = [replace(item, quantity=0) for item in items] + ([] if rto is not None else cancelled_items)
+    # Part-cancel and RTO legs list their items under their own fulfilment id (ONDC 1.2.5).
+    items += [OrderItemView(item_id=item_id, quantity=int(count), fulfillment_id=leg["id"]) for leg in legs
+              if leg["type"] in ("Cancel", "RTO") for item_id, count in (leg.get("items") or {}).items()]
     fulfilments = [FulfilmentView(
         id=FULFILMENT_ID, type="Delivery", state=fulfilment_state, tracking=False, tat=stored.get("tat"),
         category=stored.get("category"), provider_name=profile.name, start=_start(profile, times),
@@ -179,12 +196,12 @@ def _view(order_id: str, state: str, fulfilment_state: str, *, lines: list[dict[
         else None)]
     cancelled = None
     if cancellation:
-        fulfilments.append(FulfilmentView(id=cancel_id, type="Cancel", state="Cancelled",
-                                          tags=list(cancellation.get("quote_trail", []))))
+        if rto is None:
+            fulfilments.append(FulfilmentView(id=cancel_id, type="Cancel", state="Cancelled",
+                                              tags=list(cancellation.get("quote_trail", []))))
         cancelled = Cancellation(reason_id=cancellation["reason_id"], initiated_by=cancellation["initiated_by"],
                                  cancelled_at=parse_timestamp(cancellation["cancelled_at"]))
-    fulfilments += [FulfilmentView(id=leg["id"], type=leg["type"], state=leg["state"], tags=list(leg.get("tags", [])))
-                    for leg in legs or []]
+    fulfilments += [_leg_view(leg, profile, stored) for leg in legs]
     settlement = [messages.settlement_details(_settlement(profile))]
     return OrderView(
         order_id=order_id, state=state, provider_id=provider_id(profile, bpp_id),
@@ -253,7 +270,7 @@ def order_snapshot(order: Order, cooperative: Cooperative, policy: OrderPolicy,
     """The full order as on_confirm, on_status, on_cancel and on_update carry it (``action``: the callback)."""
     message = snapshot(order, profile_of(cooperative), policy.bpp_id, documents=documents(order, policy),
                        seller_gstin=policy.app.gstin)
-    if action == "on_cancel":  # ONDC 1.2.5: an on_cancel order has no tags and no documents
+    if action == "on_cancel" or order.state == "Cancelled":  # ONDC 1.2.5: then no tags and no documents
         message["order"].pop("tags", None)
         message["order"].pop("documents", None)
     return message

@@ -182,6 +182,15 @@ def record_push(session: Session, subscription_id: int, cooperative_id: int, has
     session.flush()
 
 
+def assume_known(session: Session, subscription_id: int, cooperative_id: int, hashes: dict[str, str]) -> None:
+    """Record that a buyer app already has these items as they are (it pulled the full catalogue before it
+    subscribed), so the pushes that follow carry only what changes from now on."""
+    forget_pushes(session, subscription_id, cooperative_id)
+    session.add_all(PushState(subscription_id=subscription_id, cooperative_id=cooperative_id, item_id=item_id,
+                              acked_hash=item_hash) for item_id, item_hash in hashes.items())
+    session.flush()
+
+
 def forget_pushes(session: Session, subscription_id: int, cooperative_id: int) -> None:
     """Drop what a buyer app is known to have (before a full refresh replaces it all)."""
     session.execute(delete(PushState).where(PushState.subscription_id == subscription_id,

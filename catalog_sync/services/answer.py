@@ -16,6 +16,7 @@ from adapter.protocol.context import parse_timestamp
 from adapter.protocol.identity import SellerApp
 from adapter.protocol.request import NetworkRequest
 from adapter.store import catalogue as store
+from adapter.store import sync as sync_store
 from adapter.store.models import CatalogueVersion, Cooperative, OutboxMessage, Subscription
 from catalog_sync.diff import diff_items, to_on_search_incremental
 from catalog_sync.model import Catalogue, Item
@@ -100,3 +101,9 @@ def _subscribe(session: Session, request: NetworkRequest, *, active: bool, now: 
     else:
         subscription.stopped_at = now
     session.flush()
+    if active:
+        # ONDC's incremental mode: the buyer app pulled the full catalogue, then asks for what changes from now.
+        for cooperative in _cooperatives(session):
+            sync_store.assume_known(session, subscription.id, cooperative.id, {
+                row.item_id: row.item_hash for row in store.current_items(session, cooperative.id)
+                if row.domain == ctx.domain})

@@ -4,7 +4,6 @@ and keeps every message of the transaction, in order, for ONDC's validator."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 import uuid
 from pathlib import Path
 from typing import Any
@@ -12,9 +11,9 @@ from typing import Any
 import orjson
 import requests
 
+from adapter.certification.bundle import write_bundle
 from adapter.protocol.context import format_timestamp
 from adapter.protocol.signing import verify_request
-from tests.conformance.validator import neutralise_addresses
 from tests.support.network import BUYER_ID, SELLER_ID, Network
 from tests.support.receiver import Receiver
 from tests.support.servers import wait_until
@@ -23,33 +22,6 @@ ADMIN = {"Authorization": "Bearer test-admin-key-0123456789abcdef"}
 BUYER_GSTIN = "02AAACB1234C1Z5"
 ADDRESS = {"name": "12", "building": "Lakkar Bazaar", "locality": "The Ridge", "city": "Shimla",
            "state": "Himachal Pradesh", "country": "IND", "area_code": "171001"}
-
-
-# The utility's payload key of an on_status, by the Delivery fulfilment's state.
-STATUS_KEYS = {
-    "Pending": "on_status_pending", "Packed": "on_status_packed", "Agent-assigned": "on_status_agent_assigned",
-    "At-pickup": "on_status_at_pickup", "Out-for-pickup": "on_status_out_for_pickup",
-    "Pickup-failed": "on_status_pickup_failed", "Order-picked-up": "on_status_picked",
-    "In-transit": "on_status_in_transit", "At-destination-hub": "on_status_at_destination_hub",
-    "Out-for-delivery": "on_status_out_for_delivery", "At-delivery": "on_status_at_delivery",
-    "Delivery-failed": "on_status_delivery_failed", "Order-delivered": "on_status_delivered",
-}
-
-
-def payload_key(message: dict[str, Any], incremental: set[str]) -> str:
-    """The utility's payload key for a message whose action (and fulfilment state) says what it is;
-    ``incremental`` holds the transactions of incremental-catalogue searches seen so far."""
-    action = message["context"]["action"]
-    if action == "search" and any(tag.get("code") == "catalog_inc"
-                                  for tag in message["message"]["intent"].get("tags", [])):
-        incremental.add(message["context"]["transaction_id"])
-    if action in ("search", "on_search"):
-        kind = "inc_refresh" if message["context"]["transaction_id"] in incremental else "full_catalog_refresh"
-        return f"{action}_{kind}"
-    if action == "on_status":
-        delivery = next(f for f in message["message"]["order"]["fulfillments"] if f["type"] == "Delivery")
-        return STATUS_KEYS[delivery["state"]["descriptor"]["code"]]
-    return str(action)
 
 
 class Transaction:
@@ -78,10 +50,10 @@ class Transaction:
              key: str | None = None, answer_key: str | None = None) -> list[dict[str, Any]]:
         """Send a signed request; the signed callbacks that answer it (``answers`` of them). ``key`` and
         ``answer_key`` name the request and its answer for the utility (e.g. update_liquidated)."""
-        body = {"context": self.context(action, timestamp=timestamp), "message": message}
+        raw = orjson.dumps({"context": self.context(action, timestamp=timestamp), "message": message})
+        body = orjson.loads(raw)  # what was sent, whatever the caller does with ``message`` afterwards
         if key:
             self.keys[id(body)] = key
-        raw = orjson.dumps(body)
         response = requests.post(f"{self.bpp_uri}/{action}", data=raw, timeout=10,
                                  headers={"Content-Type": "application/json",
                                           "Authorization": self.network.buyer.sign(raw)})
@@ -133,20 +105,8 @@ class Transaction:
     # -- what the validator reads -----------------------------------------------------------------------------------
 
     def save(self, folder: Path) -> Path:
-        """The transaction as ONDC's review asks for logs: one numbered file per message, addresses neutralised as
-        the utility's README allows; and beside the folder, the utility's request naming each message's payload
-        key (``<folder>.request.json``, what :meth:`Validator.run` reads)."""
-        folder.mkdir(parents=True, exist_ok=True)
-        payload: dict[str, Any] = {}
-        incremental: set[str] = set()
-        for number, message in enumerate(self.messages, start=1):
-            copy = neutralise_addresses(message)
-            (folder / f"{number:02d}_{message['context']['action']}.json").write_text(
-                json.dumps(copy, indent=1, ensure_ascii=False))
-            payload[self.keys.get(id(message)) or payload_key(message, incremental)] = copy  # a later one of a key wins
-        request = folder.parent / f"{folder.name}.request.json"
-        request.write_text(json.dumps({"payload": payload}, ensure_ascii=False))
-        return request
+        """The transaction as ONDC's review asks for logs (adapter.certification.bundle); the utility's request."""
+        return write_bundle(folder, self.messages, self.keys)
 
 
 def billing(now: str) -> dict[str, Any]:
@@ -154,8 +114,16 @@ def billing(now: str) -> dict[str, Any]:
             "created_at": now, "updated_at": now}
 
 
-def end(name: str = "Asha Devi") -> dict[str, Any]:
-    return {"location": {"gps": "31.1048,77.1734", "address": ADDRESS},
+# A buyer near Palampur, for a cooperative that delivers itself around its shed (hyperlocal, P2P).
+NEAR_PALAMPUR = ("32.1032,76.5421", {"name": "4", "building": "Ghuggar Road", "locality": "Ghuggar",
+                                     "city": "Palampur", "state": "Himachal Pradesh", "country": "IND",
+                                     "area_code": "176061"})
+
+
+def end(name: str = "Asha Devi", place: tuple[str, dict[str, str]] | None = None) -> dict[str, Any]:
+    """The buyer's drop-off: Shimla (intercity from every demo cooperative) unless ``place`` says otherwise."""
+    gps, address = place or ("31.1048,77.1734", ADDRESS)
+    return {"location": {"gps": gps, "address": address},
             "contact": {"phone": "9000000001", "email": "asha@buyer.example"}, "person": {"name": name}}
 
 

@@ -15,9 +15,9 @@ import pytest
 import requests
 from sqlalchemy.orm import Session, sessionmaker
 
+from adapter.certification.validator import Verdict
 from adapter.cli.demo import seed_demo_data
 from config import Settings, load_settings
-from tests.conformance.validator import Validator, ValidatorUnavailable, Verdict
 from tests.support.network import Network
 from tests.support.receiver import Receiver, running_receiver
 from tests.support.servers import RedisServer, free_port, start_worker, stop_process, wait_until
@@ -40,14 +40,6 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
                                     f"{len(verdict.seller_errors):<19} {len(verdict.defects)}")
         for line in verdict.faults:
             terminalreporter.write_line(f"{'':<6} {line[:300]}")
-
-
-@pytest.fixture(scope="session")
-def validator(tmp_path_factory: pytest.TempPathFactory) -> Validator:
-    try:
-        return Validator.unpack(tmp_path_factory.mktemp("ondc-validator"))
-    except ValidatorUnavailable as exc:
-        pytest.fail(f"ONDC's validator cannot run: {exc}")
 
 
 @dataclass

@@ -9,16 +9,18 @@ names: bap_uri/bpp_uri become https URLs on the subscriber ids.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
+import yaml
 
+from adapter.certification.validator import Validator
 from adapter.protocol.context import format_timestamp
-from tests.conformance.buyer import Transaction, bap_terms, billing, end
-from tests.conformance.conftest import Service
-from tests.conformance.validator import Validator
+from tests.conformance.buyer import NEAR_PALAMPUR, Transaction, bap_terms, billing, end
+from tests.conformance.conftest import ROOT, Service
 from tests.support.network import Network
 from tests.support.receiver import Receiver
 
@@ -74,23 +76,30 @@ def _pick(provider: dict[str, Any], count: int = 1) -> dict[str, Any]:
     raise AssertionError(f"no item of {provider['id']} can be ordered {count} at a time")
 
 
-def _order(provider: dict[str, Any], item: dict[str, Any], count: int) -> dict[str, Any]:
-    return {"provider": {"id": provider["id"], "locations": [{"id": item["location_id"]}]},
-            "items": [{"id": item["id"], "location_id": item["location_id"], "quantity": {"count": count}}],
-            "fulfillments": [{"end": {"location": {"gps": end()["location"]["gps"],
-                                                   "address": {"area_code": "171001"}}}}]}
+Lines = list[tuple[dict[str, Any], int]]  # (an item of the catalogue, how many)
 
 
-def _place(tx: Transaction, provider: dict[str, Any], item: dict[str, Any], count: int = 1, *,
-           accepted: bool = True) -> str:
+def _order(provider: dict[str, Any], lines: Lines, place: Any = None) -> dict[str, Any]:
+    drop = end(place=place)["location"]
+    return {"provider": {"id": provider["id"], "locations": [{"id": lines[0][0]["location_id"]}]},
+            "items": [{"id": item["id"], "location_id": item["location_id"], "quantity": {"count": count}}
+                      for item, count in lines],
+            "fulfillments": [{"end": {"location": {"gps": drop["gps"],
+                                                   "address": {"area_code": drop["address"]["area_code"]}}}}]}
+
+
+def _place(tx: Transaction, provider: dict[str, Any], lines: Lines, *, accepted: bool = True,
+           place: Any = None) -> str:
     """select, init, confirm, and the on_status that accepts the order (unless the cooperative accepts by hand:
-    ``accepted=False``); the order id."""
-    order = _order(provider, item, count)
+    ``accepted=False``); the order id. ``place``: the buyer's drop-off, when not in Shimla."""
+    order = _order(provider, lines, place)
     (on_select,) = tx.send("select", {"order": order})
     assert "error" not in on_select, on_select["error"]
     fulfilment = on_select["message"]["order"]["fulfillments"][0]
-    order["items"][0]["fulfillment_id"] = fulfilment["id"]
-    order["fulfillments"] = [{"id": fulfilment["id"], "type": fulfilment.get("type", "Delivery"), "end": end()}]
+    for line in order["items"]:
+        line["fulfillment_id"] = fulfilment["id"]
+    order["fulfillments"] = [{"id": fulfilment["id"], "type": fulfilment.get("type", "Delivery"),
+                              "end": end(place=place)}]
     now = format_timestamp(dt.datetime.now(dt.UTC))
     (on_init,) = tx.send("init", {"order": order | {"billing": billing(now)}})
     assert "error" not in on_init, on_init["error"]
@@ -139,12 +148,12 @@ def _transaction(slug: str, service: Service, network: Network, receiver: Receiv
 def test_flow_2_order_to_delivery(slug: str, service: Service, demo: dict[str, str], network: Network,
                                   receiver: Receiver, validator: Validator, tmp_path: Path, record: Any) -> None:
     tx, provider = _transaction(slug, service, network, receiver)
-    order_id = _place(tx, provider, _pick(provider))
+    order_id = _place(tx, provider, [(_pick(provider), 1)])
     (on_status,) = tx.send("status", {"order_id": order_id})
     assert on_status["message"]["order"]["id"] == order_id
     _ship(tx, service, order_id)
     assert tx.messages[-1]["message"]["order"]["state"] == "Completed"
-    _verdict(validator, tx, "2", tmp_path / "flow2", slug, record)
+    _verdict(validator, tx, "2", tmp_path / "flow2", f"{slug} (P2H2P)", record)
 
 
 def test_flow_3_out_of_stock_then_ordered(service: Service, demo: dict[str, str], network: Network,
@@ -157,11 +166,11 @@ def test_flow_3_out_of_stock_then_ordered(service: Service, demo: dict[str, str]
     url = f"{service.url}/api/v1/cooperatives/{slug}/catalogue/items/{item['id']}"
     stocked = requests.get(url, headers=headers, timeout=10).json()["stock"]
     assert requests.patch(url, json={"stock": 1}, headers=headers, timeout=10).status_code == 200
-    (short,) = tx.send("select", {"order": _order(provider, item, 2)}, key="select_out_of_stock",
+    (short,) = tx.send("select", {"order": _order(provider, [(item, 2)])}, key="select_out_of_stock",
                        answer_key="on_select_out_of_stock")
     assert short["error"]["code"] == "40002"
     assert requests.patch(url, json={"stock": stocked}, headers=headers, timeout=10).status_code == 200
-    order_id = _place(tx, provider, item, 1)
+    order_id = _place(tx, provider, [(item, 1)])
     _ship(tx, service, order_id)
     _verdict(validator, tx, "3", tmp_path / "flow3", slug, record)
 
@@ -170,9 +179,50 @@ def test_flow_3_out_of_stock_then_ordered(service: Service, demo: dict[str, str]
 def test_flow_4_buyer_cancels(slug: str, service: Service, demo: dict[str, str], network: Network,
                               receiver: Receiver, validator: Validator, tmp_path: Path, record: Any) -> None:
     tx, provider = _transaction(slug, service, network, receiver)
-    order_id = _place(tx, provider, _pick(provider))
+    order_id = _place(tx, provider, [(_pick(provider), 1)])
     # 010: the buyer wants to change the address (ONDC 1.2.5's buyer reasons: 010, 051, 052, 053, 999).
     (on_cancel,) = tx.send("cancel", {"order_id": order_id, "cancellation_reason_id": "010"})
     assert on_cancel["message"]["order"]["state"] == "Cancelled"
     _verdict(validator, tx, "4", tmp_path / "flow4", slug, record)
 
+
+def test_flow_1_search_then_incremental_updates(service: Service, demo: dict[str, str], network: Network,
+                                                receiver: Receiver, validator: Validator, tmp_path: Path,
+                                                record: Any) -> None:
+    slug = "kinnaur-shawls"
+    tx, provider = _transaction(slug, service, network, receiver)
+    # The buyer app subscribes to changes (a transaction of their own), then the cooperative sells a shawl offline.
+    tx.transaction_id = str(uuid.uuid4())
+    tx.send("search", {"intent": {"payment": {"@ondc/org/buyer_app_finder_fee_type": "percent",
+                                              "@ondc/org/buyer_app_finder_fee_amount": "3"},
+                                  "tags": [{"code": "catalog_inc", "list": [{"code": "mode", "value": "start"}]}]}},
+            answers=0)
+    item = _pick(provider)
+    url = f"{service.url}/api/v1/cooperatives/{slug}/catalogue/items/{item['id']}"
+    headers = {"Authorization": f"Bearer {demo[slug]}"}
+    stock = requests.get(url, headers=headers, timeout=10).json()["stock"]
+    assert requests.patch(url, json={"stock": stock - 1}, headers=headers, timeout=10).status_code == 200
+    # The buyer app has the full catalogue from its search: the push carries only what changed, stock masked.
+    (pushed,) = tx.wait("on_search", timeout=60)
+    (changed,) = [i for p in pushed["message"]["catalog"]["bpp/providers"] for i in p["items"]]
+    assert changed["id"] == item["id"]
+    assert changed["quantity"]["available"]["count"] in ("99", "0")
+    _verdict(validator, tx, "1", tmp_path / "flow1", slug, record)
+
+
+def test_flow_2_hyperlocal_delivery(service: Service, demo: dict[str, str], network: Network, receiver: Receiver,
+                                    validator: Validator, tmp_path: Path, record: Any) -> None:
+    """The tea cooperative delivers itself within 25 km of its packing shed: P2P, no hub states."""
+    slug = "kangra-tea"
+    profile = yaml.safe_load((ROOT / "examples" / "catalogues" / slug / "profile.yaml").read_text(encoding="utf-8"))
+    profile["serviceability"] = {"type": "radius", "radius_km": 25}
+    answer = requests.put(f"{service.url}/api/v1/cooperatives/{slug}/profile", json=profile, timeout=10,
+                          headers={"Authorization": f"Bearer {demo[slug]}"})
+    assert answer.status_code == 200, answer.text
+    tx, provider = _transaction(slug, service, network, receiver)
+    order_id = _place(tx, provider, [(_pick(provider), 1)], place=NEAR_PALAMPUR)
+    _ship(tx, service, order_id, ("pack", "pick_up", "deliver"))
+    delivered = tx.messages[-1]["message"]["order"]
+    assert delivered["state"] == "Completed"
+    assert delivered["fulfillments"][0]["tags"] == [{"code": "routing", "list": [{"code": "type", "value": "P2P"}]}]
+    _verdict(validator, tx, "2", tmp_path / "flow2-p2p", f"{slug} (P2P)", record)

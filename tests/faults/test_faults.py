@@ -349,6 +349,17 @@ def test_a_worker_killed_after_its_post_leaves_maybe_delivered_not_never_sent(
 
 # -- 6. the database goes away mid-burst --------------------------------------------------------------------------
 
+def _unanswered(stack: Stack, message_ids: set[str]) -> list[tuple[Any, ...]]:
+    """What became of ACKed searches that got no on_search: their inbound status and attempts, for the report."""
+    engine = make_engine(stack.settings.database_url)
+    try:
+        with make_sessionmaker(engine)() as session:
+            rows = session.scalars(select(InboundMessage).where(InboundMessage.message_id.in_(message_ids)))
+            return [(row.message_id, row.status, row.attempts, row.error) for row in rows]
+    finally:
+        engine.dispose()
+
+
 def _burst(stack: Stack, network: Network, receiver: Receiver, outage: Any, sends: int = 120) -> dict[str, Any]:
     """Send `sends` signed searches from 4 threads while `outage()` runs; what came back, and when."""
     app = stack.app()
@@ -374,7 +385,7 @@ def _burst(stack: Stack, network: Network, receiver: Receiver, outage: Any, send
     refused = [(status, answer) for _, status, answer, _ in results if status != 200]
     assert all(status == 503 and answer["error"]["code"] == "31001" for status, answer in refused), refused[:3]
     assert wait_until(lambda: acked <= set(per_message(receiver, "on_search")), timeout=90), (
-        len(acked - set(per_message(receiver, "on_search"))), stack.log_tail())
+        _unanswered(stack, acked - set(per_message(receiver, "on_search"))), stack.log_tail())
     time.sleep(1.5)
     counts = per_message(receiver, "on_search")
     assert all(counts[m] == 1 for m in acked)

@@ -412,6 +412,7 @@ def test_seller_part_cancel_rto_and_a_return_to_delivered(
     cancel_leg = next(f for f in order["fulfillments"] if f["type"] == "Cancel")
     trail = [t for t in cancel_leg["tags"] if t["code"] == "quote_trail"]
     assert trail[0]["list"][-1]["value"].startswith("-")
+    assert {(i["fulfillment_id"], i["quantity"]["count"]) for i in order["items"]} == {("F1", 1), (cancel_leg["id"], 1)}
     assert stock(sessions, seller, "T16-1") == 3  # 4 - 2 reserved + 1 released
 
     # RTO: picked up, the buyer can't be found (013); the goods come back and stock is restored.
@@ -419,7 +420,20 @@ def test_seller_part_cancel_rto_and_a_return_to_delivered(
         _act(client, receiver, pk, action, "on_status")
     rto = _act(client, receiver, pk, "initiate_rto", "on_cancel", reason_id="013")["message"]["order"]
     assert rto["state"] == "Cancelled"
-    assert next(f for f in rto["fulfillments"] if f["type"] == "RTO")["state"]["descriptor"]["code"] == "RTO-Initiated"
+    rto_leg = next(f for f in rto["fulfillments"] if f["type"] == "RTO")
+    assert rto_leg["state"]["descriptor"]["code"] == "RTO-Initiated"
+    assert rto_leg["start"]["location"]["gps"] == END["location"]["gps"]  # from the buyer back to the store
+    assert "time" in rto_leg["start"]
+    assert rto_leg["end"]["location"]["id"]
+    # The whole remaining value goes back in the RTO's quote_trail; the forward items drop to 0.
+    assert rto["quote"]["price"]["value"] == "0.00"
+    assert {(i["fulfillment_id"], i["quantity"]["count"]) for i in rto["items"]} == {
+        ("F1", 0), (cancel_leg["id"], 1), (rto_leg["id"], 1)}
+    assert "tags" not in rto
+    assert "documents" not in rto
+    delivery = next(f for f in rto["fulfillments"] if f["type"] == "Delivery")
+    request = next(t for t in delivery["tags"] if t["code"] == "cancel_request")
+    assert {"code": "rto_id", "value": rto_leg["id"]} in request["list"]
     back = _act(client, receiver, pk, "rto_delivered", "on_status")["message"]["order"]
     assert next(f for f in back["fulfillments"] if f["type"] == "RTO")["state"]["descriptor"]["code"] == "RTO-Delivered"
     assert stock(sessions, seller, "T16-1") == 4
