@@ -8,6 +8,7 @@ folder, the utility's request naming each message's payload key (``<folder>.requ
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -18,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from adapter.certification.validator import neutralise_addresses
+from adapter.protocol.context import parse_timestamp
 from adapter.store.models import InboundMessage, OutboxMessage
 
 __all__ = ["STATUS_KEYS", "payload_key", "stored_messages", "write_bundle"]
@@ -82,14 +84,24 @@ def stored_messages(session: Session, transaction_ids: Iterable[str]) -> list[di
     """Every message of these transactions on the timeline, oldest first: requests we received (signed ones that
     we accepted) and callbacks we sent (delivered, or at least attempted)."""
     ids = list(transaction_ids)
-    timeline: list[tuple[str, int, dict[str, Any]]] = []
-    for inbound in session.scalars(select(InboundMessage).where(InboundMessage.transaction_id.in_(ids),
-                                                                 InboundMessage.nack_code.is_(None))):
-        message = orjson.loads(inbound.body)
-        timeline.append((str(message["context"].get("timestamp", "")), 0, message))
-    for callback in session.scalars(select(OutboxMessage).where(OutboxMessage.transaction_id.in_(ids),
-                                                                OutboxMessage.attempts > 0)):
-        message = orjson.loads(callback.body)
-        timeline.append((str(message["context"].get("timestamp", "")), 1, message))
+    timeline: list[tuple[dt.datetime, int, dict[str, Any]]] = []
+    rows: list[tuple[int, dt.datetime, bytes]] = [
+        (0, row.received_at, row.body) for row in session.scalars(select(InboundMessage).where(
+            InboundMessage.transaction_id.in_(ids), InboundMessage.nack_code.is_(None)))]
+    rows += [(1, row.created_at, row.body) for row in session.scalars(select(OutboxMessage).where(
+        OutboxMessage.transaction_id.in_(ids), OutboxMessage.attempts > 0))]
+    for side, stored_at, body in rows:
+        try:
+            message = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            continue
+        context = message.get("context") if isinstance(message, dict) else None
+        if not isinstance(context, dict):
+            continue  # not a Beckn message, e.g. a status update to a polled marketplace
+        try:
+            moment = parse_timestamp(str(context.get("timestamp")))
+        except ValueError:
+            moment = stored_at if stored_at.tzinfo else stored_at.replace(tzinfo=dt.UTC)
+        timeline.append((moment, side, message))
     timeline.sort(key=lambda entry: entry[:2])  # by context timestamp; a request before its same-moment answer
     return [message for _, _, message in timeline]

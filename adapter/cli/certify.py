@@ -7,9 +7,11 @@ docs/certification.md.
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import click
+from sqlalchemy.exc import SQLAlchemyError
 
 from adapter.certification.bundle import stored_messages, write_bundle
 from adapter.certification.validator import Validator, ValidatorUnavailable
@@ -50,11 +52,18 @@ def export(transactions: tuple[str, ...], flow: str, out: Path, key_values: tupl
            no_validate: bool) -> None:
     """Write stored transactions as a flow's logs and check them with ONDC's validator (exit 1 on a fault)."""
     keys = _keys(key_values)
+    folder = out / f"flow-{flow}"
+    if folder.exists() and any(folder.iterdir()):
+        raise click.ClickException(f"{folder} is not empty: a bundle for the review must hold one run only; "
+                                   "remove it or give another --out")
     settings = load_cli_settings()
     engine = make_engine(settings.database_url)
     try:
         with make_sessionmaker(engine)() as session:
             messages = stored_messages(session, transactions)
+    except SQLAlchemyError as error:
+        raise click.ClickException(f"cannot read the stored transactions: {error.__class__.__name__}: "
+                                   f"{str(error).splitlines()[0]}") from error
     finally:
         engine.dispose()
     if not messages:
@@ -62,18 +71,20 @@ def export(transactions: tuple[str, ...], flow: str, out: Path, key_values: tupl
     unknown = sorted(n for n in keys if not 1 <= n <= len(messages))
     if unknown:
         raise click.BadParameter(f"there are {len(messages)} messages; no message {unknown[0]}", param_hint="--key")
-    folder = out / f"flow-{flow}"
-    request = write_bundle(folder, messages, {id(messages[n - 1]): key for n, key in keys.items()})
+    try:
+        request = write_bundle(folder, messages, {id(messages[n - 1]): key for n, key in keys.items()})
+    except OSError as error:
+        raise click.ClickException(f"cannot write {folder}: {error.strerror or error}") from error
     click.echo(f"{len(messages)} messages written to {folder}/")
     if no_validate:
         return
     try:
         validator = Validator.cached(settings.data_dir / "cache")
         verdict = validator.run(flow, request, case=",".join(transactions))
-    except ValidatorUnavailable as error:
+        report = out / f"flow-{flow}.report.txt"
+        report.write_text(verdict.output, encoding="utf-8")
+    except (ValidatorUnavailable, OSError, subprocess.SubprocessError) as error:
         raise click.ClickException(f"ONDC's validator cannot run: {error}") from error
-    report = out / f"flow-{flow}.report.txt"
-    report.write_text(verdict.output, encoding="utf-8")
     click.echo(f"ONDC's validator, flow {flow} ({verdict.domain}): {len(verdict.seller_errors)} seller-side "
                f"error(s), {len(verdict.defects)} of them the validator's own known defects "
                f"(docs/certification.md); full report: {report}")

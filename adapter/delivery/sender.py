@@ -17,7 +17,7 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 from prometheus_client import Counter, Histogram
-from sqlalchemy import or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from adapter.delivery.http import HttpClient, HttpResult, TransportError
@@ -57,6 +57,8 @@ LEASE_MARGIN = 30
 BUSY_DELAY = 2.0
 # How soon a later update of a transaction looks again while an earlier one is still being delivered.
 ORDER_WAIT = 1.0
+# How long before an update an on_confirm may have been queued and still go first (the order accepted at once).
+CONFIRM_WAIT = 120
 _STORED_RESPONSE_CHARS = 4096
 
 DeliveryOutcome = Literal["sent", "retry", "dead", "skipped"]
@@ -162,13 +164,18 @@ def _claim(
 
 
 def _earlier_update_pending(session: Session, row: OutboxMessage) -> bool:
-    """An update to the same buyer app in the same transaction, or the on_confirm that created the order, queued
-    before this one and not done. (An on_confirm lives only until its ttl, so an update never waits long for it.)
+    """An update to the same buyer app in the same transaction, or the on_confirm that created the order just
+    before it, queued before this one and not done.
+
+    Only an on_confirm queued up to CONFIRM_WAIT before the update counts (the one that created an order accepted
+    at once): an on_confirm an operator replays much later holds up nothing.
     """
+    after_confirm = and_(OutboxMessage.action == "on_confirm",
+                         OutboxMessage.created_at >= row.created_at - dt.timedelta(seconds=CONFIRM_WAIT))
     earlier = session.scalar(
         select(OutboxMessage.id).where(
             OutboxMessage.transaction_id == row.transaction_id, OutboxMessage.bap_id == row.bap_id,
-            or_(OutboxMessage.solicited.is_(False), OutboxMessage.action == "on_confirm"),
+            or_(OutboxMessage.solicited.is_(False), after_confirm),
             OutboxMessage.status == "pending", OutboxMessage.id < row.id,
         ).limit(1)
     )

@@ -21,6 +21,7 @@ __all__ = [
     "is_open",
     "is_serviceable",
     "longest",
+    "next_open",
     "parse_duration",
     "routing",
     "takes_orders",
@@ -189,6 +190,21 @@ def takes_orders(profile: Profile, now: datetime) -> bool:
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     return now.astimezone(IST).date().isoformat() not in profile.opening.holidays
+
+
+def next_open(profile: Profile, now: datetime) -> datetime:
+    """When the store can next dispatch: ``now`` while it is open, else when it next opens (IST calendar,
+    holidays and closed days skipped, up to 14 days ahead; ``now`` if it does not open in that time)."""
+    if is_open(profile, now):
+        return now
+    local = now.astimezone(IST)
+    opens = _minutes(profile.opening.open_time)
+    for offset in range(15):
+        day = local.date() + timedelta(days=offset)
+        candidate = datetime(day.year, day.month, day.day, opens // 60, opens % 60, tzinfo=IST)
+        if candidate > local and is_open(profile, candidate):
+            return candidate.astimezone(now.tzinfo)
+    return now
 
 
 def is_open(profile: Profile, now: datetime) -> bool:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from adapter.delivery.replies import ReplyTo, send_reply
 from adapter.orders import changes, seller, states
 from adapter.orders import store as order_store
-from adapter.orders.delivery_terms import parse_duration
+from adapter.orders.delivery_terms import next_open, parse_duration
 from adapter.orders.errors import (
     CancellationRejectedError,
     ConfirmFailedError,
@@ -180,7 +180,8 @@ def handle_confirm(session: Session, request: NetworkRequest, policy: OrderPolic
         transaction_id=ctx.transaction_id, domain=ctx.domain, city=ctx.city, state=state,
         fulfilment_state="Pending", routing=selection.routing, lines=_draft_lines(selection),
         quote=selection.quote.to_ondc(), billing=order.get("billing") or {},
-        fulfillments=[stored_fulfilment(order, selection, now)], payment=order.get("payment") or {},
+        fulfillments=[stored_fulfilment(order, selection, now, next_open(profile_of(cooperative), now))],
+        payment=order.get("payment") or {},
         created_at=now, updated_at=now, buyer_created_at=_echoable_timestamp(order.get("created_at")),
         buyer_terms=_bap_terms(order.get("tags")),
     )

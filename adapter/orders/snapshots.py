@@ -97,21 +97,24 @@ def _terms(profile: Profile, seller_gstin: str | None) -> BppTerms:
     return BppTerms(np_type=profile.np_type, gstin=gstin, pan=profile.pan)
 
 
-def stored_fulfilment(order: dict[str, Any], selection: SelectionResult,
-                      confirmed_at: dt.datetime | None = None) -> dict[str, Any]:
+def stored_fulfilment(order: dict[str, Any], selection: SelectionResult, confirmed_at: dt.datetime | None = None,
+                      dispatch_from: dt.datetime | None = None) -> dict[str, Any]:
     """What we keep of the delivery: the buyer's drop-off, our TAT and category, and the state times.
 
     ``confirmed_at`` (a confirmed order) also fixes the promised windows every order message then repeats:
-    pick-up from the confirmation until the longest time to ship has passed, delivery from then until the TAT.
+    pick-up from ``dispatch_from`` (the confirmation, or when a shut store opens again: orders are taken at any
+    hour) until the longest time to ship has passed, delivery from then until the TAT has run from that moment.
+    The TAT itself stays as on_select quoted it (ONDC's review compares them).
     """
     buyer = (order.get("fulfillments") or [{}])[0]
     times: dict[str, str] = {}
     if confirmed_at is not None:
         ship = delivery_terms.parse_duration(delivery_terms.longest(
             line.item.time_to_ship for line in selection.lines if line.quantity > 0))
-        shipped_by = confirmed_at + ship
-        deliver_by = max(confirmed_at + delivery_terms.parse_duration(selection.tat), shipped_by)
-        times = {"start_from": format_timestamp(confirmed_at), "start_to": format_timestamp(shipped_by),
+        pickup_from = max(dispatch_from or confirmed_at, confirmed_at)
+        shipped_by = pickup_from + ship
+        deliver_by = max(pickup_from + delivery_terms.parse_duration(selection.tat), shipped_by)
+        times = {"start_from": format_timestamp(pickup_from), "start_to": format_timestamp(shipped_by),
                  "end_from": format_timestamp(shipped_by), "end_to": format_timestamp(deliver_by),
                  "state": format_timestamp(confirmed_at)}
     return {"id": FULFILMENT_ID, "type": "Delivery", "tat": selection.tat, "category": selection.category,

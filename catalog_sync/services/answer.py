@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import orjson
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -17,9 +18,9 @@ from adapter.protocol.identity import SellerApp
 from adapter.protocol.request import NetworkRequest
 from adapter.store import catalogue as store
 from adapter.store import sync as sync_store
-from adapter.store.models import CatalogueVersion, Cooperative, OutboxMessage, Subscription
+from adapter.store.models import CatalogueVersion, Cooperative, InboundMessage, OutboxMessage, Subscription
 from catalog_sync.diff import diff_items, to_on_search_incremental
-from catalog_sync.model import Catalogue, Item
+from catalog_sync.model import Catalogue, Item, item_hash
 from catalog_sync.on_search import to_on_search
 from catalog_sync.search_intent import SearchIntent, intent_from_search
 from catalog_sync.services import catalogue as catalogues
@@ -101,9 +102,50 @@ def _subscribe(session: Session, request: NetworkRequest, *, active: bool, now: 
     else:
         subscription.stopped_at = now
     session.flush()
-    if active:
-        # ONDC's incremental mode: the buyer app pulled the full catalogue, then asks for what changes from now.
+    pulled_at = _last_full_search(session, request) if active else None
+    pulled_at = _aware(pulled_at) if pulled_at is not None else None
+    if pulled_at is not None:
         for cooperative in _cooperatives(session):
-            sync_store.assume_known(session, subscription.id, cooperative.id, {
-                row.item_id: row.item_hash for row in store.current_items(session, cooperative.id)
-                if row.domain == ctx.domain})
+            sync_store.assume_known(session, subscription.id, cooperative.id,
+                                    _pulled(session, cooperative, ctx.domain, pulled_at))
+
+
+def _pulled(session: Session, cooperative: Cooperative, domain: str, pulled_at: dt.datetime) -> dict[str, str]:
+    """What a buyer app that pulled the full catalogue at ``pulled_at`` has of each item, as far as we can tell.
+
+    ONDC's incremental mode: the buyer app pulls the full catalogue, then asks for what changes. An item unchanged
+    since the pull is what it has. An item changed or gone since is taken as the catalogue version current at the
+    pull had it (single-item edits make no version), so the next push sends its new state or disables it, and
+    the diff sees its variant group as the buyer app does. An item the buyer app cannot have had is left out:
+    the next push sends it whole. A missed change would leave a wrong price or stock on the buyer app, so every
+    doubt goes towards pushing.
+    """
+    current = store.current_items(session, cooperative.id)
+    known = {row.item_id: row.item_hash for row in current
+             if row.domain == domain and row.updated_at is not None and _aware(row.updated_at) <= pulled_at}
+    known |= {item.id: item_hash(item) for item in _items_at(session, cooperative, pulled_at)
+              if item.domain == domain and item.id not in known}
+    return known
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+
+
+def _last_full_search(session: Session, request: NetworkRequest) -> dt.datetime | None:
+    """When the buyer app's latest full-catalogue search in this domain arrived (None: it never made one)."""
+    rows = session.scalars(
+        select(InboundMessage)
+        .where(InboundMessage.bap_id == request.context.bap_id, InboundMessage.domain == request.context.domain,
+               InboundMessage.action == "search", InboundMessage.nack_code.is_(None),
+               InboundMessage.message_id != request.context.message_id)
+        .order_by(InboundMessage.received_at.desc()).limit(20)
+    )
+    for row in rows:
+        try:
+            tags = (orjson.loads(row.body).get("message", {}).get("intent") or {}).get("tags") or []
+        except (orjson.JSONDecodeError, AttributeError):
+            continue
+        if not any(isinstance(tag, dict) and tag.get("code") == "catalog_inc" for tag in tags):
+            return row.received_at
+    return None

@@ -34,6 +34,10 @@ def test_a_stored_transaction_is_exported_and_checked(service: Service, demo: di
     assert all(m["context"]["bap_uri"].startswith("https://") for m in exported)
     assert (tmp_path / "bundle" / "flow-4.report.txt").read_text().count("seller-side errors: 0") == 1
 
+    again = runner.invoke(cli, ["certify", "export", "--transaction", tx.transaction_id, "--flow", "4",
+                                "--out", str(tmp_path / "bundle")], env=env)
+    assert again.exit_code == 1  # a bundle holds one run: never mixed with an earlier export
+    assert "is not empty" in again.output
     unknown = runner.invoke(cli, ["certify", "export", "--transaction", "no-such-transaction", "--flow", "4",
                                   "--out", str(tmp_path / "none")], env=env)
     assert unknown.exit_code == 1

@@ -191,22 +191,26 @@ def test_flow_1_search_then_incremental_updates(service: Service, demo: dict[str
                                                 record: Any) -> None:
     slug = "kinnaur-shawls"
     tx, provider = _transaction(slug, service, network, receiver)
-    # The buyer app subscribes to changes (a transaction of their own), then the cooperative sells a shawl offline.
+    headers = {"Authorization": f"Bearer {demo[slug]}"}
+    # A shawl is sold offline between the buyer app's full pull and its subscription: that must not be lost.
+    early, item = provider["items"][0], provider["items"][1]
+    early_url = f"{service.url}/api/v1/cooperatives/{slug}/catalogue/items/{early['id']}"
+    early_stock = requests.get(early_url, headers=headers, timeout=10).json()["stock"]
+    assert requests.patch(early_url, json={"stock": early_stock - 1}, headers=headers, timeout=10).status_code == 200
+    # The buyer app subscribes to changes (a transaction of their own), then the cooperative sells another.
     tx.transaction_id = str(uuid.uuid4())
     tx.send("search", {"intent": {"payment": {"@ondc/org/buyer_app_finder_fee_type": "percent",
                                               "@ondc/org/buyer_app_finder_fee_amount": "3"},
                                   "tags": [{"code": "catalog_inc", "list": [{"code": "mode", "value": "start"}]}]}},
             answers=0)
-    item = _pick(provider)
     url = f"{service.url}/api/v1/cooperatives/{slug}/catalogue/items/{item['id']}"
-    headers = {"Authorization": f"Bearer {demo[slug]}"}
     stock = requests.get(url, headers=headers, timeout=10).json()["stock"]
     assert requests.patch(url, json={"stock": stock - 1}, headers=headers, timeout=10).status_code == 200
-    # The buyer app has the full catalogue from its search: the push carries only what changed, stock masked.
+    # The buyer app has the full catalogue from its search: the push carries only what changed since, stock masked.
     (pushed,) = tx.wait("on_search", timeout=60)
-    (changed,) = [i for p in pushed["message"]["catalog"]["bpp/providers"] for i in p["items"]]
-    assert changed["id"] == item["id"]
-    assert changed["quantity"]["available"]["count"] in ("99", "0")
+    changed = [i for p in pushed["message"]["catalog"]["bpp/providers"] for i in p["items"]]
+    assert sorted(i["id"] for i in changed) == sorted([early["id"], item["id"]])
+    assert {i["quantity"]["available"]["count"] for i in changed} <= {"99", "0"}
     _verdict(validator, tx, "1", tmp_path / "flow1", slug, record)
 
 

@@ -542,3 +542,16 @@ def test_the_accepting_update_waits_for_the_on_confirm_but_not_for_other_answers
     assert row(sessions, on_issue).status == "pending"
     posted = [orjson.loads(call.request.body)["state"] for call in responses.calls]
     assert posted == ["Created", "Accepted"]
+
+
+@responses.activate
+def test_an_on_confirm_replayed_long_after_holds_up_no_update(
+    sessions: sessionmaker[Session], send: Callable[..., DeliveryResult], clock: Clock
+) -> None:
+    responses.post("https://buyer.example/ondc/on_status", body=ACK)
+    common = {"deadline_at": T0 + dt.timedelta(hours=1), "transaction_id": "t-old-confirm"}
+    add_row(sessions, T0 - dt.timedelta(hours=2), **common, solicited=True, action="on_confirm",
+            target_url="https://buyer.example/ondc/on_confirm", body=b'{"state": "Created"}')  # replayed, pending
+    packed = add_row(sessions, T0, **common, solicited=False, action="on_status",
+                     target_url="https://buyer.example/ondc/on_status", body=b'{"state": "Packed"}')
+    assert send(packed).outcome == "sent"

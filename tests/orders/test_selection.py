@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from adapter.orders.delivery_terms import DeliveryTerms
+from adapter.orders.delivery_terms import DeliveryTerms, next_open
 from adapter.orders.quote import SelectionResult, check_selection
 from catalog_sync.model import Item, Opening, Serviceability
 from tests.orders.test_quote import assert_consistent, make_item, make_location, make_profile
@@ -147,6 +147,15 @@ def test_orders_are_taken_after_hours_by_default_but_not_on_a_holiday() -> None:
     assert _codes(_select([("I1", 1, "L1")], profile=holiday)) == ["30017"]
 
 
+def test_when_a_shut_store_opens_again() -> None:
+    assert next_open(make_profile(), CLOSED) == datetime(2030, 1, 14, 3, 30, tzinfo=UTC)
+    assert next_open(make_profile(), OPEN) == OPEN
+    holiday = make_profile(opening=Opening(holidays=("2030-01-14",)))
+    assert next_open(holiday, CLOSED) == datetime(2030, 1, 15, 3, 30, tzinfo=UTC)  # Tuesday
+    never = make_profile(opening=Opening(days=(1,), holidays=tuple(f"2030-01-{d}" for d in (14, 21))))
+    assert next_open(never, CLOSED) == CLOSED  # not open in the next two weeks: no wait is invented
+
+
 def test_a_shop_that_takes_orders_only_when_open() -> None:
     shop = make_profile(opening=Opening(take_orders="when_open"))
     result = _select([("I1", 1, "L1")], profile=shop, now=CLOSED)
@@ -178,3 +187,19 @@ def test_several_errors_report_the_most_important() -> None:
     assert _codes(result) == ["40002", "30017", "30009", "30023"]
     assert result.error is not None
     assert result.error["code"] == "30017"
+
+
+def test_an_order_taken_while_shut_promises_pick_up_from_the_next_opening() -> None:
+    from adapter.orders.delivery_terms import parse_duration
+    from adapter.orders.snapshots import stored_fulfilment
+
+    selection = _select([("I1", 1, "L1")], now=CLOSED)  # Sunday 10:30 IST: taken, shipped from Monday 09:00 IST
+    assert selection.errors == ()
+    times = stored_fulfilment({}, selection, CLOSED, next_open(make_profile(), CLOSED))["times"]
+    monday = datetime(2030, 1, 14, 3, 30, tzinfo=UTC)
+    assert times["start_from"] == "2030-01-14T03:30:00.000Z"
+    assert times["end_to"] == (monday + parse_duration(selection.tat)).isoformat(timespec="milliseconds").replace(
+        "+00:00", "Z")
+    assert times["state"] == "2030-01-13T05:00:00.000Z"  # the order itself is Pending from the confirmation
+    open_times = stored_fulfilment({}, _select([("I1", 1, "L1")]), OPEN, next_open(make_profile(), OPEN))["times"]
+    assert open_times["start_from"] == "2030-01-14T05:00:00.000Z"
