@@ -101,7 +101,7 @@ def stored_messages(session: Session, transaction_ids: Iterable[str]) -> list[di
         try:
             moment = parse_timestamp(str(context.get("timestamp")))
         except ValueError:
-            moment = stored_at if stored_at.tzinfo else stored_at.replace(tzinfo=dt.UTC)
+            moment = stored_at  # UTCDateTime: always timezone-aware
         timeline.append((moment, side, message))
     timeline.sort(key=lambda entry: entry[:2])  # by context timestamp; a request before its same-moment answer
     return [message for _, _, message in timeline]

@@ -103,7 +103,6 @@ def _subscribe(session: Session, request: NetworkRequest, *, active: bool, now: 
         subscription.stopped_at = now
     session.flush()
     pulled_at = _last_full_search(session, request) if active else None
-    pulled_at = _aware(pulled_at) if pulled_at is not None else None
     if pulled_at is not None:
         for cooperative in _cooperatives(session):
             sync_store.assume_known(session, subscription.id, cooperative.id,
@@ -122,14 +121,10 @@ def _pulled(session: Session, cooperative: Cooperative, domain: str, pulled_at: 
     """
     current = store.current_items(session, cooperative.id)
     known = {row.item_id: row.item_hash for row in current
-             if row.domain == domain and row.updated_at is not None and _aware(row.updated_at) <= pulled_at}
+             if row.domain == domain and row.updated_at <= pulled_at}
     known |= {item.id: item_hash(item) for item in _items_at(session, cooperative, pulled_at)
               if item.domain == domain and item.id not in known}
     return known
-
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
 
 
 def _last_full_search(session: Session, request: NetworkRequest) -> dt.datetime | None:

@@ -29,7 +29,7 @@ from adapter.store.db import transaction
 from catalog_sync.services import catalogue as catalogues
 from tests.support.network import BUYER_ID, BUYER_KEY_ID, SELLER_ID, Network, Party
 from tests.support.receiver import running_receiver
-from tests.support.servers import ROOT, free_port, stop_process, wait_until
+from tests.support.servers import ROOT, free_port, start_web, stop_process, wait_until
 
 FIXTURES = Path(__file__).resolve().parents[1] / "catalog_sync" / "fixtures"
 ACK = {"message": {"ack": {"status": "ACK"}}}
@@ -79,25 +79,11 @@ def adapter_web(env: dict[str, str], tmp_path: Path, engine: Any) -> Iterator[tu
     metrics = tmp_path / "metrics"
     metrics.mkdir()
     web_env = env | {"PROMETHEUS_MULTIPROC_DIR": str(metrics), "ONDC_SUBSCRIBER_URL": f"http://127.0.0.1:{port}"}
-    log = (tmp_path / "gunicorn.log").open("wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--config", "python:adapter.web.gunicorn_conf", "--bind",
-         f"127.0.0.1:{port}", "--workers", "1", "adapter.web.wsgi:app"],
-        env=web_env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-    )
-
-    def up() -> bool:
-        try:
-            return requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200
-        except requests.ConnectionError:
-            return False
-
+    proc = start_web(web_env, port, tmp_path / "gunicorn.log")
     try:
-        assert wait_until(up, timeout=30), (tmp_path / "gunicorn.log").read_text()[-3000:]
         yield f"http://127.0.0.1:{port}/ondc", web_env
     finally:
         stop_process(proc)
-        log.close()
 
 
 def test_search_against_the_running_adapter_lists_the_catalogue(

@@ -4,15 +4,12 @@ app that records every message, and ONDC's validator. A table of the validator's
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 from sqlalchemy.orm import Session, sessionmaker
 
 from adapter.certification.validator import Verdict
@@ -20,7 +17,7 @@ from adapter.cli.demo import seed_demo_data
 from config import Settings, load_settings
 from tests.support.network import Network
 from tests.support.receiver import Receiver, running_receiver
-from tests.support.servers import RedisServer, free_port, start_worker, stop_process, wait_until
+from tests.support.servers import RedisServer, free_port, start_web, start_worker, stop_process, wait_until
 from workers.app import make_celery
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -77,21 +74,10 @@ def service(test_env: dict[str, str], service_env: dict[str, str], engine: Any,
         "REDIS_URL": redis.url, "ONDC_SUBSCRIBER_URL": f"http://127.0.0.1:{port}", "SELLER_APP_GSTIN": SELLER_APP_GSTIN,
         "PROMETHEUS_MULTIPROC_DIR": str(metrics), "SYNC_DEBOUNCE_SECONDS": "1",
     } | service_env
-    log = (workdir / "gunicorn.log").open("wb")
-    web = subprocess.Popen([sys.executable, "-m", "gunicorn", "--config", "python:adapter.web.gunicorn_conf", "--bind",
-                            f"127.0.0.1:{port}", "--workers", "2", "adapter.web.wsgi:app"],
-                           env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    web = start_web(env, port, workdir / "gunicorn.log", workers=2)
     worker = start_worker(env, workdir / "worker.log")
     celery = make_celery(load_settings(env))
-
-    def up() -> bool:
-        try:
-            return requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200
-        except requests.ConnectionError:
-            return False
-
     try:
-        assert wait_until(up, timeout=30), (workdir / "gunicorn.log").read_text()[-3000:]
         assert wait_until(lambda: bool(celery.control.ping(timeout=0.5)), timeout=60, interval=0.5), (
             (workdir / "worker.log").read_text()[-3000:])
         yield Service(url=f"http://127.0.0.1:{port}", env=env)
@@ -99,7 +85,6 @@ def service(test_env: dict[str, str], service_env: dict[str, str], engine: Any,
         celery.close()
         stop_process(worker)
         stop_process(web)
-        log.close()
         redis.stop()
 
 

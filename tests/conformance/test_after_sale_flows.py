@@ -26,12 +26,16 @@ def service_env() -> dict[str, str]:
     return {"ORDER_AUTO_ACCEPT": "false"}
 
 
+def _refunds(order: dict[str, Any]) -> list[float]:
+    """Every quote_trail value of the order's legs (Cancel, Return, RTO): what was taken off the price."""
+    return [float(entry["value"]) for leg in order["fulfillments"] if leg["type"] != "Delivery"
+            for tag in leg.get("tags", []) if tag["code"] == "quote_trail"
+            for entry in tag["list"] if entry["code"] == "value"]
+
+
 def _settlement_update(order_id: str, on_update: dict[str, Any]) -> dict[str, Any]:
     """The buyer app's update with the refund it settled for a changed order (as ONDC's flows send it)."""
-    trail = [entry for leg in on_update["message"]["order"]["fulfillments"] if leg["type"] in ("Cancel", "Return")
-             for tag in leg.get("tags", []) if tag["code"] == "quote_trail"
-             for entry in tag["list"] if entry["code"] == "value"]
-    refund = f"{-sum(float(entry['value']) for entry in trail):.2f}"
+    refund = f"{-sum(_refunds(on_update['message']['order'])):.2f}"
     return {"update_target": "payment", "order": {
         "id": order_id, "payment": {"@ondc/org/settlement_details": [{
             "settlement_counterparty": "buyer", "settlement_phase": "refund", "settlement_type": "upi",
@@ -65,11 +69,8 @@ def test_flow_5_part_cancel_then_rto(service: Service, demo: dict[str, str], net
     # What the utility checks only in part: the price now plus every refund in a quote_trail (the dropped item's
     # Cancel leg and the RTO's) is what the buyer paid at confirmation.
     confirmed = next(m for m in tx.messages if m["context"]["action"] == "on_confirm")["message"]["order"]
-    trails = [float(entry["value"]) for leg in rto["message"]["order"]["fulfillments"] if leg["type"] != "Delivery"
-              for tag in leg.get("tags", []) if tag["code"] == "quote_trail"
-              for entry in tag["list"] if entry["code"] == "value"]
-    assert float(rto["message"]["order"]["quote"]["price"]["value"]) - sum(trails) == pytest.approx(
-        float(confirmed["quote"]["price"]["value"]))
+    price_now, paid = (float(o["quote"]["price"]["value"]) for o in (rto["message"]["order"], confirmed))
+    assert price_now - sum(_refunds(rto["message"]["order"])) == pytest.approx(paid)
     tx.seller(service.url, order_id, "rto_delivered")
     tx.wait("on_status", key="on_status_rto_delivered/disposed")
     _verdict(validator, tx, "5", tmp_path / "flow5", slug, record)

@@ -138,6 +138,15 @@ def _ship(tx: Transaction, service: Service, order_id: str, moves: tuple[str, ..
             assert on_track["message"]["tracking"]["status"] == "inactive"
 
 
+def _sell_offline(service: Service, demo: dict[str, str], slug: str, item_id: str, sold: int = 1) -> int:
+    """The cooperative records ``sold`` units sold off the network (negative: back in stock); the stock before."""
+    url = f"{service.url}/api/v1/cooperatives/{slug}/catalogue/items/{item_id}"
+    headers = {"Authorization": f"Bearer {demo[slug]}"}
+    stock = int(requests.get(url, headers=headers, timeout=10).json()["stock"])
+    assert requests.patch(url, json={"stock": stock - sold}, headers=headers, timeout=10).status_code == 200
+    return stock
+
+
 def _transaction(slug: str, service: Service, network: Network, receiver: Receiver) -> tuple[Transaction, Any]:
     domain, city = COOPERATIVES[slug]
     tx = Transaction(bpp_uri=service.bpp_uri, network=network, receiver=receiver, domain=domain, city=city)
@@ -162,14 +171,12 @@ def test_flow_3_out_of_stock_then_ordered(service: Service, demo: dict[str, str]
     slug = "kangra-tea"
     tx, provider = _transaction(slug, service, network, receiver)
     item = _pick(provider, 2)
-    headers = {"Authorization": f"Bearer {demo[slug]}"}
-    url = f"{service.url}/api/v1/cooperatives/{slug}/catalogue/items/{item['id']}"
-    stocked = requests.get(url, headers=headers, timeout=10).json()["stock"]
-    assert requests.patch(url, json={"stock": 1}, headers=headers, timeout=10).status_code == 200
+    stocked = _sell_offline(service, demo, slug, item["id"], 0)  # nothing sold yet: how many there are
+    _sell_offline(service, demo, slug, item["id"], stocked - 1)  # all but one sold
     (short,) = tx.send("select", {"order": _order(provider, [(item, 2)])}, key="select_out_of_stock",
                        answer_key="on_select_out_of_stock")
     assert short["error"]["code"] == "40002"
-    assert requests.patch(url, json={"stock": stocked}, headers=headers, timeout=10).status_code == 200
+    _sell_offline(service, demo, slug, item["id"], 1 - stocked)  # restocked
     order_id = _place(tx, provider, [(item, 1)])
     _ship(tx, service, order_id)
     _verdict(validator, tx, "3", tmp_path / "flow3", slug, record)
@@ -191,21 +198,16 @@ def test_flow_1_search_then_incremental_updates(service: Service, demo: dict[str
                                                 record: Any) -> None:
     slug = "kinnaur-shawls"
     tx, provider = _transaction(slug, service, network, receiver)
-    headers = {"Authorization": f"Bearer {demo[slug]}"}
     # A shawl is sold offline between the buyer app's full pull and its subscription: that must not be lost.
     early, item = provider["items"][0], provider["items"][1]
-    early_url = f"{service.url}/api/v1/cooperatives/{slug}/catalogue/items/{early['id']}"
-    early_stock = requests.get(early_url, headers=headers, timeout=10).json()["stock"]
-    assert requests.patch(early_url, json={"stock": early_stock - 1}, headers=headers, timeout=10).status_code == 200
+    _sell_offline(service, demo, slug, early["id"])
     # The buyer app subscribes to changes (a transaction of their own), then the cooperative sells another.
     tx.transaction_id = str(uuid.uuid4())
     tx.send("search", {"intent": {"payment": {"@ondc/org/buyer_app_finder_fee_type": "percent",
                                               "@ondc/org/buyer_app_finder_fee_amount": "3"},
                                   "tags": [{"code": "catalog_inc", "list": [{"code": "mode", "value": "start"}]}]}},
             answers=0)
-    url = f"{service.url}/api/v1/cooperatives/{slug}/catalogue/items/{item['id']}"
-    stock = requests.get(url, headers=headers, timeout=10).json()["stock"]
-    assert requests.patch(url, json={"stock": stock - 1}, headers=headers, timeout=10).status_code == 200
+    _sell_offline(service, demo, slug, item["id"])
     # The buyer app has the full catalogue from its search: the push carries only what changed since, stock masked.
     (pushed,) = tx.wait("on_search", timeout=60)
     changed = [i for p in pushed["message"]["catalog"]["bpp/providers"] for i in p["items"]]

@@ -69,6 +69,32 @@ class RedisServer:
             self.proc = None
 
 
+def start_web(env: dict[str, str], port: int, logfile: Path, workers: int = 1) -> subprocess.Popen[bytes]:
+    """The app under gunicorn with the production config on 127.0.0.1:``port``, answering /healthz (or fail with
+    its log). Stop it with ``stop_process``."""
+    import urllib.error
+    import urllib.request
+
+    with logfile.open("wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "--config", "python:adapter.web.gunicorn_conf", "--bind",
+             f"127.0.0.1:{port}", "--workers", str(workers), "adapter.web.wsgi:app"],
+            env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+        )
+
+    def up() -> bool:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as answer:
+                return bool(answer.status == 200)
+        except (urllib.error.URLError, OSError):
+            return False
+
+    if not wait_until(up, timeout=30):
+        stop_process(proc)
+        raise AssertionError(f"gunicorn did not start:\n{logfile.read_text()[-3000:]}")
+    return proc
+
+
 def start_worker(env: dict[str, str], logfile: Path, extra: list[str] | None = None) -> subprocess.Popen[bytes]:
     """A real Celery worker process running our app."""
     cmd = [sys.executable, "-m", "celery", "-A", "workers.main", "worker", "--loglevel", "INFO",
