@@ -285,14 +285,20 @@ def to_on_search(
     now: datetime,
     intent: SearchIntent | None = None,
     size_budget: int = 1_000_000,
+    push: bool = False,
 ) -> list[dict[str, Any]]:
-    """Return complete on_search bodies, each under ``size_budget`` bytes; [] when no item matches."""
+    """Return complete on_search bodies, each under ``size_budget`` bytes; [] when no item matches.
+
+    ``push``: the whole catalogue pushed to a catalog_inc subscriber. ONDC's review wants such a push shaped
+    like every incremental one: stock stated only as in stock ("99") or not ("0"), and no ``bpp/descriptor`` or
+    ``bpp/fulfillments`` (the buyer app has them from its search); the provider is complete.
+    """
     domain = context["domain"]
     profile = catalogue.profile
     items = [i for i in filter_items(catalogue.items, intent, profile) if i.domain == domain]
     if not items:
         return []
-    renderer = ItemRenderer(profile, now=now)
+    renderer = ItemRenderer(profile, now=now, mask_stock=push)
     timestamp = renderer.timestamp
     pid = provider_id(profile, bpp.bpp_id)
     with _gc_paused():
@@ -308,6 +314,9 @@ def to_on_search(
         page = _page(
             context, bpp, profile, pid, [items[i] for i in idx], [rendered[i] for i in idx], domain, timestamp
         )
+        if push:
+            for key in ("bpp/descriptor", "bpp/fulfillments"):
+                del page["message"]["catalog"][key]
         if len(orjson.dumps(page)) <= size_budget:
             pages.append(page)
         elif len(idx) == 1:

@@ -31,6 +31,12 @@ class ValidationReport:
     items: tuple[Item, ...]
     errors: tuple[RowError, ...]
     warnings: tuple[RowError, ...] = ()
+    # The spreadsheet row of each item, in the same order (empty when the items did not come from a file).
+    rows: tuple[int, ...] = ()
+
+    def item_rows(self) -> dict[str, int]:
+        """{item id: its row in the file}."""
+        return {item.id: row for item, row in zip(self.items, self.rows, strict=False)}
 
     @property
     def ok(self) -> bool:

@@ -290,4 +290,4 @@ def validate_rows(rows: list[RawRow], profile: Profile | None = None) -> Validat
     warnings = (*_header_warnings(rows), *sorted(found, key=lambda w: w.row))
     if errors:
         return ValidationReport(items=(), errors=tuple(errors), warnings=warnings)
-    return ValidationReport(items=tuple(items.values()), errors=(), warnings=warnings)
+    return ValidationReport(items=tuple(items.values()), errors=(), warnings=warnings, rows=tuple(items))

@@ -32,10 +32,12 @@ from adapter.orders import after_sale, flows
 from adapter.orders.flows import Handler
 from adapter.orders.policy import OrderPolicy
 from adapter.orders.results import FlowResult
+from adapter.protocol.messages import UNANSWERED_ACTIONS
 from adapter.protocol.request import NetworkRequest
 from adapter.store.models import InboundMessage, OutboxMessage
 from catalog_sync.errors import IntentError
 from catalog_sync.services.answer import answer_search
+from catalog_sync.services.rejections import record_rejection
 
 log = logging.getLogger("adapter.orders.inbound")
 
@@ -58,7 +60,14 @@ def _search(session: Session, request: NetworkRequest, policy: OrderPolicy, now:
     return FlowResult(answer_search(session, request, policy.app, now))
 
 
-HANDLERS: dict[str, Handler] = {"search": _search, **flows.HANDLERS, **after_sale.HANDLERS}
+def _catalog_rejection(session: Session, request: NetworkRequest, policy: OrderPolicy,
+                       now: dt.datetime) -> FlowResult:
+    record_rejection(session, request, policy.app, now)
+    return FlowResult()  # the ACK was the whole answer: no callback
+
+
+HANDLERS: dict[str, Handler] = {"search": _search, "catalog_rejection": _catalog_rejection, **flows.HANDLERS,
+                                **after_sale.HANDLERS}
 
 
 def parse(message: InboundMessage) -> NetworkRequest:
@@ -123,7 +132,10 @@ def _describe(error: Exception) -> str:
 
 def failure_answer(session: Session, message: InboundMessage, error: CallbackError, policy: OrderPolicy,
                    now: dt.datetime) -> OutboxMessage | None:
-    """The error-only callback for a failed or refused request (None when it cannot even be parsed)."""
+    """The error-only callback for a failed or refused request (None when it cannot even be parsed, or when the
+    action has no callback: the message is then recorded as failed)."""
+    if message.action in UNANSWERED_ACTIONS:
+        return None
     try:
         request = parse(message)
     except InvalidNetworkRequestError:

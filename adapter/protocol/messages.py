@@ -18,6 +18,7 @@ from marshmallow.fields import Field
 from adapter.errors import ProtocolError
 from adapter.protocol.messages_actions import (
     CancelMessage,
+    CatalogRejectionBody,
     IssueMessage,
     OrderIdMessage,
     RatingMessage,
@@ -40,7 +41,10 @@ INBOUND_ACTIONS: tuple[str, ...] = (
     "rating",
     "support",
     "issue",
+    "catalog_rejection",
 )
+# Actions that are not answered by a callback (a buyer app tells us something and expects only the ACK).
+UNANSWERED_ACTIONS: frozenset[str] = frozenset({"catalog_rejection"})
 
 SCHEMA_ERROR_CODE = "30000"
 CONTEXT_ERROR = "CONTEXT-ERROR"
@@ -58,6 +62,8 @@ _MESSAGE_SCHEMAS: dict[str, type[Schema]] = {
     "rating": RatingMessage,
     "support": SupportMessage,
     "issue": IssueMessage,
+    # No message: the rejection's `errors` list sits beside the context (ONDC RET 1.2.x catalogue rejection).
+    "catalog_rejection": CatalogRejectionBody,
 }
 
 
@@ -67,6 +73,8 @@ MAX_URI_LENGTH = 2000
 def _context_schema(action: str) -> Schema:
     """The context schema for one endpoint: its action, and bpp_id/bpp_uri except on search (PROTOCOL.md §2)."""
     bpp_required = action != "search"
+    # A rejection only informs us: taken without a ttl (some buyer apps leave it out), PT30S is then assumed.
+    ttl_required = action not in UNANSWERED_ACTIONS
     # Our callbacks go to <uri>/on_<action>, kept in a 2,048-character column: 2,000 leaves room for the action.
     url = validate.And(
         validate.Length(max=MAX_URI_LENGTH, error="must be at most {max} characters long"),
@@ -94,7 +102,7 @@ def _context_schema(action: str) -> Schema:
         "transaction_id": ident(),
         "message_id": ident(),
         "timestamp": text(required=True, check=check_timestamp),
-        "ttl": text(required=True, check=check_duration),
+        "ttl": text(required=ttl_required, check=check_duration),
     }
     return Open.from_dict(fields, name=f"{action}_context")()
 
@@ -118,6 +126,9 @@ def validation_errors(action: str, payload: object) -> list[tuple[str, str]]:
     if not isinstance(payload, dict):
         return [("", "the request body must be a JSON object with context and message")]
     context_errors = _section_errors(payload, "context", endpoint.context)
+    if action in UNANSWERED_ACTIONS:
+        body = {key: value for key, value in payload.items() if key != "context"}
+        return [*context_errors, *_body_errors(body, endpoint.message)]
     return [*context_errors, *_section_errors(payload, "message", endpoint.message)]
 
 
@@ -143,6 +154,11 @@ def _section_errors(payload: dict[Any, Any], name: str, schema: Schema) -> list[
     if not isinstance(section, dict):
         return [(name, f"{name} must be an object")]
     return list(_flatten(schema.validate(section), name))
+
+
+def _body_errors(body: dict[Any, Any], schema: Schema) -> list[tuple[str, str]]:
+    """The problems of the top-level keys beside the context (each path starts with its key)."""
+    return [problem for key, nested in schema.validate(body).items() for problem in _flatten(nested, str(key))]
 
 
 def _flatten(errors: Any, path: str) -> Iterator[tuple[str, str]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import ValidationError, validates_schema
+from marshmallow import ValidationError, validate, validates_schema
 
 from adapter.protocol.messages_base import (
     FINDER_FEE_TYPES,
@@ -14,6 +14,8 @@ from adapter.protocol.messages_base import (
     Anything,
     AreaCodeSchema,
     DescriptorSchema,
+    ListOf,
+    Obj,
     Open,
     comma_list_of,
     count,
@@ -220,3 +222,20 @@ class IssueMessage(Open):
     """issue: message.issue."""
 
     issue = obj(IssueSchema, required=True)
+
+
+class RejectionErrorSchema(Open):
+    """One reason a buyer app rejected a catalogue: its ONDC code (90xxx provider, 91xxx item, 92xxx seller app),
+    the kind, the JSON path of what was rejected and the buyer app's words."""
+
+    code = text(required=True, check=validate.Regexp(r"[0-9]{5}\Z", error="must be a 5-digit ONDC code"))
+    type = text()
+    path = text(check=validate.Length(max=2000, error="must be at most {max} characters long"))
+    message = text(check=validate.Length(max=2000, error="must be at most {max} characters long"))
+
+
+class CatalogRejectionBody(Open):
+    """catalog_rejection: no message, an ``errors`` list beside the context (at most 1,000 reasons)."""
+
+    errors = ListOf(Obj(RejectionErrorSchema), required=True,
+                    validate=validate.Length(min=1, max=1000, error="must hold 1 to {max} rejection reasons"))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -45,12 +45,14 @@ class RequestContext:
 
 @dataclass(frozen=True)
 class NetworkRequest:
-    """One stored request: its id in ``inbound_messages``, its typed context and its message."""
+    """One stored request: its id in ``inbound_messages``, its typed context and its message (a catalogue
+    rejection has none: its reasons are ``errors``, beside the context)."""
 
     inbound_id: int
     action: str
     context: RequestContext
     message: dict[str, Any]
+    errors: list[dict[str, Any]] = field(default_factory=list)
 
     @classmethod
     def parse(cls, inbound_id: int, action: str, body: bytes) -> NetworkRequest:
@@ -59,5 +61,7 @@ class NetworkRequest:
         if not isinstance(payload, dict) or not isinstance(payload.get("context"), dict):
             raise ValueError("the request has no context object")
         message = payload.get("message")
+        errors = payload.get("errors")
         return cls(inbound_id=inbound_id, action=action, context=RequestContext.from_dict(payload["context"]),
-                   message=message if isinstance(message, dict) else {})
+                   message=message if isinstance(message, dict) else {},
+                   errors=[e for e in errors if isinstance(e, dict)] if isinstance(errors, list) else [])

@@ -98,9 +98,11 @@ def _store_blobs(session: Session, records: Sequence[ItemRecord]) -> None:
 
 
 def create_version(
-    session: Session, cooperative_id: int, records: Sequence[ItemRecord], *, source: str, filename: str | None
+    session: Session, cooperative_id: int, records: Sequence[ItemRecord], *, source: str, filename: str | None,
+    item_rows: dict[str, int] | None = None,
 ) -> CatalogueVersion:
-    """Write a new immutable version and make its items the cooperative's current items."""
+    """Write a new immutable version and make its items the cooperative's current items (``item_rows``: the
+    file row of each item, kept to point the cooperative at its spreadsheet)."""
     latest = latest_version(session, cooperative_id)
     version = CatalogueVersion(
         cooperative_id=cooperative_id,
@@ -109,6 +111,7 @@ def create_version(
         item_count=len(records),
         source=source,
         filename=filename,
+        item_rows=item_rows,
     )
     session.add(version)
     session.flush()

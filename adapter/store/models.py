@@ -299,6 +299,8 @@ class CatalogueVersion(Base):
     item_count: Mapped[int] = mapped_column()
     source: Mapped[str] = mapped_column(String(32), default="upload")  # upload | cli | url
     filename: Mapped[str | None] = mapped_column(String(255), default=None)
+    # {item id: the row the item was on in the file}, to point a cooperative at its spreadsheet (None: not kept).
+    item_rows: Mapped[dict[str, int] | None] = mapped_column(JSON, default=None)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
@@ -496,3 +498,35 @@ class ConnectorCursor(Base):
     enabled: Mapped[bool] = mapped_column(default=True)
     last_polled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
+
+
+class CatalogueRejection(Base):
+    """One reason a buyer app gave for rejecting part of a catalogue we sent (catalog_rejection), traced back to
+    the cooperative, the item and the spreadsheet row and column where we could."""
+
+    __tablename__ = "catalogue_rejections"
+    __table_args__ = (Index("ix_catalogue_rejections_cooperative_received", "cooperative_id", "received_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    # None: the reason could not be traced to a cooperative (the operator sees it).
+    cooperative_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cooperatives.id", ondelete="CASCADE"), default=None
+    )
+    inbound_id: Mapped[int | None] = mapped_column(
+        ForeignKey("inbound_messages.id", ondelete="SET NULL"), default=None
+    )
+    bap_id: Mapped[str] = mapped_column(String(255))
+    transaction_id: Mapped[str] = mapped_column(String(128))
+    code: Mapped[str] = mapped_column(String(8))
+    # ITEM-ERROR | PROVIDER-ERROR | BPP-ERROR | INTEGRATION-ERROR, as the buyer app sent it
+    kind: Mapped[str | None] = mapped_column(String(32), default=None)
+    path: Mapped[str | None] = mapped_column(Text, default=None)
+    message: Mapped[str | None] = mapped_column(Text, default=None)
+    provider_id: Mapped[str | None] = mapped_column(String(128), default=None)
+    item_id: Mapped[str | None] = mapped_column(String(128), default=None)
+    row: Mapped[int | None] = mapped_column(default=None)
+    column: Mapped[str | None] = mapped_column(String(64), default=None)
+    version_number: Mapped[int | None] = mapped_column(default=None)
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Set when the cooperative marks it dealt with; it then leaves the list of open rejections.
+    dismissed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)

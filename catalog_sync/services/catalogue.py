@@ -99,7 +99,8 @@ def import_catalogue(
     latest = store.latest_version(session, cooperative.id)
     if latest is not None and latest.content_hash == store.catalogue_hash(records):
         return ImportResult(version=latest, created=False, report=report)
-    version = store.create_version(session, cooperative.id, records, source=source, filename=filename)
+    version = store.create_version(session, cooperative.id, records, source=source, filename=filename,
+                                   item_rows=report.item_rows() or None)
     return ImportResult(version=version, created=True, report=report)
 
 

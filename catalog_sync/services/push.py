@@ -52,7 +52,7 @@ def push_full(session: Session, sub: Subscription, cooperative: Cooperative, cat
     result = PushResult(changed=[i.id for i in items], full=True)
     bpp = catalogues.bpp_info(app, catalogue.profile)
     pages = to_on_search(Catalogue(catalogue.profile, items), bpp=bpp, context=_context(sub, app, now), now=now,
-                         size_budget=app.size_budget)
+                         size_budget=app.size_budget, push=True)
     by_id = {i.id: i for i in items}
     for page in pages:
         page["context"]["message_id"] = str(uuid.uuid4())

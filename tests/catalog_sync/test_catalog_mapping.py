@@ -187,3 +187,18 @@ def test_only_the_attributes_a_domain_defines_are_sent(make_item: Any, catalogue
     codes = [a["code"] for a in attributes]
     assert "pattern" not in codes
     assert {"brand", "material", "colour", "colour_name"} <= set(codes)
+
+
+def test_a_whole_catalogue_pushed_to_a_subscriber_is_shaped_like_an_incremental_push(
+    catalogue: Catalogue, bpp: BppInfo, context: Ctx, now: datetime
+) -> None:
+    ctx = context("ONDC:RET16")
+    (answer,) = to_on_search(catalogue, bpp=bpp, context=ctx, now=now)
+    (pushed,) = to_on_search(catalogue, bpp=bpp, context=ctx, now=now, push=True)
+    assert set(pushed["message"]["catalog"]) == {"bpp/providers"}
+    provider, full = pushed["message"]["catalog"]["bpp/providers"][0], answer["message"]["catalog"]["bpp/providers"][0]
+    # The provider is whole (locations, categories, tags); stock is only "in stock" or "not".
+    assert set(provider) == set(full)
+    assert [i["id"] for i in provider["items"]] == [i["id"] for i in full["items"]]
+    assert {i["quantity"]["available"]["count"] for i in provider["items"]} <= {"99", "0"}
+    assert any(i["quantity"]["available"]["count"] not in ("99", "0") for i in full["items"])

@@ -62,6 +62,17 @@ class Transaction:
         self.messages.append(body)
         return self.wait(f"on_{action}", body["context"]["message_id"], count=answers, key=answer_key)
 
+    def reject(self, errors: list[dict[str, Any]], *, city: str | None = None) -> None:
+        """Send a catalog_rejection (no message: the reasons sit beside the context; no callback follows)."""
+        context = self.context("catalog_rejection") | ({"city": city} if city else {})
+        raw = orjson.dumps({"context": context, "errors": errors})
+        response = requests.post(f"{self.bpp_uri}/catalog_rejection", data=raw, timeout=10,
+                                 headers={"Content-Type": "application/json",
+                                          "Authorization": self.network.buyer.sign(raw)})
+        assert response.status_code == 200, response.text
+        assert response.json()["message"]["ack"]["status"] == "ACK", response.text
+        self.messages.append(orjson.loads(raw))
+
     def wait(self, action: str, message_id: str | None = None, *, count: int = 1, timeout: float = 30,
              key: str | None = None) -> list[dict[str, Any]]:
         """Callbacks for this transaction not seen yet (answering ``message_id`` when given), verified and kept."""

@@ -8,6 +8,7 @@ names: bap_uri/bpp_uri become https URLs on the subscriber ids.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import uuid
 from pathlib import Path
@@ -23,6 +24,7 @@ from tests.conformance.buyer import NEAR_PALAMPUR, Transaction, bap_terms, billi
 from tests.conformance.conftest import ROOT, Service
 from tests.support.network import Network
 from tests.support.receiver import Receiver
+from tests.support.servers import wait_until
 
 COOPERATIVES = {  # slug: (domain, the city the cooperative ships from)
     "chamba-rumal": ("ONDC:RET16", "std:01376"),
@@ -232,3 +234,83 @@ def test_flow_2_hyperlocal_delivery(service: Service, demo: dict[str, str], netw
     assert delivered["state"] == "Completed"
     assert delivered["fulfillments"][0]["tags"] == [{"code": "routing", "list": [{"code": "type", "value": "P2P"}]}]
     _verdict(validator, tx, "2", tmp_path / "flow2-p2p", f"{slug} (P2P)", record)
+
+
+def _row(slug: str, item_id: str) -> int:
+    """The row of an item in the demo spreadsheet, as a spreadsheet numbers it (the header is row 1)."""
+    with (ROOT / "examples" / "catalogues" / slug / "catalogue.csv").open(encoding="utf-8", newline="") as sheet:
+        ids = [row["id"] for row in csv.DictReader(sheet)]
+    return ids.index(item_id) + 2
+
+
+def _rejections(service: Service, demo: dict[str, str], slug: str, count: int) -> list[dict[str, Any]]:
+    """The cooperative's open rejections, once the worker has stored ``count`` of them."""
+    url = f"{service.url}/api/v1/cooperatives/{slug}/catalogue/rejections"
+    found: list[dict[str, Any]] = []
+
+    def stored() -> bool:
+        found[:] = requests.get(url, headers={"Authorization": f"Bearer {demo[slug]}"}, timeout=10).json()[
+            "rejections"]
+        return len(found) >= count
+
+    assert wait_until(stored, timeout=30), f"{slug}: {len(found)} rejection(s) stored, {count} expected"
+    return found
+
+
+def test_flow_7_a_buyer_app_rejects_part_of_the_catalogue(service: Service, demo: dict[str, str], network: Network,
+                                                          receiver: Receiver, validator: Validator, tmp_path: Path,
+                                                          record: Any) -> None:
+    slug = "chamba-rumal"
+    tx, provider = _transaction(slug, service, network, receiver)
+    second = provider["items"][1]
+    tx.reject([
+        {"type": "ITEM-ERROR", "code": "91005", "message": f"Low quality image for {second['id']}",
+         "path": "message.catalog.bpp/providers[0].items[1].descriptor.images[0]"},
+        {"type": "PROVIDER-ERROR", "code": "90026", "message": "Store timing not in correct format",
+         "path": f"message.catalog.bpp/providers[?(@.id=='{provider['id']}')].tags"},
+    ])
+    found = {r["code"]: r for r in _rejections(service, demo, slug, 2)}
+    # Traced back to the spreadsheet: the item's row in the demo file (header = row 1) and its column.
+    assert (found["91005"]["item_id"], found["91005"]["row"], found["91005"]["column"]) == (
+        second["id"], _row(slug, second["id"]), "images")
+    assert found["90026"]["column"] == "profile.opening"
+    assert found["90026"]["item_id"] is None
+    _verdict(validator, tx, "7", tmp_path / "flow7", slug, record)
+
+
+def test_flow_9_a_buyer_app_rejects_an_incremental_push(service: Service, demo: dict[str, str], network: Network,
+                                                        receiver: Receiver, validator: Validator, tmp_path: Path,
+                                                        record: Any) -> None:
+    slug = "lahaul-apricot-oil"
+    domain, city = COOPERATIVES[slug]
+    tx = Transaction(bpp_uri=service.bpp_uri, network=network, receiver=receiver, domain=domain, city=city)
+    tx.send("search", {"intent": {"payment": {"@ondc/org/buyer_app_finder_fee_type": "percent",
+                                              "@ondc/org/buyer_app_finder_fee_amount": "3"},
+                                  "tags": [{"code": "catalog_inc", "list": [{"code": "mode", "value": "start"}]}]}},
+            answers=0)
+    # The cooperative changes a price: the push carries that item (other pushes in the domain are not ours).
+    headers = {"Authorization": f"Bearer {demo[slug]}"}
+    items_url = f"{service.url}/api/v1/cooperatives/{slug}/catalogue/items"
+    item = requests.get(items_url, headers=headers, timeout=10).json()["items"][0]
+    changed = requests.patch(f"{items_url}/{item['id']}", json={"price": str(int(float(item["price"])) + 10)},
+                             headers=headers, timeout=10)
+    assert changed.status_code == 200, changed.text
+    pushed: dict[str, Any] = {}
+
+    def ours() -> bool:
+        for push in tx.wait("on_search", timeout=60):
+            tx.messages.remove(push)
+            providers = push["message"]["catalog"]["bpp/providers"]
+            if any(p["id"] == slug and any(i["id"] == item["id"] for i in p["items"]) for p in providers):
+                pushed.update(push)
+        return bool(pushed)
+
+    assert wait_until(ours, timeout=60), "the price change was not pushed"
+    tx.messages.append(pushed)
+    (provider,) = pushed["message"]["catalog"]["bpp/providers"]
+    tx.reject([{"type": "ITEM-ERROR", "code": "91001", "message": "Item price > MRP",
+                "path": f"message.catalog.bpp/providers[?(@.id=='{provider['id']}')]"
+                        f".items[?(@.id=='{item['id']}')].price.value"}], city="*")
+    (found,) = _rejections(service, demo, slug, 1)
+    assert (found["item_id"], found["column"], found["row"]) == (item["id"], "price", _row(slug, item["id"]))
+    _verdict(validator, tx, "9", tmp_path / "flow9", slug, record)

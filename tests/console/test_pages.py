@@ -18,7 +18,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from adapter.store import catalogue as catalogue_store
 from adapter.store.console_sessions import IDLE_LIFETIME
 from adapter.store.db import transaction
-from adapter.store.models import CatalogueVersion, ConsoleSession, InboundMessage, Order, OutboxMessage
+from adapter.store.models import (
+    CatalogueRejection,
+    CatalogueVersion,
+    ConsoleSession,
+    InboundMessage,
+    Order,
+    OutboxMessage,
+)
 from adapter.web import create_app
 from config import Settings
 from tests.conftest import ADMIN_KEY
@@ -364,3 +371,33 @@ def test_a_large_upload_shows_a_page_that_refreshes_until_the_worker_is_done(
     other = ensure_console(queued_web.application).test_client()
     sign_in(other, coops["other-coop"][1])
     assert other.get(good_url).status_code == 404
+
+
+def test_buyer_app_rejections_show_on_the_catalogue_page_in_hindi_and_can_be_marked_done(
+        web: FlaskClient, sessions: sessionmaker[Session], coops: dict[str, tuple[int, str]]) -> None:
+    coop_id, key = coops["test-coop"]
+    other_id, _ = coops["other-coop"]
+    with transaction(sessions) as session:
+        mine = CatalogueRejection(cooperative_id=coop_id, bap_id="buyer.odop.test", transaction_id="t-1",
+                                  code="91003", kind="ITEM-ERROR", message="No images found for T16-2",
+                                  item_id="T16-2", row=3, column="images", version_number=1)
+        theirs = CatalogueRejection(cooperative_id=other_id, bap_id="buyer.odop.test", transaction_id="t-2",
+                                    code="91001", kind="ITEM-ERROR", item_id="T16-1", row=2, column="price")
+        session.add_all([mine, theirs])
+        session.flush()
+        mine_id, theirs_id = mine.id, theirs.id
+    sign_in(web, key)
+    page = text(web.get("/console/catalogue", headers={"Accept-Language": "hi"}))
+    assert "खरीदार ऐप ने अस्वीकार किया (1)" in page
+    assert "कोई फ़ोटो नहीं मिली" in page
+    assert "images में फ़ोटो बदलें" in page
+    assert "No images found for T16-2" in page  # the buyer app's own words, as sent
+    assert "कीमत MRP से ज़्यादा" not in page  # another cooperative's rejection
+    # Another cooperative's rejection cannot be dismissed from here; one's own can.
+    assert web.post(f"/console/catalogue/rejections/{theirs_id}/dismiss",
+                    data={"csrf_token": csrf_of(web)}).status_code == 404
+    done = web.post(f"/console/catalogue/rejections/{mine_id}/dismiss", data={"csrf_token": csrf_of(web)})
+    assert done.status_code == 302
+    assert "Refused by buyer apps" not in text(web.get("/console/catalogue", headers={"Accept-Language": "en"}))
+    with sessions() as session:
+        assert session.get_one(CatalogueRejection, theirs_id).dismissed_at is None

@@ -11,16 +11,18 @@ from marshmallow import Schema, fields
 from adapter.errors import InvalidRequestError
 from adapter.protocol.identity import SellerApp
 from adapter.store import catalogue as store
+from adapter.store import rejections as rejection_store
 from adapter.store import uploads
 from adapter.store.cooperatives import get_cooperative
 from adapter.store.models import CatalogueItem, CatalogueVersion, Cooperative, utcnow
 from adapter.web.api.bodies import json_object, json_or_yaml_object
-from adapter.web.auth import current_principal, visible_cooperative
+from adapter.web.auth import current_principal, require_admin, visible_cooperative
 from adapter.web.runtime import db, runtime, unit_of_work
 from catalog_sync.categories import template_csv
 from catalog_sync.errors import IngestError, MappingError, ProfileError, UnknownCategoryError
 from catalog_sync.ingest import clean_filename
 from catalog_sync.services import catalogue as catalogues
+from catalog_sync.services import rejections as rejection_service
 from catalog_sync.services import uploads as upload_runner
 from workers.dispatch import AfterCommit, after_commit, send_upload
 
@@ -198,6 +200,48 @@ def edit(slug: str, item_id: str) -> Response:
     rt = runtime()
     after_commit(rt.celery, rt.sessions, rt.settings.sync_debounce_seconds, AfterCommit.stock_of(cooperative.id))
     return jsonify(ItemOut().dump(row))
+
+
+@bp.get("/cooperatives/<slug>/catalogue/rejections")
+def rejections(slug: str) -> Response:
+    """What buyer apps refused in this catalogue, newest first: the item, its spreadsheet row and column, what
+    the code means and what to do (``lang=hi`` for Hindi, ``all=1`` to include dismissed ones)."""
+    cooperative = _cooperative(slug)
+    language = _language()
+    found = rejection_store.list_rejections(db(), cooperative.id, include_dismissed=_flag("all"))
+    return jsonify({"rejections": [rejection_service.describe(r, language) for r in found]})
+
+
+@bp.post("/cooperatives/<slug>/catalogue/rejections/<int:rejection_id>/dismiss")
+def dismiss_rejection(slug: str, rejection_id: int) -> Response:
+    """Mark a rejection dealt with (it leaves the open list; ``all=1`` still lists it)."""
+    with unit_of_work():
+        cooperative = _cooperative(slug)
+        rejection = rejection_store.dismiss(db(), cooperative.id, rejection_id, utcnow())
+        body = rejection_service.describe(rejection, _language())
+    return jsonify(body)
+
+
+@bp.get("/catalogue-rejections")
+def unattributed_rejections() -> Response:
+    """Operators: rejections that could not be traced to a cooperative (their on_search was not found)."""
+    require_admin()
+    found = rejection_store.list_rejections(db(), None, unattributed=True, include_dismissed=_flag("all"))
+    return jsonify({"rejections": [rejection_service.describe(r, _language()) for r in found]})
+
+
+def _language() -> str:
+    language = request.args.get("lang", "en")
+    if language not in ("en", "hi"):
+        raise InvalidRequestError("lang must be en or hi", details={"lang": language[:20]})
+    return language
+
+
+def _flag(name: str) -> bool:
+    value = request.args.get(name, "0").lower()
+    if value not in ("0", "1", "true", "false", "yes", "no"):
+        raise InvalidRequestError(f"{name} must be 1 or 0", details={name: value[:20]})
+    return value in ("1", "true", "yes")
 
 
 @bp.get("/cooperatives/<slug>/catalogue/on_search")

@@ -9,10 +9,11 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from adapter.errors import AdapterError, NotFoundError
 from adapter.store import catalogue as store
+from adapter.store import rejections as rejection_store
 from adapter.store import uploads
 from adapter.store.cooperatives import list_cooperatives
 from adapter.store.models import Cooperative, utcnow
-from adapter.web.console.i18n import translate
+from adapter.web.console.i18n import current_language, translate
 from adapter.web.console.pages import bp, coop_arg, login_required, page, scope, user
 from adapter.web.runtime import db, runtime, unit_of_work
 from catalog_sync.categories import CATEGORIES, template_csv
@@ -20,6 +21,7 @@ from catalog_sync.errors import IngestError, UnknownCategoryError
 from catalog_sync.ingest import clean_filename
 from catalog_sync.report import ValidationReport
 from catalog_sync.services import catalogue as catalogues
+from catalog_sync.services import rejections as rejection_service
 from catalog_sync.services import uploads as upload_runner
 from workers.dispatch import AfterCommit, after_commit, send_upload
 
@@ -33,8 +35,10 @@ def _render(cooperative: Cooperative | None, *, report: ValidationReport | None 
             upload_error: str | None = None, status: int = 200) -> tuple[str, int]:
     rows = store.current_items(db(), cooperative.id) if cooperative else []
     choices = list_cooperatives(db()) if user().is_admin else []
+    refused = ([rejection_service.describe(r, current_language())
+                for r in rejection_store.list_rejections(db(), cooperative.id, limit=100)] if cooperative else [])
     return page("catalogue.html", status, cooperative=cooperative, items=rows, categories=sorted(CATEGORIES),
-                report=report, upload_error=upload_error, choices=choices,
+                report=report, upload_error=upload_error, choices=choices, rejections=refused,
                 extra=coop_arg(cooperative) if cooperative else {})
 
 
@@ -141,6 +145,21 @@ def edit(item_id: str) -> BaseResponse:
         after_commit(rt.celery, rt.sessions, rt.settings.sync_debounce_seconds, AfterCommit.stock_of(cooperative.id))
         flash(translate("saved", item=item_id), "ok")
     return redirect(url_for("console.catalogue", **coop_arg(cooperative)) + f"#item-{item_id}")
+
+
+@bp.post("/catalogue/rejections/<int:rejection_id>/dismiss")
+@login_required
+def dismiss_rejection(rejection_id: int) -> BaseResponse:
+    """The member has dealt with what a buyer app refused: it leaves the list."""
+    cooperative = scope()
+    assert cooperative is not None
+    try:
+        with unit_of_work():
+            rejection_store.dismiss(db(), cooperative.id, rejection_id, utcnow())
+    except NotFoundError:
+        abort(404)
+    flash(translate("rejection_dismissed"), "ok")
+    return redirect(url_for("console.catalogue", **coop_arg(cooperative)) + "#rejections-h")
 
 
 @bp.get("/catalogue/items/<item_id>")

@@ -64,6 +64,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "act_return_delivered": "Return received", "act_liquidate": "Liquidate",
         "act_rto_delivered": "RTO delivered", "act_rto_disposed": "RTO disposed",
         "act_at_destination_hub": "At destination hub", "act_delivery_failed": "Delivery failed",
+        "rejections": "Refused by buyer apps",
+        "rejections_help": "Buyer apps did not show these items or this shop. Fix the row and column named, upload "
+                           "the sheet again, then press Done.",
+        "item": "Item", "version": "version", "buyer_app_words": "Buyer app's words", "buyer_app": "Buyer app",
+        "dismiss": "Done", "rejection_dismissed": "Marked as done.",
     },
     "hi": {
         "app": "ओडीओपी विक्रेता कंसोल", "skip": "मुख्य सामग्री पर जाएँ", "language": "भाषा",
@@ -119,6 +124,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "act_return_delivered": "वापसी प्राप्त", "act_liquidate": "निपटान करें",
         "act_rto_delivered": "आरटीओ पहुँचा", "act_rto_disposed": "आरटीओ निपटाया",
         "act_at_destination_hub": "गंतव्य हब पर", "act_delivery_failed": "डिलीवरी विफल",
+        "rejections": "खरीदार ऐप ने अस्वीकार किया",
+        "rejections_help": "खरीदार ऐप ने ये सामान या यह दुकान नहीं दिखाई। बताई गई पंक्ति और कॉलम ठीक करें, शीट फिर से "
+                           "अपलोड करें, फिर 'हो गया' दबाएँ।",
+        "item": "सामान", "version": "संस्करण", "buyer_app_words": "खरीदार ऐप के शब्द", "buyer_app": "खरीदार ऐप",
+        "dismiss": "हो गया", "rejection_dismissed": "हो गया के रूप में दर्ज किया।",
     },
 }
 

@@ -1,0 +1,92 @@
+"""Buyer apps' catalogue rejections: what we sent them, where an item sits in the spreadsheet, and the record."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from adapter.errors import NotFoundError
+from adapter.store.models import CatalogueItem, CatalogueRejection, CatalogueVersion, OutboxMessage
+
+__all__ = ["SentAnswer", "count_open", "dismiss", "item_position", "list_rejections", "sent_answers"]
+
+MAX_ANSWERS = 50  # on_search bodies read per rejection: one per cooperative, plus incremental pushes
+
+
+@dataclass(frozen=True)
+class SentAnswer:
+    """An on_search we sent in a transaction: for which cooperative, and its body."""
+
+    cooperative_id: int | None
+    body: dict[str, Any]
+
+
+def sent_answers(session: Session, transaction_id: str, bap_id: str) -> list[SentAnswer]:
+    """The on_search callbacks and pushes we sent ``bap_id`` in ``transaction_id``, newest first."""
+    rows = session.execute(
+        select(OutboxMessage.cooperative_id, OutboxMessage.body)
+        .where(OutboxMessage.transaction_id == transaction_id, OutboxMessage.action == "on_search",
+               OutboxMessage.bap_id == bap_id)
+        .order_by(OutboxMessage.id.desc()).limit(MAX_ANSWERS)
+    ).all()
+    answers = []
+    for cooperative_id, body in rows:
+        try:
+            parsed = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            continue
+        if isinstance(parsed, dict):
+            answers.append(SentAnswer(cooperative_id=cooperative_id, body=parsed))
+    return answers
+
+
+def item_position(session: Session, cooperative_id: int, item_id: str) -> tuple[int | None, int | None]:
+    """(the item's row in the file of the version it came from, that version's number); None when not known."""
+    found = session.execute(
+        select(CatalogueVersion.item_rows, CatalogueVersion.number)
+        .join(CatalogueItem, CatalogueItem.version_id == CatalogueVersion.id)
+        .where(CatalogueItem.cooperative_id == cooperative_id, CatalogueItem.item_id == item_id)
+    ).first()
+    if found is None:
+        return None, None
+    rows, number = found
+    row = (rows or {}).get(item_id)
+    return (int(row) if isinstance(row, int) else None), number
+
+
+def list_rejections(session: Session, cooperative_id: int | None, *, include_dismissed: bool = False,
+                    unattributed: bool = False, limit: int = 200) -> Sequence[CatalogueRejection]:
+    """A cooperative's rejections, newest first (``unattributed``: those traced to no cooperative)."""
+    query = select(CatalogueRejection)
+    if unattributed:
+        query = query.where(CatalogueRejection.cooperative_id.is_(None))
+    elif cooperative_id is not None:
+        query = query.where(CatalogueRejection.cooperative_id == cooperative_id)
+    if not include_dismissed:
+        query = query.where(CatalogueRejection.dismissed_at.is_(None))
+    return session.scalars(query.order_by(CatalogueRejection.received_at.desc(), CatalogueRejection.id.desc())
+                           .limit(limit)).all()
+
+
+def count_open(session: Session, cooperative_id: int) -> int:
+    """How many rejections of a cooperative are not dismissed."""
+    return int(session.scalar(
+        select(func.count()).select_from(CatalogueRejection)
+        .where(CatalogueRejection.cooperative_id == cooperative_id, CatalogueRejection.dismissed_at.is_(None))
+    ) or 0)
+
+
+def dismiss(session: Session, cooperative_id: int | None, rejection_id: int, now: dt.datetime) -> CatalogueRejection:
+    """Mark a rejection dealt with (``cooperative_id`` None: an operator, who may dismiss any)."""
+    rejection = session.get(CatalogueRejection, rejection_id)
+    if rejection is None or (cooperative_id is not None and rejection.cooperative_id != cooperative_id):
+        raise NotFoundError(f"no catalogue rejection {rejection_id}")
+    if rejection.dismissed_at is None:
+        rejection.dismissed_at = now
+    return rejection
