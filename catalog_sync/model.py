@@ -140,6 +140,29 @@ class Settlement(_Record):
 
 
 @dataclass(frozen=True, slots=True)
+class Credential(_Record):
+    """A registration that vouches for the cooperative's goods, sent to buyer apps as the provider's ``creds``
+    (ONDC RET 1.2.5): a GI authorised-user certificate, an ODOP listing, a handloom or craft mark.
+
+    ``kind`` is the descriptor code (GI, ODOP ...); ``verify_url`` is where a buyer app (or a buyer) checks it;
+    outside ``valid_from`` .. ``valid_until`` (YYYY-MM-DD, either may be blank) it is not sent.
+    """
+
+    id: str
+    kind: str
+    name: str
+    short_desc: str
+    url: str = ""
+    verify_url: str = ""
+    valid_from: str = ""
+    valid_until: str = ""
+
+    def valid_on(self, day: str) -> bool:
+        """Whether the credential holds on ``day`` (YYYY-MM-DD)."""
+        return (not self.valid_from or self.valid_from <= day) and (not self.valid_until or day <= self.valid_until)
+
+
+@dataclass(frozen=True, slots=True)
 class Profile:
     """A cooperative: one ONDC provider with one or more locations."""
 
@@ -162,6 +185,7 @@ class Profile:
     min_order_value: Decimal | None = None
     np_type: Literal["ISN", "MSN"] = "ISN"
     fulfillment_types: tuple[str, ...] = ("Delivery",)
+    credentials: tuple[Credential, ...] = ()
 
     def location(self, location_id: str) -> Location | None:
         """Return the location with this id, or None."""
@@ -192,6 +216,7 @@ class Profile:
             "min_order_value": None if self.min_order_value is None else str(self.min_order_value),
             "np_type": self.np_type,
             "fulfillment_types": list(self.fulfillment_types),
+            "credentials": [c.to_dict() for c in self.credentials],
         }
 
     @classmethod
@@ -218,6 +243,7 @@ class Profile:
             min_order_value=None if mov is None else Decimal(str(mov)),
             np_type=data.get("np_type", "ISN"),
             fulfillment_types=tuple(data.get("fulfillment_types", ("Delivery",))),
+            credentials=tuple(Credential.from_dict(c) for c in data.get("credentials", ())),
         )
 
 

@@ -23,6 +23,7 @@ from catalog_sync.on_search_items import (
     ItemRenderer,
     format_timestamp,
     money_text,
+    provider_creds,
     provider_id,
     tag_group,
 )
@@ -204,6 +205,9 @@ def _provider(
             for t in profile.fulfillment_types
         ],
     }
+    creds = provider_creds(profile, datetime.fromisoformat(timestamp))
+    if creds:
+        provider["creds"] = creds
     groups = _variant_groups(items)
     if groups:
         provider["categories"] = groups

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -41,6 +41,28 @@ def format_timestamp(now: datetime) -> str:
 def provider_id(profile: Profile, bpp_id: str) -> str:
     """Return the provider id: an ISN's is its bpp_id (PROTOCOL.md §6), an MSN uses the slug."""
     return bpp_id if profile.np_type == "ISN" else profile.slug
+
+
+_IST = timezone(timedelta(hours=5, minutes=30), "IST")
+
+
+def provider_creds(profile: Profile, now: datetime) -> list[dict[str, Any]]:
+    """The provider's ``creds`` (ONDC RET 1.2.5): the credentials valid today in India, in the shape ONDC's
+    review checks (id; descriptor code, name and short_desc; url; a ``verification`` tag with ``verify_url``).
+    The same list goes in the order messages, which must repeat what on_search said."""
+    day = now.astimezone(_IST).date().isoformat()
+    out: list[dict[str, Any]] = []
+    for cred in profile.credentials:
+        if not cred.valid_on(day):
+            continue
+        entry: dict[str, Any] = {"id": cred.id,
+                                 "descriptor": {"code": cred.kind, "name": cred.name, "short_desc": cred.short_desc}}
+        if cred.url:
+            entry["url"] = cred.url
+        if cred.verify_url:
+            entry["tags"] = [tag_group("verification", [("verify_url", cred.verify_url)])]
+        out.append(entry)
+    return out
 
 
 def money_text(value: Decimal) -> str:

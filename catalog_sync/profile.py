@@ -6,12 +6,20 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validates_schema
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from catalog_sync import fields as f
 from catalog_sync.categories import DOMAIN_NAMES
 from catalog_sync.errors import ProfileError
-from catalog_sync.model import ConsumerCare, Location, Opening, Profile, Serviceability, Settlement
+from catalog_sync.model import (
+    ConsumerCare,
+    Credential,
+    Location,
+    Opening,
+    Profile,
+    Serviceability,
+    Settlement,
+)
 
 __all__ = ["gstin_check_char", "load_profile", "profile_to_dict"]
 
@@ -26,6 +34,8 @@ _SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,35}$")
 _IFSC_RE = re.compile(r"^[A-Z]{4}0[A-Z0-9]{6}$")
 _UPI_RE = re.compile(r"^[A-Za-z0-9._-]{2,256}@[A-Za-z]{2,64}$")
 _FULFILMENT_TYPES = ("Delivery", "Self-Pickup", "Buyer-Delivery")
+_HTTPS_RE = re.compile(r"^https://[A-Za-z0-9.-]+\.[A-Za-z]{2,}(:\d{1,5})?(/[^\s\"'<>\\`{}^]*)?$")
+MAX_CREDENTIALS = 10
 
 
 def gstin_check_char(first14: str) -> str:
@@ -49,6 +59,16 @@ class _Pattern(f.Text):
         if not self.pattern.match(value):
             raise self.fail(f"{self.name} '{value}' is not valid: {self.hint}")
         return value
+
+
+class _Https(_Pattern):
+    """An optional https link: blank means none."""
+
+    def __init__(self, hint: str, **kwargs: Any) -> None:
+        super().__init__(_HTTPS_RE, hint, load_default="", allow_none=True, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> Any:
+        return "" if value is None or not str(value).strip() else super()._deserialize(value, attr, data, **kwargs)
 
 
 class _Phone(f.Text):
@@ -144,6 +164,28 @@ class _OpeningSchema(Schema):
                            load_default="always")
 
 
+class _CredentialSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    id = f.Text(required=True, max_len=64, validate=validate.Length(min=1, error="id must not be empty"))
+    type = _Pattern(re.compile(r"^[A-Za-z][A-Za-z0-9 _-]{0,31}$"),
+                    "use a short code such as GI, ODOP or Handloom Mark", required=True)
+    name = f.Text(required=True, max_len=100, validate=validate.Length(min=1, error="name must not be empty"))
+    short_desc = f.Text(required=True, max_len=300,
+                        validate=validate.Length(min=1, error="short_desc must not be empty"))
+    url = _Https("use an https:// link to the certificate or badge")
+    verify_url = _Https("use an https:// link where the registration can be checked")
+    valid_from = fields.Date(load_default=None, allow_none=True)
+    valid_until = fields.Date(load_default=None, allow_none=True)
+
+    @validates_schema(skip_on_field_errors=False)
+    def _check(self, data: dict[str, Any], **kwargs: Any) -> None:
+        start, end = data.get("valid_from"), data.get("valid_until")
+        if start and end and end < start:
+            raise ValidationError("valid_until is before valid_from", "valid_until")
+
+
 class _BankSchema(Schema):
     account_no = _Pattern(re.compile(r"^\d{9,18}$"), "use 9 to 18 digits", required=True)
     ifsc = _Pattern(_IFSC_RE, "an IFSC looks like SBIN0001234", upper=True, required=True)
@@ -198,6 +240,8 @@ class _ProfileSchema(Schema):
     serviceability = fields.Nested(_ServiceabilitySchema, load_default=lambda: {"type": "pan_india"})
     opening = fields.Nested(_OpeningSchema, load_default=lambda: _OpeningSchema().load({}))
     settlement = fields.Nested(_SettlementSchema, required=True)
+    credentials = fields.List(fields.Nested(_CredentialSchema), load_default=list,
+                              validate=lambda v: len(v) <= MAX_CREDENTIALS)
 
     @validates_schema(skip_on_field_errors=False, pass_original=True)
     def _check(self, data: dict[str, Any], original: dict[str, Any], **kwargs: Any) -> None:
@@ -216,6 +260,9 @@ class _ProfileSchema(Schema):
         for url in data.get("images", []):
             if (msg := f.check_image_url(url, "images")) is not None:
                 errors["images"] = msg
+        cred_ids = [c["id"] for c in data.get("credentials") or [] if isinstance(c, dict) and c.get("id")]
+        if len(set(cred_ids)) != len(cred_ids):
+            errors["credentials"] = "every credential needs its own id"
         if "ONDC:RET10" in data.get("domains", []) and not original.get("fssai_license_no"):
             errors["fssai_license_no"] = "fssai_license_no is required to sell food (ONDC:RET10)"
         if errors:
@@ -282,6 +329,12 @@ def load_profile(data: dict[str, Any]) -> Profile:
         settlement=Settlement(kind="upi", upi_address=settlement["upi"])
         if settlement["upi"]
         else Settlement(kind="bank", **settlement["bank"]),
+        credentials=tuple(
+            Credential(id=c["id"], kind=c["type"], name=c["name"], short_desc=c["short_desc"], url=c["url"],
+                       verify_url=c["verify_url"],
+                       valid_from=c["valid_from"].isoformat() if c["valid_from"] else "",
+                       valid_until=c["valid_until"].isoformat() if c["valid_until"] else "")
+            for c in d["credentials"]),
     )
 
 
@@ -329,4 +382,9 @@ def profile_to_dict(profile: Profile) -> dict[str, Any]:
                 "beneficiary": s.beneficiary,
             }
         },
+        "credentials": [
+            {"id": c.id, "type": c.kind, "name": c.name, "short_desc": c.short_desc, "url": c.url,
+             "verify_url": c.verify_url, "valid_from": c.valid_from or None, "valid_until": c.valid_until or None}
+            for c in profile.credentials
+        ],
     }

@@ -77,9 +77,20 @@ KNOWN_DEFECTS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(patte
 ))
 
 
-def known_defect(line: str) -> str | None:
-    """Why ``line`` is one of the utility's known defects, or None."""
-    return next((why for pattern, why in KNOWN_DEFECTS if pattern.fullmatch(line)), None)
+# Defects of one flow's definition rather than of a check: they hold only for that flow.
+FLOW_DEFECTS: dict[str, tuple[tuple[re.Pattern[str], str], ...]] = {
+    "017": ((re.compile(r"\[(on_update|on_cancel)\] -: Missing required data of : (on_update|on_cancel)"),
+             "flow 017 (seller credentials) asks one transaction for on_status_delivered, then on_update and "
+             "on_cancel (shared/validateRetailLogsV2.js flow017Sequence), but a delivered order cannot be "
+             "cancelled, and ONDC's own Seller_Cred_Flow ends at on_confirm. The creds in on_update and on_cancel "
+             "are checked in flows 4, 5 and 6, which have those messages"),),
+}
+
+
+def known_defect(line: str, flow: str | None = None) -> str | None:
+    """Why ``line`` (of a run of ``flow``) is one of the utility's known defects, or None."""
+    patterns = (*KNOWN_DEFECTS, *FLOW_DEFECTS.get(flow or "", ()))
+    return next((why for pattern, why in patterns if pattern.fullmatch(line)), None)
 
 
 class ValidatorUnavailable(RuntimeError):
@@ -101,12 +112,12 @@ class Verdict:
     @property
     def defects(self) -> list[str]:
         """Seller-side errors that are the utility's known defects (KNOWN_DEFECTS)."""
-        return [line for line in self.seller_errors if known_defect(line)]
+        return [line for line in self.seller_errors if known_defect(line, self.flow)]
 
     @property
     def faults(self) -> list[str]:
         """Seller-side errors in our messages: everything but the known defects."""
-        return [line for line in self.seller_errors if not known_defect(line)]
+        return [line for line in self.seller_errors if not known_defect(line, self.flow)]
 
     def describe(self) -> str:
         lines = [f"flow {self.flow} {self.domain} {self.case}: {len(self.faults)} seller-side error(s)"]

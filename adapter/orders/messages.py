@@ -102,8 +102,11 @@ def _state(code: str) -> dict[str, Any]:
     return {"descriptor": {"code": code}}
 
 
-def _provider(provider_id: str, location_id: str) -> dict[str, Any]:
-    return {"id": provider_id, "locations": [{"id": location_id}]}
+def _provider(provider_id: str, location_id: str, creds: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    provider: dict[str, Any] = {"id": provider_id, "locations": [{"id": location_id}]}
+    if creds:
+        provider["creds"] = copy.deepcopy(creds)
+    return provider
 
 
 def _item(item: OrderItemView, *, with_quantity: bool = True) -> dict[str, Any]:
@@ -268,7 +271,7 @@ def order_message(order: OrderView) -> dict[str, Any]:
     body: dict[str, Any] = {
         "id": order.order_id,
         "state": order.state,
-        "provider": _provider(order.provider_id, order.provider_location_id),
+        "provider": _provider(order.provider_id, order.provider_location_id, order.provider_creds),
         "items": [_item(item) for item in order.items],
         "billing": copy.deepcopy(order.billing),
         "fulfillments": [_fulfilment(f) for f in order.fulfillments],

@@ -178,6 +178,8 @@ class OrderView:
     created_at_echo: str | None = None
     # The buyer app's bap_terms tag from /confirm, echoed after our bpp_terms.
     bap_terms: dict[str, Any] | None = None
+    # The provider's creds as on_search sends them (GI, ODOP ...), repeated in every order message.
+    provider_creds: list[dict[str, Any]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         _require_aware("OrderView.created_at", self.created_at)

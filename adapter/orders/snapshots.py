@@ -26,6 +26,7 @@ from adapter.protocol.context import format_timestamp, parse_timestamp
 from adapter.store.models import Cooperative, Order, OrderDraft
 from catalog_sync.model import Profile
 from catalog_sync.on_search import provider_id
+from catalog_sync.on_search_items import provider_creds
 from catalog_sync.services.catalogue import profile_of
 
 FULFILMENT_ID = "F1"
@@ -214,6 +215,7 @@ def _view(order_id: str, state: str, fulfilment_state: str, *, lines: list[dict[
         payment=payment if payment.get("@ondc/org/settlement_details") else
         {**payment, "@ondc/org/settlement_details": settlement},
         bpp_terms=_terms(profile, seller_gstin), created_at=created_at, updated_at=updated_at, cancellation=cancelled,
+        provider_creds=provider_creds(profile, updated_at),
     )
 
 

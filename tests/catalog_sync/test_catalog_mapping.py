@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -12,7 +12,7 @@ import orjson
 import pytest
 
 from catalog_sync.errors import MappingError
-from catalog_sync.model import Catalogue, Serviceability
+from catalog_sync.model import Catalogue, Credential, Serviceability
 from catalog_sync.on_search import BppInfo, format_timestamp, to_on_search
 from catalog_sync.search_intent import SearchIntent
 
@@ -202,3 +202,24 @@ def test_a_whole_catalogue_pushed_to_a_subscriber_is_shaped_like_an_incremental_
     assert [i["id"] for i in provider["items"]] == [i["id"] for i in full["items"]]
     assert {i["quantity"]["available"]["count"] for i in provider["items"]} <= {"99", "0"}
     assert any(i["quantity"]["available"]["count"] not in ("99", "0") for i in full["items"])
+
+
+def test_credentials_valid_today_in_india_are_the_provider_s_creds(
+    catalogue: Catalogue, bpp: BppInfo, context: Ctx, now: datetime
+) -> None:
+    today = now.astimezone(timezone(timedelta(hours=5, minutes=30))).date()
+    gi = Credential(id="GI-AU-0042", kind="GI", name="Kinnauri Shawl (GI)", short_desc="Authorised user",
+                    url="https://example.org/gi.png", verify_url="https://search.ipindia.gov.in/GIRPublic/")
+    lapsed = dataclasses.replace(gi, id="OLD", valid_until=(today - timedelta(days=1)).isoformat())
+    future = dataclasses.replace(gi, id="NEXT", valid_from=(today + timedelta(days=1)).isoformat())
+    ends_today = dataclasses.replace(gi, id="TODAY", valid_until=today.isoformat())
+    profile = dataclasses.replace(catalogue.profile, credentials=(gi, lapsed, future, ends_today))
+    (page,) = to_on_search(Catalogue(profile, catalogue.items), bpp=bpp, context=context("ONDC:RET16"), now=now)
+    creds = page["message"]["catalog"]["bpp/providers"][0]["creds"]
+    assert [c["id"] for c in creds] == ["GI-AU-0042", "TODAY"]
+    assert creds[0] == {"id": "GI-AU-0042", "url": "https://example.org/gi.png",
+                        "descriptor": {"code": "GI", "name": "Kinnauri Shawl (GI)", "short_desc": "Authorised user"},
+                        "tags": [{"code": "verification", "list": [
+                            {"code": "verify_url", "value": "https://search.ipindia.gov.in/GIRPublic/"}]}]}
+    (plain,) = to_on_search(catalogue, bpp=bpp, context=context("ONDC:RET16"), now=now)
+    assert "creds" not in plain["message"]["catalog"]["bpp/providers"][0]

@@ -137,3 +137,25 @@ def test_orders_are_taken_always_unless_the_profile_says_when_open(profile_dict:
     assert load_profile(profile_to_dict(shop)) == shop
     profile_dict["opening"]["take_orders"] = "sometimes"
     assert "always, when_open" in _errors(profile_dict)["opening.take_orders"]
+
+
+GI = {"id": "GI-AU-0042", "type": "GI", "name": "Kinnauri Shawl (Geographical Indication)",
+      "short_desc": "Authorised user of the registered GI", "verify_url": "https://search.ipindia.gov.in/GIRPublic/",
+      "valid_until": "2030-03-31"}
+
+
+def test_credentials_load_round_trip_and_are_checked(profile_dict: dict[str, Any]) -> None:
+    profile = load_profile({**profile_dict, "credentials": [GI]})
+    (cred,) = profile.credentials
+    assert (cred.kind, cred.valid_until, cred.url) == ("GI", "2030-03-31", "")
+    assert load_profile(profile_to_dict(profile)) == profile
+    assert Profile.from_dict(profile.to_dict()) == profile
+    errors = _errors({**profile_dict, "credentials": [
+        {**GI, "url": "http://insecure.example/badge.png", "type": "G I!", "valid_from": "2031-01-01"},
+        {**GI, "id": "", "colour": "red"}]})
+    assert "https://" in errors["credentials.0.url"]
+    assert "GI, ODOP" in errors["credentials.0.type"]
+    assert errors["credentials.0.valid_until"] == "valid_until is before valid_from"
+    assert errors["credentials.1.id"] == "id must not be empty"
+    assert "not known" in errors["credentials.1.colour"]
+    assert _errors({**profile_dict, "credentials": [GI, GI]})["credentials"] == "every credential needs its own id"

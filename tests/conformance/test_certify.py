@@ -8,6 +8,7 @@ from typing import Any
 
 from click.testing import CliRunner
 
+from adapter.certification.validator import Verdict, known_defect
 from adapter.cli.main import cli
 from tests.conformance.conftest import Service
 from tests.conformance.test_flows import _pick, _place, _transaction
@@ -46,3 +47,13 @@ def test_a_stored_transaction_is_exported_and_checked(service: Service, demo: di
                                   "--out", str(tmp_path / "none"), "--key", "nine=on_update"], env=env)
     assert bad_key.exit_code == 2
     assert "use NUMBER=KEY" in bad_key.output
+
+
+def test_a_flow_s_own_defects_hold_only_for_that_flow() -> None:
+    missing = "[on_cancel] -: Missing required data of : on_cancel"
+    assert known_defect(missing, "017") is not None
+    assert known_defect(missing, "4") is None  # flow 4 without an on_cancel is our fault
+    verdict = Verdict(flow="017", domain="ONDC:RET12", case="x", seller_errors=[missing, "[on_search] x: y"],
+                      buyer_errors=[], payload_keys=[], output="")
+    assert verdict.faults == ["[on_search] x: y"]
+    assert verdict.defects == [missing]

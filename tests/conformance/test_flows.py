@@ -314,3 +314,22 @@ def test_flow_9_a_buyer_app_rejects_an_incremental_push(service: Service, demo: 
     (found,) = _rejections(service, demo, slug, 1)
     assert (found["item_id"], found["column"], found["row"]) == (item["id"], "price", _row(slug, item["id"]))
     _verdict(validator, tx, "9", tmp_path / "flow9", slug, record)
+
+
+def test_flow_017_seller_credentials_travel_with_the_order(service: Service, demo: dict[str, str], network: Network,
+                                                           receiver: Receiver, validator: Validator, tmp_path: Path,
+                                                           record: Any) -> None:
+    """ONDC 1.2.5 flow 017: the provider's creds (the weavers' GI) in on_search and unchanged in every order
+    message."""
+    slug = "kinnaur-shawls"
+    tx, provider = _transaction(slug, service, network, receiver)
+    (cred,) = provider["creds"]
+    assert cred["descriptor"]["code"] == "GI"
+    assert cred["tags"] == [{"code": "verification", "list": [
+        {"code": "verify_url", "value": "https://search.ipindia.gov.in/GIRPublic/"}]}]
+    order_id = _place(tx, provider, [(_pick(provider), 1)])
+    _ship(tx, service, order_id)
+    for message in tx.messages:
+        if message["context"]["action"] in ("on_confirm", "on_status"):
+            assert message["message"]["order"]["provider"]["creds"] == provider["creds"]
+    _verdict(validator, tx, "017", tmp_path / "flow017", slug, record)

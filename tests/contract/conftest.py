@@ -81,6 +81,9 @@ REVIEW_OVER_SCHEMA = (
     # The utility requires a Self-Pickup timing tag in every provider fulfillment; the OpenAPI allows no tags there.
     re.compile(r"message/catalog/bpp/providers/\d+/fulfillments/\d+: "
                r"Additional properties are not allowed \('tags' was unexpected\)"),
+    # A credential's tags: one TagGroup object in the RET16/RET10 OpenAPI, a list of them in RET12's 1.2.5
+    # OpenAPI and in the utility's on_search schema (which the review runs).
+    re.compile(r"message/catalog/bpp/providers/\d+/creds/\d+/tags: \[.*\] is not of type 'object'"),
 )
 
 

@@ -514,6 +514,17 @@ def test_order_message_snapshot() -> None:
     assert "cancellation" not in message
     message["billing"]["name"] = "changed"
     assert order.billing["name"] == "Meera Thakur"
+    assert message["provider"] == {"id": PROVIDER, "locations": [{"id": LOCATION}]}  # no creds: none sent
+
+
+def test_order_messages_repeat_the_provider_s_creds() -> None:
+    creds = [{"id": "GI-AU-0042", "descriptor": {"code": "GI", "name": "Chamba Rumal (GI)",
+                                                  "short_desc": "Authorised user"}}]
+    order = make_order("Accepted", provider_creds=creds)
+    message = order_message(order)["order"]
+    assert message["provider"]["creds"] == creds
+    message["provider"]["creds"][0]["id"] = "changed"
+    assert order.provider_creds[0]["id"] == "GI-AU-0042"
 
 
 def test_order_message_timestamps_documents_and_instructions() -> None:
