@@ -46,11 +46,11 @@ def _part_cancel_then_accept(tx: Any, service: Service, provider: dict[str, Any]
     """An order of two items; the cooperative cannot make the second one, drops it and accepts the rest."""
     dropped = next(i for i in provider["items"] if i["id"] != kept["id"])
     order_id = _place(tx, provider, [(kept, 1), (dropped, 1)], accepted=False)
-    tx.seller(service.url, order_id, "part_cancel", item_id=dropped["id"], quantity=1)
+    tx.seller(order_id, "part_cancel", item_id=dropped["id"], quantity=1)
     (on_update,) = tx.wait("on_update", key="on_update_part_cancel")
     assert on_update["message"]["order"]["state"] == "Created"
     tx.send("update", _settlement_update(order_id, on_update), key="update_settlement_part_cancel")
-    tx.seller(service.url, order_id, "accept")
+    tx.seller(order_id, "accept")
     (accepted,) = tx.wait("on_status")
     assert accepted["message"]["order"]["state"] == "Accepted"
     return order_id
@@ -63,7 +63,7 @@ def test_flow_5_part_cancel_then_rto(service: Service, demo: dict[str, str], net
     tx, provider = _transaction(slug, service, network, receiver)
     order_id = _part_cancel_then_accept(tx, service, provider, _pick(provider))
     _ship(tx, service, order_id, MOVES[:-1])  # out for delivery: the buyer refuses the parcel
-    tx.seller(service.url, order_id, "initiate_rto", reason_id="013")
+    tx.seller(order_id, "initiate_rto", reason_id="013")
     (rto,) = tx.wait("on_cancel")
     assert rto["message"]["order"]["state"] == "Cancelled"
     # What the utility checks only in part: the price now plus every refund in a quote_trail (the dropped item's
@@ -71,7 +71,7 @@ def test_flow_5_part_cancel_then_rto(service: Service, demo: dict[str, str], net
     confirmed = next(m for m in tx.messages if m["context"]["action"] == "on_confirm")["message"]["order"]
     price_now, paid = (float(o["quote"]["price"]["value"]) for o in (rto["message"]["order"], confirmed))
     assert price_now - sum(_refunds(rto["message"]["order"])) == pytest.approx(paid)
-    tx.seller(service.url, order_id, "rto_delivered")
+    tx.seller(order_id, "rto_delivered")
     tx.wait("on_status", key="on_status_rto_delivered/disposed")
     _verdict(validator, tx, "5", tmp_path / "flow5", slug, record)
 
@@ -93,9 +93,9 @@ def test_flow_6_part_cancel_then_a_return_liquidated(service: Service, demo: dic
             {"code": "ttl_approval", "value": "PT24H"}, {"code": "ttl_reverseqc", "value": "P3D"}]}]}]}}
     (initiated,) = tx.send("update", request, key="update_liquidated", answer_key="on_update_interim_liquidated")
     assert "error" not in initiated, initiated["error"]
-    tx.seller(service.url, order_id, "approve_return", return_id="R1")
+    tx.seller(order_id, "approve_return", return_id="R1")
     tx.wait("on_update")
-    tx.seller(service.url, order_id, "liquidate", return_id="R1")
+    tx.seller(order_id, "liquidate", return_id="R1")
     (liquidated,) = tx.wait("on_update", key="on_update_liquidated")
     tx.send("update", _settlement_update(order_id, liquidated), key="update_settlement_liquidated")
     _verdict(validator, tx, "6", tmp_path / "flow6", slug, record)

@@ -9,7 +9,6 @@ names: bap_uri/bpp_uri become https URLs on the subscriber ids.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import uuid
 from pathlib import Path
 from typing import Any
@@ -18,9 +17,10 @@ import pytest
 import requests
 import yaml
 
+from adapter.certification.driver import MOVES, Transaction, order_of, pick, pushed, search, ship
+from adapter.certification.driver import place as place_order
 from adapter.certification.validator import Validator
-from adapter.protocol.context import format_timestamp
-from tests.conformance.buyer import NEAR_PALAMPUR, Transaction, bap_terms, billing, end
+from tests.conformance.buyer import NEAR_PALAMPUR, transaction
 from tests.conformance.conftest import ROOT, Service
 from tests.support.network import Network
 from tests.support.receiver import Receiver
@@ -34,21 +34,12 @@ COOPERATIVES = {  # slug: (domain, the city the cooperative ships from)
 }
 PER_DOMAIN = {domain: sum(1 for d, _ in COOPERATIVES.values() if d == domain)
               for domain, _ in COOPERATIVES.values()}
-# P2H2P: the buyer is in Shimla, every demo cooperative ships intercity through a courier's hubs.
-MOVES = ("pack", "pick_up", "ship", "at_destination_hub", "out_for_delivery", "deliver")
+# P2H2P: the buyer is in Shimla, every demo cooperative ships intercity through a courier's hubs (driver.MOVES).
 
 
 def _search(tx: Transaction, slug: str) -> dict[str, Any]:
-    """Search the cooperative's domain; keep its on_search (other cooperatives answer too) and return its provider."""
-    message = {"intent": {"fulfillment": {"type": "Delivery"},
-                          "payment": {"@ondc/org/buyer_app_finder_fee_type": "percent",
-                                      "@ondc/org/buyer_app_finder_fee_amount": "3"}}}
-    answers = tx.send("search", message, answers=PER_DOMAIN[tx.domain])
-    mine = [a for a in answers if any(p["id"] == slug for p in a["message"]["catalog"]["bpp/providers"])]
-    assert len(mine) == 1, f"{slug} is not in the on_search answers"
-    tx.messages = [m for m in tx.messages if m["context"]["action"] != "on_search" or m is mine[0]]
-    provider: dict[str, Any] = mine[0]["message"]["catalog"]["bpp/providers"][0]
-    return provider
+    """Search the cooperative's domain; keep its on_search (every cooperative of the domain answers)."""
+    return search(tx, slug, answers=PER_DOMAIN[tx.domain])
 
 
 def _verdict(validator: Validator, tx: Transaction, flow: str, folder: Path, case: str, record: Any) -> None:
@@ -60,84 +51,30 @@ def _verdict(validator: Validator, tx: Transaction, flow: str, folder: Path, cas
 @pytest.mark.parametrize("slug", sorted(COOPERATIVES))
 def test_flow_8_search_answers(slug: str, service: Service, demo: dict[str, str], network: Network,
                                receiver: Receiver, validator: Validator, tmp_path: Path, record: Any) -> None:
-    domain, city = COOPERATIVES[slug]
-    tx = Transaction(bpp_uri=service.bpp_uri, network=network, receiver=receiver, domain=domain, city=city)
-    provider = _search(tx, slug)
+    tx, provider = _transaction(slug, service, network, receiver)
     assert provider["items"], "the demo catalogue answered with no items"
     _verdict(validator, tx, "8", tmp_path / "flow8", slug, record)
 
 
-def _pick(provider: dict[str, Any], count: int = 1) -> dict[str, Any]:
-    """The first item a buyer can order ``count`` of (stock and the per-order maximum allow it)."""
-    for item in provider["items"]:
-        quantity = item.get("quantity", {})
-        most = min(int(quantity.get("maximum", {}).get("count", 99)), int(quantity.get("available", {}).get(
-            "count", 99)))
-        if most >= count:
-            return item
-    raise AssertionError(f"no item of {provider['id']} can be ordered {count} at a time")
+_pick, _order = pick, order_of
 
 
-Lines = list[tuple[dict[str, Any], int]]  # (an item of the catalogue, how many)
-
-
-def _order(provider: dict[str, Any], lines: Lines, place: Any = None) -> dict[str, Any]:
-    drop = end(place=place)["location"]
-    return {"provider": {"id": provider["id"], "locations": [{"id": lines[0][0]["location_id"]}]},
-            "items": [{"id": item["id"], "location_id": item["location_id"], "quantity": {"count": count}}
-                      for item, count in lines],
-            "fulfillments": [{"end": {"location": {"gps": drop["gps"],
-                                                   "address": {"area_code": drop["address"]["area_code"]}}}}]}
-
-
-def _place(tx: Transaction, provider: dict[str, Any], lines: Lines, *, accepted: bool = True,
-           place: Any = None) -> str:
-    """select, init, confirm, and the on_status that accepts the order (unless the cooperative accepts by hand:
-    ``accepted=False``); the order id. ``place``: the buyer's drop-off, when not in Shimla."""
-    order = _order(provider, lines, place)
-    (on_select,) = tx.send("select", {"order": order})
-    assert "error" not in on_select, on_select["error"]
-    fulfilment = on_select["message"]["order"]["fulfillments"][0]
-    for line in order["items"]:
-        line["fulfillment_id"] = fulfilment["id"]
-    order["fulfillments"] = [{"id": fulfilment["id"], "type": fulfilment.get("type", "Delivery"),
-                              "end": end(place=place)}]
-    now = format_timestamp(dt.datetime.now(dt.UTC))
-    (on_init,) = tx.send("init", {"order": order | {"billing": billing(now)}})
-    assert "error" not in on_init, on_init["error"]
-    offered = on_init["message"]["order"]
-    created = format_timestamp(dt.datetime.now(dt.UTC))
-    payment = {"type": "ON-ORDER", "collected_by": "BAP", "status": "PAID",
-               "params": {"amount": offered["quote"]["price"]["value"], "currency": "INR",
-                          "transaction_id": "pay-" + tx.transaction_id[:8]},
-               "@ondc/org/buyer_app_finder_fee_type": "percent", "@ondc/org/buyer_app_finder_fee_amount": "3",
-               "@ondc/org/settlement_basis": "delivery", "@ondc/org/settlement_window": "P1D",
-               "@ondc/org/withholding_amount": "0.00"}
-    if "@ondc/org/settlement_details" in offered["payment"]:
-        payment["@ondc/org/settlement_details"] = offered["payment"]["@ondc/org/settlement_details"]
-    order_id = "ODR-" + tx.transaction_id[:8]
-    # As buyer apps do: the seller's bpp_terms from on_init, and the buyer's own terms.
-    bpp_terms = [tag for tag in offered.get("tags", []) if tag["code"] == "bpp_terms"]
-    confirm = order | {"id": order_id, "state": "Created", "billing": billing(now), "tags": [*bpp_terms, bap_terms()],
-                       "quote": offered["quote"], "payment": payment, "created_at": created, "updated_at": created}
-    (on_confirm,) = tx.send("confirm", {"order": confirm}, timestamp=created)
-    assert "error" not in on_confirm, on_confirm["error"]
-    assert on_confirm["message"]["order"]["state"] == "Created"
+def _place(tx: Transaction, provider: dict[str, Any], lines: Any, *, accepted: bool = True, place: Any = None) -> str:
+    order_id = place_order(tx, provider, lines, accepted=accepted, place=place)
     if accepted:
-        (status,) = tx.wait("on_status")  # ORDER_AUTO_ACCEPT: accepted at once, pushed after on_confirm
-        assert status["message"]["order"]["state"] == "Accepted"
-        assert status["context"]["timestamp"] > on_confirm["context"]["timestamp"]
+        accepted_at = tx.messages[-1]["context"]["timestamp"]
+        confirmed_at = next(m for m in reversed(tx.messages) if m["context"]["action"] == "on_confirm")[
+            "context"]["timestamp"]
+        assert accepted_at > confirmed_at  # the acceptance is pushed after on_confirm
     return order_id
 
 
 def _ship(tx: Transaction, service: Service, order_id: str, moves: tuple[str, ...] = MOVES) -> None:
-    """The seller's moves, each answered by an on_status; a track call once the parcel is picked up."""
-    for move in moves:
-        tx.seller(service.url, order_id, move)
-        tx.wait("on_status")
-        if move == "pick_up":
-            (on_track,) = tx.send("track", {"order_id": order_id})
-            assert on_track["message"]["tracking"]["status"] == "inactive"
+    """The member's moves, each answered by an on_status; a track once picked up, answered 'inactive'."""
+    ship(tx, order_id, moves)
+    for message in tx.messages:
+        if message["context"]["action"] == "on_track":
+            assert message["message"]["tracking"]["status"] == "inactive"
 
 
 def _sell_offline(service: Service, demo: dict[str, str], slug: str, item_id: str, sold: int = 1) -> int:
@@ -151,7 +88,7 @@ def _sell_offline(service: Service, demo: dict[str, str], slug: str, item_id: st
 
 def _transaction(slug: str, service: Service, network: Network, receiver: Receiver) -> tuple[Transaction, Any]:
     domain, city = COOPERATIVES[slug]
-    tx = Transaction(bpp_uri=service.bpp_uri, network=network, receiver=receiver, domain=domain, city=city)
+    tx = transaction(service.url, network, receiver, domain, city)
     return tx, _search(tx, slug)
 
 
@@ -283,7 +220,7 @@ def test_flow_9_a_buyer_app_rejects_an_incremental_push(service: Service, demo: 
                                                         record: Any) -> None:
     slug = "lahaul-apricot-oil"
     domain, city = COOPERATIVES[slug]
-    tx = Transaction(bpp_uri=service.bpp_uri, network=network, receiver=receiver, domain=domain, city=city)
+    tx = transaction(service.url, network, receiver, domain, city)
     tx.send("search", {"intent": {"payment": {"@ondc/org/buyer_app_finder_fee_type": "percent",
                                               "@ondc/org/buyer_app_finder_fee_amount": "3"},
                                   "tags": [{"code": "catalog_inc", "list": [{"code": "mode", "value": "start"}]}]}},
@@ -295,19 +232,8 @@ def test_flow_9_a_buyer_app_rejects_an_incremental_push(service: Service, demo: 
     changed = requests.patch(f"{items_url}/{item['id']}", json={"price": str(int(float(item["price"])) + 10)},
                              headers=headers, timeout=10)
     assert changed.status_code == 200, changed.text
-    pushed: dict[str, Any] = {}
-
-    def ours() -> bool:
-        for push in tx.wait("on_search", timeout=60):
-            tx.messages.remove(push)
-            providers = push["message"]["catalog"]["bpp/providers"]
-            if any(p["id"] == slug and any(i["id"] == item["id"] for i in p["items"]) for p in providers):
-                pushed.update(push)
-        return bool(pushed)
-
-    assert wait_until(ours, timeout=60), "the price change was not pushed"
-    tx.messages.append(pushed)
-    (provider,) = pushed["message"]["catalog"]["bpp/providers"]
+    push = pushed(tx, slug, item["id"])
+    (provider,) = push["message"]["catalog"]["bpp/providers"]
     tx.reject([{"type": "ITEM-ERROR", "code": "91001", "message": "Item price > MRP",
                 "path": f"message.catalog.bpp/providers[?(@.id=='{provider['id']}')]"
                         f".items[?(@.id=='{item['id']}')].price.value"}], city="*")
