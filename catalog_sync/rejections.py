@@ -129,7 +129,7 @@ FIXES: dict[str, tuple[str, str]] = {
             "mrp ठीक करें: छपा हुआ अधिकतम खुदरा मूल्य, जो price से कम न हो।"),
     "images": ("Replace the photos in the images column: clear JPEG or PNG pictures of this very item, each "
                "different, at least 500 by 500 pixels, on https:// links.",
-               "images में फ़ोटो बदलें: इसी सामान की साफ़ JPEG या PNG फ़ोटो, हर एक अलग, कम से कम 500 by 500 पिक्सल, "
+               "images में फ़ोटो बदलें: इसी सामान की साफ़ JPEG या PNG फ़ोटो, हर एक अलग, कम से कम 500 x 500 पिक्सल, "
                "https:// लिंक पर।"),
     "name": ("Reword the name (and descriptions): say what the item is, without words such as 'best', 'cheapest' "
              "or other sellers' brands, and make each item's name different.",
@@ -239,6 +239,7 @@ _PROVIDER_FIELDS: tuple[tuple[tuple[str, ...], str], ...] = (
     (("@ondc", "org", "fssai_license_no"), "profile.fssai_license_no"),
     (("time",), "profile.opening"),
     (("descriptor",), "profile.name"),
+    (("fulfillments", "contact", "phone"), "profile.consumer_care.phone"),
     (("fulfillments", "contact"), "profile.consumer_care"),
 )
 

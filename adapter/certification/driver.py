@@ -299,11 +299,15 @@ def ship(tx: Transaction, order_id: str, moves: Sequence[str] = MOVES) -> None:
 
 
 def set_item(wire: Wire, slug: str, item_id: str, **changes: Any) -> dict[str, Any]:
-    """Change an item as the cooperative would (price, stock ...); the item before the change."""
+    """Change an item as the cooperative would (price, stock ...); the item before the change (no change given:
+    the item as it is)."""
     path = f"/api/v1/cooperatives/{slug}/catalogue/items/{item_id}"
     status, before = wire.api("GET", path)
     if status != 200:
         raise DriveError(f"item {item_id} of {slug}: HTTP {status}")
+    if not changes:
+        item_now: dict[str, Any] = before
+        return item_now
     status, answer = wire.api("PATCH", path, changes)
     if status != 200:
         raise DriveError(f"cannot change item {item_id} of {slug}: HTTP {status} {answer}")
@@ -316,13 +320,15 @@ def set_item(wire: Wire, slug: str, item_id: str, **changes: Any) -> dict[str, A
 @dataclass(frozen=True)
 class Cooperative:
     """The cooperative a run certifies: its slug, provider id, domain, the city it ships from, whether it has
-    credentials (flow 017) and its items (id -> stock) as the operator API lists them."""
+    credentials (flow 017), and how long a catalogue change may take to reach subscribers (the adapter's
+    SYNC_DEBOUNCE_SECONDS and a margin)."""
 
     slug: str
     provider_id: str
     domain: str
     city: str
     has_creds: bool = False
+    push_wait: float = 60.0
 
 
 Flow = Callable[[Wire, Party, Cooperative], Transaction]
@@ -376,12 +382,15 @@ def flow_4(wire: Wire, party: Party, coop: Cooperative) -> Transaction:
     return tx
 
 
-def subscribe(tx: Transaction) -> None:
+def subscribe(tx: Transaction, mode: str = "start") -> None:
+    """Ask for incremental pushes (``stop``: no more; that request is not kept in the logs)."""
     tx.send("search", {"intent": {"payment": dict(FINDER_FEE), "tags": [
-        {"code": "catalog_inc", "list": [{"code": "mode", "value": "start"}]}]}}, answers=0)
+        {"code": "catalog_inc", "list": [{"code": "mode", "value": mode}]}]}}, answers=0)
+    if mode == "stop":
+        tx.messages.pop()
 
 
-def pushed(tx: Transaction, provider_id: str, item_id: str) -> dict[str, Any]:
+def pushed(tx: Transaction, provider_id: str, item_id: str, timeout: float = 60.0) -> dict[str, Any]:
     """Wait for the incremental push that carries ``item_id`` of this provider; other pushes are left out."""
     found: list[dict[str, Any]] = []
 
@@ -395,8 +404,8 @@ def pushed(tx: Transaction, provider_id: str, item_id: str) -> dict[str, Any]:
                 found.append(push)
         return bool(found)
 
-    if not wait_for(ours, 60):
-        raise DriveError(f"the change to item {item_id} was not pushed within 60 s")
+    if not wait_for(ours, timeout):
+        raise DriveError(f"the change to item {item_id} was not pushed within {timeout:.0f} s")
     return found[0]
 
 
@@ -410,9 +419,10 @@ def flow_1(wire: Wire, party: Party, coop: Cooperative) -> Transaction:
     price = set_item(wire, coop.slug, item["id"])["price"]
     set_item(wire, coop.slug, item["id"], price=_nudged(price))
     try:
-        pushed(tx, coop.provider_id, item["id"])
+        pushed(tx, coop.provider_id, item["id"], coop.push_wait)
     finally:
         set_item(wire, coop.slug, item["id"], price=price)
+        subscribe(tx, "stop")
     return tx
 
 
@@ -422,6 +432,25 @@ def _nudged(price: str) -> str:
     return f"{value - 1 if value >= 2 else value + 1:.2f}"
 
 
+def settle_rejection(tx: Transaction, coop: Cooperative, item_id: str) -> None:
+    """Wait until the adapter has stored the run's rejection and traced it to the item, then mark it done, so
+    the cooperative's list shows only real buyer apps' rejections."""
+    found: list[dict[str, Any]] = []
+    path = f"/api/v1/cooperatives/{coop.slug}/catalogue/rejections"
+
+    def stored() -> bool:
+        status, answer = tx.wire.api("GET", path)
+        found[:] = [r for r in (answer or {}).get("rejections", []) if r["transaction_id"] == tx.transaction_id]
+        return status == 200 and bool(found)
+
+    if not wait_for(stored, tx.timeout):
+        raise DriveError(f"the catalogue rejection was not stored for {coop.slug} within {tx.timeout:.0f} s")
+    for rejection in found:
+        if rejection["item_id"] != item_id:
+            raise DriveError(f"the rejection of {item_id} was traced to item {rejection['item_id']!r}")
+        tx.wire.api("POST", f"{path}/{rejection['id']}/dismiss")
+
+
 def flow_7(wire: Wire, party: Party, coop: Cooperative) -> Transaction:
     """The buyer app rejects an item of the catalogue (a photo it finds too small)."""
     tx, provider = _start(wire, party, coop)
@@ -429,6 +458,7 @@ def flow_7(wire: Wire, party: Party, coop: Cooperative) -> Transaction:
     tx.reject([{"type": "ITEM-ERROR", "code": "91005", "message": f"Low quality image for item {item['id']}",
                 "path": f"message.catalog.bpp/providers[?(@.id=='{provider['id']}')]"
                         f".items[?(@.id=='{item['id']}')].descriptor.images[0]"}])
+    settle_rejection(tx, coop, item["id"])
     return tx
 
 
@@ -443,12 +473,14 @@ def flow_9(wire: Wire, party: Party, coop: Cooperative) -> Transaction:
     item = items[0]
     set_item(wire, coop.slug, item["id"], price=_nudged(item["price"]))
     try:
-        pushed(tx, coop.provider_id, item["id"])
+        pushed(tx, coop.provider_id, item["id"], coop.push_wait)
     finally:
         set_item(wire, coop.slug, item["id"], price=item["price"])
+    subscribe(tx, "stop")
     tx.reject([{"type": "ITEM-ERROR", "code": "91001", "message": "Item price > MRP",
                 "path": f"message.catalog.bpp/providers[?(@.id=='{coop.provider_id}')]"
                         f".items[?(@.id=='{item['id']}')].price.value"}], city="*")
+    settle_rejection(tx, coop, item["id"])
     return tx
 
 

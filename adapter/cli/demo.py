@@ -17,6 +17,10 @@ from catalog_sync.services import catalogue as catalogues
 from config import Settings
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "catalogues"
+# The demo seller app's own GSTIN (fictional, valid check character). The demo cooperatives are hosted as a
+# marketplace (MSN), whose order messages state the seller app's GSTIN beside the cooperative's PAN; without one
+# ONDC's review refuses them (tax_number and provider_tax_number may not name the same PAN).
+DEMO_SELLER_APP_GSTIN = "02AAACO1234F1Z8"
 
 
 def seed_demo_data(settings: Settings, sessions: sessionmaker[Session]) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from adapter.cli.demo import seed_demo_data
+from adapter.cli.demo import DEMO_SELLER_APP_GSTIN, seed_demo_data
 from adapter.cli.demo_network import prepare_demo_network
 from adapter.observability.metrics import MULTIPROC_ENV, reset_multiprocess_dir
 from adapter.security import generate_admin_key
@@ -84,6 +84,14 @@ def _die_with_parent() -> None:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
+def saved_admin_key(settings: Settings) -> str | None:
+    """The admin key from settings, else the one `up` saved under DATA_DIR; None when there is neither."""
+    if settings.admin_api_key:
+        return settings.admin_api_key
+    path = settings.data_dir / "admin_api_key"
+    return path.read_text().strip() or None if path.exists() else None
+
+
 def _admin_key(settings: Settings) -> tuple[str, bool]:
     """The admin key from settings, else the one saved under DATA_DIR, else a new one saved there."""
     if settings.admin_api_key:
@@ -121,6 +129,8 @@ def run_up(settings: Settings, *, seed_demo: bool = True) -> int:
     if seed_demo:
         demo = seed_demo_data(settings, make_sessionmaker(make_engine(settings.database_url)))
     network_env = prepare_demo_network(settings, utcnow())
+    if seed_demo and not settings.seller_app_gstin:
+        network_env["SELLER_APP_GSTIN"] = DEMO_SELLER_APP_GSTIN
     env = _child_env(settings, {"ADMIN_API_KEY": admin_key, **network_env})
     stopping = {"signal": 0}
 
@@ -131,7 +141,8 @@ def run_up(settings: Settings, *, seed_demo: bool = True) -> int:
     signal.signal(signal.SIGTERM, _on_signal)
     commands = {"web": _web_cmd(settings), "worker": _worker_cmd(settings), "beat": _beat_cmd(settings)}
     children = {name: subprocess.Popen(cmd, env=env, preexec_fn=_die_with_parent) for name, cmd in commands.items()}
-    _print_banner(settings, admin_key, generated, demo, time.monotonic() - started)
+    _print_banner(settings, admin_key, generated, demo, time.monotonic() - started,
+                  gstin=env.get("SELLER_APP_GSTIN"))
     code = 0
     restarts: dict[str, list[float]] = {"worker": [], "beat": []}
     try:
@@ -157,7 +168,7 @@ def run_up(settings: Settings, *, seed_demo: bool = True) -> int:
 
 
 def _print_banner(settings: Settings, admin_key: str, generated: bool, demo: dict[str, Any],
-                  elapsed: float) -> None:
+                  elapsed: float, *, gstin: str | None = None) -> None:
     host = settings.bind.rsplit(":", 1)
     base = f"http://{'127.0.0.1' if host[0] in ('0.0.0.0', '') else host[0]}:{host[1]}"
     lines = [
@@ -171,6 +182,8 @@ def _print_banner(settings: Settings, admin_key: str, generated: bool, demo: dic
         f"  admin key  {admin_key}" + ("  (new, saved in " + str(settings.data_dir / 'admin_api_key') + ")"
                                        if generated else ""),
     ]
+    if gstin and not settings.seller_app_gstin:
+        lines.append(f"  GSTIN      {gstin} (the demo seller app's; set SELLER_APP_GSTIN to yours)")
     for slug, key in demo.get("keys", {}).items():
         lines.append(f"  demo key   {slug}: {key}")
     lines.append(f"  try: curl -H 'Authorization: Bearer {admin_key}' {base}/api/v1/cooperatives")

@@ -77,6 +77,11 @@ class HttpClient:
         """GET ``url`` (health checks and the like); same timeouts, limits and errors as `post`."""
         return self._request("GET", url, None, headers or {})
 
+    def send(self, method: str, url: str, body: bytes | None = None,
+             headers: dict[str, str] | None = None) -> HttpResult:
+        """Any method (the operator API's PATCH and the like); same timeouts, limits and errors as `post`."""
+        return self._request(method, url, body, headers or {})
+
     def _request(self, method: str, url: str, body: bytes | None, headers: dict[str, str]) -> HttpResult:
         sent_headers = {"User-Agent": self._user_agent} | headers
         started = time.monotonic()

@@ -6,13 +6,15 @@ import json
 from pathlib import Path
 from typing import Any
 
+import requests
 from click.testing import CliRunner
 
 from adapter.certification.validator import Verdict, known_defect
 from adapter.cli.main import cli
+from tests.conformance.buyer import ADMIN
 from tests.conformance.conftest import Service
 from tests.conformance.test_flows import _pick, _place, _transaction
-from tests.support.network import Network
+from tests.support.network import BUYER_ID, BUYER_KEY_ID, Network
 from tests.support.receiver import Receiver
 
 
@@ -57,3 +59,48 @@ def test_a_flow_s_own_defects_hold_only_for_that_flow() -> None:
                       buyer_errors=[], payload_keys=[], output="")
     assert verdict.faults == ["[on_search] x: y"]
     assert verdict.defects == [missing]
+
+
+def test_certify_run_drives_every_flow_against_the_running_adapter(service: Service, demo: dict[str, str],
+                                                                   network: Network, tmp_path: Path) -> None:
+    """`certify run` as an operator uses it: the test buyer's keys, the adapter's URLs, the default flows."""
+    keys = tmp_path / "buyer-keys.json"
+    keys.write_text(json.dumps({"signing_private_key": network.buyer.keys.signing_private_key}))
+    env = service.env | {"DATA_DIR": str(tmp_path / "data")}
+    args = ["certify", "run", "--cooperative", "chamba-rumal", "--out", str(tmp_path / "bundle"),
+            "--api-url", service.url, "--bpp-uri", service.bpp_uri, "--keys", str(keys),
+            "--subscriber-id", BUYER_ID, "--key-id", BUYER_KEY_ID]
+    runner = CliRunner()
+    refused = runner.invoke(cli, args, env=env, input="n\n")  # it asks before placing test orders
+    assert refused.exit_code == 1
+    assert "places test orders" in refused.output
+    items_url = f"{service.url}/api/v1/cooperatives/chamba-rumal/catalogue/items"
+    prices = {i["id"]: i["price"] for i in requests.get(items_url, headers=ADMIN, timeout=10).json()["items"]}
+    result = runner.invoke(cli, [*args, "--yes"], env=env)
+    assert result.exit_code == 0, (result.output, repr(result.exception))
+    for flow in ("8", "1", "7", "9", "2", "3", "4"):
+        assert f"flow {flow} (" in result.output
+        assert (tmp_path / "bundle" / f"flow-{flow}.report.txt").exists()
+        assert sorted((tmp_path / "bundle" / f"flow-{flow}").iterdir())
+    assert "flow 017" not in result.output  # the Chamba demo profile has no credentials
+    assert "every flow passes" in result.output
+    # The bundle's logs are the run's: flow 2 ends delivered, flow 4 cancelled; prices and stock are back.
+    flow2 = sorted((tmp_path / "bundle" / "flow-2").iterdir())
+    assert json.loads(flow2[-1].read_text())["message"]["order"]["state"] == "Completed"
+    flow4 = sorted((tmp_path / "bundle" / "flow-4").iterdir())
+    assert json.loads(flow4[-1].read_text())["message"]["order"]["state"] == "Cancelled"
+    after = {i["id"]: i["price"] for i in requests.get(items_url, headers=ADMIN, timeout=10).json()["items"]}
+    assert after == prices  # the price changes of flows 1 and 9 were put back
+    # The run's own rejections (flows 7 and 9) were traced to their items and then marked done.
+    rejections = f"{service.url}/api/v1/cooperatives/chamba-rumal/catalogue/rejections"
+    assert requests.get(rejections, headers=ADMIN, timeout=10).json() == {"rejections": []}
+    assert len(requests.get(f"{rejections}?all=1", headers=ADMIN, timeout=10).json()["rejections"]) >= 2
+    again = runner.invoke(cli, [*args, "--yes", "--flows", "8"], env=env)
+    assert again.exit_code == 1
+    assert "already holds flow-8" in again.output
+    unknown = runner.invoke(cli, [*args, "--yes", "--flows", "8,5"], env=env)
+    assert unknown.exit_code == 2
+    assert "flows 5 and 6 need" in unknown.output
+    nobody = runner.invoke(cli, [*args[:3], "nobody", *args[4:], "--yes"], env=env)
+    assert nobody.exit_code == 1
+    assert "no cooperative 'nobody'" in nobody.output

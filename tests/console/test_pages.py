@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import io
+import re
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -381,23 +382,27 @@ def test_buyer_app_rejections_show_on_the_catalogue_page_in_hindi_and_can_be_mar
         mine = CatalogueRejection(cooperative_id=coop_id, bap_id="buyer.odop.test", transaction_id="t-1",
                                   code="91003", kind="ITEM-ERROR", message="No images found for T16-2",
                                   item_id="T16-2", row=3, column="images", version_number=1)
+        shop = CatalogueRejection(cooperative_id=coop_id, bap_id="buyer.odop.test", transaction_id="t-1",
+                                  code="90014", kind="PROVIDER-ERROR", column="profile.locations.gps")
         theirs = CatalogueRejection(cooperative_id=other_id, bap_id="buyer.odop.test", transaction_id="t-2",
                                     code="91001", kind="ITEM-ERROR", item_id="T16-1", row=2, column="price")
-        session.add_all([mine, theirs])
+        session.add_all([mine, shop, theirs])
         session.flush()
         mine_id, theirs_id = mine.id, theirs.id
     sign_in(web, key)
     page = text(web.get("/console/catalogue", headers={"Accept-Language": "hi"}))
-    assert "खरीदार ऐप ने अस्वीकार किया (1)" in page
+    assert "खरीदार ऐप ने अस्वीकार किया (2)" in page
+    assert "<dt>दुकान की प्रोफ़ाइल में</dt><dd>locations.gps</dd>" in page  # a shop-level reason: no column
     assert "कोई फ़ोटो नहीं मिली" in page
     assert "images में फ़ोटो बदलें" in page
     assert "No images found for T16-2" in page  # the buyer app's own words, as sent
+    assert re.search(r"<time datetime=\"[^\"]+\">\d{1,2} [A-Z][a-z]{2} \d{4}, \d\d:\d\d IST</time>", page)
     assert "कीमत MRP से ज़्यादा" not in page  # another cooperative's rejection
     # Another cooperative's rejection cannot be dismissed from here; one's own can.
     assert web.post(f"/console/catalogue/rejections/{theirs_id}/dismiss",
                     data={"csrf_token": csrf_of(web)}).status_code == 404
     done = web.post(f"/console/catalogue/rejections/{mine_id}/dismiss", data={"csrf_token": csrf_of(web)})
     assert done.status_code == 302
-    assert "Refused by buyer apps" not in text(web.get("/console/catalogue", headers={"Accept-Language": "en"}))
+    assert "Refused by buyer apps (1)" in text(web.get("/console/catalogue", headers={"Accept-Language": "en"}))
     with sessions() as session:
         assert session.get_one(CatalogueRejection, theirs_id).dismissed_at is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from flask import Response, abort, flash, redirect, request, url_for
@@ -13,6 +14,7 @@ from adapter.store import rejections as rejection_store
 from adapter.store import uploads
 from adapter.store.cooperatives import list_cooperatives
 from adapter.store.models import Cooperative, utcnow
+from adapter.web.console.auth import IST
 from adapter.web.console.i18n import current_language, translate
 from adapter.web.console.pages import bp, coop_arg, login_required, page, scope, user
 from adapter.web.runtime import db, runtime, unit_of_work
@@ -26,6 +28,12 @@ from catalog_sync.services import uploads as upload_runner
 from workers.dispatch import AfterCommit, after_commit, send_upload
 
 
+def _ist(moment: dt.datetime) -> str:
+    """A time as a member in India reads it, e.g. 6 Dec 2026, 18:09 IST."""
+    local = moment.astimezone(IST)
+    return f"{local.day} {local:%b %Y, %H:%M} IST"
+
+
 def _limits() -> catalogues.Limits:
     settings = runtime().settings
     return catalogues.Limits.from_settings(settings)
@@ -35,8 +43,8 @@ def _render(cooperative: Cooperative | None, *, report: ValidationReport | None 
             upload_error: str | None = None, status: int = 200) -> tuple[str, int]:
     rows = store.current_items(db(), cooperative.id) if cooperative else []
     choices = list_cooperatives(db()) if user().is_admin else []
-    refused = ([rejection_service.describe(r, current_language())
-                for r in rejection_store.list_rejections(db(), cooperative.id, limit=100)] if cooperative else [])
+    refused = [rejection_service.describe(r, current_language()) | {"received_ist": _ist(r.received_at)}
+               for r in rejection_store.list_rejections(db(), cooperative.id, limit=100)] if cooperative else []
     return page("catalogue.html", status, cooperative=cooperative, items=rows, categories=sorted(CATEGORIES),
                 report=report, upload_error=upload_error, choices=choices, rejections=refused,
                 extra=coop_arg(cooperative) if cooperative else {})

@@ -68,7 +68,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "rejections_help": "Buyer apps did not show these items or this shop. Fix the row and column named, upload "
                            "the sheet again, then press Done.",
         "item": "Item", "version": "version", "buyer_app_words": "Buyer app's words", "buyer_app": "Buyer app",
-        "dismiss": "Done", "rejection_dismissed": "Marked as done.",
+        "dismiss": "Done", "rejection_dismissed": "Marked as done.", "profile_field": "Shop profile field",
     },
     "hi": {
         "app": "ओडीओपी विक्रेता कंसोल", "skip": "मुख्य सामग्री पर जाएँ", "language": "भाषा",
@@ -129,6 +129,7 @@ MESSAGES: dict[str, dict[str, str]] = {
                            "अपलोड करें, फिर 'हो गया' दबाएँ।",
         "item": "सामान", "version": "संस्करण", "buyer_app_words": "खरीदार ऐप के शब्द", "buyer_app": "खरीदार ऐप",
         "dismiss": "हो गया", "rejection_dismissed": "हो गया के रूप में दर्ज किया।",
+        "profile_field": "दुकान की प्रोफ़ाइल में",
     },
 }
 
