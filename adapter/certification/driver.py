@@ -84,6 +84,8 @@ class Transaction:
     domain: str
     city: str
     timeout: float = 30.0
+    # ONDC's current review wants 1.2.5; a buyer app still on 1.2.0 sends that, and the validator checks 1.2.0 rules.
+    core_version: str = "1.2.5"
     transaction_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     messages: list[dict[str, Any]] = field(default_factory=list)
     # id(message) -> the utility's payload key, where it cannot tell itself (e.g. select_out_of_stock)
@@ -93,7 +95,7 @@ class Transaction:
     def context(self, action: str, *, timestamp: str | None = None) -> dict[str, Any]:
         """A request context of this transaction."""
         context = {"domain": self.domain, "country": "IND", "city": self.city, "action": action,
-                   "core_version": "1.2.5", "bap_id": self.party.bap_id, "bap_uri": self.party.bap_uri,
+                   "core_version": self.core_version, "bap_id": self.party.bap_id, "bap_uri": self.party.bap_uri,
                    "transaction_id": self.transaction_id, "message_id": str(uuid.uuid4()),
                    "timestamp": timestamp or format_timestamp(dt.datetime.now(dt.UTC)), "ttl": "PT30S"}
         if action != "search":

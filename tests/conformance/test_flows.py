@@ -104,6 +104,25 @@ def test_flow_2_order_to_delivery(slug: str, service: Service, demo: dict[str, s
     _verdict(validator, tx, "2", tmp_path / "flow2", f"{slug} (P2H2P)", record)
 
 
+@pytest.mark.parametrize("slug", ["chamba-rumal", "kangra-tea", "kinnaur-shawls"])
+def test_flows_8_and_2_with_a_buyer_app_on_1_2_0(slug: str, service: Service, demo: dict[str, str],
+                                                 network: Network, receiver: Receiver, validator: Validator,
+                                                 tmp_path: Path, record: Any) -> None:
+    """A buyer app still on ONDC 1.2.0: the same transaction, checked by the utility's 1.2.0 rules (it takes the
+    version from the buyer app's search)."""
+    domain, city = COOPERATIVES[slug]
+    tx = transaction(service.url, network, receiver, domain, city)
+    tx.core_version = "1.2.0"
+    provider = _search(tx, slug)
+    _verdict(validator, tx, "8", tmp_path / "flow8", f"{slug} (1.2.0)", record)
+    order_id = _place(tx, provider, [(_pick(provider), 1)])
+    _ship(tx, service, order_id)
+    # The buyer app's requests say 1.2.0; our callbacks say 1.2.5, the version whose messages we send.
+    versions = {(m["context"]["action"].startswith("on_"), m["context"]["core_version"]) for m in tx.messages}
+    assert versions == {(False, "1.2.0"), (True, "1.2.5")}
+    _verdict(validator, tx, "2", tmp_path / "flow2", f"{slug} (1.2.0)", record)
+
+
 def test_flow_3_out_of_stock_then_ordered(service: Service, demo: dict[str, str], network: Network,
                                           receiver: Receiver, validator: Validator, tmp_path: Path,
                                           record: Any) -> None:
