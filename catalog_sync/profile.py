@@ -225,7 +225,7 @@ class _ProfileSchema(Schema):
             }
         ),
         required=True,
-        validate=lambda v: len(v) > 0,
+        validate=validate.Length(min=1, error="list at least one domain, e.g. [ONDC:RET16]"),
     )
     symbol = f.UrlList(max_items=1, required=True)
     images = fields.List(fields.String(), load_default=list)
@@ -236,12 +236,13 @@ class _ProfileSchema(Schema):
         f.Choice({t.lower(): t for t in _FULFILMENT_TYPES}), load_default=lambda: ["Delivery"]
     )
     consumer_care = fields.Nested(_CareSchema, required=True)
-    locations = fields.List(fields.Nested(_LocationSchema), required=True, validate=lambda v: len(v) > 0)
+    locations = fields.List(fields.Nested(_LocationSchema), required=True,
+                            validate=validate.Length(min=1, error="give at least one location (where goods ship from)"))
     serviceability = fields.Nested(_ServiceabilitySchema, load_default=lambda: {"type": "pan_india"})
     opening = fields.Nested(_OpeningSchema, load_default=lambda: _OpeningSchema().load({}))
     settlement = fields.Nested(_SettlementSchema, required=True)
     credentials = fields.List(fields.Nested(_CredentialSchema), load_default=list,
-                              validate=lambda v: len(v) <= MAX_CREDENTIALS)
+                              validate=validate.Length(max=MAX_CREDENTIALS, error="at most {max} credentials"))
 
     @validates_schema(skip_on_field_errors=False, pass_original=True)
     def _check(self, data: dict[str, Any], original: dict[str, Any], **kwargs: Any) -> None:

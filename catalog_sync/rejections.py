@@ -257,7 +257,9 @@ class Target:
     has_item: bool = False
 
 
-_FILTER = r"\[\?\(\s*@\.id\s*={1,3}\s*['\"]?(?P<{g}id>[^'\"\)\]]+?)['\"]?\s*\)\]"
+# An id filter: ``[?(@.id=='I5')]``. The id holds no space or quote and is at most 128 characters, which keeps
+# the match linear on hostile paths (a path may be 2,000 characters, a message 1,000 paths).
+_FILTER = r"\[\?\(\s*@\.id\s*={1,3}\s*['\"]?(?P<{g}id>[^'\"\)\]\s]{1,128})['\"]?\s*\)\]"
 _SEGMENT = r"(?:/(?P<{g}a>\d+)|\[(?P<{g}b>\d+)\]|\.(?P<{g}c>\d+)(?![\w])|" + _FILTER + ")"
 _PROVIDERS = re.compile(r"bpp/providers['\"]?\]?" + _SEGMENT.replace("{g}", "p"))
 _ITEMS = re.compile(r"(?<![\w@])items" + _SEGMENT.replace("{g}", "i"))
@@ -323,12 +325,15 @@ class Located:
     item_id: str | None
 
 
-def locate(target: Target, answers: Sequence[dict[str, Any]], message: str | None = None) -> Located:
+def locate(target: Target, answers: Sequence[dict[str, Any]], message: str | None = None,
+           owners: Sequence[object] | None = None) -> Located:
     """Resolve a target against the on_search bodies we sent in that transaction (one per cooperative).
 
     Positions are read in the answer they index; when several answers fit (every answer has a provider at
-    position 0), the item's id, or an item id the buyer app's message names, decides; otherwise the answer is
-    unknown (``answer`` None) and the operator sorts it out.
+    position 0), the buyer app's message decides if it names the item found at that position in exactly one of
+    them; fits that all belong to one owner (``owners``, parallel to ``answers``: pages or pushes of one
+    cooperative) with one item are that item. Otherwise the answer is unknown (``answer`` None) and the operator
+    sorts it out. Only when the path names no item at all may the message name one anywhere in the answers.
     """
     fits: list[tuple[int, dict[str, Any], dict[str, Any] | None]] = []
     for number, body in enumerate(answers):
@@ -342,15 +347,18 @@ def locate(target: Target, answers: Sequence[dict[str, Any]], message: str | Non
             if target.has_item and item is None and (target.item_id or target.item_index is not None):
                 continue
             fits.append((number, candidate, item))
-    if len(fits) > 1 and message:
-        named = [fit for fit in fits if fit[2] is not None and _mentions(message, str(fit[2].get("id", "")))]
+    words = _words(message)
+    if len(fits) > 1 and words:
+        named = [fit for fit in fits if fit[2] is not None and str(fit[2].get("id", "")) in words]
         if len(named) == 1:
             fits = named
-        else:
-            mentioned = [(n, p, i) for n, p, _ in fits for i in p.get("items") or []
-                         if _mentions(message, str(i.get("id", "")))]
+        elif not target.has_item:
+            mentioned = [(n, p, i) for n, p, _ in fits for i in p.get("items") or [] if str(i.get("id", "")) in words]
             if len(mentioned) == 1:
                 fits = mentioned
+    if len(fits) > 1 and owners is not None and len({owners[n] for n, _, _ in fits}) == 1 and len(
+            {str((i or {}).get("id")) for _, _, i in fits}) == 1:
+        fits = fits[:1]  # the same item of one cooperative, in several of its pages or pushes
     if len(fits) != 1:
         return Located(answer=None, provider_id=target.provider_id, item_id=target.item_id)
     number, provider, item = fits[0]
@@ -373,5 +381,9 @@ def _pick(entries: Iterable[Any], wanted_id: str | None, index: int | None) -> d
     return None
 
 
-def _mentions(message: str, ident: str) -> bool:
-    return bool(ident) and re.search(rf"(?<![\w-]){re.escape(ident)}(?![\w-])", message) is not None
+_TOKEN = re.compile(r"[\w-]+")
+
+
+def _words(message: str | None) -> frozenset[str]:
+    """The ids a buyer app's message could name (letters, digits, - and _), read once."""
+    return frozenset(_TOKEN.findall(message[:2000])) if message else frozenset()

@@ -159,8 +159,8 @@ def process_inbound(self: Any, inbound_id: int) -> str:
     was ACKed, so it is never left waiting); a failure is also recorded on the message, not retried (the same
     input fails the same way). A database error is raised, so the sweeper runs the request again, at most
     MAX_INBOUND_ATTEMPTS times: a request that keeps failing (a poison message) is then answered 31001 and
-    recorded as failed. A unique-key conflict (two confirms of one order racing) is run again at once: the loser
-    then finds what the winner wrote.
+    recorded as failed; so is one that runs past the soft time limit that often. A unique-key conflict (two
+    confirms of one order racing) is run again at once: the loser then finds what the winner wrote.
     """
     app = self.app
     try:
@@ -168,8 +168,15 @@ def process_inbound(self: Any, inbound_id: int) -> str:
             status, after = _attempt(app, inbound_id)
         except IntegrityError:
             status, after = _attempt(app, inbound_id)
-    except SoftTimeLimitExceeded:
-        raise  # slow, not wrong: the claim is rolled back and the sweeper runs it again
+    except SoftTimeLimitExceeded as slow:
+        # Slow, not wrong: the claim is rolled back and the sweeper runs it again, but a capped number of times:
+        # a request that is always too slow would otherwise hold a worker for ever.
+        attempts = _out_of_attempts(app, inbound_id, slow)
+        if attempts is None:
+            raise
+        too_slow, cause = dispatcher.gave_up(_action_of(app, inbound_id), inbound_id, attempts, slow)
+        after = _answer_failure(app, inbound_id, too_slow, cause, final=True)
+        status = f"answered with error {too_slow.code}"
     except Exception as error:  # sorted by as_callback_error: refusals, bad input and bugs are answered
         _retry_outage(self, error)
         action = _action_of(app, inbound_id)

@@ -366,7 +366,9 @@ def flow_3(wire: Wire, party: Party, coop: Cooperative) -> Transaction:
         (short,) = tx.send("select", {"order": order_of(provider, [(item, 2)])}, key="select_out_of_stock",
                            answer_key="on_select_out_of_stock")
     finally:
-        set_item(wire, coop.slug, item["id"], stock=stock)
+        # Back to what it was, less anything sold meanwhile (a real order must not be undone).
+        now = int(set_item(wire, coop.slug, item["id"])["stock"])
+        set_item(wire, coop.slug, item["id"], stock=max(0, stock - 1 + now))
     if (short.get("error") or {}).get("code") != "40002":
         raise DriveError(f"a select beyond the stock was answered {short.get('error')}, not 40002")
     order_id = place(tx, provider, [(item, 1)])
@@ -419,11 +421,13 @@ def flow_1(wire: Wire, party: Party, coop: Cooperative) -> Transaction:
     tx.transaction_id = str(uuid.uuid4())  # the subscription is a transaction of its own
     subscribe(tx)
     price = set_item(wire, coop.slug, item["id"])["price"]
-    set_item(wire, coop.slug, item["id"], price=_nudged(price))
     try:
-        pushed(tx, coop.provider_id, item["id"], coop.push_wait)
+        set_item(wire, coop.slug, item["id"], price=_nudged(price))
+        try:
+            pushed(tx, coop.provider_id, item["id"], coop.push_wait)
+        finally:
+            set_item(wire, coop.slug, item["id"], price=price)
     finally:
-        set_item(wire, coop.slug, item["id"], price=price)
         subscribe(tx, "stop")
     return tx
 
@@ -448,9 +452,10 @@ def settle_rejection(tx: Transaction, coop: Cooperative, item_id: str) -> None:
     if not wait_for(stored, tx.timeout):
         raise DriveError(f"the catalogue rejection was not stored for {coop.slug} within {tx.timeout:.0f} s")
     for rejection in found:
-        if rejection["item_id"] != item_id:
-            raise DriveError(f"the rejection of {item_id} was traced to item {rejection['item_id']!r}")
         tx.wire.api("POST", f"{path}/{rejection['id']}/dismiss")
+    wrong = [r["item_id"] for r in found if r["item_id"] != item_id]
+    if wrong:
+        raise DriveError(f"the rejection of {item_id} was traced to item {wrong[0]!r}")
 
 
 def flow_7(wire: Wire, party: Party, coop: Cooperative) -> Transaction:
@@ -473,12 +478,14 @@ def flow_9(wire: Wire, party: Party, coop: Cooperative) -> Transaction:
     if status != 200 or not items:
         raise DriveError(f"{coop.slug} has no item on sale in {coop.domain} (HTTP {status})")
     item = items[0]
-    set_item(wire, coop.slug, item["id"], price=_nudged(item["price"]))
     try:
-        pushed(tx, coop.provider_id, item["id"], coop.push_wait)
+        set_item(wire, coop.slug, item["id"], price=_nudged(item["price"]))
+        try:
+            pushed(tx, coop.provider_id, item["id"], coop.push_wait)
+        finally:
+            set_item(wire, coop.slug, item["id"], price=item["price"])
     finally:
-        set_item(wire, coop.slug, item["id"], price=item["price"])
-    subscribe(tx, "stop")
+        subscribe(tx, "stop")
     tx.reject([{"type": "ITEM-ERROR", "code": "91001", "message": "Item price > MRP",
                 "path": f"message.catalog.bpp/providers[?(@.id=='{coop.provider_id}')]"
                         f".items[?(@.id=='{item['id']}')].price.value"}], city="*")

@@ -13,6 +13,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import click
 import orjson
@@ -155,6 +156,17 @@ def _api_url(settings: Settings) -> str:
     return f"http://{'127.0.0.1' if host in ('0.0.0.0', '', '[::]') else host}:{port}"
 
 
+def _checked_api_url(url: str) -> str:
+    """The operator API's URL; the admin key goes there, so only over https unless it is this machine."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise click.BadParameter(f"{url!r} is not an http(s) URL", param_hint="--api-url")
+    if parts.scheme == "http" and parts.hostname not in ("127.0.0.1", "localhost", "::1"):
+        raise click.BadParameter(f"{url}: the admin key is sent there; use https for another machine",
+                                 param_hint="--api-url")
+    return url
+
+
 def _cooperative(wire: _CliWire, slug: str, settings: Settings, domain: str | None) -> driver.Cooperative:
     status, answer = wire.api("GET", f"/api/v1/cooperatives/{slug}/profile")
     if status == 404:
@@ -200,8 +212,10 @@ def run(slug: str, flow_list: str | None, domain: str | None, out: Path, api_url
         bpp_uri: str | None) -> None:
     """Drive ONDC's flows against the running adapter with the test buyer; write and check the bundle.
 
-    Places real test orders with the cooperative (delivered or cancelled by the run) and changes a price and a
-    stock for a moment (put back at once). Use it on a staging or pre-production adapter, never in production.
+    Places real test orders with the cooperative (delivered or cancelled by the run: delivered units leave the
+    stock), changes a price until its push has gone out to subscribed buyer apps (up to SYNC_DEBOUNCE_SECONDS +
+    60 s) and lowers a stock for one select, then puts both back. Use it on a staging or pre-production adapter,
+    never in production. A flow that fails midway leaves its order where it stopped (cancel it in the console).
     """
     settings = load_cli_settings()
     if settings.environment == "production":
@@ -220,7 +234,7 @@ def run(slug: str, flow_list: str | None, domain: str | None, out: Path, api_url
         except OSError as error:
             raise click.ClickException(f"cannot listen on 127.0.0.1:{port} ({error.strerror or error})") from None
         try:
-            wire = _CliWire(settings, identity, inbox, api_url or _api_url(settings), admin_key)
+            wire = _CliWire(settings, identity, inbox, _checked_api_url(api_url or _api_url(settings)), admin_key)
             try:
                 coop = _cooperative(wire, slug, settings, domain)
             except driver.DriveError as error:

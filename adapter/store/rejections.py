@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from adapter.errors import NotFoundError
 from adapter.store.models import CatalogueItem, CatalogueRejection, CatalogueVersion, OutboxMessage
 
-__all__ = ["SentAnswer", "count_open", "dismiss", "item_position", "list_rejections", "sent_answers"]
+__all__ = ["SentAnswer", "count_open", "dismiss", "item_position", "list_rejections", "sent_answers", "was_sent"]
 
 MAX_ANSWERS = 50  # on_search bodies read per rejection: one per cooperative, plus incremental pushes
 
@@ -44,6 +44,14 @@ def sent_answers(session: Session, transaction_id: str, bap_id: str) -> list[Sen
         if isinstance(parsed, dict):
             answers.append(SentAnswer(cooperative_id=cooperative_id, body=parsed))
     return answers
+
+
+def was_sent(session: Session, bap_id: str, cooperative_id: int) -> bool:
+    """Whether we ever sent ``bap_id`` an on_search of this cooperative (an answer or a push)."""
+    return session.scalar(
+        select(OutboxMessage.id).where(OutboxMessage.bap_id == bap_id, OutboxMessage.cooperative_id == cooperative_id,
+                                       OutboxMessage.action == "on_search").limit(1)
+    ) is not None
 
 
 def item_position(session: Session, cooperative_id: int, item_id: str) -> tuple[int | None, int | None]:

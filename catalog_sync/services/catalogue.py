@@ -98,6 +98,9 @@ def import_catalogue(
     store.lock_catalogue(session, cooperative.id)  # another import of this cooperative waits here
     latest = store.latest_version(session, cooperative.id)
     if latest is not None and latest.content_hash == store.catalogue_hash(records):
+        # The same items, perhaps in another order: the rows are where they are in this file now.
+        if report.item_rows() and latest.item_rows != report.item_rows():
+            latest.item_rows = report.item_rows()
         return ImportResult(version=latest, created=False, report=report)
     version = store.create_version(session, cooperative.id, records, source=source, filename=filename,
                                    item_rows=report.item_rows() or None)

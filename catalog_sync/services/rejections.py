@@ -33,23 +33,29 @@ def record_rejection(session: Session, request: NetworkRequest, app: SellerApp,
     answers = store.sent_answers(session, context.transaction_id, context.bap_id)
     providers = _provider_ids(session, app)
     rows = []
+    bodies, owners = [a.body for a in answers], [a.cooperative_id for a in answers]
     for error in request.errors:
-        code = str(error.get("code", ""))[:8]
+        code = _text(error.get("code"), 8) or ""
         path = _text(error.get("path"))
         message = _text(error.get("message"))
         target = parse_path(path)
-        located = locate(target, [a.body for a in answers], message)
+        located = locate(target, bodies, message, owners)
         cooperative_id = answers[located.answer].cooperative_id if located.answer is not None else None
         if cooperative_id is None and located.provider_id is not None:
-            cooperative_id = providers.get(located.provider_id)
+            # Its on_search is gone from this transaction (pruned, or another transaction's): the provider id
+            # names the cooperative, but only one whose catalogue we did send this buyer app, so a buyer app
+            # cannot post into the console of a cooperative it never saw.
+            named = providers.get(located.provider_id)
+            if named is not None and store.was_sent(session, context.bap_id, named):
+                cooperative_id = named
         row = version = None
         if cooperative_id is not None and located.item_id is not None:
             row, version = store.item_position(session, cooperative_id, located.item_id)
         rejection = CatalogueRejection(
-            cooperative_id=cooperative_id, inbound_id=request.inbound_id, bap_id=context.bap_id[:255],
-            transaction_id=context.transaction_id[:128], code=code, kind=_text(error.get("type"), 32),
-            path=path, message=message, provider_id=(located.provider_id or "")[:128] or None,
-            item_id=(located.item_id or "")[:128] or None, row=row, column=column_for(code, target),
+            cooperative_id=cooperative_id, inbound_id=request.inbound_id, bap_id=_text(context.bap_id, 255) or "",
+            transaction_id=_text(context.transaction_id, 128) or "", code=code, kind=_text(error.get("type"), 32),
+            path=path, message=message, provider_id=_text(located.provider_id, 128),
+            item_id=_text(located.item_id, 128), row=row, column=column_for(code, target),
             version_number=version, received_at=now)
         session.add(rejection)
         rows.append(rejection)
@@ -86,4 +92,7 @@ def _provider_of(cooperative: Cooperative, app: SellerApp) -> str:
 
 
 def _text(value: Any, limit: int = 2000) -> str | None:
-    return value[:limit] if isinstance(value, str) and value else None
+    """A buyer app's string as we keep it: cut to the column, without NUL (PostgreSQL refuses it in text)."""
+    if not isinstance(value, str):
+        return None
+    return value.replace("\x00", "")[:limit] or None

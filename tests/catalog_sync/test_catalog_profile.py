@@ -159,3 +159,11 @@ def test_credentials_load_round_trip_and_are_checked(profile_dict: dict[str, Any
     assert errors["credentials.1.id"] == "id must not be empty"
     assert "not known" in errors["credentials.1.colour"]
     assert _errors({**profile_dict, "credentials": [GI, GI]})["credentials"] == "every credential needs its own id"
+
+
+def test_lists_that_must_not_be_empty_or_too_long(profile_dict: dict[str, Any]) -> None:
+    assert "at least one location" in _errors({**profile_dict, "locations": []})["locations"]
+    assert "at least one domain" in _errors({**profile_dict, "domains": []})["domains"]
+    many = [{**GI, "id": f"GI-{n}"} for n in range(11)]
+    assert _errors({**profile_dict, "credentials": many})["credentials"] == "at most 10 credentials"
+    assert len(load_profile({**profile_dict, "credentials": many[:10]}).credentials) == 10

@@ -15,12 +15,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from adapter.orders import inbound
 from adapter.orders.policy import order_policy
 from adapter.protocol.context import format_timestamp
+from adapter.store import rejections as rejection_store
 from adapter.store.db import transaction
-from adapter.store.models import CatalogueRejection, InboundMessage, OutboxMessage
+from adapter.store.models import CatalogueRejection, Cooperative, InboundMessage, OutboxMessage
 from catalog_sync.rejections import REASONS, Target, column_for, explain, locate, parse_path
+from catalog_sync.services import catalogue as catalogues
 from config import Settings
 from tests.support.network import BUYER_ID, SELLER_ID, Network, search_body
-from tests.support.sellers import make_seller
+from tests.support.sellers import RET16_CSV, make_seller
 
 # -- reading paths (pure) -----------------------------------------------------------------------------------------
 
@@ -92,6 +94,39 @@ def test_positions_are_read_in_the_answer_they_index() -> None:
     assert locate(Target(provider_id="nobody"), answers).answer is None
 
 
+def test_a_position_is_never_overridden_by_an_id_the_message_names_elsewhere() -> None:
+    answers = [_answer("coop-a", "SH-00", "SH-01", "SH-02", "SH-03", "SH-04"),
+               _answer("coop-b", "1", "2", "3", "4", "5")]
+    # Item 4 of provider 0: "SH-04" or "5". The message names "1", an item at another position: not decisive.
+    assert locate(parse_path("bpp/providers/0/items/4"), answers, "Price wrong for 1 item").answer is None
+    assert locate(parse_path("bpp/providers/0/items/4"), answers, "Price wrong for SH-04").item_id == "SH-04"
+    # Without any item in the path, the message may name one anywhere.
+    assert locate(parse_path("bpp/providers/0"), answers, "see item 3").item_id == "3"
+
+
+def test_pages_or_pushes_of_one_cooperative_are_not_ambiguous() -> None:
+    answers = [_answer("coop-a", "X-1"), _answer("coop-a", "X-1", "X-2")]
+    target = parse_path("bpp/providers[?(@.id==coop-a)].items[?(@.id==X-1)]")
+    assert locate(target, answers).answer is None
+    same = locate(target, answers, owners=[7, 7])
+    assert (same.answer, same.item_id) == (0, "X-1")
+    assert locate(target, answers, owners=[7, 8]).answer is None
+
+
+@pytest.mark.parametrize("path", [
+    "bpp/providers[?(@.id==" + " " * 1978,
+    "message.catalog.bpp/providers[0].items[?(@.id==" + " a" * 985,
+    "bpp/providers[?(@.id=='" + "x" * 1970,
+    "bpp/providers" + "[0" * 600,
+    "items/" * 330,
+])
+def test_hostile_paths_name_nothing(path: str) -> None:
+    """Paths a buyer app could send to make the reader backtrack (2,000 characters of them) just name nothing."""
+    target = parse_path(path)
+    assert target.provider_id is None
+    assert target.item_id is None
+
+
 # -- stored and traced (real database) ----------------------------------------------------------------------------
 
 def _search(sessions: sessionmaker[Session], settings: Settings, transaction_id: str) -> None:
@@ -157,6 +192,21 @@ def test_a_rejection_is_traced_to_the_cooperative_item_row_and_column(
     assert found[0].message == "Item price > MRP"
 
 
+def test_a_buyer_app_cannot_post_into_a_cooperative_it_was_never_sent(
+        sessions: sessionmaker[Session], settings: Settings) -> None:
+    seen = make_seller(sessions, "coop-a")
+    _search(sessions, settings, str(uuid.uuid4()))  # this buyer app has had coop-a's catalogue
+    make_seller(sessions, "coop-c")  # ... and never coop-c's
+    reasons = [{"code": "91002", "type": "ITEM-ERROR", "message": f"Restricted words\x00 in T16-1 of {slug}",
+                "path": f"message.catalog.bpp/providers[?(@.id=={slug})].items[?(@.id==T16-1)].descriptor.name"}
+               for slug in ("coop-a", "coop-c")]
+    # A transaction in which we sent nothing: only the provider id in the path can name the cooperative.
+    found = _reject(sessions, settings, str(uuid.uuid4()), reasons)
+    assert [(r.cooperative_id, r.item_id, r.column) for r in found] == [(seen, "T16-1", "name"),
+                                                                         (None, "T16-1", "name")]
+    assert found[0].message == "Restricted words in T16-1 of coop-a"  # no NUL: PostgreSQL refuses it in text
+
+
 def test_rejections_through_the_webhook_and_the_api(
         client: FlaskClient, network: Network, sessions: sessionmaker[Session], settings: Settings,
         admin_headers: dict[str, str]) -> None:
@@ -210,6 +260,15 @@ def test_rejections_through_the_webhook_and_the_api(
     assert client.get("/api/v1/catalogue-rejections", headers=admin_headers).json == {"rejections": []}
     assert client.get("/api/v1/catalogue-rejections",
                       headers={"Authorization": f"Bearer {other_key}"}).status_code == 403
+    # One traced to nobody: the operator sees it and is the one who can mark it done.
+    _reject(sessions, settings, str(uuid.uuid4()), [{"code": "92004", "type": "BPP-ERROR", "message": "bad domain"}])
+    (orphan,) = client.get("/api/v1/catalogue-rejections", headers=admin_headers).json["rejections"]
+    assert orphan["code"] == "92004"
+    assert client.post(f"/api/v1/catalogue-rejections/{orphan['id']}/dismiss",
+                       headers={"Authorization": f"Bearer {other_key}"}).status_code == 403
+    assert client.post(f"/api/v1/catalogue-rejections/{orphan['id']}/dismiss",
+                       headers=admin_headers).json["dismissed_at"] is not None
+    assert client.get("/api/v1/catalogue-rejections", headers=admin_headers).json == {"rejections": []}
 
 
 def _key(client: FlaskClient, admin_headers: dict[str, str], slug: str) -> str:
@@ -217,3 +276,17 @@ def _key(client: FlaskClient, admin_headers: dict[str, str], slug: str) -> str:
     assert answer.status_code == 201, answer.get_data(as_text=True)
     key: str = answer.json["api_key"]
     return key
+
+
+def test_the_same_items_uploaded_in_another_order_move_their_rows(sessions: sessionmaker[Session]) -> None:
+    cooperative_id = make_seller(sessions, "coop-a")
+    header, *lines = RET16_CSV.decode().strip().splitlines()
+    reordered = "\n".join([header, *reversed(lines)]).encode()
+    with transaction(sessions) as session:
+        cooperative = session.get_one(Cooperative, cooperative_id)
+        result = catalogues.import_catalogue(session, cooperative, reordered, "items.csv",
+                                             catalogues.Limits(max_bytes=10_000_000, max_rows=10_000), source="test")
+        assert not result.created  # nothing to push: the same items
+    with sessions() as session:
+        first_id = lines[0].split(",")[0]
+        assert rejection_store.item_position(session, cooperative_id, first_id) == (len(lines) + 1, 1)

@@ -230,6 +230,15 @@ def unattributed_rejections() -> Response:
     return jsonify({"rejections": [rejection_service.describe(r, _language()) for r in found]})
 
 
+@bp.post("/catalogue-rejections/<int:rejection_id>/dismiss")
+def dismiss_unattributed(rejection_id: int) -> Response:
+    """Operators: mark any rejection dealt with (those traced to no cooperative have no other way out)."""
+    require_admin()
+    with unit_of_work():
+        body = rejection_service.describe(rejection_store.dismiss(db(), None, rejection_id, utcnow()), _language())
+    return jsonify(body)
+
+
 def _language() -> str:
     language = request.args.get("lang", "en")
     if language not in ("en", "hi"):
