@@ -19,7 +19,8 @@ log = logging.getLogger("workers.sync")
 
 def queue_sync(celery: Any, sessions: sessionmaker[Session], cooperative_id: int, *, kind: str = "incremental",
                requested_by: str = "operator", bap_id: str | None = None, delay: float = 0.0) -> tuple[SyncJob, bool]:
-    """Start a sync (or get the one already queued or running) and send its task when it is new."""
+    """Start a sync (or get the one already queued or running) and send its task when it is new, or is a
+    debounced one a person now wants at once (see `start_job`)."""
     run_after = utcnow() + dt.timedelta(seconds=delay) if delay else None
     job, created = sync_store.start_job(sessions, cooperative_id, kind=kind, requested_by=requested_by,
                                         bap_id=bap_id, run_after=run_after)

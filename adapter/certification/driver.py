@@ -12,6 +12,7 @@ the adapter did instead.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import time
 import uuid
@@ -200,7 +201,7 @@ def search(tx: Transaction, provider_id: str, *, answers: int | None = None) -> 
     tx.send("search", message, answers=0)
 
     def ours(body: dict[str, Any]) -> bool:
-        return any(p["id"] == provider_id for p in body["message"]["catalog"]["bpp/providers"])
+        return any(p.get("id") == provider_id for p in _providers(body))
 
     def arrived() -> bool:
         fresh = tx.fresh("on_search")
@@ -215,9 +216,16 @@ def search(tx: Transaction, provider_id: str, *, answers: int | None = None) -> 
         mine = kept is None and ours(body)
         tx.take(place, body, keep=mine)
         kept = body if mine else kept
-    assert kept is not None
-    provider: dict[str, Any] = next(p for p in kept["message"]["catalog"]["bpp/providers"] if p["id"] == provider_id)
+    if kept is None:
+        raise DriveError(f"the on_search from provider {provider_id!r} went missing")
+    provider: dict[str, Any] = next(p for p in _providers(kept) if p.get("id") == provider_id)
     return provider
+
+
+def _providers(body: dict[str, Any]) -> list[dict[str, Any]]:
+    """The providers of an on_search (none in an error answer)."""
+    providers = ((body.get("message") or {}).get("catalog") or {}).get("bpp/providers") or []
+    return [p for p in providers if isinstance(p, dict)]
 
 
 def pick(provider: dict[str, Any], count: int = 1) -> dict[str, Any]:
@@ -284,7 +292,7 @@ def place(tx: Transaction, provider: dict[str, Any], lines: Lines, *, accepted: 
         raise DriveError(f"on_confirm says {on_confirm['message']['order']['state']}, not Created")
     if accepted:
         (status,) = tx.wait("on_status")  # accepted at once (ORDER_AUTO_ACCEPT), pushed after on_confirm
-        if status["message"]["order"]["state"] != "Accepted":
+        if _answered(status, "the acceptance")["state"] != "Accepted":
             raise DriveError(f"the order was not accepted: on_status says {status['message']['order']['state']}")
     return order_id
 
@@ -381,7 +389,7 @@ def flow_4(wire: Wire, party: Party, coop: Cooperative) -> Transaction:
     tx, provider = _start(wire, party, coop)
     order_id = place(tx, provider, [(pick(provider), 1)])
     (on_cancel,) = tx.send("cancel", {"order_id": order_id, "cancellation_reason_id": "010"})
-    if on_cancel["message"]["order"]["state"] != "Cancelled":
+    if _answered(on_cancel, "cancel")["state"] != "Cancelled":
         raise DriveError(f"on_cancel says {on_cancel['message']['order']['state']}")
     return tx
 
@@ -401,8 +409,8 @@ def pushed(tx: Transaction, provider_id: str, item_id: str, timeout: float = 60.
     def ours() -> bool:
         for place, push in tx.fresh("on_search"):
             carries = not found and any(
-                p["id"] == provider_id and any(i["id"] == item_id for i in p.get("items", []))
-                for p in push["message"]["catalog"]["bpp/providers"])
+                p.get("id") == provider_id and any(i.get("id") == item_id for i in p.get("items", []))
+                for p in _providers(push))
             tx.take(place, push, keep=carries)
             if carries:
                 found.append(push)
@@ -424,12 +432,22 @@ def flow_1(wire: Wire, party: Party, coop: Cooperative) -> Transaction:
     try:
         set_item(wire, coop.slug, item["id"], price=_nudged(price))
         try:
+            sync_now(wire, coop.slug)
             pushed(tx, coop.provider_id, item["id"], coop.push_wait)
         finally:
             set_item(wire, coop.slug, item["id"], price=price)
+            with contextlib.suppress(DriveError):
+                sync_now(wire, coop.slug)  # other subscribers get the price back now, too
     finally:
         subscribe(tx, "stop")
     return tx
+
+
+def sync_now(wire: Wire, slug: str) -> None:
+    """Push the cooperative's changes now, as an operator would, instead of after the edits' debounce."""
+    status, answer = wire.api("POST", f"/api/v1/cooperatives/{slug}/syncs", {})
+    if status not in (200, 202):
+        raise DriveError(f"cannot start a sync of {slug}: HTTP {status} {answer}")
 
 
 def _nudged(price: str) -> str:
@@ -481,9 +499,12 @@ def flow_9(wire: Wire, party: Party, coop: Cooperative) -> Transaction:
     try:
         set_item(wire, coop.slug, item["id"], price=_nudged(item["price"]))
         try:
+            sync_now(wire, coop.slug)
             pushed(tx, coop.provider_id, item["id"], coop.push_wait)
         finally:
             set_item(wire, coop.slug, item["id"], price=item["price"])
+            with contextlib.suppress(DriveError):
+                sync_now(wire, coop.slug)  # other subscribers get the price back now, too
     finally:
         subscribe(tx, "stop")
     tx.reject([{"type": "ITEM-ERROR", "code": "91001", "message": "Item price > MRP",

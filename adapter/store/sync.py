@@ -16,6 +16,10 @@ ACTIVE = ("queued", "running")
 FINISHED = ("succeeded", "failed", "cancelled")
 
 
+# Who asks for a sync by hand (API, console): they expect it to run now.
+ASKED_BY_PEOPLE = frozenset({"operator", "console"})
+
+
 def active_job(session: Session, cooperative_id: int) -> SyncJob | None:
     """The cooperative's queued or running job, if any."""
     return session.scalar(select(SyncJob).where(SyncJob.cooperative_id == cooperative_id,
@@ -26,19 +30,25 @@ def start_job(
     sessions: sessionmaker[Session], cooperative_id: int, *, kind: str, requested_by: str, bap_id: str | None = None,
     run_after: dt.datetime | None = None,
 ) -> tuple[SyncJob, bool]:
-    """Queue a sync, or return the one already queued or running (and False): one per cooperative at a time.
+    """Queue a sync, or return the one already queued or running: one per cooperative at a time.
 
-    A unique partial index makes this hold across processes; the loser of a race gets the winner's job.
+    The flag says whether the caller should send the job's task: True for a new job, and for a debounced one
+    (edits wait SYNC_DEBOUNCE_SECONDS) that a person now asks for, which then runs at once (the delayed task finds
+    it taken and does nothing). A unique partial index makes this hold across processes; the loser of a race
+    gets the winner's job.
     """
     with sessions() as session:
         try:
             with session.begin():
                 existing = active_job(session, cooperative_id)
                 if existing is not None:
+                    waiting = existing.state == "queued" and existing.run_after is not None
                     if kind == "full" and existing.state == "queued" and existing.kind != "full":
                         # A queued (debounced) incremental sync becomes the full refresh asked for, now.
                         existing.kind, existing.bap_id, existing.run_after = "full", bap_id, None
-                    return existing, False
+                    elif waiting and requested_by in ASKED_BY_PEOPLE and run_after is None:
+                        existing.run_after = None  # "sync now" means now, not after the edits' debounce
+                    return existing, waiting and existing.run_after is None
                 job = SyncJob(cooperative_id=cooperative_id, kind=kind, requested_by=requested_by, bap_id=bap_id,
                               state="queued", run_after=run_after, counts={}, errors=[])
                 session.add(job)

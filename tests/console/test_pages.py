@@ -390,6 +390,8 @@ def test_buyer_app_rejections_show_on_the_catalogue_page_in_hindi_and_can_be_mar
         session.flush()
         mine_id, theirs_id = mine.id, theirs.id
     sign_in(web, key)
+    home = text(web.get("/console", headers={"Accept-Language": "en"}))
+    assert re.search(r'id="count-rejections"><a href="[^"]*#rejections-h">2</a>', home)
     page = text(web.get("/console/catalogue", headers={"Accept-Language": "hi"}))
     assert "खरीदार ऐप ने अस्वीकार किया (2)" in page
     assert "<dt>दुकान की प्रोफ़ाइल में</dt><dd>locations.gps</dd>" in page  # a shop-level reason: no column

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -224,6 +225,32 @@ def test_a_hundred_stock_edits_make_one_push(
     assert pushed_ids(push) == ["T16-1"]
     item = orjson.loads(push.body)["message"]["catalog"]["bpp/providers"][0]["items"][0]
     assert item["quantity"]["available"]["count"] == "99"  # the last edit wins
+    app.extensions["odop"].engine.dispose()
+
+
+def test_sync_now_runs_an_edits_sync_at_once_instead_of_after_the_debounce(
+    worker: Any, cooperative: int, buyers: tuple[Receiver, Receiver], sessions: sessionmaker[Session],
+    env: dict[str, str]
+) -> None:
+    healthy, _ = buyers
+    worker.send_task("odop.schedule_syncs")
+    assert wait_until(lambda: [j.state for j in jobs(sessions)] == ["succeeded"], timeout=60)
+    settings = dataclasses.replace(load_settings(env), sync_debounce_seconds=600)  # edits would wait 10 minutes
+    app: Flask = create_app(settings)
+    client = app.test_client()
+    assert client.patch("/api/v1/cooperatives/test-coop/catalogue/items/T16-1", json={"stock": 3},
+                        headers=ADMIN).status_code == 200
+    waiting = jobs(sessions)[-1]
+    assert (waiting.state, waiting.requested_by) == ("queued", "edits")
+    assert waiting.run_after is not None
+    now = client.post("/api/v1/cooperatives/test-coop/syncs", json={}, headers=ADMIN)
+    assert now.status_code == 202  # the same job, sent to run now
+    assert now.json["id"] == waiting.id
+    assert wait_until(lambda: len(healthy.posts("/on_search")) == 2, timeout=30)
+    assert pushed_ids(healthy.posts("/on_search")[1]) == ["T16-1"]
+    assert wait_until(lambda: jobs(sessions)[-1].state == "succeeded", timeout=30)
+    again = client.post("/api/v1/cooperatives/test-coop/syncs", json={}, headers=ADMIN)
+    assert again.status_code == 202  # a new job: the edits' one is done
     app.extensions["odop"].engine.dispose()
 
 

@@ -11,6 +11,7 @@ from adapter.orders import store as order_store
 from adapter.security import same_secret
 from adapter.store import catalogue as catalogue_store
 from adapter.store import console_sessions
+from adapter.store import rejections as rejection_store
 from adapter.store import sync as sync_store
 from adapter.store.cooperatives import cooperative_for_key
 from adapter.store.models import utcnow
@@ -88,7 +89,7 @@ def today_start() -> dt.datetime:
 @bp.get("")
 @login_required
 def home() -> BaseResponse | tuple[str, int]:
-    """Counts: items, items on sale, open orders, orders today, and the last sync."""
+    """Counts: items, items on sale, open orders, orders today, what buyer apps refused, and the last sync."""
     who = user()
     if who.is_admin:
         return redirect(url_for("console.operator"))
@@ -102,5 +103,6 @@ def home() -> BaseResponse | tuple[str, int]:
         "items": len(items), "enabled_items": sum(1 for i in items if i.enabled),
         "orders_open": sum(1 for o in orders if o.state in OPEN_STATES),
         "orders_today": sum(1 for o in orders if o.created_at >= today_start()),
+        "rejections": rejection_store.count_open(session_db, cooperative_id),
     }
     return page("home.html", counts=counts, last_job=jobs[0] if jobs else None)
