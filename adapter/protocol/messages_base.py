@@ -140,9 +140,15 @@ def text(*, required: bool = False, check: Callable[[Any], Any] | None = None) -
     return Text(required=required, validate=check)
 
 
+def no_nul(value: str) -> None:
+    """Refuse a NUL character: PostgreSQL cannot store it in text, so such an id could never be kept."""
+    if "\x00" in value:
+        raise ValidationError("must not contain a NUL character")
+
+
 def ident(*, required: bool = True, key: str | None = None) -> Text:
-    """An id: a non-empty string of at most 128 characters."""
-    check = validate.Length(min=1, max=128, error="must be 1 to 128 characters long")
+    """An id: a non-empty string of at most 128 characters, without NUL."""
+    check = validate.And(validate.Length(min=1, max=128, error="must be 1 to 128 characters long"), no_nul)
     return Text(required=required, validate=check, data_key=key)
 
 

@@ -31,9 +31,10 @@ class Envelope:
             return cls(action=action)
 
         def text(key: str, limit: int) -> str | None:
-            # Cut to the column's length: an unsigned request with a 300-character id must still get its NACK.
+            # Cut to the column's length and without NUL (PostgreSQL refuses it in text): an unsigned request with
+            # a 300-character id, or one with a NUL in it, must still get its NACK.
             value = context.get(key)
-            return value[:limit] if isinstance(value, str) and value else None
+            return value.replace("\x00", "")[:limit] or None if isinstance(value, str) else None
 
         return cls(action=action, bap_id=text("bap_id", 255), message_id=text("message_id", 128),
                    transaction_id=text("transaction_id", 128), domain=text("domain", 32))

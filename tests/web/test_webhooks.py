@@ -296,3 +296,15 @@ def test_inbound_count_metric(client: FlaskClient, network: Network, seller: Non
     assert 'odop_network_responses_total{action="search",code="",status="ACK"}' in text
     with sessions() as session:
         assert session.scalar(select(func.count(InboundMessage.id))) == 1
+
+
+def test_a_nul_character_in_an_id_is_a_nack_not_a_5xx(client: FlaskClient, network: Network, seller: None,
+                                                       sessions: sessionmaker[Session]) -> None:
+    """PostgreSQL refuses NUL in text: such an id must be refused as bad input, and the NACK still recorded."""
+    body = search_body(transaction_id="t-\u0000-1")
+    answer = post(client, network, body)
+    assert answer.status_code == 400
+    assert answer.json["error"]["code"] == "30000"
+    assert answer.json["error"]["path"] == "context.transaction_id"
+    stored = rows(sessions)[-1]
+    assert (stored.status, stored.transaction_id) == ("nacked", "t--1")
