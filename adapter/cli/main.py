@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 from typing import Any
 
 import click
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from adapter.cli.buyer import buyer
 from adapter.cli.catalog import catalog, set_profile
@@ -21,8 +23,28 @@ from adapter.store import migrate
 from adapter.store.cooperatives import create_cooperative, list_cooperatives
 from adapter.store.db import make_engine, make_sessionmaker, transaction
 
+# What SQLite and PostgreSQL say when the tables a command reads are not there (yet): a database never migrated,
+# or one migrated by an older version.
+_NO_SCHEMA = re.compile(r"no such table|no such column|relation \S+ does not exist|column \S+ does not exist",
+                        re.IGNORECASE)
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+class _Cli(click.Group):
+    """The command group; a database without our tables is an instruction to migrate, not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (OperationalError, ProgrammingError) as error:
+            detail = str(error.orig if error.orig is not None else error).splitlines()[0]
+            if not _NO_SCHEMA.search(detail):
+                raise
+            raise click.ClickException(
+                f"the database is not set up for this version ({detail}): run `odop-adapter db upgrade` first "
+                "(`make run` and `odop-adapter up` do it for you)") from None
+
+
+@click.group(cls=_Cli, context_settings={"help_option_names": ["-h", "--help"]})
 def cli() -> None:
     """ONDC seller adapter for ODOP artisan cooperatives."""
 

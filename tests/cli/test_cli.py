@@ -34,6 +34,16 @@ def test_bad_setting_fails_with_a_clear_message(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+def test_a_database_without_our_tables_says_to_migrate(tmp_path: Path) -> None:
+    env = _env(tmp_path, DATABASE_URL=f"sqlite:///{tmp_path}/empty.sqlite3")
+    for args in (["catalog", "render", "--cooperative", "chamba-rumal"], ["cooperative", "list"]):
+        result = _cli(args, env)
+        assert result.returncode == 1
+        assert "no such table: cooperatives" in result.stderr
+        assert "run `odop-adapter db upgrade` first" in result.stderr
+        assert "Traceback" not in result.stderr
+
+
 def test_db_upgrade_and_cooperative_create_print_the_key_once(tmp_path: Path, database_url: str) -> None:
     env = _env(tmp_path)
     upgraded = _cli(["db", "upgrade"], env)
