@@ -43,14 +43,15 @@ def provider_id(profile: Profile, bpp_id: str) -> str:
     return bpp_id if profile.np_type == "ISN" else profile.slug
 
 
-_IST = timezone(timedelta(hours=5, minutes=30), "IST")
+# India Standard Time: the calendar and clock of every ONDC rule we apply (the one definition; others import it).
+IST = timezone(timedelta(hours=5, minutes=30), "IST")
 
 
 def provider_creds(profile: Profile, now: datetime) -> list[dict[str, Any]]:
     """The provider's ``creds`` (ONDC RET 1.2.5): the credentials valid today in India, in the shape ONDC's
     review checks (id; descriptor code, name and short_desc; url; a ``verification`` tag with ``verify_url``).
     The same list goes in the order messages, which must repeat what on_search said."""
-    day = now.astimezone(_IST).date().isoformat()
+    day = now.astimezone(IST).date().isoformat()
     out: list[dict[str, Any]] = []
     for cred in profile.credentials:
         if not cred.valid_on(day):

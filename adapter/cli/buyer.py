@@ -178,11 +178,16 @@ def build_search(*, domain: str, city: str, category: str | None, item: str | No
     }
 
 
+def signature(settings: Settings, identity: Identity, body: bytes) -> str:
+    """The Authorization header for exactly ``body``, signed as the buyer app, valid from now."""
+    created = int(_now().timestamp())
+    return sign_request(body, subscriber_id=identity.subscriber_id, unique_key_id=identity.unique_key_id,
+                        key=identity.key, created=created, expires=created + settings.signature_validity)
+
+
 def post_signed(settings: Settings, identity: Identity, url: str, body: bytes) -> HttpResult:
     """Sign exactly ``body`` and POST it; unreachable hosts become a clear error."""
-    created = int(_now().timestamp())
-    header = sign_request(body, subscriber_id=identity.subscriber_id, unique_key_id=identity.unique_key_id,
-                          key=identity.key, created=created, expires=created + settings.signature_validity)
+    header = signature(settings, identity, body)
     client = HttpClient(connect_timeout=settings.callback_connect_timeout, read_timeout=settings.callback_read_timeout,
                         user_agent="odop-adapter-test-buyer")
     try:

@@ -8,7 +8,6 @@ docs/certification.md.
 
 from __future__ import annotations
 
-import datetime as dt
 import subprocess
 import tempfile
 from pathlib import Path
@@ -22,12 +21,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from adapter.certification import driver
 from adapter.certification.bundle import stored_messages, write_bundle
 from adapter.certification.validator import Validator, ValidatorUnavailable, Verdict
-from adapter.cli.buyer import Identity, identity_options, load_identity, load_registry
+from adapter.cli.buyer import Identity, identity_options, load_identity, load_registry, signature
 from adapter.cli.buyer_inbox import Inbox, start_server
 from adapter.cli.common import load_cli_settings
 from adapter.cli.processes import saved_admin_key
 from adapter.delivery.http import HttpClient, TransportError
-from adapter.protocol.signing import sign_request
 from adapter.store.db import make_engine, make_sessionmaker
 from config import Settings
 
@@ -123,11 +121,8 @@ class _CliWire:
                                max_response_bytes=16 * 1024 * 1024)
 
     def post(self, url: str, raw: bytes) -> tuple[int, Any]:
-        created = int(dt.datetime.now(dt.UTC).timestamp())
-        header = sign_request(raw, subscriber_id=self.identity.subscriber_id,
-                              unique_key_id=self.identity.unique_key_id, key=self.identity.key, created=created,
-                              expires=created + self.settings.signature_validity)
-        return self._call("POST", url, raw, {"Authorization": header, "Content-Type": "application/json"})
+        headers = {"Authorization": signature(self.settings, self.identity, raw), "Content-Type": "application/json"}
+        return self._call("POST", url, raw, headers)
 
     def callbacks(self, action: str | None) -> list[dict[str, Any]]:
         # Only callbacks whose signature checked out (the inbox NACKs the others and says why).

@@ -7,12 +7,13 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Literal
 
 from adapter.orders.money import money
 from catalog_sync.model import Profile
+from catalog_sync.on_search_items import IST
 
 __all__ = [
     "IST",
@@ -29,7 +30,6 @@ __all__ = [
 ]
 
 # India has no daylight saving time, so a fixed offset is exact (and needs no tz database).
-IST = timezone(timedelta(hours=5, minutes=30), "IST")
 
 # ONDC RET 1.2.5 validations FULFILLMENTS_ONDC_ORG_CATEGORY
 CATEGORIES = frozenset(

@@ -20,10 +20,10 @@ from adapter.store.models import Order, utcnow
 from adapter.web.api.bodies import json_object
 from adapter.web.auth import current_principal
 from adapter.web.runtime import db, runtime, unit_of_work
+from catalog_sync.on_search_items import IST
 from workers.dispatch import AfterCommit, after_commit
 
 bp = Blueprint("orders", __name__, url_prefix="/api/v1/orders")
-IST = dt.timezone(dt.timedelta(hours=5, minutes=30))
 
 
 def init_app(app: Flask) -> None:

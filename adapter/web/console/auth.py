@@ -18,8 +18,8 @@ from adapter.store.models import utcnow
 from adapter.web.console import csrf
 from adapter.web.console.pages import bp, current_user, login_required, page, user
 from adapter.web.runtime import db, runtime, unit_of_work
+from catalog_sync.on_search_items import IST
 
-IST = dt.timezone(dt.timedelta(hours=5, minutes=30))
 OPEN_STATES = ("Created", "Accepted", "In-progress")
 
 

@@ -14,13 +14,13 @@ from adapter.store import rejections as rejection_store
 from adapter.store import uploads
 from adapter.store.cooperatives import list_cooperatives
 from adapter.store.models import Cooperative, utcnow
-from adapter.web.console.auth import IST
 from adapter.web.console.i18n import current_language, translate
 from adapter.web.console.pages import bp, coop_arg, login_required, page, scope, user
 from adapter.web.runtime import db, runtime, unit_of_work
 from catalog_sync.categories import CATEGORIES, template_csv
 from catalog_sync.errors import IngestError, UnknownCategoryError
 from catalog_sync.ingest import clean_filename
+from catalog_sync.on_search_items import IST
 from catalog_sync.report import ValidationReport
 from catalog_sync.services import catalogue as catalogues
 from catalog_sync.services import rejections as rejection_service
