@@ -18,10 +18,12 @@ __all__ = [
     "EXPECTED_CODE",
     "FOOD_DOMAINS",
     "REVIEW_REJECTS",
+    "STOCK_AS_OF",
     "Column",
     "columns_for",
     "domain_for",
     "template_csv",
+    "template_examples",
 ]
 
 # ONDC 1.2.x category_id -> domain (PROTOCOL.md §8).
@@ -202,6 +204,8 @@ _COMMON: tuple[Column, ...] = (
         "chamba-workshop",
     ),
     _col("enabled", False, "yes to list it, no to hide it from buyers. Default yes.", "yes"),
+    _col("one_of_a_kind", False, "yes for a single hand-made piece: stock 0 or 1, one per order, and once "
+         "sold never listed again by an upload. Default no.", "no"),
     _col(
         "gi_tag",
         False,
@@ -276,7 +280,10 @@ _BY_DOMAIN: dict[str, tuple[Column, ...]] = {
     "ONDC:RET19": _HEALTH,
 }
 
-ALL_COLUMNS: frozenset[str] = frozenset(c.name for cols in (_COMMON, *_BY_DOMAIN.values()) for c in cols)
+# Written by a catalogue download (catalog_sync.export): where the file's stock figures stand in the stock ledger.
+STOCK_AS_OF = "stock_as_of"
+ALL_COLUMNS: frozenset[str] = frozenset(
+    {STOCK_AS_OF, *(c.name for cols in (_COMMON, *_BY_DOMAIN.values()) for c in cols)})
 
 
 def domain_for(category: str) -> str:
@@ -306,6 +313,12 @@ def columns_for(category: str) -> list[Column]:
     else:
         common = list(_COMMON)
     return common + extra
+
+
+def template_examples() -> frozenset[tuple[str, str]]:
+    """The (id, name) of the example row every template carries: a file of only these is an unchanged template."""
+    example = {c.name: c.example for c in _COMMON}
+    return frozenset({(example["id"], example["name"])})
 
 
 def template_csv(category: str) -> str:

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from catalog_sync.model import Catalogue, Item
+from catalog_sync.on_search import store_update
 from catalog_sync.on_search_items import ItemRenderer, provider_id
 
 __all__ = ["ChangeSet", "ItemChange", "apply_changes", "diff_items", "to_on_search_incremental"]
@@ -138,9 +139,11 @@ def apply_changes(old_items: Sequence[Item], changeset: ChangeSet) -> tuple[Item
 
 
 def to_on_search_incremental(
-    changeset: ChangeSet, catalogue: Catalogue, *, context: dict[str, Any], now: datetime
+    changeset: ChangeSet, catalogue: Catalogue, *, context: dict[str, Any], now: datetime,
+    store_changed: bool = False,
 ) -> dict[str, Any] | None:
     """Return the unsolicited incremental on_search for ``context["domain"]``, or None if nothing to send.
+    ``store_changed``: the store closed or opened again since the last push (its provider time goes too).
 
     Costs O(changes): only the changed items are rendered, never the whole catalogue.
     """
@@ -161,10 +164,15 @@ def to_on_search_incremental(
     for item in changeset.removed:
         if item.domain == domain and item.enabled:
             items.append(renderer.render(item, label="disable"))
-    if not items:
+    if not items and not store_changed:
         return None
     pid = provider_id(catalogue.profile, context.get("bpp_id", ""))
+    provider: dict[str, Any] = {"id": pid}
+    if store_changed:
+        provider |= store_update(catalogue.profile, renderer.timestamp)
+    if items:
+        provider["items"] = items
     return {
         "context": dict(context),
-        "message": {"catalog": {"bpp/providers": [{"id": pid, "items": items}]}},
+        "message": {"catalog": {"bpp/providers": [provider]}},
     }

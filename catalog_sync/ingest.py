@@ -57,6 +57,7 @@ def parse_catalogue(
     ext = check_file(data, filename, max_bytes=max_bytes)
     if ext in {"csv", "tsv", "txt"}:
         rows = _parse_csv(_decode(data), tab=ext == "tsv", max_rows=max_rows)
+        _lost_text(rows)
     elif ext == "xlsx":
         rows = _parse_xlsx(data, max_bytes=max_bytes, max_rows=max_rows)
     else:
@@ -101,7 +102,14 @@ def _mb(n: int) -> str:
     return f"{n / (1024 * 1024):.1f} MB"
 
 
+_SAVE_AS = "in Excel use 'Save As' > 'CSV UTF-8 (comma delimited)' (LibreOffice: 'Character set: Unicode (UTF-8)')"
+# Hindi (or any text the file's encoding could not hold) written as question marks by an ANSI save.
+_LOST_TEXT = re.compile(r"\?{3,}")
+
+
 def _decode(data: bytes) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise IngestError(f"the file is saved as UTF-16 ('Unicode Text'), not UTF-8; {_SAVE_AS}")
     nul = data.find(b"\x00")
     if nul >= 0:
         line = data.count(b"\n", 0, nul) + 1
@@ -113,12 +121,32 @@ def _decode(data: bytes) -> str:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
+        bad = data[exc.start]
+        try:
+            shown = f" ('{bytes([bad]).decode('cp1252')}')"
+            encoding = "Windows-1252 ('CSV (Comma delimited)' in Excel)"
+        except UnicodeDecodeError:
+            shown, encoding = "", "an old encoding"
         raise IngestError(
-            f"the file is not UTF-8 text: byte 0x{data[exc.start]:02X} at byte offset {exc.start} "
-            f"(line {line}) "
-            f"cannot be read; in Excel use 'Save As' > 'CSV UTF-8 (comma delimited)'"
+            f"the file is saved in {encoding}, not UTF-8: byte 0x{bad:02X}{shown} on line {line} cannot be read; "
+            f"{_SAVE_AS}"
         ) from None
     return text.removeprefix("\ufeff")
+
+
+def _lost_text(rows: list[RawRow]) -> None:
+    """Refuse a file whose text became question marks (an old-encoding save of Hindi): a cell that is mostly
+    '?', with at least three of them. A question in a description ("Why wait???") is not that."""
+    for raw in rows:
+        for column, value in raw.values.items():
+            marks = value.count("?")
+            letters = len(value) - value.count(" ")
+            if marks >= 3 and marks * 2 >= letters and _LOST_TEXT.search(value):
+                raise IngestError(
+                    f"row {raw.row}, column {column} is '{value[:40]}' where text should be: Hindi or other letters "
+                    f"were lost when the file was saved in an old encoding; open the original and "
+                    f"{_SAVE_AS[0].lower()}{_SAVE_AS[1:]}"
+                )
 
 
 def _header(cells: list[str], *, source: str) -> list[str]:

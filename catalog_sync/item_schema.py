@@ -199,6 +199,7 @@ class ItemRowSchema(Schema):
     variant_attributes = _VariantAttributes(load_default=())
     location_id = f.Identifier(load_default="")
     enabled = f.YesNo(load_default=True)
+    one_of_a_kind = f.YesNo(load_default=False)
     gi_tag = _text(200)
     district = _text(100)
     artisan = _text(200)
@@ -225,6 +226,8 @@ class ItemRowSchema(Schema):
                 errors["code"] = [f"code '{code}' is not a valid {code_type.upper()}: {hint}"]
             elif code_type in {"ean", "gtin", "upc"} and not _gs1_ok(code):
                 errors["code"] = [f"code '{code}' has a wrong check digit for an {code_type.upper()}"]
+        if data.get("one_of_a_kind") and data.get("stock") is not None and data["stock"] > 1:
+            errors["stock"] = [f"a one-of-a-kind piece has stock 0 or 1, not {data['stock']}"]
         if data.get("variant_attributes") and not data.get("parent_item_id"):
             errors["variant_attributes"] = ["variant_attributes is only used together with parent_item_id"]
         if (

@@ -114,7 +114,7 @@ class Opening(_Record):
 
     The hours govern dispatch and self-pickup. ``take_orders`` says when buyers may order: ``always`` (the
     default: a courier-shipped craft is bought in the evening too) or ``when_open`` (only in opening hours, for a
-    shop that hands goods over at once). No orders are taken on a holiday either way.
+    shop that hands goods over at once). No orders are taken on a holiday or during a closure either way.
     """
 
     days: tuple[int, ...] = (1, 2, 3, 4, 5, 6)
@@ -122,8 +122,23 @@ class Opening(_Record):
     close_time: str = "1800"
     holidays: tuple[str, ...] = ()
     take_orders: str = "always"
+    # A temporary closure (a festival, winter when the roads close): no orders and no dispatch from
+    # ``closed_from`` (blank: already closed) to ``closed_until`` inclusive, YYYY-MM-DD on the IST calendar.
+    closed_from: str = ""
+    closed_until: str = ""
+    closed_note: str = ""
 
     _tuples: ClassVar[frozenset[str]] = frozenset({"days", "holidays"})
+
+    def closed_on(self, day: str) -> bool:
+        """Whether ``day`` (YYYY-MM-DD) is a holiday or within the closure."""
+        if day in self.holidays:
+            return True
+        return bool(self.closed_until) and (self.closed_from or day) <= day <= self.closed_until
+
+    def in_closure(self, day: str) -> bool:
+        """Whether ``day`` (YYYY-MM-DD) is within the temporary closure (holidays aside)."""
+        return bool(self.closed_until) and (self.closed_from or day) <= day <= self.closed_until
 
 
 @dataclass(frozen=True, slots=True)
@@ -303,9 +318,22 @@ class Item(_Record):
     craft: str = ""
     enabled: bool = True
     location_id: str = ""
+    # A single hand-made piece: stock 0 or 1, one per order, never listed again by an upload once sold.
+    one_of_a_kind: bool = False
 
     _decimals: ClassVar[frozenset[str]] = frozenset({"price", "mrp", "net_quantity"})
     _tuples: ClassVar[frozenset[str]] = frozenset({"images", "variant_attributes"})
+
+    def __post_init__(self) -> None:
+        if self.one_of_a_kind and self.max_per_order != 1:
+            object.__setattr__(self, "max_per_order", 1)
+
+    def to_dict(self) -> dict[str, Any]:
+        """As ``_Record.to_dict``; ``one_of_a_kind`` only when set, so items stored before it keep their hash."""
+        out = _Record.to_dict(self)
+        if not self.one_of_a_kind:
+            out.pop("one_of_a_kind")
+        return out
 
     def attribute(self, name: str) -> str:
         """Return a variant attribute's value (``net_quantity`` is rendered with its unit)."""

@@ -9,7 +9,7 @@ import contextlib
 import gc
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -17,9 +17,10 @@ import orjson
 from adapter.protocol.identity import SellerApp
 from catalog_sync.categories import FOOD_DOMAINS
 from catalog_sync.errors import MappingError
-from catalog_sync.model import Catalogue, Item, Location, Profile
+from catalog_sync.model import Catalogue, Item, Location, Opening, Profile
 from catalog_sync.on_search_items import (
     FULFILMENT_IDS,
+    IST,
     ItemRenderer,
     format_timestamp,
     money_text,
@@ -34,7 +35,10 @@ __all__ = [
     "BppInfo",
     "ItemRenderer",
     "format_timestamp",
+    "location_time",
     "provider_id",
+    "store_state",
+    "store_update",
     "to_on_search",
 ]
 
@@ -74,6 +78,56 @@ def _day_runs(days: Sequence[int]) -> list[tuple[int, int]]:
     return runs
 
 
+# A closure is announced day by day in schedule.holidays; at most this many days ahead are listed.
+MAX_CLOSED_DAYS = 200
+
+
+def _ist_day(timestamp: str) -> date:
+    return datetime.fromisoformat(timestamp).astimezone(IST).date()
+
+
+def _holidays(opening: Opening, today: date) -> list[str]:
+    """Holidays from today on (ONDC's review refuses past ones) and every day of a closure still to come."""
+    days = {h for h in opening.holidays if h >= today.isoformat()}
+    if opening.closed_until:
+        day = max(date.fromisoformat(opening.closed_from) if opening.closed_from else today, today)
+        end = min(date.fromisoformat(opening.closed_until), today + timedelta(days=MAX_CLOSED_DAYS))
+        while day <= end:
+            days.add(day.isoformat())
+            day += timedelta(days=1)
+    return sorted(days)
+
+
+def location_time(opening: Opening, timestamp: str) -> dict[str, Any]:
+    """A location's ``time``: ``close`` during a closure (else ``enable``), days, hours and upcoming holidays."""
+    today = _ist_day(timestamp)
+    return {
+        "label": "close" if opening.in_closure(today.isoformat()) else "enable",
+        "timestamp": timestamp,
+        "days": ",".join(str(d) for d in opening.days),
+        "schedule": {"holidays": _holidays(opening, today)},
+        "range": {"start": opening.open_time, "end": opening.close_time},
+    }
+
+
+def store_state(profile: Profile, now: datetime) -> str:
+    """``open``, or ``closed:<until>`` during a closure: what a subscriber was last told is kept per push."""
+    opening = profile.opening
+    if opening.in_closure(now.astimezone(IST).date().isoformat()):
+        return f"closed:{opening.closed_until}"
+    return "open"
+
+
+def store_update(profile: Profile, timestamp: str) -> dict[str, Any]:
+    """The provider fields an incremental push carries when the store closes or opens again (ONDC catalog_inc
+    store close: provider and location ``time.label`` close, then enable)."""
+    closed = profile.opening.in_closure(_ist_day(timestamp).isoformat())
+    return {
+        "time": {"label": "close" if closed else "enable", "timestamp": timestamp},
+        "locations": [{"id": loc.id, "time": location_time(profile.opening, timestamp)} for loc in profile.locations],
+    }
+
+
 def _location(profile: Profile, loc: Location, timestamp: str) -> dict[str, Any]:
     opening = profile.opening
     out: dict[str, Any] = {"id": loc.id}
@@ -89,13 +143,7 @@ def _location(profile: Profile, loc: Location, timestamp: str) -> dict[str, Any]
                 "state": loc.state,
                 "area_code": loc.area_code,
             },
-            "time": {
-                "label": "enable",
-                "timestamp": timestamp,
-                "days": ",".join(str(d) for d in opening.days),
-                "schedule": {"holidays": list(opening.holidays)},
-                "range": {"start": opening.open_time, "end": opening.close_time},
-            },
+            "time": location_time(opening, timestamp),
         }
     )
     serv = profile.serviceability

@@ -155,6 +155,21 @@ class _ServiceabilitySchema(Schema):
             raise ValidationError("radius_km is needed when type is radius", "radius_km")
 
 
+class _ClosureSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    # "from" is a keyword, so the field is named by data_key.
+    starts = fields.Date(data_key="from", load_default=None, allow_none=True)
+    until = fields.Date(required=True)
+    note = f.Text(max_len=200, load_default="")
+
+    @validates_schema(skip_on_field_errors=True)
+    def _check(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if data.get("starts") and data["until"] < data["starts"]:
+            raise ValidationError("until must be on or after from", "until")
+
+
 class _OpeningSchema(Schema):
     days = _Days(load_default=(1, 2, 3, 4, 5, 6))
     open = _HHMM(load_default="0900")
@@ -162,6 +177,7 @@ class _OpeningSchema(Schema):
     holidays = fields.List(fields.Date(), load_default=list)
     take_orders = f.Choice({"always": "always", "when_open": "when_open", "when-open": "when_open"},
                            load_default="always")
+    closed = fields.Nested(_ClosureSchema, load_default=None, allow_none=True)
 
 
 class _CredentialSchema(Schema):
@@ -326,6 +342,7 @@ def load_profile(data: dict[str, Any]) -> Profile:
             close_time=opening["close"],
             holidays=tuple(h.isoformat() for h in opening["holidays"]),
             take_orders=opening["take_orders"],
+            **_closure(opening["closed"]),
         ),
         settlement=Settlement(kind="upi", upi_address=settlement["upi"])
         if settlement["upi"]
@@ -371,6 +388,8 @@ def profile_to_dict(profile: Profile) -> dict[str, Any]:
             "close": profile.opening.close_time,
             "holidays": list(profile.opening.holidays),
             "take_orders": profile.opening.take_orders,
+            "closed": {"from": profile.opening.closed_from or None, "until": profile.opening.closed_until,
+                       "note": profile.opening.closed_note} if profile.opening.closed_until else None,
         },
         "settlement": {"upi": s.upi_address}
         if s.kind == "upi"
@@ -389,3 +408,10 @@ def profile_to_dict(profile: Profile) -> dict[str, Any]:
             for c in profile.credentials
         ],
     }
+
+
+def _closure(closed: dict[str, Any] | None) -> dict[str, str]:
+    if not closed:
+        return {}
+    return {"closed_from": closed["starts"].isoformat() if closed.get("starts") else "",
+            "closed_until": closed["until"].isoformat(), "closed_note": closed.get("note", "")}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from catalog_sync.model import Item
@@ -33,6 +33,8 @@ class ValidationReport:
     warnings: tuple[RowError, ...] = ()
     # The spreadsheet row of each item, in the same order (empty when the items did not come from a file).
     rows: tuple[int, ...] = ()
+    # {item id: the stock ledger position its stock figure is as of}, for rows of a downloaded file.
+    marks: dict[str, int] = field(default_factory=dict)
 
     def item_rows(self) -> dict[str, int]:
         """{item id: its row in the file}."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import re
 from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
@@ -19,6 +20,7 @@ from catalog_sync.categories import (
     DOMAIN_NAMES,
     EXPECTED_CODE,
     REVIEW_REJECTS,
+    STOCK_AS_OF,
     columns_for,
 )
 from catalog_sync.ingest import EXTRA_CELLS, RawRow
@@ -26,7 +28,7 @@ from catalog_sync.model import Item, Profile
 from catalog_sync.ondc_tables import FASHION_FABRICS, FASHION_MATERIALS, SIZE_CHART_REQUIRED, canonical
 from catalog_sync.report import RowError, ValidationReport, render_report_text
 
-__all__ = ["RowError", "ValidationReport", "render_report_text", "validate_rows"]
+__all__ = ["RowError", "ValidationReport", "render_report_text", "stock_mark", "validate_rows"]
 
 from catalog_sync.item_schema import ItemRowSchema
 
@@ -114,8 +116,28 @@ def _header_warnings(rows: list[RawRow]) -> list[RowError]:
     return warnings
 
 
+_MARK = re.compile(r"\s*ledger\s+(\d{1,18})\b")
+
+
+def stock_mark(mark: int, when: str) -> str:
+    """The ``stock_as_of`` cell of a downloaded file: the ledger position, then the time for people."""
+    return f"ledger {mark} ({when})"
+
+
+def _stock_as_of(raw: RawRow, errors: list[RowError]) -> int | None:
+    cell = raw.values.get(STOCK_AS_OF, "")
+    if not cell:
+        return None
+    found = _MARK.match(cell)
+    if found is None:
+        errors.append(RowError(raw.row, STOCK_AS_OF, cell, "stock_as_of is written by the catalogue download "
+                               "and must stay as it is; clear it if this stock figure was counted just now"))
+        return None
+    return int(found.group(1))
+
+
 def _row_item(raw: RawRow, profile: Profile | None, errors: list[RowError]) -> Item | None:
-    values = {k: v for k, v in raw.values.items() if v != "" and k != EXTRA_CELLS}
+    values = {k: v for k, v in raw.values.items() if v != "" and k not in (EXTRA_CELLS, STOCK_AS_OF)}
     before = len(errors)
     if EXTRA_CELLS in raw.values:
         errors.append(
@@ -278,10 +300,14 @@ def validate_rows(rows: list[RawRow], profile: Profile | None = None) -> Validat
     """Validate every row; return items only if there is no error anywhere, and every error otherwise."""
     errors: list[RowError] = []
     items: dict[int, Item] = {}
+    marks: dict[str, int] = {}
     for raw in rows:
         item = _row_item(raw, profile, errors)
+        mark = _stock_as_of(raw, errors)
         if item is not None:
             items[raw.row] = item
+            if mark is not None:
+                marks[item.id] = mark
     _check_groups(rows, items, errors)
     errors.sort(key=lambda e: e.row)
     found = [w for row, item in items.items() for check in (_code_warning, _category_warning)
@@ -290,4 +316,5 @@ def validate_rows(rows: list[RawRow], profile: Profile | None = None) -> Validat
     warnings = (*_header_warnings(rows), *sorted(found, key=lambda w: w.row))
     if errors:
         return ValidationReport(items=(), errors=tuple(errors), warnings=warnings)
-    return ValidationReport(items=tuple(items.values()), errors=(), warnings=warnings, rows=tuple(items))
+    return ValidationReport(items=tuple(items.values()), errors=(), warnings=warnings, rows=tuple(items),
+                            marks=marks)

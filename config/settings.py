@@ -78,6 +78,7 @@ class Settings:
     sync_heartbeat_timeout: int
     sync_time_limit: int
     upload_inline_max_bytes: int
+    upload_confirm_removal_share: float
     import_time_limit: int
     order_auto_accept: bool
     registry_cache_ttl: int
@@ -146,6 +147,13 @@ def _positive_int(value: str) -> int:
 def _positive_float(value: str) -> float:
     number = float(value)
     if number <= 0:
+        raise ValueError(value)
+    return number
+
+
+def _share(value: str) -> float:
+    number = float(value)
+    if not 0 <= number <= 1:
         raise ValueError(value)
     return number
 
@@ -355,6 +363,8 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         sync_time_limit=r.parse("SYNC_TIME_LIMIT", 900, _positive_int, "a positive number of seconds"),
         upload_inline_max_bytes=r.parse("UPLOAD_INLINE_MAX_BYTES", 256 * 1024, _non_negative_int,
                                         "0 or more bytes (0: every upload is imported by a worker)"),
+        upload_confirm_removal_share=r.parse("UPLOAD_CONFIRM_REMOVAL_SHARE", 0.2, _share,
+                                             "a share between 0 and 1 (0.2: removing over 20% needs a confirmation)"),
         import_time_limit=r.parse("IMPORT_TIME_LIMIT", 300, _positive_int, "a positive number of seconds"),
         order_auto_accept=r.parse("ORDER_AUTO_ACCEPT", True, _bool, "true or false"),
         delivery_lease_margin=r.parse("DELIVERY_LEASE_MARGIN", 30, _positive_int, "a positive number of seconds"),

@@ -291,12 +291,16 @@ def import_upload(self: Any, upload_id: int, resume: bool = False) -> str:
 
 @shared_task(bind=True, name=SCHEDULE_SYNCS, ignore_result=True)
 def schedule_syncs(self: Any) -> int:
-    """Start a sync for every cooperative whose catalogue source is due for a fetch."""
+    """Start a sync for every cooperative whose catalogue source is due for a fetch, and one for every
+    cooperative whose store closed or opened again (a closure began or ended) to tell its subscribers."""
     with self.app.sessions() as session:
         due = [source.cooperative_id for source in sync_store.due_sources(session, utcnow())]
+        closures = [c for c in sync_runner.stores_to_announce(session, utcnow()) if c not in due]
     for cooperative_id in due:
         queue_sync(self.app, self.app.sessions, cooperative_id, requested_by="schedule")
-    return len(due)
+    for cooperative_id in closures:
+        queue_sync(self.app, self.app.sessions, cooperative_id, requested_by="closure")
+    return len(due) + len(closures)
 
 
 @shared_task(bind=True, name=SWEEP, ignore_result=True)
@@ -322,6 +326,8 @@ def sweep(self: Any) -> dict[str, int]:
         queued_uploads, dead_uploads = upload_store.stuck(
             session, queued_before=now - dt.timedelta(seconds=60),
             running_before=now - dt.timedelta(seconds=settings.import_time_limit + 60))
+        # A preview nobody confirmed within a day is dropped with its file.
+        upload_store.expire_previews(session, now - upload_store.PREVIEW_KEPT, now)
     for upload_id in dead_uploads:
         upload_runner.fail(self.app.sessions, upload_id, "the worker importing it stopped; nothing was imported. "
                            "Upload the file again.", now)

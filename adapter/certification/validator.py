@@ -79,6 +79,13 @@ KNOWN_DEFECTS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(patte
 
 # Defects of one flow's definition rather than of a check: they hold only for that flow.
 FLOW_DEFECTS: dict[str, tuple[tuple[re.Pattern[str], str], ...]] = {
+    "1": ((re.compile(r"\[on_search_inc_refresh\] locationTimeLabel: location label \(/bpp/providers/locations/time/"
+                      r"label\) for /on_search_inc_refresh should not be equal to /on_search_full_catalog_refresh"
+                      r"\.label"),
+           "the utility compares every incremental location label with the full catalogue pulled at the start "
+           "(utils/Retail_.1.2.5/SearchInc/onSearchIncremental.js, locationTimeLabel), so a store that closed and "
+           "opens again, whose location is enable once more, is flagged; the label it would accept (open) is "
+           "outside its own RET10 schema (enable, disable, close). The close push before it passes"),),
     "017": ((re.compile(r"\[(on_update|on_cancel)\] -: Missing required data of : (on_update|on_cancel)"),
              "flow 017 (seller credentials) asks one transaction for on_status_delivered, then on_update and "
              "on_cancel (shared/validateRetailLogsV2.js flow017Sequence), but a delivered order cannot be "

@@ -20,6 +20,7 @@ from adapter.store.models import utcnow
 from catalog_sync.categories import template_csv
 from catalog_sync.errors import CatalogueError, ProfileError
 from catalog_sync.model import Profile
+from catalog_sync.plan import render_plan_text
 from catalog_sync.profile import load_profile
 from catalog_sync.report import render_report_text
 from catalog_sync.services import catalogue as catalogues
@@ -31,7 +32,7 @@ def _sessions(settings: Settings) -> Any:
 
 
 def _limits(settings: Settings) -> catalogues.Limits:
-    return catalogues.Limits(max_bytes=settings.catalogue_max_bytes, max_rows=settings.catalogue_max_rows)
+    return catalogues.Limits.from_settings(settings)
 
 
 def read_document(path: Path) -> dict[str, Any]:
@@ -92,24 +93,82 @@ def validate(file: Path, slug: str | None, profile_file: Path | None, category: 
 @catalog.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--cooperative", "slug", required=True)
-def import_(file: Path, slug: str) -> None:
-    """Import FILE as a new catalogue version (nothing is imported when it has errors)."""
+@click.option("--dry-run", is_flag=True, help="Show what the file would change, and change nothing.")
+@click.option("--yes", "confirm", is_flag=True,
+              help="Go ahead when the file removes many items or is the unchanged template.")
+@click.option("--counted-now", is_flag=True,
+              help="New stock figures were counted just now (default: as of each item's last count).")
+def import_(file: Path, slug: str, dry_run: bool, confirm: bool, counted_now: bool) -> None:
+    """Import FILE as a new catalogue version (nothing is imported when it has errors).
+
+    What would change is shown first; a mass removal or the unchanged template asks before it goes ahead.
+    """
     settings = load_cli_settings()
+    sessions, data = _sessions(settings), file.read_bytes()
+
+    def run(*, confirmed: bool, dry: bool) -> catalogues.ImportResult:
+        with transaction(sessions) as session:
+            return catalogues.import_catalogue(session, get_cooperative(session, slug), data, file.name,
+                                               _limits(settings), source="cli", dry_run=dry, confirm=confirmed,
+                                               counted_now=counted_now)
+
     try:
-        with transaction(_sessions(settings)) as session:
-            cooperative = get_cooperative(session, slug)
-            result = catalogues.import_catalogue(session, cooperative, file.read_bytes(), file.name,
-                                              _limits(settings), source="cli")
+        # First the plan, with nothing locked: asking must not hold up the orders of every cooperative.
+        result = run(confirmed=confirm, dry=True)
+        if result.plan is not None and (dry_run or result.unconfirmed or result.plan.conflicts):
+            click.echo(render_plan_text(result.plan))
+        if result.plan is not None and not dry_run:
+            if result.unconfirmed and (not sys.stdin.isatty()
+                                       or not click.confirm("Go ahead?", default=False, err=True)):
+                raise click.ClickException("nothing was imported (run again with --yes to go ahead)")
+            result = run(confirmed=confirm or bool(result.unconfirmed), dry=False)
     except (CatalogueError, AdapterError) as error:
         raise click.ClickException(error.message) from error
-    if result.version is None:
+    if result.plan is None:
         click.echo(render_report_text(result.report))
         click.echo("nothing was imported", err=True)
         sys.exit(1)
+    if dry_run:
+        return
+    if result.version is None:  # the catalogue changed between the plan and the import
+        raise click.ClickException("nothing was imported: the catalogue changed meanwhile; run the import again")
     if result.created:
         click.echo(f"imported version {result.version.number} ({result.version.item_count} items)")
     else:
-        click.echo(f"unchanged: same items as version {result.version.number}; no new version")
+        click.echo(f"unchanged: nothing to change from version {result.version.number}; no new version")
+
+
+@catalog.command()
+@click.option("--cooperative", "slug", required=True)
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="xlsx", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write it (default: the suggested file name, in the current folder).")
+def download(slug: str, fmt: str, output: Path | None) -> None:
+    """Write the current catalogue to a file to edit and import back (sales after the download are kept)."""
+    settings = load_cli_settings()
+    try:
+        with _sessions(settings)() as session:
+            body, filename = catalogues.download(session, get_cooperative(session, slug), fmt, utcnow())
+    except (CatalogueError, AdapterError) as error:
+        raise click.ClickException(error.message) from error
+    target = output or Path(filename)
+    target.write_bytes(body)
+    click.echo(f"wrote {target} ({len(body)} bytes)")
+
+
+@catalog.command()
+@click.option("--cooperative", "slug", required=True)
+def undo(slug: str) -> None:
+    """Go back to the catalogue before the last import, as a new version (sales since are kept)."""
+    settings = load_cli_settings()
+    try:
+        with transaction(_sessions(settings)) as session:
+            result = catalogues.undo_last(session, get_cooperative(session, slug), _limits(settings))
+            assert result.version is not None
+            number, created = result.version.number, result.created
+    except (CatalogueError, AdapterError) as error:
+        raise click.ClickException(error.message) from error
+    click.echo(f"restored: version {number}" if created else f"nothing to undo: version {number} is the same")
 
 
 @catalog.command()

@@ -33,7 +33,7 @@ def seed_demo_data(settings: Settings, sessions: sessionmaker[Session]) -> dict[
         existing = session.scalar(select(func.count(Cooperative.id))) or 0
     if existing:
         return {"keys": _load_keys(keys_file), "seeded": False}
-    limits = catalogues.Limits(max_bytes=settings.catalogue_max_bytes, max_rows=settings.catalogue_max_rows)
+    limits = catalogues.Limits.from_settings(settings)
     keys: dict[str, str] = {}
     with transaction(sessions) as session:
         for folder in sorted(p for p in EXAMPLES.iterdir() if (p / "profile.yaml").exists()):
@@ -42,7 +42,7 @@ def seed_demo_data(settings: Settings, sessions: sessionmaker[Session]) -> dict[
             catalogues.set_profile(cooperative, profile)
             catalogue = folder / "catalogue.csv"
             result = catalogues.import_catalogue(session, cooperative, catalogue.read_bytes(), catalogue.name, limits,
-                                              source="demo")
+                                                 source="demo", confirm=True)
             if result.version is None:
                 raise RuntimeError(f"demo catalogue {catalogue} does not validate: {result.report.to_dict()}")
             keys[folder.name] = key.plain

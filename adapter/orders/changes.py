@@ -59,7 +59,8 @@ def cancel_order(session: Session, order: Order, *, reason_id: str, initiated_by
                           "cancelled_at": format_timestamp(now), "precancel_state": previous,
                           "precancel_updated_at": previous_at, "quote_trail": trail}
     order_store.change_stock(session, order.cooperative_id,
-                             {line["item_id"]: int(line["quantity"]) for line in order.lines})
+                             {line["item_id"]: int(line["quantity"]) for line in order.lines},
+                             kind="cancel", ref=order.order_id)
     order_store.add_event(session, order, actor=actor, kind="cancelled", from_state=previous,
                           to_state="Cancelled", reason=reason_id)
 
@@ -127,7 +128,8 @@ def part_cancel(session: Session, order: Order, item_id: str, quantity: int, *, 
         "items": {item_id: quantity},
         "tags": [{"code": "cancel_request", "list": [{"code": "reason_id", "value": "002"},
                                                      {"code": "initiated_by", "value": bpp_id}]}, *trail]})
-    order_store.change_stock(session, order.cooperative_id, {item_id: quantity})
+    order_store.change_stock(session, order.cooperative_id, {item_id: quantity}, kind="cancel",
+                             ref=order.order_id)
     order.updated_at = now
     order_store.add_event(session, order, actor=actor, kind="part_cancel", reason=f"002: {quantity} x {item_id}")
     return leg
@@ -206,7 +208,8 @@ def move_return(session: Session, order: Order, leg_id: str, action: str, *, act
         leg["tags"] = [*leg["tags"], {"code": "return_reject", "list": [{"code": "reason_id", "value": reason}]}]
     if step.to_state == "Return_Delivered":
         order_store.change_stock(session, order.cooperative_id,
-                                 {i: int(q) for i, q in leg.get("items", {}).items()})
+                                 {i: int(q) for i, q in leg.get("items", {}).items()}, kind="return",
+                                 ref=order.order_id)
     _replace_leg(order, leg)
     order.updated_at = now
     order_store.add_event(session, order, actor=actor, kind=action, from_state=step.from_state,
@@ -244,7 +247,8 @@ def move_rto(session: Session, order: Order, action: str, *, actor: str, now: dt
     leg["state"] = step.to_state
     leg["ended_at"] = format_timestamp(now)  # back at the store (or disposed of): the RTO's end time
     if step.to_state == "RTO-Delivered":
-        order_store.change_stock(session, order.cooperative_id, {i: int(q) for i, q in leg["items"].items()})
+        order_store.change_stock(session, order.cooperative_id, {i: int(q) for i, q in leg["items"].items()},
+                                 kind="rto", ref=order.order_id)
     _replace_leg(order, leg)
     order.updated_at = now
     order_store.add_event(session, order, actor=actor, kind=action, from_state=step.from_state,

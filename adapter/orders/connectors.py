@@ -312,7 +312,8 @@ def _create(session: Session, cooperative: Cooperative, row: ConnectorCursor, pu
                         fulfillment_id=FULFILMENT_ID, serviceable=True, profile=profile)
     if money(pulled.total) != quote.total:
         raise _Rejected(f"total {pulled.total} does not match our price {money_text(quote.total)}")
-    if not order_store.change_stock(session, cooperative.id, {line.item_id: -line.quantity for line in pulled.lines}):
+    if not order_store.change_stock(session, cooperative.id, {line.item_id: -line.quantity for line in pulled.lines},
+                                    kind="order", ref=f"{row.name}:{pulled.id}"):
         raise _Rejected("an item sold out while importing")
     kind = profile.serviceability.kind
     o2d = delivery_terms.tat(delivery_terms.longest(items[line.item_id].time_to_ship for line in pulled.lines),

@@ -7,7 +7,7 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Literal
 
@@ -183,24 +183,27 @@ def is_serviceable(
 
 
 def takes_orders(profile: Profile, now: datetime) -> bool:
-    """Return whether the cooperative takes orders at ``now`` (aware): any time but a holiday, or only in
-    opening hours when its profile says ``take_orders: when_open``."""
+    """Return whether the cooperative takes orders at ``now`` (aware): any time but a holiday or a closure, or
+    only in opening hours when its profile says ``take_orders: when_open``."""
     if profile.opening.take_orders == "when_open":
         return is_open(profile, now)
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
-    return now.astimezone(IST).date().isoformat() not in profile.opening.holidays
+    return not profile.opening.closed_on(now.astimezone(IST).date().isoformat())
 
 
 def next_open(profile: Profile, now: datetime) -> datetime:
     """When the store can next dispatch: ``now`` while it is open, else when it next opens (IST calendar,
-    holidays and closed days skipped, up to 14 days ahead; ``now`` if it does not open in that time)."""
+    holidays, closed days and a closure skipped, up to 14 days after; ``now`` if it does not open then)."""
     if is_open(profile, now):
         return now
     local = now.astimezone(IST)
     opens = _minutes(profile.opening.open_time)
+    start = local.date()
+    if profile.opening.in_closure(start.isoformat()):  # look from the day after the closure
+        start = date.fromisoformat(profile.opening.closed_until) + timedelta(days=1)
     for offset in range(15):
-        day = local.date() + timedelta(days=offset)
+        day = start + timedelta(days=offset)
         candidate = datetime(day.year, day.month, day.day, opens // 60, opens % 60, tzinfo=IST)
         if candidate > local and is_open(profile, candidate):
             return candidate.astimezone(now.tzinfo)
@@ -217,7 +220,7 @@ def is_open(profile: Profile, now: datetime) -> bool:
         raise ValueError("now must be timezone-aware")
     local = now.astimezone(IST)
     opening = profile.opening
-    if local.date().isoformat() in opening.holidays or local.isoweekday() not in opening.days:
+    if opening.closed_on(local.date().isoformat()) or local.isoweekday() not in opening.days:
         return False
     minute = local.hour * 60 + local.minute
     start = _minutes(opening.open_time)

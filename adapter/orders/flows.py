@@ -170,7 +170,7 @@ def handle_confirm(session: Session, request: NetworkRequest, policy: OrderPolic
         raise QuoteChangedError(f"quote changed: the total is now {ours:.2f}, not {theirs}",
                                 path="message.order.quote.price.value").for_cooperative(cooperative.id)
     deltas = {line.item.id: -line.quantity for line in selection.lines if line.quantity > 0}
-    if not order_store.change_stock(session, cooperative.id, deltas):
+    if not order_store.change_stock(session, cooperative.id, deltas, kind="order", ref=str(order["id"])):
         raise SoldOutError().for_cooperative(cooperative.id)
     # ONDC 1.2.5: on_confirm says Created; accepting is a move of its own, pushed as on_status (Accepted), at
     # once with ORDER_AUTO_ACCEPT or when the cooperative accepts.

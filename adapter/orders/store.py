@@ -6,10 +6,11 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from adapter.store import catalogue as store
+from adapter.store import stock
 from adapter.store.models import CatalogueItem, Cooperative, Order, OrderDraft, OrderEvent, utcnow
 from catalog_sync.model import Item
 from catalog_sync.on_search import provider_id
@@ -52,35 +53,19 @@ def save_draft(session: Session, *, bap_id: str, transaction_id: str, cooperativ
     return draft
 
 
-def change_stock(session: Session, cooperative_id: int, deltas: dict[str, int]) -> bool:
-    """Apply stock changes atomically: all of them, or none when any would go below zero.
-
-    Each decrement is a conditional UPDATE (stock >= quantity), which locks the row on PostgreSQL and is
-    serialised on SQLite, so two confirms racing for the last unit cannot both win. The item's content and
-    hash follow, so the change reaches buyer apps in the next incremental push.
+def change_stock(session: Session, cooperative_id: int, deltas: dict[str, int], *, kind: str,
+                 ref: str | None) -> bool:
+    """Move stock for an order (``kind``: order, cancel, return, rto; ``ref``: the order), all or nothing:
+    False when any item would go below zero. Each move is kept in the stock ledger (adapter.store.stock), and
+    the item's content and hash follow, so the change reaches buyer apps in the next incremental push.
     """
-    done: dict[str, int] = {}
-    for item_id, delta in deltas.items():
-        result = session.execute(
-            update(CatalogueItem)
-            .where(CatalogueItem.cooperative_id == cooperative_id, CatalogueItem.item_id == item_id,
-                   CatalogueItem.stock + delta >= 0)
-            .values(stock=CatalogueItem.stock + delta)
-            .execution_options(synchronize_session=False)
-        )
-        if getattr(result, "rowcount", 0) != 1:
-            for undo_id, undo in done.items():  # same transaction: put back what this call took
-                session.execute(update(CatalogueItem)
-                                .where(CatalogueItem.cooperative_id == cooperative_id,
-                                       CatalogueItem.item_id == undo_id)
-                                .values(stock=CatalogueItem.stock - undo)
-                                .execution_options(synchronize_session=False))
-            return False
-        done[item_id] = delta
-    for item_id in deltas:
+    after = stock.apply(session, cooperative_id, deltas, kind=kind, ref=ref)
+    if after is None:
+        return False
+    for item_id, available in after.items():
         row = store.get_item(session, cooperative_id, item_id)
-        session.refresh(row)
-        item = dataclasses.replace(Item.from_dict(row.data), stock=row.stock)
+        session.refresh(row)  # the session may hold the row as a select read it, before an upload changed it
+        item = dataclasses.replace(Item.from_dict(row.data), stock=available)
         store.update_item(session, row, catalogues.to_record(item))
     return True
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from adapter.errors import NotFoundError
@@ -51,6 +51,21 @@ def lock_catalogue(session: Session, cooperative_id: int) -> None:
     """
     session.execute(update(Cooperative).where(Cooperative.id == cooperative_id)
                     .values(slug=Cooperative.slug).execution_options(synchronize_session=False))
+
+
+def lock_items(session: Session, cooperative_id: int) -> None:
+    """Lock the cooperative's item rows until the transaction ends (PostgreSQL; SQLite's write lock, taken by
+    ``lock_catalogue``, already keeps every other writer out), so orders wait for an import to commit."""
+    session.execute(select(CatalogueItem.id).where(CatalogueItem.cooperative_id == cooperative_id)
+                    .order_by(CatalogueItem.item_id).with_for_update()).all()  # in item order, as orders lock them
+
+
+def lock_item(session: Session, item: CatalogueItem) -> None:
+    """Lock one item row (the write lock on SQLite) and re-read it, so an edit starts from its stock now and no
+    order can change it before the edit commits."""
+    session.execute(update(CatalogueItem).where(CatalogueItem.id == item.id).values(stock=CatalogueItem.stock)
+                    .execution_options(synchronize_session=False))
+    session.refresh(item)
 
 
 def latest_version(session: Session, cooperative_id: int) -> CatalogueVersion | None:
@@ -99,10 +114,11 @@ def _store_blobs(session: Session, records: Sequence[ItemRecord]) -> None:
 
 def create_version(
     session: Session, cooperative_id: int, records: Sequence[ItemRecord], *, source: str, filename: str | None,
-    item_rows: dict[str, int] | None = None,
+    item_rows: dict[str, int] | None = None, current: Sequence[ItemRecord] | None = None,
 ) -> CatalogueVersion:
-    """Write a new immutable version and make its items the cooperative's current items (``item_rows``: the
-    file row of each item, kept to point the cooperative at its spreadsheet)."""
+    """Write a new immutable version (``records``, as the file said them) and make ``current`` (the same items
+    with the stock to list now; default ``records``) the cooperative's current items. ``item_rows``: the file
+    row of each item, kept to point the cooperative at its spreadsheet."""
     latest = latest_version(session, cooperative_id)
     version = CatalogueVersion(
         cooperative_id=cooperative_id,
@@ -119,26 +135,48 @@ def create_version(
     members = [{"version_id": version.id, "item_id": r.item_id, "item_hash": r.item_hash} for r in records]
     for chunk in _chunks(members):
         session.execute(insert(VersionItem), list(chunk))
-    replace_current_items(session, cooperative_id, records, version_id=version.id)
+    set_current_items(session, cooperative_id, records if current is None else current, version_id=version.id)
     return version
 
 
-def replace_current_items(
+def set_current_items(
     session: Session, cooperative_id: int, records: Sequence[ItemRecord], *, version_id: int | None
 ) -> None:
-    """Make `records` the whole current item set of a cooperative."""
-    session.execute(delete(CatalogueItem).where(CatalogueItem.cooperative_id == cooperative_id))
+    """Make ``records`` the whole current item set of a cooperative, writing only the rows that change (an
+    item's stock-ledger columns stay with it)."""
+    _store_blobs(session, records)
+    existing = dict(session.execute(
+        select(CatalogueItem.item_id, CatalogueItem.item_hash).where(CatalogueItem.cooperative_id == cooperative_id)
+    ).all())
+    wanted = {r.item_id for r in records}
+    gone = [item_id for item_id in existing if item_id not in wanted]
+    for chunk in _chunks(gone):
+        session.execute(delete(CatalogueItem).where(CatalogueItem.cooperative_id == cooperative_id,
+                                                    CatalogueItem.item_id.in_(chunk)))
     now = utcnow()
-    rows = [
-        {
-            "cooperative_id": cooperative_id, "item_id": r.item_id, "item_hash": r.item_hash, "domain": r.domain,
-            "name": r.name[:255], "price": r.price, "stock": r.stock, "enabled": r.enabled, "data": r.data,
-            "version_id": version_id, "updated_at": now,
-        }
-        for r in records
-    ]
-    for chunk in _chunks(rows):
+
+    def row(r: ItemRecord) -> dict[str, Any]:
+        return {"cooperative_id": cooperative_id, "item_id": r.item_id, "item_hash": r.item_hash,
+                "domain": r.domain, "name": r.name[:255], "price": r.price, "stock": r.stock, "enabled": r.enabled,
+                "data": r.data, "version_id": version_id, "updated_at": now}
+
+    new = [row(r) for r in records if r.item_id not in existing]
+    for chunk in _chunks(new):
         session.execute(insert(CatalogueItem), list(chunk))
+    changed = [row(r) for r in records if r.item_id in existing and existing[r.item_id] != r.item_hash]
+    table = cast(Table, CatalogueItem.__table__)
+    rewrite = (update(table)
+               .where(table.c.cooperative_id == bindparam("c_id"), table.c.item_id == bindparam("i_id"))
+               .values({name: bindparam(f"v_{name}") for name in
+                        ("item_hash", "domain", "name", "price", "stock", "enabled", "data", "version_id",
+                         "updated_at")}))
+    for chunk in _chunks(changed):
+        session.connection().execute(rewrite, [
+            {"c_id": cooperative_id, "i_id": r["item_id"], **{f"v_{k}": v for k, v in r.items()
+                                                                if k not in ("cooperative_id", "item_id")}}
+            for r in chunk])
+    session.execute(update(CatalogueItem).where(CatalogueItem.cooperative_id == cooperative_id)
+                    .values(version_id=version_id).execution_options(synchronize_session=False))
 
 
 def version_items(session: Session, version_id: int) -> dict[str, tuple[str, dict[str, Any]]]:
@@ -161,6 +199,15 @@ def current_items(session: Session, cooperative_id: int) -> list[CatalogueItem]:
             .order_by(CatalogueItem.item_id)
         )
     )
+
+
+def current_states(session: Session, cooperative_id: int) -> list[tuple[str, dict[str, Any], int, int | None]]:
+    """(item id, stored JSON, stock, last count's figure) of each current item: what an upload is planned from,
+    read without building ORM objects."""
+    rows = session.execute(select(CatalogueItem.item_id, CatalogueItem.data, CatalogueItem.stock,
+                                  CatalogueItem.count_figure)
+                           .where(CatalogueItem.cooperative_id == cooperative_id))
+    return [(item_id, data, stock, figure) for item_id, data, stock, figure in rows]
 
 
 def count_items(session: Session, cooperative_id: int) -> int:

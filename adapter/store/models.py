@@ -345,6 +345,35 @@ class CatalogueItem(Base):
         ForeignKey("catalogue_versions.id", ondelete="SET NULL"), default=None
     )
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    # The last count of this item (a sheet's stock figure or an edit): what it said, and its stock_moves row.
+    # Stock now = the count's ``available`` + the deltas of the item's moves after it (docs/stock.md).
+    count_figure: Mapped[int | None] = mapped_column(default=None)
+    count_move_id: Mapped[int | None] = mapped_column(BigId, default=None)
+    # The item's newest move: a download says its stock is as of this (set with the stock, under its row lock).
+    last_move_id: Mapped[int | None] = mapped_column(BigId, default=None)
+
+
+class StockMove(Base):
+    """The stock ledger: every count, reservation, cancellation, return and RTO of an item, append-only.
+
+    ``kind`` is count (a sheet or an edit said how many: ``figure``; ``delta`` moves stock to ``available``),
+    order (a confirmed or pulled order took units), cancel (an order or part of one released them), return or
+    rto (the goods came back). ``available`` is the item's stock right after the move.
+    """
+
+    __tablename__ = "stock_moves"
+    __table_args__ = (Index("ix_stock_moves_cooperative_item", "cooperative_id", "item_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    cooperative_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id", ondelete="CASCADE"))
+    item_id: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(16))
+    delta: Mapped[int] = mapped_column()
+    available: Mapped[int] = mapped_column()
+    figure: Mapped[int | None] = mapped_column(default=None)
+    # The order (bap order id) or the version/upload that caused the move, for people reading the ledger.
+    ref: Mapped[str | None] = mapped_column(String(255), default=None)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class OrderDraft(Base):
@@ -472,12 +501,16 @@ class CatalogueUpload(Base):
     size_bytes: Mapped[int] = mapped_column(Integer)
     # The file until it is imported; emptied then (the version keeps the items).
     content: Mapped[bytes] = mapped_column(LargeBinary)
-    # queued -> running -> done | invalid | failed
+    # preview (a dry run waiting for the uploader) | queued -> running -> done | invalid | failed | discarded
     status: Mapped[str] = mapped_column(String(16), default="queued", index=True)
     created: Mapped[bool | None] = mapped_column(default=None)
     version_number: Mapped[int | None] = mapped_column(default=None)
     report: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     error: Mapped[str | None] = mapped_column(Text, default=None)
+    # What the file would change (catalog_sync.plan), kept with a preview until the uploader confirms.
+    plan: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    # What the uploader confirmed: "" (nothing), "removals" (a mass removal or the template), "counted_now".
+    confirmed: Mapped[str | None] = mapped_column(String(64), default=None)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)

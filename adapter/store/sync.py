@@ -177,6 +177,17 @@ def known_hashes(session: Session, subscription_id: int, cooperative_id: int) ->
     return known
 
 
+def told_states(session: Session, cooperative_id: int, item_id: str) -> dict[int, str | None]:
+    """What each subscription was last told (or is being told) of one item of a cooperative, by subscription."""
+    rows = session.execute(
+        select(PushState.subscription_id, PushState.pending_hash, PushState.acked_hash, OutboxMessage.status)
+        .outerjoin(OutboxMessage, OutboxMessage.id == PushState.pending_outbox_id)
+        .where(PushState.cooperative_id == cooperative_id, PushState.item_id == item_id))
+    # A push that was dead-lettered told nothing: what was acknowledged before it stands.
+    return {sub_id: pending if pending is not None and status != "dead" else acked
+            for sub_id, pending, acked, status in rows}
+
+
 def record_push(session: Session, subscription_id: int, cooperative_id: int, hashes: dict[str, str],
                 outbox_id: int) -> None:
     """Remember what a queued push carries; it counts as known once delivered."""

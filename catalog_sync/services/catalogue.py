@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -18,38 +19,57 @@ from adapter.delivery.replies import preview_context
 from adapter.errors import ConflictError, InvalidRequestError
 from adapter.protocol.identity import SellerApp
 from adapter.store import catalogue as store
+from adapter.store import stock as ledger
 from adapter.store.models import CatalogueItem, CatalogueVersion, Cooperative
+from catalog_sync.categories import template_examples
 from catalog_sync.diff import ChangeSet, diff_items, to_on_search_incremental
 from catalog_sync.errors import ProfileError
+from catalog_sync.export import export_csv, export_xlsx
 from catalog_sync.ingest import parse_catalogue
 from catalog_sync.model import Catalogue, Item, Profile, item_hash
 from catalog_sync.on_search import BppInfo, to_on_search
-from catalog_sync.profile import load_profile
+from catalog_sync.on_search_items import IST
+from catalog_sync.plan import STALE, Current, Plan, plan_upload
+from catalog_sync.profile import load_profile, profile_to_dict
 from catalog_sync.report import ValidationReport
-from catalog_sync.validate import validate_rows
+from catalog_sync.validate import stock_mark, validate_rows
 from config import Settings
+
+# The most units one item can list (what a sheet's stock column accepts, too).
+MAX_STOCK = 10_000_000
 
 
 @dataclass(frozen=True)
 class Limits:
-    """Size limits for catalogue files."""
+    """Size limits for catalogue files, and the share of the catalogue an upload may remove unconfirmed."""
 
     max_bytes: int
     max_rows: int
+    removal_share: float = 0.2
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Limits:
-        """CATALOGUE_MAX_BYTES and CATALOGUE_MAX_ROWS."""
-        return cls(max_bytes=settings.catalogue_max_bytes, max_rows=settings.catalogue_max_rows)
+        """CATALOGUE_MAX_BYTES, CATALOGUE_MAX_ROWS and UPLOAD_CONFIRM_REMOVAL_SHARE."""
+        return cls(max_bytes=settings.catalogue_max_bytes, max_rows=settings.catalogue_max_rows,
+                   removal_share=settings.upload_confirm_removal_share)
 
 
 @dataclass(frozen=True)
 class ImportResult:
-    """What an import did: the version now current (None when rejected), whether it is new, and the report."""
+    """What an import did: the version now current (None when rejected or not applied), whether it is new,
+    the report, and the plan (None when the file had errors). ``unconfirmed`` lists what the plan needs
+    confirmed and the uploader did not confirm (then nothing was applied)."""
 
     version: CatalogueVersion | None
     created: bool
     report: ValidationReport
+    plan: Plan | None = None
+    unconfirmed: tuple[str, ...] = ()
+
+    @property
+    def applied(self) -> bool:
+        """True when the file's items are now the current catalogue (new version or unchanged)."""
+        return self.version is not None
 
 
 def set_profile(cooperative: Cooperative, data: dict[str, Any]) -> Profile:
@@ -61,6 +81,15 @@ def set_profile(cooperative: Cooperative, data: dict[str, Any]) -> Profile:
     profile = load_profile(data)
     cooperative.profile = profile.to_dict()
     return profile
+
+
+def set_closure(cooperative: Cooperative, *, starts: str | None, until: str | None, note: str = "") -> Profile:
+    """Close the shop from ``starts`` (None: now) to ``until`` inclusive (YYYY-MM-DD), or open it again (``until``
+    None). ProfileError names a bad date. The store's new state reaches subscribers in the next sync."""
+    data = profile_to_dict(profile_of(cooperative)) | {"slug": cooperative.slug}
+    data["opening"] = dict(data["opening"], closed={"from": starts or None, "until": until, "note": note}
+                           if until else None)
+    return set_profile(cooperative, data)
 
 
 def profile_of(cooperative: Cooperative) -> Profile:
@@ -88,23 +117,112 @@ def validate_file(data: bytes, filename: str, limits: Limits, profile: Profile |
 
 
 def import_catalogue(
-    session: Session, cooperative: Cooperative, data: bytes, filename: str, limits: Limits, *, source: str
+    session: Session, cooperative: Cooperative, data: bytes, filename: str, limits: Limits, *, source: str,
+    confirm: bool = False, counted_now: bool = False, dry_run: bool = False, expect_version: int | None = None,
 ) -> ImportResult:
-    """Validate a file and, when it has no errors and differs from the latest version, store a new version."""
+    """Validate a file, plan what it changes (catalog_sync.plan) and, unless ``dry_run``, apply the plan: a new
+    version, current items with stock from the ledger, counts recorded. A plan that removes more than the
+    allowed share or is an unchanged template is applied only with ``confirm``; ``counted_now`` takes every
+    stock figure as counted at this moment. ``expect_version``: the version a preview was made against; when
+    the catalogue has moved on since, nothing is applied and the fresh plan is returned to be confirmed."""
     report = validate_file(data, filename, limits, profile_of(cooperative))
     if not report.ok:
         return ImportResult(version=None, created=False, report=report)
-    records = [to_record(item) for item in report.items]
-    store.lock_catalogue(session, cooperative.id)  # another import of this cooperative waits here
+    return apply_items(session, cooperative, report, limits, source=source, filename=filename, confirm=confirm,
+                       counted_now=counted_now, dry_run=dry_run, expect_version=expect_version)
+
+
+def apply_items(
+    session: Session, cooperative: Cooperative, report: ValidationReport, limits: Limits, *, source: str,
+    filename: str | None, confirm: bool = False, counted_now: bool = False, dry_run: bool = False,
+    expect_version: int | None = None,
+) -> ImportResult:
+    """Plan and (unless ``dry_run`` or unconfirmed) apply a validated set of items; see ``import_catalogue``."""
+    if not dry_run:
+        # Another import of this cooperative waits here, and orders for its items wait until this commits, so
+        # the plan's stock figures are still true when they are written.
+        store.lock_catalogue(session, cooperative.id)
+        store.lock_items(session, cooperative.id)
     latest = store.latest_version(session, cooperative.id)
-    if latest is not None and latest.content_hash == store.catalogue_hash(records):
-        # The same items, perhaps in another order: the rows are where they are in this file now.
+    plan_current = current_for_plan(session, cooperative)
+    plan = plan_for(session, cooperative, report.items, marks=report.marks, counted_now=counted_now,
+                    removal_share=limits.removal_share, current=plan_current)
+    plan = dataclasses.replace(plan, base_version=latest.number if latest else None)
+    unconfirmed = () if confirm else plan.confirm
+    if expect_version is not None and expect_version != plan.base_version:
+        unconfirmed = (*unconfirmed, STALE)
+    if dry_run or unconfirmed:
+        return ImportResult(version=None, created=False, report=report, plan=plan, unconfirmed=unconfirmed)
+    if latest is not None and not plan.changes_anything:
+        # Nothing to change (the same items, or a downloaded file sent back): the rows are where they are now.
         if report.item_rows() and latest.item_rows != report.item_rows():
             latest.item_rows = report.item_rows()
-        return ImportResult(version=latest, created=False, report=report)
+        return ImportResult(version=latest, created=False, report=report, plan=plan)
+    records = [to_record(item) for item in report.items]
+    now_stock = {item_id: current.stock for item_id, current in plan_current.items()}
+    # Most items list what their sheet says: their record is the version's; only the others are re-hashed.
+    current = [record if plan.available[item.id] == item.stock
+               else to_record(dataclasses.replace(item, stock=plan.available[item.id]))
+               for item, record in zip(report.items, records, strict=True)]
     version = store.create_version(session, cooperative.id, records, source=source, filename=filename,
-                                   item_rows=report.item_rows() or None)
-    return ImportResult(version=version, created=True, report=report)
+                                   item_rows=report.item_rows() or None, current=current)
+    ledger.record_counts(session, cooperative.id, [
+        ledger.Count(item_id, figure, plan.available[item_id], now_stock.get(item_id, 0))
+        for item_id, figure in sorted(plan.counts.items())
+    ], ref=f"version {version.number} ({source})")
+    return ImportResult(version=version, created=True, report=report, plan=plan)
+
+
+def current_for_plan(session: Session, cooperative: Cooperative) -> dict[str, Current]:
+    """The current items as a plan starts from: content, stock, last count's figure."""
+    return {item_id: Current(Item.from_dict(data), stock, figure)
+            for item_id, data, stock, figure in store.current_states(session, cooperative.id)}
+
+
+def plan_for(session: Session, cooperative: Cooperative, items: Sequence[Item], *, marks: dict[str, int],
+             counted_now: bool, removal_share: float, current: dict[str, Current] | None = None) -> Plan:
+    """What replacing the current items with ``items`` would change, from the current items and the ledger."""
+    if current is None:
+        current = current_for_plan(session, cooperative)
+    histories = ledger.histories(session, cooperative.id, [item.id for item in items])
+    return plan_upload(current, items, histories, marks=marks, counted_now=counted_now,
+                       removal_share=removal_share, template_rows=template_examples())
+
+
+DOWNLOAD_FORMATS = ("csv", "xlsx")
+
+
+def download(session: Session, cooperative: Cooperative, fmt: str, now: dt.datetime) -> tuple[bytes, str]:
+    """The current catalogue as a file to edit and upload back (catalog_sync.export), and its file name."""
+    if fmt not in DOWNLOAD_FORMATS:
+        raise InvalidRequestError("format must be csv or xlsx", details={"format": fmt[:20]})
+    rows = store.current_items(session, cooperative.id)
+    items = [dataclasses.replace(Item.from_dict(row.data), stock=row.stock) for row in rows]
+    local = now.astimezone(IST)
+    # Each row's stock and its newest move are read together (one row, one statement): its stock_as_of.
+    when = f"{local:%Y-%m-%d %H:%M} IST"
+    marks = [stock_mark(row.last_move_id or 0, when) for row in rows]
+    body = export_csv(items, stock_as_of=marks) if fmt == "csv" else export_xlsx(items, stock_as_of=marks)
+    return body, f"{cooperative.slug}-catalogue-{local:%Y%m%d-%H%M}.{fmt}"
+
+
+def restore_version(session: Session, cooperative: Cooperative, number: int, limits: Limits, *,
+                    source: str = "undo") -> ImportResult:
+    """Make version ``number``'s items current again, as a new version (the stock ledger keeps every sale)."""
+    content = version_content(session, cooperative, number)
+    report = ValidationReport(items=content.items, errors=())
+    return apply_items(session, cooperative, report, limits, source=source, filename=f"version {number}",
+                       confirm=True)
+
+
+def undo_last(session: Session, cooperative: Cooperative, limits: Limits) -> ImportResult:
+    """Restore the version before the latest one (ConflictError when there is none). A second undo goes back
+    to where the first started: it restores the version before the (new) latest, which is the one undone."""
+    store.lock_catalogue(session, cooperative.id)  # an upload committing meanwhile is not undone with it
+    latest = store.latest_version(session, cooperative.id)
+    if latest is None or latest.number < 2:
+        raise ConflictError("there is no earlier catalogue version to go back to")
+    return restore_version(session, cooperative, latest.number - 1, limits)
 
 
 def current_catalogue(session: Session, cooperative: Cooperative) -> Catalogue:
@@ -162,7 +280,8 @@ def edit_item(
 ) -> tuple[CatalogueItem, Item, Item]:
     """Change price, mrp, stock or enabled of one current item; returns the row and the old and new item."""
     row = store.get_item(session, cooperative.id, item_id)
-    old = Item.from_dict(row.data)
+    store.lock_item(session, row)  # the stock an order may have just changed is the stock kept
+    old = dataclasses.replace(Item.from_dict(row.data), stock=row.stock)
     updates: dict[str, Any] = {}
     if "price" in changes:
         updates["price"] = _decimal(changes["price"], "price")
@@ -170,20 +289,28 @@ def edit_item(
         updates["mrp"] = _decimal(changes["mrp"], "mrp")
     if "stock" in changes:
         stock = changes["stock"]
-        if not isinstance(stock, int) or isinstance(stock, bool) or stock < 0:
-            raise InvalidRequestError("stock must be a whole number, 0 or more", details={"field": "stock"})
+        if not isinstance(stock, int) or isinstance(stock, bool) or not 0 <= stock <= MAX_STOCK:
+            raise InvalidRequestError(f"stock must be a whole number from 0 to {MAX_STOCK:,}",
+                                      details={"field": "stock"})
         updates["stock"] = stock
     if "enabled" in changes:
         if not isinstance(changes["enabled"], bool):
             raise InvalidRequestError("enabled must be true or false", details={"field": "enabled"})
         updates["enabled"] = changes["enabled"]
     new = dataclasses.replace(old, **updates)
+    if new.one_of_a_kind and new.stock > 1:
+        raise InvalidRequestError(f"a one-of-a-kind piece has stock 0 or 1, not {new.stock}",
+                                  details={"field": "stock"})
     if new.mrp < new.price:
         raise InvalidRequestError(
             f"mrp ({new.mrp:f}) is lower than price ({new.price:f}); mrp must be at least the price",
             details={"field": "price" if "price" in updates else "mrp"},
         )
     store.update_item(session, row, to_record(new))
+    if "stock" in updates:  # an edited stock figure is a count made now
+        ledger.record_counts(session, cooperative.id, [ledger.Count(item_id, new.stock, new.stock, old.stock)],
+                            ref="edit")
+        session.refresh(row)
     return row, old, new
 
 

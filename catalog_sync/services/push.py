@@ -16,8 +16,11 @@ from adapter.store import sync as sync_store
 from adapter.store.models import Cooperative, Subscription
 from catalog_sync.diff import diff_items, to_on_search_incremental
 from catalog_sync.model import Catalogue, Item, item_hash
-from catalog_sync.on_search import to_on_search
+from catalog_sync.on_search import store_state, to_on_search
 from catalog_sync.services import catalogue as catalogues
+
+# The push state of the store itself (open, or closed until a date), kept beside the items' states.
+STORE = "@store"
 
 
 @dataclass
@@ -54,12 +57,14 @@ def push_full(session: Session, sub: Subscription, cooperative: Cooperative, cat
     pages = to_on_search(Catalogue(catalogue.profile, items), bpp=bpp, context=_context(sub, app, now), now=now,
                          size_budget=app.size_budget, push=True)
     by_id = {i.id: i for i in items}
-    for page in pages:
+    for n, page in enumerate(pages):
         page["context"]["message_id"] = str(uuid.uuid4())
         outbox_id = _queue(session, sub, cooperative, page, app, now)
         page_ids = [i["id"] for p in page["message"]["catalog"]["bpp/providers"] for i in p.get("items", ())]
-        sync_store.record_push(session, sub.id, cooperative.id,
-                               {i: item_hash(by_id[i]) for i in page_ids if i in by_id}, outbox_id)
+        carried = {i: item_hash(by_id[i]) for i in page_ids if i in by_id}
+        if n == 0:  # every page carries the locations' time: open, or closed until a date
+            carried[STORE] = store_state(catalogue.profile, now)
+        sync_store.record_push(session, sub.id, cooperative.id, carried, outbox_id)
         result.outbox_ids.append(outbox_id)
     return result
 
@@ -69,9 +74,11 @@ def push_changes(session: Session, sub: Subscription, cooperative: Cooperative, 
     """Send what changed since the buyer app's last acknowledged push; nothing when nothing changed."""
     current = {i.id: i for i in catalogue.items if i.domain == sub.domain}
     known = sync_store.known_hashes(session, sub.id, cooperative.id)
+    store_now = store_state(catalogue.profile, now)
+    store_changed = known.pop(STORE, "open") != store_now
     changed = [item_id for item_id in current if known.get(item_id) != hashes[item_id]]
     removed = [item_id for item_id, h in known.items() if h and item_id not in current]
-    if not changed and not removed:
+    if not changed and not removed and not store_changed:
         return PushResult()
     old_contents = store.blobs(session, (known[i] for i in (*changed, *removed) if known.get(i)))
     old = [Item.from_dict(old_contents[known[i]]) for i in (*changed, *removed) if known.get(i) in old_contents]
@@ -80,8 +87,10 @@ def push_changes(session: Session, sub: Subscription, cooperative: Cooperative, 
     if changes.needs_full_refresh:
         return push_full(session, sub, cooperative, catalogue, app, now)
     body = to_on_search_incremental(changes, Catalogue(catalogue.profile, tuple(new)),
-                                    context=_context(sub, app, now), now=now)
+                                    context=_context(sub, app, now), now=now, store_changed=store_changed)
     carried = {i: hashes[i] for i in changed} | dict.fromkeys(removed, "")
+    if store_changed:
+        carried[STORE] = store_now
     if body is None:
         return PushResult()  # nothing a buyer app would see, e.g. an edit to an item that stays disabled
     outbox_id = _queue(session, sub, cooperative, body, app, now)

@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from adapter.delivery.http import HttpClient
@@ -20,8 +21,10 @@ from adapter.store import sync as sync_store
 from adapter.store.db import transaction
 from adapter.store.models import CatalogueSource, Cooperative, Subscription, SyncJob
 from catalog_sync.errors import CatalogueError
+from catalog_sync.on_search import store_state
+from catalog_sync.plan import confirm_reason
 from catalog_sync.services import catalogue as catalogues
-from catalog_sync.services.push import push_changes, push_full
+from catalog_sync.services.push import STORE, push_changes, push_full
 from catalog_sync.services.sources import SourceRejectedError, SourceUnreachableError, fetch_source
 
 log = logging.getLogger("catalog_sync.services.sync")
@@ -121,8 +124,8 @@ def _fetch(deps: SyncDeps, job_id: int) -> bool:
     with transaction(deps.sessions) as session:
         job = sync_store.get_job(session, job_id)
         source = sync_store.get_source(session, job.cooperative_id)
-        if source is None or job.requested_by == "edits":
-            return True
+        if source is None or job.requested_by in ("edits", "closure"):
+            return True  # the change is already here; a closure must not wait for (or fail on) the source
         session.expunge(source)
     _step(deps, job_id, "fetching source")
     try:
@@ -142,6 +145,7 @@ def _fetch(deps: SyncDeps, job_id: int) -> bool:
         job = sync_store.get_job(session, job_id)
         cooperative = session.get_one(Cooperative, job.cooperative_id)
         problem: str | None = None
+        what = "source has errors"
         errors: list[dict[str, object]] = []
         try:
             result = catalogues.import_catalogue(session, cooperative, fetched.data, fetched.filename, deps.limits,
@@ -149,7 +153,12 @@ def _fetch(deps: SyncDeps, job_id: int) -> bool:
         except CatalogueError as error:
             problem, errors = error.message, [{"row": None, "column": None, "value": None, "message": error.message}]
         else:
-            if result.version is None:
+            if result.unconfirmed and result.plan is not None:
+                # A scheduled source never removes most of a catalogue on its own: a person confirms that.
+                what = "source not imported"
+                problem = (f"{confirm_reason(result.plan)}; if that is meant, upload the file once and confirm, "
+                           "then the source syncs again")
+            elif result.version is None:
                 problem = f"{len(result.report.errors)} problem(s)"
                 errors = [dict(e.to_dict()) for e in result.report.errors]
             else:
@@ -158,10 +167,32 @@ def _fetch(deps: SyncDeps, job_id: int) -> bool:
     if problem is not None:
         # The last good version stays live; the cooperative sees what to fix on the job.
         _record_source(deps, source.id, "invalid", problem)
-        fail(deps, job_id, f"source has errors ({problem}); the last good version stays live", errors)
+        fail(deps, job_id, f"{what} ({problem}); the last good version stays live", errors)
         return False
     _record_source(deps, source.id, "imported", None, etag=fetched.etag, last_modified=fetched.last_modified)
     return True
+
+
+def stores_to_announce(session: Session, now: dt.datetime) -> list[int]:
+    """Cooperatives whose store closed or opened again (a closure began or ended) since their subscribers were
+    last told: each owes an incremental push, which the schedule queues."""
+    due = []
+    for cooperative in session.scalars(select(Cooperative).where(Cooperative.active.is_(True),
+                                                                 Cooperative.profile.is_not(None))):
+        profile = catalogues.profile_of(cooperative)
+        over = profile.opening.closed_until < (now - dt.timedelta(days=1)).date().isoformat()
+        if (not profile.opening.closed_until or over) and not _told_closed(session, cooperative.id):
+            continue  # no closure (or one long over), and nobody is left believing the store closed
+        told = sync_store.told_states(session, cooperative.id, STORE)
+        state = store_state(profile, now)
+        subscribers = sync_store.subscribers(session, profile.domains)
+        if any((told.get(sub.id) or "open") != state for sub in subscribers):
+            due.append(cooperative.id)
+    return due
+
+
+def _told_closed(session: Session, cooperative_id: int) -> bool:
+    return any(state not in (None, "open") for state in sync_store.told_states(session, cooperative_id, STORE).values())
 
 
 def _record_source(deps: SyncDeps, source_id: int, status: str, error: str | None, *, etag: str | None = None,

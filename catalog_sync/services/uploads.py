@@ -19,6 +19,7 @@ from adapter.store.db import transaction
 from adapter.store.models import CatalogueUpload, Cooperative
 from catalog_sync.errors import IngestError
 from catalog_sync.ingest import check_file
+from catalog_sync.plan import unconfirmed_reason
 from catalog_sync.services.catalogue import Limits, import_catalogue, profile_of
 
 __all__ = ["UploadOutcome", "fail", "queue_upload", "requeue", "run_upload"]
@@ -34,18 +35,20 @@ class UploadOutcome:
 
 
 def queue_upload(session: Session, cooperative: Cooperative, data: bytes, filename: str, *, source: str,
-                 max_bytes: int, now: dt.datetime) -> CatalogueUpload:
-    """Store a file for a worker to import, after the checks that need no parsing (IngestError: size, emptiness,
-    type; ConflictError: no profile yet), so what can be told at once is told at once."""
+                 max_bytes: int, now: dt.datetime, confirmed: frozenset[str] | None = frozenset()) -> CatalogueUpload:
+    """Store a file for a worker to import with the ``confirmed`` options (None: to preview only), after the
+    checks that need no parsing (IngestError: size, emptiness, type; ConflictError: no profile yet), so what
+    can be told at once is told at once."""
     check_file(data, filename, max_bytes=max_bytes)
     profile_of(cooperative)
     return upload_store.create(session, cooperative_id=cooperative.id, filename=filename, content=data,
-                               source=source, now=now)
+                               source=source, now=now, confirmed=confirmed)
 
 
 def run_upload(sessions: sessionmaker[Session], upload_id: int, limits: Limits,
                now: Callable[[], dt.datetime], *, resume: bool = False) -> UploadOutcome:
-    """Claim a queued upload and import it: done (a version, new or the same), invalid (a report), or raise.
+    """Claim a queued upload and import it: done (a version, new or the same), invalid (a report), preview (the
+    plan, waiting for the uploader: a preview-only upload, or one that needs a confirmation), or raise.
 
     ``resume`` also takes a job left running by this same task's earlier try (a database outage).
     """
@@ -55,18 +58,30 @@ def run_upload(sessions: sessionmaker[Session], upload_id: int, limits: Limits,
     with transaction(sessions) as session:
         upload = session.get_one(CatalogueUpload, upload_id)
         cooperative = session.get_one(Cooperative, upload.cooperative_id)
+        options = upload_store.options(upload)
+        # A confirmed preview applies to the version it was made against, not to whatever came since.
+        expect = (upload.plan or {}).get("base_version", -1) if options is not None and upload.plan else None
         try:
             result = import_catalogue(session, cooperative, upload.content, upload.filename, limits,
-                                      source=upload.source)
+                                      source=upload.source, dry_run=options is None,
+                                      confirm="confirm" in (options or ()),
+                                      counted_now="counted_now" in (options or ()), expect_version=expect)
         except (IngestError, AdapterError) as error:
             upload_store.finish(upload, "invalid", now(), error=str(error))
             return UploadOutcome("invalid", cooperative.id)
+        if result.plan is not None and (options is None or result.unconfirmed):
+            # A preview (or an import that needs a confirmation it lacks): the file waits for the uploader.
+            upload_store.preview(upload, now(), plan=result.plan.to_dict() | {"unconfirmed": list(result.unconfirmed)},
+                                 report=result.report.to_dict(),
+                                 waiting_for=unconfirmed_reason(result.plan, result.unconfirmed))
+            return UploadOutcome("preview", cooperative.id)
         if result.version is None:
             upload_store.finish(upload, "invalid", now(), report=result.report.to_dict(),
                                 error=f"{len(result.report.errors)} problem(s) found; nothing was imported")
             return UploadOutcome("invalid", cooperative.id)
         upload_store.finish(upload, "done", now(), created=result.created, version_number=result.version.number,
-                            report=result.report.to_dict())
+                            report=result.report.to_dict(),
+                            plan=result.plan.to_dict() if result.plan is not None else None)
         return UploadOutcome("done", cooperative.id, result.created)
 
 

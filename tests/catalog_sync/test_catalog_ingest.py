@@ -78,7 +78,12 @@ def test_short_rows_get_empty_cells() -> None:
         (b"A1,Rumal,450\nA2,Cap,300\n", "c.csv", "no header row"),
         (b"id,name,ID\nA1,x,y\n", "c.csv", "appears twice"),
         (b"id,,name\nA1,x,y\n", "c.csv", "column 2 of the header has no name"),
-        (b"id,name\nA1,\xe9t\xe9\n", "c.csv", "byte 0xE9 at byte offset 11 (line 2)"),
+        (b"id,name\nA1,\xe9t\xe9\n", "c.csv", "Windows-1252 ('CSV (Comma delimited)' in Excel), not UTF-8: byte 0xE9 "
+                                          "('\u00e9') on line 2"),
+        (b"id,name\nA1,\x81\n", "c.csv", "saved in an old encoding, not UTF-8: byte 0x81 on line 2"),
+        ("id,name\nA1,x\n".encode("utf-16"), "c.csv", "UTF-16 ('Unicode Text'), not UTF-8; in Excel use 'Save As' > "
+                                                "'CSV UTF-8 (comma delimited)'"),
+        (b"id,name\nA1,x\nA2,????? ?????\n", "c.csv", "row 3, column name is '????? ?????' where text should be"),
         (b"id,name\nA1,x\x00y\n", "c.csv", "NUL byte at byte offset 12 (line 2)"),
         (b"id,name\n", "c.xls", "not supported"),
         (b"id,name\n", "catalogue.pdf", "unknown file type"),
@@ -265,3 +270,8 @@ def _rewrite_sheet(sheet_xml: bytes) -> bytes:
 def test_xlsx_with_broken_or_hostile_xml_is_an_ingest_error(sheet_xml: bytes) -> None:
     with pytest.raises(IngestError, match="xlsx file cannot be"):
         parse_catalogue(_rewrite_sheet(sheet_xml), "c.xlsx")
+
+
+def test_question_marks_in_a_description_are_text_not_lost_hindi() -> None:
+    rows = parse_catalogue(b"id,name,long_desc\nA1,Rumal,Why wait??? Order now?\n", "c.csv")
+    assert rows[0].values["long_desc"] == "Why wait??? Order now?"

@@ -103,6 +103,32 @@ def test_import_render_and_diff(env: dict[str, str], tmp_path: Path) -> None:
     assert "no catalogue version 9" in missing.stderr
 
 
+def test_download_dry_run_confirmation_and_undo(env: dict[str, str], tmp_path: Path) -> None:
+    run(["catalog", "import", str(RET16), "--cooperative", "test-coop"], env)
+    target = tmp_path / "current.csv"
+    wrote = run(["catalog", "download", "--cooperative", "test-coop", "--format", "csv", "-o", str(target)], env)
+    assert wrote.returncode == 0, wrote.stderr
+    assert target.read_bytes().splitlines()[0].endswith(b",stock_as_of")
+    back = run(["catalog", "import", str(target), "--cooperative", "test-coop"], env)
+    assert "unchanged" in back.stdout, back.stdout + back.stderr
+    header, first, *_ = RET16.read_text().splitlines()
+    short = tmp_path / "short.csv"
+    short.write_text(f"{header}\n{first}\n")
+    dry = run(["catalog", "import", str(short), "--cooperative", "test-coop", "--dry-run"], env)
+    assert dry.returncode == 0
+    assert "removed (2):" in dry.stdout
+    assert "needs a confirmation: it would remove 2 of the 3 items on sale" in dry.stdout
+    refused = run(["catalog", "import", str(short), "--cooperative", "test-coop"], env)  # no terminal to ask
+    assert refused.returncode == 1
+    assert "nothing was imported (run again with --yes to go ahead)" in refused.stderr
+    applied = run(["catalog", "import", str(short), "--cooperative", "test-coop", "--yes"], env)
+    assert "imported version" in applied.stdout, applied.stdout + applied.stderr
+    undone = run(["catalog", "undo", "--cooperative", "test-coop"], env)
+    assert undone.stdout.startswith("restored: version"), undone.stdout + undone.stderr
+    again = run(["catalog", "import", str(RET16), "--cooperative", "test-coop"], env)
+    assert "unchanged" in again.stdout  # undo brought the three items back
+
+
 def test_bad_profile_file_lists_problems(env: dict[str, str], tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("name: X\ngstin: nope\n")

@@ -9,6 +9,7 @@ names: bap_uri/bpp_uri become https URLs on the subscriber ids.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import uuid
 from pathlib import Path
 from typing import Any
@@ -172,6 +173,33 @@ def test_flow_1_search_then_incremental_updates(service: Service, demo: dict[str
     assert sorted(i["id"] for i in changed) == sorted([early["id"], item["id"]])
     assert {i["quantity"]["available"]["count"] for i in changed} <= {"99", "0"}
     _verdict(validator, tx, "1", tmp_path / "flow1", slug, record)
+
+
+def test_flow_1_the_store_closes_for_winter_and_opens_again(service: Service, demo: dict[str, str],
+                                                             network: Network, receiver: Receiver,
+                                                             validator: Validator, tmp_path: Path,
+                                                             record: Any) -> None:
+    """A closure set in the profile is pushed at once as the store's closed state, and the reopening after."""
+    slug = "lahaul-apricot-oil"
+    tx, _ = _transaction(slug, service, network, receiver)
+    tx.transaction_id = str(uuid.uuid4())
+    tx.send("search", {"intent": {"payment": {"@ondc/org/buyer_app_finder_fee_type": "percent",
+                                              "@ondc/org/buyer_app_finder_fee_amount": "3"},
+                                  "tags": [{"code": "catalog_inc", "list": [{"code": "mode", "value": "start"}]}]}},
+            answers=0)
+    profile = yaml.safe_load((ROOT / "examples" / "catalogues" / slug / "profile.yaml").read_text(encoding="utf-8"))
+    url, headers = f"{service.url}/api/v1/cooperatives/{slug}/profile", {"Authorization": f"Bearer {demo[slug]}"}
+    until = (dt.datetime.now(dt.UTC) + dt.timedelta(days=60)).date().isoformat()
+    closed = profile | {"opening": dict(profile.get("opening") or {}, closed={"until": until, "note": "Winter"})}
+    try:
+        assert requests.put(url, json=closed, headers=headers, timeout=10).status_code == 200
+        (pushed,) = tx.wait("on_search", timeout=60)
+        assert pushed["message"]["catalog"]["bpp/providers"][0]["time"]["label"] == "close"
+    finally:
+        assert requests.put(url, json=profile, headers=headers, timeout=10).status_code == 200
+    (reopened,) = tx.wait("on_search", timeout=60)
+    assert reopened["message"]["catalog"]["bpp/providers"][0]["time"]["label"] == "enable"
+    _verdict(validator, tx, "1", tmp_path / "flow1-closure", f"{slug} (closure)", record)
 
 
 def test_flow_2_hyperlocal_delivery(service: Service, demo: dict[str, str], network: Network, receiver: Receiver,

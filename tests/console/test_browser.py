@@ -104,7 +104,11 @@ def test_cooperative_journey(server: str, browser_page: Any, worker: Any, sessio
     good.write_bytes(RET16_CSV.replace(b"Test Rumal Small,Home Decor,1200,", b"Test Rumal Small,Home Decor,1300,"))
     page.get_by_label("Catalogue file (CSV, XLSX or JSON)").set_input_files(str(good))
     page.get_by_role("button", name="Upload", exact=True).click()
-    expect(page.get_by_role("status").first).to_contain_text("Imported")
+    expect(page.locator("#upload-status")).to_contain_text("Price changes (1)")
+    shot(page, "catalogue-upload-preview")
+    page.get_by_role("button", name="Apply these changes").click()
+    expect(page.locator("#upload-status")).to_contain_text("Imported")
+    page.get_by_role("link", name="Back to the catalogue").click()
 
     # Edit stock inline.
     item = page.locator("#item-T16-1")

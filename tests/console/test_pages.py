@@ -229,11 +229,41 @@ def test_good_upload_imports(web: FlaskClient, sessions: sessionmaker[Session],
     assert changed != RET16_CSV
     response = web.post("/console/catalogue/upload", content_type="multipart/form-data",
                         data={"csrf_token": csrf_of(web), "file": (io.BytesIO(changed), "items.csv")})
-    assert response.status_code == 302
+    assert response.status_code == 303
+    preview_url = response.headers["Location"]
+    preview = text(web.get(preview_url))  # nothing is imported before the member confirms
+    assert versions(sessions) == before
+    assert 'data-status="preview"' in preview
+    assert "Price changes (1)" in preview
+    assert "₹1200 → ₹1250" in preview
+    hindi = text(web.get(preview_url, headers={"Accept-Language": "hi"}))
+    assert "कीमत में बदलाव (1)" in hindi
+    confirm = preview_url + "/confirm"
+    assert web.post(confirm, data={"csrf_token": csrf_of(web)}).status_code == 303
     assert versions(sessions) == before + 1
-    assert "Imported" in text(web.get("/console/catalogue"))
+    assert "Imported" in text(web.get(preview_url))
     with sessions() as session:
         assert catalogue_store.get_item(session, coops["test-coop"][0], "T16-1").price == "1250"
+    # A file that removes most items asks for the tick; without it nothing happens; "Cancel" drops the file.
+    header, first, *_ = RET16_CSV.decode().splitlines()
+    short = web.post("/console/catalogue/upload", content_type="multipart/form-data",
+                     data={"csrf_token": csrf_of(web), "file": (io.BytesIO(f"{header}\n{first}\n".encode()), "s.csv")})
+    short_url = short.headers["Location"]
+    warning = text(web.get(short_url))
+    assert "This file would remove 2 of your 3 items from sale." in warning
+    assert 'name="confirm" required' in warning
+    web.post(short_url + "/confirm", data={"csrf_token": csrf_of(web)})  # the tick is missing
+    assert 'data-status="preview"' in text(web.get(short_url))
+    web.post(short_url + "/discard", data={"csrf_token": csrf_of(web)})
+    assert 'data-status="discarded"' in text(web.get(short_url))
+    assert versions(sessions) == before + 1
+    # Undo goes back to the version before.
+    assert web.post("/console/catalogue/undo", data={"csrf_token": csrf_of(web)}).status_code == 303
+    with sessions() as session:
+        assert catalogue_store.get_item(session, coops["test-coop"][0], "T16-1").price == "1200"
+    download = web.get("/console/catalogue/download?format=csv")
+    assert download.status_code == 200
+    assert download.data.startswith("\ufeffid,".encode())
 
 
 def test_stock_edit(web: FlaskClient, sessions: sessionmaker[Session], coops: dict[str, tuple[int, str]]) -> None:
@@ -365,6 +395,10 @@ def test_a_large_upload_shows_a_page_that_refreshes_until_the_worker_is_done(
     good = queued_web.post("/console/catalogue/upload", content_type="multipart/form-data",
                            data={"csrf_token": csrf_of(queued_web), "file": (io.BytesIO(changed), "items.csv")})
     good_url = good.headers["Location"]
+    assert wait_until(lambda: 'data-status="preview"' in text(queued_web.get(good_url)), timeout=60)
+    assert versions(sessions) == before  # a worker checked it; the member confirms before it is imported
+    confirmed = queued_web.post(good_url + "/confirm", data={"csrf_token": csrf_of(queued_web)})
+    assert confirmed.status_code == 303
     assert wait_until(lambda: 'data-status="done"' in text(queued_web.get(good_url)), timeout=60)
     assert "Imported" in text(queued_web.get(good_url))
     assert versions(sessions) == before + 1

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from adapter.store import sync as sync_store
 from adapter.store.cooperatives import create_cooperative
 from adapter.store.db import transaction
-from adapter.store.models import CatalogueSource, CatalogueVersion, OutboxMessage, Subscription, SyncJob
+from adapter.store.models import CatalogueSource, CatalogueVersion, Cooperative, OutboxMessage, Subscription, SyncJob
 from adapter.web import create_app
 from catalog_sync.services import catalogue as catalogues
 from config import load_settings
@@ -316,3 +316,56 @@ def test_worker_killed_mid_sync_is_resumed_and_completes(
     final = jobs(sessions)[0]
     assert final.state == "succeeded"
     assert final.resumes == 1
+
+
+def test_a_closure_is_pushed_at_once_and_the_reopening_when_it_ends(
+    worker: Any, cooperative: int, buyers: tuple[Receiver, Receiver], sessions: sessionmaker[Session],
+    env: dict[str, str]
+) -> None:
+    healthy, _ = buyers
+    worker.send_task("odop.schedule_syncs")
+    assert wait_until(lambda: len(healthy.posts("/on_search")) == 1, timeout=60)
+    assert wait_until(lambda: [j.state for j in jobs(sessions)] == ["succeeded"], timeout=30)
+    app: Flask = create_app(load_settings(env))
+    client = app.test_client()
+    profile = client.get("/api/v1/cooperatives/test-coop/profile", headers=ADMIN).json["profile"]
+    today = dt.datetime.now(dt.UTC).astimezone(dt.timezone(dt.timedelta(hours=5, minutes=30))).date()
+    until = today + dt.timedelta(days=27)
+    closed = json.loads((FIXTURES / "profile.json").read_text()) | {"slug": "test-coop"}
+    closed["opening"] = dict(closed.get("opening") or {}, closed={"until": until.isoformat(), "note": "Winter"})
+    response = client.put("/api/v1/cooperatives/test-coop/profile", json=closed, headers=ADMIN)
+    assert response.status_code == 200, response.json
+    assert profile["opening"]["closed_until"] == ""  # it was open before
+    # Pushed at once (no debounce): the store and its location say close; every closed day is a holiday.
+    assert wait_until(lambda: len(healthy.posts("/on_search")) == 2, timeout=30)
+    push = orjson.loads(healthy.posts("/on_search")[1].body)["message"]["catalog"]["bpp/providers"][0]
+    assert push["time"]["label"] == "close"
+    assert push.get("items") is None
+    location = push["locations"][0]
+    assert location["time"]["label"] == "close"
+    holidays = location["time"]["schedule"]["holidays"]
+    closed_days = [(today + dt.timedelta(days=n)).isoformat() for n in range(28)]
+    assert holidays[:28] == closed_days  # today to the last closed day, then the profile's own holidays
+    assert all(day > until.isoformat() for day in holidays[28:])
+    # A full search meanwhile says so too.
+    preview = client.get("/api/v1/cooperatives/test-coop/catalogue/on_search?domain=ONDC:RET16", headers=ADMIN)
+    page = preview.json["pages"][0]
+    assert page["message"]["catalog"]["bpp/providers"][0]["locations"][0]["time"]["label"] == "close"
+    # Nothing more is pushed while nothing changes.
+    worker.send_task("odop.schedule_syncs")
+    assert wait_until(lambda: all(j.state == "succeeded" for j in jobs(sessions)), timeout=30)
+    # The closure ends (its last day is past): the schedule notices and tells the buyer app the store is open.
+    with transaction(sessions) as session:
+        row = session.get_one(Cooperative, cooperative)
+        stored = dict(row.profile)
+        stored["opening"] = dict(stored["opening"], closed_until=(today - dt.timedelta(days=1)).isoformat())
+        row.profile = stored
+    worker.send_task("odop.schedule_syncs")
+    assert wait_until(lambda: len(healthy.posts("/on_search")) == 3, timeout=60)
+    reopened = orjson.loads(healthy.posts("/on_search")[2].body)["message"]["catalog"]["bpp/providers"][0]
+    assert reopened["time"]["label"] == "enable"
+    assert reopened["locations"][0]["time"]["label"] == "enable"
+    worker.send_task("odop.schedule_syncs")  # and only once
+    assert wait_until(lambda: all(j.state == "succeeded" for j in jobs(sessions)), timeout=30)
+    assert len(healthy.posts("/on_search")) == 3
+    app.extensions["odop"].engine.dispose()

@@ -178,7 +178,8 @@ def test_item_edit_and_its_validation(client: FlaskClient, ready: dict[str, str]
     for body, message in [
         ({"price": "abc"}, "price must be a number like 450 or 450.50"),
         ({"price": "2000"}, "mrp (1500) is lower than price (2000)"),
-        ({"stock": -1}, "stock must be a whole number, 0 or more"),
+        ({"stock": -1}, "stock must be a whole number from 0 to 10,000,000"),
+        ({"stock": 3_000_000_000}, "stock must be a whole number from 0 to 10,000,000"),
         ({"enabled": "yes"}, "enabled must be true or false"),
         ({"name": "x"}, "send one or more of: price, mrp, stock, enabled"),
     ]:

@@ -11,8 +11,10 @@ from marshmallow import Schema, ValidationError
 from adapter.errors import InvalidRequestError
 
 
-def json_object() -> dict[str, Any]:
-    """The JSON body, which must be an object."""
+def json_object(*, required: bool = True) -> dict[str, Any]:
+    """The JSON body, which must be an object (an empty body is ``{}`` when not ``required``)."""
+    if not required and not request.get_data(cache=True):
+        return {}
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict):
         raise InvalidRequestError("the body must be a JSON object")

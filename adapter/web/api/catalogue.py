@@ -8,10 +8,11 @@ from typing import Any
 from flask import Blueprint, Flask, Response, jsonify, request, url_for
 from marshmallow import Schema, fields
 
-from adapter.errors import InvalidRequestError
+from adapter.errors import ConflictError, InvalidRequestError
 from adapter.protocol.identity import SellerApp
 from adapter.store import catalogue as store
 from adapter.store import rejections as rejection_store
+from adapter.store import stock as ledger
 from adapter.store import uploads
 from adapter.store.cooperatives import get_cooperative
 from adapter.store.models import CatalogueItem, CatalogueVersion, Cooperative, utcnow
@@ -20,7 +21,9 @@ from adapter.web.auth import current_principal, require_admin, visible_cooperati
 from adapter.web.runtime import db, runtime, unit_of_work
 from catalog_sync.categories import template_csv
 from catalog_sync.errors import IngestError, MappingError, ProfileError, UnknownCategoryError
+from catalog_sync.export import MIME_TYPES
 from catalog_sync.ingest import clean_filename
+from catalog_sync.plan import unconfirmed_reason
 from catalog_sync.services import catalogue as catalogues
 from catalog_sync.services import rejections as rejection_service
 from catalog_sync.services import uploads as upload_runner
@@ -101,12 +104,17 @@ def put_profile(slug: str) -> Response:
     payload = json_or_yaml_object()
     with unit_of_work() as session:
         cooperative = _cooperative(slug)
+        before = catalogues.profile_of(cooperative).opening if cooperative.profile else None
         try:
             profile = catalogues.set_profile(cooperative, payload)
         except ProfileError as error:
             details = [{"field": path, "message": message} for path, message in error.errors]
             raise InvalidRequestError("the profile has errors", details=details) from error
         session.flush()
+    if before is not None and (before.closed_from, before.closed_until) != (profile.opening.closed_from,
+                                                                           profile.opening.closed_until):
+        rt = runtime()  # a closure set or lifted: subscribers hear of it in the next (immediate) sync
+        after_commit(rt.celery, rt.sessions, 0, AfterCommit.stock_of(cooperative.id))
     return jsonify({"profile": profile.to_dict()})
 
 
@@ -114,39 +122,81 @@ def put_profile(slug: str) -> Response:
 def upload(slug: str) -> tuple[Response, int] | Response:
     """Upload a CSV, XLSX or JSON catalogue (multipart field `file`): all rows are imported, or none.
 
+    Options (form fields or query parameters, 1/0): ``dry_run`` answers with the plan (what would change) and
+    changes nothing; ``confirm`` allows a plan that removes more than UPLOAD_CONFIRM_REMOVAL_SHARE of the items
+    or is the unchanged template; ``counted_now`` takes new stock figures as counted now (docs/stock.md).
     Files up to UPLOAD_INLINE_MAX_BYTES are imported in the request (201 new version, 200 unchanged, 422 with the
-    report). Larger ones are imported by a worker: 202 with the upload job, to watch at its `Location`.
+    report, 409 with the plan when it needs a confirmation: the file is kept as an upload to confirm). Larger
+    ones are imported by a worker: 202 with the upload job, to watch at its `Location`.
     """
     current_principal()  # authenticate before reading the upload
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         raise InvalidRequestError("send the catalogue as a multipart form field named 'file'")
+    options = _options((*uploads.OPTIONS, "dry_run"))
+    dry_run, options = "dry_run" in options, options - {"dry_run"}
     data, filename = upload.read(), clean_filename(upload.filename)
     if len(data) > runtime().settings.upload_inline_max_bytes:
-        return _queue_upload(slug, data, filename)
-    with unit_of_work():
+        return _queue_upload(slug, data, filename, None if dry_run else options)
+    with unit_of_work() as session:
         cooperative = _cooperative(slug)
         try:
-            result = catalogues.import_catalogue(db(), cooperative, data, filename, _limits(), source="upload")
+            result = catalogues.import_catalogue(db(), cooperative, data, filename, _limits(), source="upload",
+                                                 dry_run=dry_run, confirm="confirm" in options,
+                                                 counted_now="counted_now" in options)
         except IngestError as error:
             raise InvalidRequestError(str(error), details={"file": filename}) from error
-    if result.version is None:
+        if result.plan is None or result.version is not None or dry_run:
+            kept = None
+        else:  # needs a confirmation: keep the file, so confirming is one call
+            job = uploads.create(session, cooperative_id=cooperative.id, filename=filename, content=data,
+                                 source="upload", now=utcnow(), confirmed=None)
+            uploads.preview(job, utcnow(), plan=result.plan.to_dict(), report=result.report.to_dict())
+            session.flush()
+            kept = uploads.to_dict(job)
+    if result.plan is None:
         return jsonify({"error": {"code": "invalid_catalogue",
                                   "message": f"{len(result.report.errors)} problem(s) found; nothing was imported",
                                   "report": result.report.to_dict()}}), 422
+    plan = result.plan.to_dict()
+    if dry_run:
+        return jsonify({"dry_run": True, "plan": plan, "report": result.report.to_dict()}), 200
+    if result.version is None:
+        assert kept is not None
+        return jsonify({"error": {
+            "code": "confirmation_needed",
+            "message": f"nothing was imported: {unconfirmed_reason(result.plan, result.unconfirmed)}; send the "
+                       f"file again with confirm=1, or confirm upload {kept['id']}",
+            "plan": plan, "upload": kept,
+            "confirm_url": url_for("catalogue.confirm_upload", slug=slug, upload_id=kept["id"]),
+        }}), 409
     if result.created:
         rt = runtime()
         after_commit(rt.celery, rt.sessions, rt.settings.sync_debounce_seconds, AfterCommit.stock_of(cooperative.id))
-    body = {"created": result.created, "version": _version(result.version), "report": result.report.to_dict()}
+    body = {"created": result.created, "version": _version(result.version), "report": result.report.to_dict(),
+            "plan": plan}
     return jsonify(body), 201 if result.created else 200
 
 
-def _queue_upload(slug: str, data: bytes, filename: str) -> Response:
+def _options(names: tuple[str, ...]) -> frozenset[str]:
+    """The options sent with an upload as 1/0 (form fields or query parameters) that are on."""
+    found = set()
+    for name in names:
+        value = str(request.form.get(name, request.args.get(name, "0"))).lower()
+        if value not in ("0", "1", "true", "false", "yes", "no", ""):
+            raise InvalidRequestError(f"{name} must be 1 or 0", details={name: value[:20]})
+        if value in ("1", "true", "yes"):
+            found.add(name)
+    return frozenset(found)
+
+
+def _queue_upload(slug: str, data: bytes, filename: str, options: frozenset[str] | None) -> Response:
     rt = runtime()
     with unit_of_work() as session:
         try:
             job = upload_runner.queue_upload(session, _cooperative(slug), data, filename, source="upload",
-                                             max_bytes=rt.settings.catalogue_max_bytes, now=utcnow())
+                                             max_bytes=rt.settings.catalogue_max_bytes, now=utcnow(),
+                                             confirmed=options)
         except IngestError as error:
             raise InvalidRequestError(str(error), details={"file": filename}) from error
         body = uploads.to_dict(job)
@@ -155,6 +205,83 @@ def _queue_upload(slug: str, data: bytes, filename: str) -> Response:
     response.status_code = 202
     response.headers["Location"] = url_for("catalogue.upload_job", slug=slug, upload_id=body["id"])
     return response
+
+
+@bp.post("/cooperatives/<slug>/catalogue/uploads/<int:upload_id>/confirm")
+def confirm_upload(slug: str, upload_id: int) -> tuple[Response, int]:
+    """Apply an upload waiting in ``preview`` (a dry run, or one that needed a confirmation). JSON body, both
+    optional: ``{"confirm": true}`` to allow a mass removal or the template, ``{"counted_now": true}``.
+    A worker imports it: 202 with the job (409 when the upload is not waiting for a confirmation)."""
+    body = json_object(required=False)
+    unknown = sorted(set(body) - set(uploads.OPTIONS))
+    if unknown or any(not isinstance(v, bool) for v in body.values()):
+        raise InvalidRequestError("send {\"confirm\": true|false, \"counted_now\": true|false}",
+                                  details={"unknown": unknown})
+    rt = runtime()
+    with unit_of_work():
+        cooperative = _cooperative(slug)
+        job = uploads.get(db(), cooperative.id, upload_id)
+        if job.status != "preview":
+            raise ConflictError(f"upload {upload_id} is {job.status}, not waiting for a confirmation")
+        chosen = {"counted_now": bool((job.plan or {}).get("counted_now"))} | body  # as previewed, unless said
+        uploads.confirm(job, frozenset(name for name, value in chosen.items() if value))
+        out = uploads.to_dict(job)
+    send_upload(rt.celery, upload_id)
+    response = jsonify({"upload": out})
+    response.headers["Location"] = url_for("catalogue.upload_job", slug=slug, upload_id=upload_id)
+    return response, 202
+
+
+@bp.post("/cooperatives/<slug>/catalogue/uploads/<int:upload_id>/discard")
+def discard_upload(slug: str, upload_id: int) -> Response:
+    """Drop an upload waiting in ``preview``: nothing is imported and the file is deleted."""
+    with unit_of_work():
+        cooperative = _cooperative(slug)
+        job = uploads.get(db(), cooperative.id, upload_id)
+        if job.status != "preview":
+            raise ConflictError(f"upload {upload_id} is {job.status}, not waiting for a confirmation")
+        uploads.finish(job, "discarded", utcnow())
+        out = uploads.to_dict(job)
+    return jsonify({"upload": out})
+
+
+@bp.post("/cooperatives/<slug>/catalogue/undo")
+def undo(slug: str) -> tuple[Response, int]:
+    """Go back to the catalogue before the last upload, in one step: a new version with the earlier items (the
+    stock ledger keeps every sale since). 409 when there is no earlier version."""
+    with unit_of_work():
+        cooperative = _cooperative(slug)
+        result = catalogues.undo_last(db(), cooperative, _limits())
+        assert result.version is not None
+        body = {"created": result.created, "version": _version(result.version),
+                "plan": result.plan.to_dict() if result.plan else None}
+    rt = runtime()
+    after_commit(rt.celery, rt.sessions, rt.settings.sync_debounce_seconds, AfterCommit.stock_of(cooperative.id))
+    return jsonify(body), 201 if body["created"] else 200
+
+
+@bp.get("/cooperatives/<slug>/catalogue/download")
+def download(slug: str) -> Response:
+    """The current catalogue as CSV (default) or XLSX (``format=xlsx``), with stock as it is now and the
+    ``stock_as_of`` column: edit it and upload it back; sales made after the download are kept."""
+    cooperative = _cooperative(slug)
+    body, filename = catalogues.download(db(), cooperative, request.args.get("format", "csv"), utcnow())
+    return Response(body, mimetype=MIME_TYPES[filename.rsplit(".", 1)[1]],
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@bp.get("/cooperatives/<slug>/catalogue/items/<item_id>/stock")
+def item_stock(slug: str, item_id: str) -> Response:
+    """An item's stock ledger, newest first: counts (sheets and edits) and the moves orders made."""
+    cooperative = _cooperative(slug)
+    row = store.get_item(db(), cooperative.id, item_id)
+    limit = request.args.get("limit", 100, type=int)
+    if not 1 <= limit <= 1000:
+        raise InvalidRequestError("limit must be between 1 and 1000", details={"limit": limit})
+    moves = ledger.ledger(db(), cooperative.id, item_id, limit=limit)
+    return jsonify({"id": row.item_id, "stock": row.stock, "last_count": row.count_figure, "moves": [
+        {"id": m.id, "kind": m.kind, "delta": m.delta, "available": m.available, "figure": m.figure, "ref": m.ref,
+         "at": m.at.isoformat()} for m in moves]})
 
 
 @bp.get("/cooperatives/<slug>/catalogue/uploads/<int:upload_id>")

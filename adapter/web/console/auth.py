@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import redirect, request, session, url_for
+from flask import flash, redirect, request, session, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
 from adapter.orders import store as order_store
@@ -14,11 +14,15 @@ from adapter.store import console_sessions
 from adapter.store import rejections as rejection_store
 from adapter.store import sync as sync_store
 from adapter.store.cooperatives import cooperative_for_key
-from adapter.store.models import utcnow
+from adapter.store.models import Cooperative, utcnow
 from adapter.web.console import csrf
+from adapter.web.console.i18n import translate
 from adapter.web.console.pages import bp, current_user, login_required, page, user
 from adapter.web.runtime import db, runtime, unit_of_work
+from catalog_sync.errors import ProfileError
 from catalog_sync.on_search_items import IST
+from catalog_sync.services import catalogue as catalogues
+from workers.sync import items_changed
 
 OPEN_STATES = ("Created", "Accepted", "In-progress")
 
@@ -105,4 +109,35 @@ def home() -> BaseResponse | tuple[str, int]:
         "orders_today": sum(1 for o in orders if o.created_at >= today_start()),
         "rejections": rejection_store.count_open(session_db, cooperative_id),
     }
-    return page("home.html", counts=counts, last_job=jobs[0] if jobs else None)
+    opening = catalogues.profile_of(who.cooperative).opening if who.cooperative.profile else None
+    today = utcnow().astimezone(IST).date().isoformat()
+    return page("home.html", counts=counts, last_job=jobs[0] if jobs else None, opening=opening, today=today,
+                closed_now=bool(opening and opening.in_closure(today)))
+
+
+@bp.post("/closure")
+@login_required
+def closure() -> BaseResponse:
+    """Close the shop for a while (a festival, winter), or open it again; buyer apps are told at once."""
+    who = user()
+    if who.cooperative is None:
+        return redirect(url_for("console.home"))
+    reopen = request.form.get("action") == "reopen"
+    starts = (request.form.get("closed_from") or "").strip() or None
+    until = (request.form.get("closed_until") or "").strip() or None
+    today = utcnow().astimezone(IST).date().isoformat()
+    if not reopen and (until is None or until < today):
+        flash(translate("closure_bad") + " " + translate("closure_until_needed"), "error")
+        return redirect(url_for("console.home"), 303)
+    try:
+        with unit_of_work() as session_db:
+            cooperative = session_db.get_one(Cooperative, who.cooperative.id)
+            catalogues.set_closure(cooperative, starts=None if reopen else starts, until=None if reopen else until,
+                                   note=(request.form.get("note") or "").strip()[:200])
+    except ProfileError as error:
+        flash(translate("closure_bad") + " " + "; ".join(message for _, message in error.errors), "error")
+        return redirect(url_for("console.home"), 303)
+    rt = runtime()
+    items_changed(rt.celery, rt.sessions, who.cooperative.id, 0)
+    flash(translate("reopened" if reopen or not until else "closure_saved"), "ok")
+    return redirect(url_for("console.home"), 303)

@@ -19,6 +19,7 @@ from adapter.web.console.pages import bp, coop_arg, login_required, page, scope,
 from adapter.web.runtime import db, runtime, unit_of_work
 from catalog_sync.categories import CATEGORIES, template_csv
 from catalog_sync.errors import IngestError, UnknownCategoryError
+from catalog_sync.export import MIME_TYPES
 from catalog_sync.ingest import clean_filename
 from catalog_sync.on_search_items import IST
 from catalog_sync.report import ValidationReport
@@ -70,10 +71,24 @@ def template() -> Response:
     return Response(body, mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
+@bp.get("/catalogue/download")
+@login_required
+def download() -> Response:
+    """The current catalogue as CSV or XLSX, to edit and upload back."""
+    cooperative = scope()
+    assert cooperative is not None
+    fmt = request.args.get("format", "xlsx")
+    if fmt not in catalogues.DOWNLOAD_FORMATS:
+        abort(404)
+    body, filename = catalogues.download(db(), cooperative, fmt, utcnow())
+    return Response(body, mimetype=MIME_TYPES[fmt],
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
 @bp.post("/catalogue/upload")
 @login_required
 def upload() -> BaseResponse | tuple[str, int]:
-    """Import a file: all rows, or none with the report of every problem."""
+    """Check a file and show what it would change: nothing is imported until the member confirms."""
     cooperative = scope()
     assert cooperative is not None
     file = request.files.get("file")
@@ -83,38 +98,102 @@ def upload() -> BaseResponse | tuple[str, int]:
     if len(data) > runtime().settings.upload_inline_max_bytes:
         return _queue_upload(cooperative, data, filename)
     try:
-        with unit_of_work():
-            result = catalogues.import_catalogue(db(), cooperative, data, filename, _limits(), source="console")
+        with unit_of_work() as session:
+            result = catalogues.import_catalogue(db(), cooperative, data, filename, _limits(), source="console",
+                                                 dry_run=True)
+            if result.plan is not None:
+                job = uploads.create(session, cooperative_id=cooperative.id, filename=filename, content=data,
+                                     source="console", now=utcnow(), confirmed=None)
+                uploads.preview(job, utcnow(), plan=result.plan.to_dict(), report=result.report.to_dict())
+                session.flush()
+                upload_id = job.id
     except (IngestError, AdapterError) as error:
         return _render(cooperative, upload_error=str(error), status=422)
-    if result.version is None:
+    if result.plan is None:
         return _render(cooperative, report=result.report, status=422)
-    if result.created:
-        rt = runtime()
-        after_commit(rt.celery, rt.sessions, rt.settings.sync_debounce_seconds, AfterCommit.stock_of(cooperative.id))
-        flash(translate("upload_ok", count=len(result.report.items)), "ok")
-    else:
-        flash(translate("upload_same"), "ok")
-    return redirect(url_for("console.catalogue", **coop_arg(cooperative)))
+    return redirect(url_for("console.upload_job", upload_id=upload_id, **coop_arg(cooperative)), 303)
 
 
-def _queue_upload(cooperative: Cooperative, data: bytes, filename: str) -> BaseResponse | tuple[str, int]:
-    """A large file: a worker imports it while the member watches its page."""
+def _queue_upload(cooperative: Cooperative, data: bytes, filename: str,
+                  confirmed: frozenset[str] | None = None) -> BaseResponse | tuple[str, int]:
+    """A large file: a worker checks it (then imports it, once confirmed) while the member watches its page."""
     try:
         with unit_of_work() as session:
             upload_id = upload_runner.queue_upload(
                 session, session.get_one(Cooperative, cooperative.id), data, filename, source="console",
-                max_bytes=runtime().settings.catalogue_max_bytes, now=utcnow()).id
+                max_bytes=runtime().settings.catalogue_max_bytes, now=utcnow(), confirmed=confirmed).id
     except (IngestError, AdapterError) as error:
         return _render(cooperative, upload_error=str(error), status=422)
     send_upload(runtime().celery, upload_id)
     return redirect(url_for("console.upload_job", upload_id=upload_id, **coop_arg(cooperative)), 303)
 
 
+@bp.post("/catalogue/uploads/<int:upload_id>/confirm")
+@login_required
+def confirm_upload(upload_id: int) -> BaseResponse | tuple[str, int]:
+    """Import a previewed file, with what the member ticked (a mass removal, stock counted just now)."""
+    cooperative = scope()
+    assert cooperative is not None
+    options = frozenset(name for name in uploads.OPTIONS if request.form.get(name) == "on")
+    rt = runtime()
+    with unit_of_work():
+        try:
+            job = uploads.get(db(), cooperative.id, upload_id)
+        except NotFoundError:
+            abort(404)
+        if job.status != "preview":
+            return redirect(url_for("console.upload_job", upload_id=upload_id, **coop_arg(cooperative)), 303)
+        uploads.confirm(job, options)
+        inline = job.size_bytes <= rt.settings.upload_inline_max_bytes
+    if not inline:
+        send_upload(rt.celery, upload_id)
+        return redirect(url_for("console.upload_job", upload_id=upload_id, **coop_arg(cooperative)), 303)
+    outcome = upload_runner.run_upload(rt.sessions, upload_id, _limits(), utcnow)
+    if outcome.status == "done" and outcome.created:
+        after_commit(rt.celery, rt.sessions, rt.settings.sync_debounce_seconds, AfterCommit.stock_of(cooperative.id))
+    return redirect(url_for("console.upload_job", upload_id=upload_id, **coop_arg(cooperative)), 303)
+
+
+@bp.post("/catalogue/uploads/<int:upload_id>/discard")
+@login_required
+def discard_upload(upload_id: int) -> BaseResponse:
+    """Drop a previewed file: nothing is imported."""
+    cooperative = scope()
+    assert cooperative is not None
+    with unit_of_work():
+        try:
+            job = uploads.get(db(), cooperative.id, upload_id)
+        except NotFoundError:
+            abort(404)
+        if job.status == "preview":
+            uploads.finish(job, "discarded", utcnow())
+    flash(translate("upload_discarded"), "ok")
+    return redirect(url_for("console.catalogue", **coop_arg(cooperative)), 303)
+
+
+@bp.post("/catalogue/undo")
+@login_required
+def undo() -> BaseResponse:
+    """Go back to the catalogue before the last upload (a new version; sales since are kept)."""
+    cooperative = scope()
+    assert cooperative is not None
+    rt = runtime()
+    try:
+        with unit_of_work() as session:
+            result = catalogues.undo_last(db(), session.get_one(Cooperative, cooperative.id), _limits())
+    except AdapterError as error:
+        flash(str(error), "error")
+        return redirect(url_for("console.catalogue", **coop_arg(cooperative)), 303)
+    if result.created:
+        after_commit(rt.celery, rt.sessions, rt.settings.sync_debounce_seconds, AfterCommit.stock_of(cooperative.id))
+    flash(translate("undone"), "ok")
+    return redirect(url_for("console.catalogue", **coop_arg(cooperative)), 303)
+
+
 @bp.get("/catalogue/uploads/<int:upload_id>")
 @login_required
 def upload_job(upload_id: int) -> tuple[str, int]:
-    """How an upload a worker imports is going; refreshes itself until it is done."""
+    """An upload: being checked, waiting for the member to confirm what it changes, imported, or refused."""
     cooperative = scope()
     assert cooperative is not None
     try:
