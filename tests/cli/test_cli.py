@@ -113,6 +113,7 @@ def test_up_serves_ready_and_stops_cleanly_on_sigint(tmp_path: Path) -> None:
     assert proc.returncode == 0
     assert admin_key in out
     assert "demo key   chamba-rumal: odop_" in out
+    assert re.search(r"  console    http://127\.0\.0\.1:\d+/console ", out)  # where a member signs in
     assert "odop-adapter: stopped" in out
     assert wait_until(lambda: not any(Path(f"/proc/{pid}").exists() for pid in children), timeout=10), \
         "child processes outlived odop-adapter up"

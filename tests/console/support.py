@@ -50,11 +50,13 @@ def make_order(sessions: sessionmaker[Session], cooperative_id: int, order_id: s
                       city="std:0177", state=state, fulfilment_state=fulfilment_state, routing="P2H2P",
                       lines=[{"item_id": "T16-1", "quantity": 1, "location_id": "main"}], quote=QUOTE,
                       billing={"name": "Asha"}, payment={},
+                      # As buyer apps send it: address.name is the house, person.name the buyer.
                       fulfillments=[{"id": "F1", "type": "Delivery", "tat": "P5D", "category": "Standard Delivery",
                                      "end": {"location": {"gps": "31.1,77.1", "address": {
-                                         "name": "Asha Devi", "street": "Mall Road", "city": "Shimla",
+                                         "name": "12", "street": "Mall Road", "city": "Shimla",
                                          "state": "Himachal Pradesh", "area_code": "171001"}},
-                                             "contact": {"phone": "9800000000"}}, "times": {}}],
+                                             "contact": {"phone": "9800000000"}, "person": {"name": "Asha Devi"}},
+                                     "times": {}}],
                       created_at=now, updated_at=now)
         session.add(order)
         session.flush()

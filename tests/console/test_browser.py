@@ -98,6 +98,7 @@ def test_cooperative_journey(server: str, browser_page: Any, worker: Any, sessio
     expect(page.locator("#report")).to_contain_text("Nothing was imported")
     expect(page.locator("#report table tbody tr").first).to_be_visible()
     shot(page, "catalogue-upload-errors")
+    page.get_by_role("link", name="Back to the catalogue").click()
 
     # A good file imports.
     good = tmp_path / "items.csv"
@@ -136,8 +137,10 @@ def test_cooperative_journey(server: str, browser_page: Any, worker: Any, sessio
     for action in ("accept", "pack", "pick_up", "ship"):
         page.locator(f"button[data-action={action}]").click()
         expect(page.get_by_role("status").first).to_contain_text("Done:")
-    expect(page.locator("#fulfilment-state")).to_have_text("In-transit")
-    expect(page.locator("#order-state")).to_have_text("In-progress")
+    expect(page.locator("#fulfilment-state")).to_have_attribute("data-state", "In-transit")
+    expect(page.locator("#fulfilment-state")).to_have_text("In transit")  # in plain words
+    expect(page.locator("#order-state")).to_have_attribute("data-state", "In-progress")
+    expect(page.locator("#order-state")).to_have_text("On its way")
     shot(page, "order")
     assert page.url.endswith(f"/console/orders/{pk}")
 

@@ -145,6 +145,11 @@ def test_every_cooperative_page_renders(web: FlaskClient, sessions: sessionmaker
         response = web.get(url)
         assert response.status_code == 200, url
         assert expected in text(response), url
+    order_page = text(web.get(f"/console/orders/{pk}"))
+    assert '<h2 id="buyer-h">Buyer</h2>' in order_page
+    buyer = order_page.split('<h2 id="buyer-h">Buyer</h2>', 1)[1]
+    assert buyer.split("</p>", 1)[0].strip().endswith("Asha Devi")  # the buyer's name, not the house number
+    assert "<address>12<br>Mall Road<br>" in buyer
     template = web.get("/console/catalogue/template?category=Home+Decor")
     assert template.mimetype == "text/csv"
     assert template.get_data(as_text=True).startswith("id,")
@@ -207,18 +212,25 @@ def test_bad_upload_shows_report_and_imports_nothing(web: FlaskClient, sessions:
     before = versions(sessions)
     response = web.post("/console/catalogue/upload", content_type="multipart/form-data",
                         data={"csrf_token": csrf_of(web), "file": (io.BytesIO(BAD_CSV), "bad.csv")})
-    assert response.status_code == 422
-    body = text(response)
+    assert response.status_code == 303  # the report has a page of its own
+    report_url = response.headers["Location"]
+    body = text(web.get(report_url))
+    assert 'data-status="invalid"' in body
     assert "Nothing was imported" in body
     assert '<th scope="col">Row</th>' in body
     assert "<td>abc</td>" in body
     assert versions(sessions) == before
-    # The same report for a Hindi reader: the fix column is in Hindi.
-    hindi = web.post("/console/catalogue/upload", content_type="multipart/form-data",
-                     headers={"Accept-Language": "hi"},
-                     data={"csrf_token": csrf_of(web), "file": (io.BytesIO(BAD_CSV), "bad.csv")})
-    assert hindi.status_code == 422
-    assert "संख्या होनी चाहिए" in text(hindi)
+    # Switching to Hindi on that page keeps the report: the fix column is in Hindi.
+    switched = web.post("/console/language", data={"lang": "hi", "next": report_url, "csrf_token": csrf_of(web)})
+    assert switched.headers["Location"].endswith(report_url)
+    hindi = text(web.get(report_url))
+    assert "संख्या होनी चाहिए" in hindi
+    assert "<td>abc</td>" in hindi
+    web.post("/console/language", data={"lang": "en", "next": report_url, "csrf_token": csrf_of(web)})
+    # A file that cannot be read at all gets a page too, with the reason.
+    unreadable = web.post("/console/catalogue/upload", content_type="multipart/form-data",
+                          data={"csrf_token": csrf_of(web), "file": (io.BytesIO(b"id,name\nA1,\xe9\n"), "c.csv")})
+    assert "Windows-1252" in text(web.get(unreadable.headers["Location"]))
 
 
 def test_good_upload_imports(web: FlaskClient, sessions: sessionmaker[Session],
@@ -235,7 +247,7 @@ def test_good_upload_imports(web: FlaskClient, sessions: sessionmaker[Session],
     assert versions(sessions) == before
     assert 'data-status="preview"' in preview
     assert "Price changes (1)" in preview
-    assert "₹1200 → ₹1250" in preview
+    assert "₹1,200 → ₹1,250" in preview
     hindi = text(web.get(preview_url, headers={"Accept-Language": "hi"}))
     assert "कीमत में बदलाव (1)" in hindi
     confirm = preview_url + "/confirm"
@@ -278,6 +290,13 @@ def test_stock_edit(web: FlaskClient, sessions: sessionmaker[Session], coops: di
     web.post("/console/catalogue/items/T16-1", data={"csrf_token": csrf_of(web), "price": "1200", "stock": "9"})
     with sessions() as session:
         assert catalogue_store.get_item(session, coop_id, "T16-1").enabled is False
+    # What people type: a price with lakh commas and a stock in Devanagari digits.
+    typed = {"csrf_token": csrf_of(web), "price": "1,250", "stock": "\u0967\u0968", "enabled": "on"}  # 12
+    web.post("/console/catalogue/items/T16-1", data=typed)
+    with sessions() as session:
+        row = catalogue_store.get_item(session, coop_id, "T16-1")
+        assert (row.price, row.stock) == ("1250", 12)
+    assert "₹1,250" in text(web.get("/console/catalogue"))
     bad = web.post("/console/catalogue/items/T16-1", data={"csrf_token": csrf_of(web), "stock": "-4"},
                    follow_redirects=True)
     assert "stock must be a whole number" in text(bad)
@@ -303,7 +322,15 @@ def test_order_actions_only_legal_ones_and_they_work(web: FlaskClient, sessions:
     assert 'data-action="pack"' in text(accepted)
     assert 'data-action="accept"' not in text(accepted)
     assert 'name="reason_id"' in text(accepted)  # cancel asks for a reason
-    web.post(f"/console/orders/{pk}/actions/cancel", data={"csrf_token": csrf_of(web), "reason_id": "002"})
+    # Cancelling cannot be undone: it sits apart, after the tick "Yes, I am sure"; without the tick nothing happens.
+    assert accepted_page_has_final_group(text(accepted))
+    unsure = web.post(f"/console/orders/{pk}/actions/cancel", data={"csrf_token": csrf_of(web), "reason_id": "002"},
+                      follow_redirects=True)
+    assert "Nothing was done: tick" in text(unsure)
+    with sessions() as session:
+        assert session.get_one(Order, pk).state == "Accepted"
+    web.post(f"/console/orders/{pk}/actions/cancel", data={"csrf_token": csrf_of(web), "reason_id": "002",
+                                                           "sure": "on"})
     with sessions() as session:
         order = session.get(Order, pk)
         assert order is not None
@@ -311,6 +338,13 @@ def test_order_actions_only_legal_ones_and_they_work(web: FlaskClient, sessions:
         assert (order.cancellation or {}).get("reason_id") == "002"
         assert session.scalar(select(func.count(OutboxMessage.id)).where(
             OutboxMessage.transaction_id == order.transaction_id)) == 2
+
+
+def accepted_page_has_final_group(page: str) -> bool:
+    """The final moves (cancel ...) come after the others, in their own group, each with its tick."""
+    final = page.split('<div class="actions final">', 1)
+    return (len(final) == 2 and 'data-action="cancel"' in final[1] and 'data-action="cancel"' not in final[0]
+            and 'name="sure" required' in final[1] and 'data-action="pack"' in final[0])
 
 
 def test_operator_sees_everything_and_replays_dead_letters(web: FlaskClient, sessions: sessionmaker[Session],
@@ -442,3 +476,50 @@ def test_buyer_app_rejections_show_on_the_catalogue_page_in_hindi_and_can_be_mar
     assert "Refused by buyer apps (1)" in text(web.get("/console/catalogue", headers={"Accept-Language": "en"}))
     with sessions() as session:
         assert session.get_one(CatalogueRejection, theirs_id).dismissed_at is None
+
+
+def test_a_mistyped_console_address_gets_an_html_page_in_the_members_language(
+    web: FlaskClient, coops: dict[str, tuple[int, str]]
+) -> None:
+    sign_in(web, coops["test-coop"][1])
+    missing = web.get("/console/catalouge", headers={"Accept-Language": "hi"})
+    assert missing.status_code == 404
+    assert missing.mimetype == "text/html"
+    assert 'lang="hi"' in text(missing)
+    wrong_method = web.get("/console/catalogue/upload")  # a form's address opened directly
+    assert wrong_method.status_code == 405
+    assert wrong_method.mimetype == "text/html"
+    api = web.get("/api/v1/nothing-here")
+    assert api.status_code == 404
+    assert api.json["error"]["code"] == "not_found"
+
+
+def test_a_return_waiting_for_a_decision_shows_on_the_home_page_the_list_and_the_order(
+    web: FlaskClient, sessions: sessionmaker[Session], coops: dict[str, tuple[int, str]]
+) -> None:
+    coop_id, key = coops["test-coop"]
+    pk = make_order(sessions, coop_id, order_id="RET-1", state="Completed", fulfilment_state="Order-delivered")
+    request = [{"code": "id", "value": "R1"}, {"code": "item_id", "value": "T16-1"},
+               {"code": "item_quantity", "value": "1"}, {"code": "reason_id", "value": "003"},
+               {"code": "reason_desc", "value": "The border came unstitched"},
+               {"code": "images", "value": "https://buyer.example/r1.jpg,javascript:alert(1)"},
+               {"code": "ttl_approval", "value": "PT24H"}]
+    with transaction(sessions) as session:
+        order = session.get_one(Order, pk)
+        order.legs = [{"id": "R1", "type": "Return", "state": "Return_Initiated", "items": {"T16-1": 1},
+                       "tags": [{"code": "return_request", "list": request}],
+                       "created_at": "2030-01-01T10:00:00.000Z"}]
+    sign_in(web, key)
+    assert 'id="count-returns"' in text(web.get("/console"))
+    assert "Return requested: decide" in text(web.get("/console/orders"))
+    page = text(web.get(f"/console/orders/{pk}", headers={"Accept-Language": "en"}))
+    returns = page.split('id="returns"', 1)[1].split("</section>", 1)[0]
+    assert "003 \u2013 Product damaged or not usable" in returns
+    assert "The border came unstitched" in returns
+    assert '<img src="https://buyer.example/r1.jpg"' in returns
+    assert "javascript:" not in returns  # only https links become photos
+    assert "2 Jan 2030, 15:30 IST" in returns  # decide by: 24 h after the request, in IST
+    hindi = text(web.get(f"/console/orders/{pk}", headers={"Accept-Language": "hi"}))
+    assert "उत्पाद क्षतिग्रस्त या इस्तेमाल लायक नहीं" in hindi
+    assert '<strong id="order-state" data-state="Completed">पूरा हुआ</strong>' in hindi  # states in Hindi too
+    assert "वापसी का अनुरोध" in hindi

@@ -196,6 +196,7 @@ def test_the_downloaded_catalogue_uploads_back_unchanged_and_keeps_sales_made_af
     assert ledger["stock"] == 3
     assert [m["kind"] for m in ledger["moves"]][-2:] == ["order", "count"]
     assert client.get(f"{CATALOGUE}/download?format=pdf", headers=ADMIN).status_code == 422
+    assert client.get(f"{CATALOGUE}/items/T16-1/stock?limit=-1", headers=ADMIN).status_code == 422
     ledger_holds(sessions, one_piece)
 
 

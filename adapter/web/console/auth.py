@@ -17,6 +17,7 @@ from adapter.store.cooperatives import cooperative_for_key
 from adapter.store.models import Cooperative, utcnow
 from adapter.web.console import csrf
 from adapter.web.console.i18n import translate
+from adapter.web.console.orders import waiting_return
 from adapter.web.console.pages import bp, current_user, login_required, page, user
 from adapter.web.runtime import db, runtime, unit_of_work
 from catalog_sync.errors import ProfileError
@@ -108,6 +109,7 @@ def home() -> BaseResponse | tuple[str, int]:
         "orders_open": sum(1 for o in orders if o.state in OPEN_STATES),
         "orders_today": sum(1 for o in orders if o.created_at >= today_start()),
         "rejections": rejection_store.count_open(session_db, cooperative_id),
+        "returns": sum(1 for o in orders if waiting_return(o)),
     }
     opening = catalogues.profile_of(who.cooperative).opening if who.cooperative.profile else None
     today = utcnow().astimezone(IST).date().isoformat()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from flask import Response, abort, flash, redirect, request, url_for
@@ -14,6 +13,7 @@ from adapter.store import rejections as rejection_store
 from adapter.store import uploads
 from adapter.store.cooperatives import list_cooperatives
 from adapter.store.models import Cooperative, utcnow
+from adapter.web.console.formats import ist, typed_number
 from adapter.web.console.i18n import current_language, translate
 from adapter.web.console.pages import bp, coop_arg, login_required, page, scope, user
 from adapter.web.runtime import db, runtime, unit_of_work
@@ -21,18 +21,11 @@ from catalog_sync.categories import CATEGORIES, template_csv
 from catalog_sync.errors import IngestError, UnknownCategoryError
 from catalog_sync.export import MIME_TYPES
 from catalog_sync.ingest import clean_filename
-from catalog_sync.on_search_items import IST
 from catalog_sync.report import ValidationReport
 from catalog_sync.services import catalogue as catalogues
 from catalog_sync.services import rejections as rejection_service
 from catalog_sync.services import uploads as upload_runner
 from workers.dispatch import AfterCommit, after_commit, send_upload
-
-
-def _ist(moment: dt.datetime) -> str:
-    """A time as a member in India reads it, e.g. 6 Dec 2026, 18:09 IST."""
-    local = moment.astimezone(IST)
-    return f"{local.day} {local:%b %Y, %H:%M} IST"
 
 
 def _limits() -> catalogues.Limits:
@@ -44,7 +37,7 @@ def _render(cooperative: Cooperative | None, *, report: ValidationReport | None 
             upload_error: str | None = None, status: int = 200) -> tuple[str, int]:
     rows = store.current_items(db(), cooperative.id) if cooperative else []
     choices = list_cooperatives(db()) if user().is_admin else []
-    refused = [rejection_service.describe(r, current_language()) | {"received_ist": _ist(r.received_at)}
+    refused = [rejection_service.describe(r, current_language()) | {"received_ist": ist(r.received_at)}
                for r in rejection_store.list_rejections(db(), cooperative.id, limit=100)] if cooperative else []
     return page("catalogue.html", status, cooperative=cooperative, items=rows, categories=sorted(CATEGORIES),
                 report=report, upload_error=upload_error, choices=choices, rejections=refused,
@@ -97,20 +90,28 @@ def upload() -> BaseResponse | tuple[str, int]:
     data, filename = file.read(), clean_filename(file.filename)
     if len(data) > runtime().settings.upload_inline_max_bytes:
         return _queue_upload(cooperative, data, filename)
+    # Whatever the outcome, it is kept as an upload with a page of its own: the report (or the plan) survives a
+    # language switch or a reload, which a page rendered in answer to the POST would not.
+    problem: str | None = None
     try:
-        with unit_of_work() as session:
+        with unit_of_work():
             result = catalogues.import_catalogue(db(), cooperative, data, filename, _limits(), source="console",
                                                  dry_run=True)
-            if result.plan is not None:
-                job = uploads.create(session, cooperative_id=cooperative.id, filename=filename, content=data,
-                                     source="console", now=utcnow(), confirmed=None)
-                uploads.preview(job, utcnow(), plan=result.plan.to_dict(), report=result.report.to_dict())
-                session.flush()
-                upload_id = job.id
     except (IngestError, AdapterError) as error:
-        return _render(cooperative, upload_error=str(error), status=422)
-    if result.plan is None:
-        return _render(cooperative, report=result.report, status=422)
+        problem = str(error)
+    with unit_of_work() as session:
+        job = uploads.create(session, cooperative_id=cooperative.id, filename=filename,
+                             content=data if problem is None and result.plan is not None else b"",
+                             source="console", now=utcnow(), confirmed=None)
+        if problem is not None:
+            uploads.finish(job, "invalid", utcnow(), error=problem)
+        elif result.plan is None:
+            uploads.finish(job, "invalid", utcnow(), report=result.report.to_dict(),
+                           error=f"{len(result.report.errors)} problem(s) found; nothing was imported")
+        else:
+            uploads.preview(job, utcnow(), plan=result.plan.to_dict(), report=result.report.to_dict())
+        session.flush()
+        upload_id = job.id
     return redirect(url_for("console.upload_job", upload_id=upload_id, **coop_arg(cooperative)), 303)
 
 
@@ -205,12 +206,12 @@ def upload_job(upload_id: int) -> tuple[str, int]:
 
 def _changes(form: Any) -> dict[str, Any]:
     changes: dict[str, Any] = {"enabled": form.get("enabled") == "on"}
-    price = form.get("price", "").strip()
+    price = typed_number(form.get("price", ""))  # 1,25,000 and १२५० are what people type
     if price:
         changes["price"] = price
-    stock = form.get("stock", "").strip()
+    stock = typed_number(form.get("stock", ""))
     if stock:
-        changes["stock"] = int(stock) if stock.isdigit() else stock
+        changes["stock"] = int(stock) if stock.isascii() and stock.isdigit() else stock
     return changes
 
 

@@ -59,6 +59,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "reopen": "Open the shop again now", "reopened": "The shop is open again; buyer apps are being told.",
         "closure_saved": "Closure saved; buyer apps are being told.",
         "closure_bad": "The closure was not saved:",
+        "sure": "Yes, I am sure: this cannot be undone",
+        "returns": "Returns", "return_waiting": "Return requested: decide", "returns_to_decide": "Returns to decide",
+        "return_reason": "Reason", "return_photos": "Photos", "decide_by": "Decide by",
+        "buyer_words": "Buyer's words", "requested": "Requested",
+        "tick_sure": "Nothing was done: tick \"Yes, I am sure\" to {action}.",
         "closure_until_needed": "give the last closed day, today or later.",
         "row": "Row", "column": "Column", "value": "Value", "fix": "How to fix",
         "saved": "Saved {item}.", "no_items": "No items yet: download a template, fill it in and upload it.",
@@ -150,6 +155,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "reopen": "दुकान अभी फिर खोलें", "reopened": "दुकान फिर खुल गई है; खरीदार ऐप को बताया जा रहा है।",
         "closure_saved": "बंदी सहेजी गई; खरीदार ऐप को बताया जा रहा है।",
         "closure_bad": "बंदी सहेजी नहीं गई:",
+        "sure": "हाँ, मुझे यक़ीन है: इसे वापस नहीं लिया जा सकता",
+        "returns": "वापसी", "return_waiting": "वापसी का अनुरोध: फ़ैसला करें", "returns_to_decide": "फ़ैसले के लिए वापसी",
+        "return_reason": "कारण", "return_photos": "फ़ोटो", "decide_by": "फ़ैसला इतने बजे तक",
+        "buyer_words": "खरीदार के शब्द", "requested": "अनुरोध",
+        "tick_sure": "कुछ नहीं किया गया: {action} के लिए \"हाँ, मुझे यक़ीन है\" पर निशान लगाएँ।",
         "closure_until_needed": "बंद रहने का आख़िरी दिन बताएँ, आज या उसके बाद का।",
         "row": "पंक्ति", "column": "कॉलम", "value": "मान", "fix": "कैसे ठीक करें", "saved": "{item} सहेजा गया।",
         "no_items": "अभी कोई उत्पाद नहीं: टेम्पलेट डाउनलोड करें, भरें और अपलोड करें।",
@@ -202,6 +212,51 @@ CANCEL_REASONS: dict[str, dict[str, str]] = {
     "018": {"en": "Delivery pin code not serviceable", "hi": "डिलीवरी पिन कोड पर सेवा नहीं"},
     "022": {"en": "Order could not be packed in time", "hi": "ऑर्डर समय पर पैक नहीं हो सका"},
     "998": {"en": "Order confirmation failure", "hi": "ऑर्डर पुष्टि विफल"},
+}
+# Order, fulfilment, return and RTO states in plain words (the ONDC code stays in the page for operators).
+STATES: dict[str, dict[str, str]] = {
+    "Created": {"en": "New: accept or reject", "hi": "नया: स्वीकार या अस्वीकार करें"},
+    "Accepted": {"en": "Accepted", "hi": "स्वीकार किया"},
+    "In-progress": {"en": "On its way", "hi": "रास्ते में"},
+    "Completed": {"en": "Completed", "hi": "पूरा हुआ"},
+    "Cancelled": {"en": "Cancelled", "hi": "रद्द"},
+    "Pending": {"en": "To pack", "hi": "पैक करना है"},
+    "Packed": {"en": "Packed", "hi": "पैक हो गया"},
+    "Agent-assigned": {"en": "Courier assigned", "hi": "कूरियर तय"},
+    "Out-for-pickup": {"en": "Courier on the way to pick up", "hi": "कूरियर लेने आ रहा है"},
+    "At-pickup": {"en": "Courier at the workshop", "hi": "कूरियर कार्यशाला पर"},
+    "Pickup-failed": {"en": "Pick-up failed", "hi": "पिकअप नहीं हो सका"},
+    "Order-picked-up": {"en": "Picked up by the courier", "hi": "कूरियर ने उठा लिया"},
+    "In-transit": {"en": "In transit", "hi": "रास्ते में"},
+    "At-destination-hub": {"en": "At the buyer's city hub", "hi": "खरीदार के शहर के केंद्र पर"},
+    "Out-for-delivery": {"en": "Out for delivery", "hi": "डिलीवरी के लिए निकला"},
+    "At-delivery": {"en": "At the buyer's door", "hi": "खरीदार के दरवाज़े पर"},
+    "Delivery-failed": {"en": "Delivery failed", "hi": "डिलीवरी नहीं हो सकी"},
+    "Order-delivered": {"en": "Delivered", "hi": "पहुँच गया"},
+    "Return_Initiated": {"en": "Return requested", "hi": "वापसी का अनुरोध"},
+    "Return_Approved": {"en": "Return approved", "hi": "वापसी स्वीकृत"},
+    "Return_Rejected": {"en": "Return rejected", "hi": "वापसी अस्वीकृत"},
+    "Return_Picked": {"en": "Return picked up", "hi": "वापसी का सामान उठाया"},
+    "Return_Delivered": {"en": "Returned to the workshop", "hi": "सामान कार्यशाला वापस आया"},
+    "Liquidated": {"en": "Written off (not sent back)", "hi": "बट्टे खाते (वापस नहीं भेजा)"},
+    "RTO-Initiated": {"en": "Coming back (not delivered)", "hi": "वापस आ रहा है (डिलीवर नहीं हुआ)"},
+    "RTO-Delivered": {"en": "Back at the workshop", "hi": "कार्यशाला वापस आया"},
+    "RTO-Disposed": {"en": "Disposed of by the courier", "hi": "कूरियर ने निपटा दिया"},
+}
+
+
+def state_label(state: str | None) -> str:
+    """A state in the reader's language (the state itself when it has no label)."""
+    return STATES.get(state or "", {}).get(current_language()) or (state or "")
+
+
+# Why a buyer returns an item (ONDC RET 1.2 return reason codes).
+RETURN_REASONS: dict[str, dict[str, str]] = {
+    "001": {"en": "Buyer does not want the product any more", "hi": "खरीदार अब उत्पाद नहीं चाहता"},
+    "002": {"en": "Product available at a lower price", "hi": "उत्पाद कम कीमत पर उपलब्ध है"},
+    "003": {"en": "Product damaged or not usable", "hi": "उत्पाद क्षतिग्रस्त या इस्तेमाल लायक नहीं"},
+    "004": {"en": "Wrong quantity or size", "hi": "गलत मात्रा या आकार"},
+    "005": {"en": "Not what was shown and ordered", "hi": "जो दिखाया और मँगाया गया, वह नहीं मिला"},
 }
 RTO_REASONS: dict[str, dict[str, str]] = {
     "011": {"en": "Buyer not found or cannot be contacted", "hi": "खरीदार नहीं मिला या संपर्क नहीं हुआ"},

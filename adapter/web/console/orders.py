@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 from typing import Any
 
 from flask import abort, flash, redirect, request, url_for
@@ -11,8 +13,9 @@ from adapter.orders import store as order_store
 from adapter.orders.errors import OrderError
 from adapter.orders.policy import order_policy
 from adapter.orders.seller import next_actions, seller_action
+from adapter.protocol.context import parse_duration
 from adapter.store.models import Cooperative, Order, utcnow
-from adapter.web.console.i18n import CANCEL_REASONS, RTO_REASONS, action_label, translate
+from adapter.web.console.i18n import CANCEL_REASONS, RETURN_REASONS, RTO_REASONS, action_label, translate
 from adapter.web.console.pages import bp, login_required, page, user
 from adapter.web.runtime import db, runtime, unit_of_work
 from adapter.web.timeline import transaction_messages
@@ -40,7 +43,7 @@ def orders() -> tuple[str, int]:
     rows = order_store.list_orders(db(), cooperative_id=cooperative_id, state=request.args.get("state") or None,
                                    limit=200)
     names = {c.id: c.name for c in db().query(Cooperative).all()} if who.is_admin else {}
-    return page("orders.html", orders=rows, names=names)
+    return page("orders.html", orders=rows, names=names, waiting={o.id for o in rows if waiting_return(o)})
 
 
 def timeline(order: Order) -> list[dict[str, Any]]:
@@ -60,6 +63,35 @@ def _titles(order: Order) -> dict[str, str]:
             if b.get("@ondc/org/title_type") == "item"}
 
 
+def return_requests(order: Order) -> list[dict[str, Any]]:
+    """The order's returns as a member reads them: state, items, the buyer's reason, words and photos, and by
+    when to decide (the request's ttl_approval after it came)."""
+    out = []
+    for leg in order.legs:
+        if leg.get("type") != "Return":
+            continue
+        said = {entry.get("code"): entry.get("value") for tag in leg.get("tags", [])
+                if tag.get("code") == "return_request" for entry in tag.get("list", [])}
+        decide_by = None
+        with contextlib.suppress(ValueError, TypeError):
+            decide_by = dt.datetime.fromisoformat(leg["created_at"]) + parse_duration(said.get("ttl_approval") or "")
+        images = [url for url in str(said.get("images") or "").split(",") if url.strip().startswith("https://")]
+        out.append({"id": leg.get("id"), "state": leg.get("state"), "items": leg.get("items", {}),
+                    "reason_id": said.get("reason_id") or "", "words": said.get("reason_desc") or "",
+                    "images": [url.strip() for url in images], "requested": leg.get("created_at"),
+                    "decide_by": decide_by, "waiting": leg.get("state") == "Return_Initiated"})
+    return out
+
+
+def waiting_return(order: Order) -> bool:
+    """Whether a buyer's return request waits for the cooperative's decision."""
+    return any(leg.get("type") == "Return" and leg.get("state") == "Return_Initiated" for leg in order.legs)
+
+
+# Moves that cannot be taken back: each asks for a tick ("yes, I am sure") and sits apart from the others.
+FINAL_ACTIONS = frozenset({"reject", "cancel", "part_cancel", "initiate_rto", "reject_return", "liquidate"})
+
+
 @bp.get("/orders/<int:order_pk>")
 @login_required
 def order(order_pk: int) -> tuple[str, int]:
@@ -69,7 +101,8 @@ def order(order_pk: int) -> tuple[str, int]:
     end = fulfilment.get("end", {})
     return_ids = [leg.get("id", "") for leg in row.legs if leg.get("type") == "Return"]
     return page("order.html", order=row, titles=_titles(row), end=end, timeline=timeline(row),
-                actions=next_actions(row), reasons=REASONED, return_ids=return_ids)
+                actions=next_actions(row), reasons=REASONED, return_ids=return_ids, final=FINAL_ACTIONS,
+                returns=return_requests(row), return_reasons=RETURN_REASONS)
 
 
 @bp.post("/orders/<int:order_pk>/actions/<action>")
@@ -85,6 +118,9 @@ def act(order_pk: int, action: str) -> BaseResponse:
         params["quantity"] = int(request.form["quantity"])
     reason_id = request.form.get("reason_id") or None
     who = user()
+    if action in FINAL_ACTIONS and request.form.get("sure") != "on":
+        flash(translate("tick_sure", action=action_label(action)), "error")
+        return redirect(url_for("console.order", order_pk=order_pk))
     with unit_of_work() as session:
         row = _visible(order_pk)
         if action not in next_actions(row):

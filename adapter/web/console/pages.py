@@ -8,6 +8,7 @@ from functools import wraps
 from typing import Any, ParamSpec, TypeVar
 
 from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
+from flask.wrappers import Response
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -16,7 +17,8 @@ from adapter.security import may_see
 from adapter.store import console_sessions
 from adapter.store.cooperatives import get_cooperative
 from adapter.store.models import Cooperative, utcnow
-from adapter.web.console import csrf, i18n
+from adapter.web.console import csrf, formats, i18n
+from adapter.web.errors import render_http_error
 from adapter.web.runtime import db, unit_of_work
 
 bp = Blueprint("console", __name__, url_prefix="/console")
@@ -146,7 +148,21 @@ def _before() -> None:
 @bp.context_processor
 def _context() -> dict[str, Any]:
     return {"t": i18n.translate, "fix": i18n.validation_fix, "lang": i18n.current_language(), "csrf_token": csrf.token,
-            "current_user": current_user(), "action_label": i18n.action_label}
+            "current_user": current_user(), "action_label": i18n.action_label, "inr": formats.inr,
+            "ist": formats.ist, "state_label": i18n.state_label}
+
+
+@bp.app_errorhandler(404)
+@bp.app_errorhandler(405)
+def _any_console_address(error: HTTPException) -> tuple[str, int] | tuple[Response, int]:
+    """A mistyped console address (or a form's address opened directly) gets the console's HTML error page in
+    the member's language; every other path keeps the JSON error."""
+    if request.path == "/console" or request.path.startswith("/console/"):
+        status = error.code or 500
+        key = {404: "not_found", 405: "not_found"}.get(status, "error")
+        # Outside the blueprint's routes its context processor does not run: pass the same names.
+        return page("error.html", status, message=i18n.translate(key), code=status, **_context())
+    return render_http_error(error)
 
 
 @bp.errorhandler(HTTPException)

@@ -1,0 +1,66 @@
+"""Indian formats for the console: rupees with lakh grouping, times in IST with the zone shown, and amounts and
+counts read the way people type them (``1,25,000``, ``₹ 450``, Devanagari digits)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from catalog_sync.on_search_items import IST
+
+__all__ = ["inr", "ist", "typed_number"]
+
+# Devanagari digits (U+0966 to U+096F) read as 0 to 9.
+_DIGITS = str.maketrans("०१२३४५६७८९", "0123456789")
+
+
+def _group(whole: str) -> str:
+    """Lakh grouping: the last three digits, then pairs (1,25,000; 12,34,56,789)."""
+    if len(whole) <= 3:
+        return whole
+    head, tail = whole[:-3], whole[-3:]
+    pairs: list[str] = []
+    while len(head) > 2:
+        pairs.insert(0, head[-2:])
+        head = head[:-2]
+    return ",".join([head, *pairs, tail]) if head else ",".join([*pairs, tail])
+
+
+def inr(value: Any) -> str:
+    """``125000.00`` -> ``₹1,25,000``; ``450.5`` -> ``₹450.50``; what is not a number is shown as it is."""
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return str(value or "")
+    if not amount.is_finite():
+        return str(value)
+    sign = "-" if amount < 0 else ""
+    paise = abs(amount).quantize(Decimal("0.01"))
+    whole, _, fraction = f"{paise:f}".partition(".")
+    text = _group(whole) + ("" if fraction == "00" else f".{fraction}")
+    return f"{sign}₹{text}"
+
+
+def ist(value: Any) -> str:
+    """A moment (an aware datetime, or an ISO 8601 string) as ``6 Dec 2026, 21:50 IST``; "" for none."""
+    if value in (None, ""):
+        return ""
+    moment = value
+    if isinstance(value, str):
+        try:
+            moment = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    if not isinstance(moment, dt.datetime):
+        return str(value)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)  # the database keeps UTC
+    local = moment.astimezone(IST)
+    return f"{local.day} {local:%b %Y, %H:%M} IST"
+
+
+def typed_number(text: str) -> str:
+    """What a person typed as an amount or a count, as plain digits: Devanagari digits become 0-9, and ``₹``,
+    spaces and the commas of 1,25,000 go. The result is checked by whoever asked for it."""
+    return text.translate(_DIGITS).replace("₹", "").replace(",", "").replace(" ", "").replace("\u00a0", "").strip()
