@@ -30,22 +30,36 @@ _NO_SCHEMA = re.compile(r"no such table|no such column|relation \S+ does not exi
 
 
 class _Cli(click.Group):
-    """The command group; a database without our tables is an instruction to migrate, not a traceback."""
+    """The command group: every failure is one plain line (a database without our tables is an instruction to
+    migrate); ``--debug`` (or ODOP_DEBUG=1) shows the traceback instead."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        debug = bool(ctx.params.get("debug")) or os.environ.get("ODOP_DEBUG") == "1"
         try:
             return super().invoke(ctx)
         except (OperationalError, ProgrammingError) as error:
-            detail = str(error.orig if error.orig is not None else error).splitlines()[0]
-            if not _NO_SCHEMA.search(detail):
+            if debug:
                 raise
-            raise click.ClickException(
-                f"the database is not set up for this version ({detail}): run `odop-adapter db upgrade` first "
-                "(`make run` and `odop-adapter up` do it for you)") from None
+            detail = str(error.orig if error.orig is not None else error).strip().splitlines()[0]
+            if _NO_SCHEMA.search(detail):
+                raise click.ClickException(
+                    f"the database is not set up for this version ({detail}): run `odop-adapter db upgrade` first "
+                    "(`make run` and `odop-adapter up` do it for you)") from None
+            raise click.ClickException(f"the database failed: {detail} (check DATABASE_URL and that the "
+                                       "database is running; --debug shows the traceback)") from None
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as error:
+            if debug:
+                raise
+            detail = (str(error).strip().splitlines() or [""])[0][:300]
+            raise click.ClickException(f"{type(error).__name__}: {detail} (run again with --debug for the "
+                                       "traceback)") from None
 
 
 @click.group(cls=_Cli, context_settings={"help_option_names": ["-h", "--help"]})
-def cli() -> None:
+@click.option("--debug", is_flag=True, help="Show the full traceback when a command fails.")
+def cli(debug: bool) -> None:
     """ONDC seller adapter for ODOP artisan cooperatives."""
 
 

@@ -44,6 +44,20 @@ def test_a_database_without_our_tables_says_to_migrate(tmp_path: Path) -> None:
         assert "Traceback" not in result.stderr
 
 
+def test_a_failing_command_says_one_line_and_debug_shows_the_traceback(tmp_path: Path) -> None:
+    env = _env(tmp_path, DATABASE_URL="postgresql://nobody@127.0.0.1:1/nothing")  # nothing listens on port 1
+    plain = _cli(["cooperative", "list"], env)
+    assert plain.returncode == 1
+    assert "Traceback" not in plain.stderr
+    lines = [line for line in plain.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, plain.stderr
+    assert lines[0].startswith("Error: the database failed: ")
+    assert "check DATABASE_URL and that the database is running" in lines[0]
+    debug = _cli(["--debug", "cooperative", "list"], env)
+    assert debug.returncode == 1
+    assert "Traceback" in debug.stderr
+
+
 def test_db_upgrade_and_cooperative_create_print_the_key_once(tmp_path: Path, database_url: str) -> None:
     env = _env(tmp_path)
     upgraded = _cli(["db", "upgrade"], env)
