@@ -191,6 +191,23 @@ def test_invalid_source_fails_the_job_and_keeps_the_last_good_version(
         assert [v.number for v in session.scalars(select(CatalogueVersion))] == [1]
 
 
+def test_a_source_that_suddenly_removes_most_items_fails_the_sync_and_keeps_the_live_version(
+    worker: Any, cooperative: int, source: Source, sessions: sessionmaker[Session]
+) -> None:
+    worker.send_task("odop.schedule_syncs")
+    assert wait_until(lambda: [j.state for j in jobs(sessions)] == ["succeeded"], timeout=60)
+    header, first, *_ = CSV.decode().splitlines()
+    source.content = f"{header}\n{first}\n".encode()  # the sheet lost two of its three rows
+    make_due(sessions)
+    worker.send_task("odop.schedule_syncs")
+    assert wait_until(lambda: len(jobs(sessions)) == 2 and jobs(sessions)[1].state == "failed", timeout=60)
+    reason = jobs(sessions)[1].reason or ""
+    assert "source not imported (it would remove 2 of the 3 items on sale" in reason
+    assert "the last good version stays live" in reason
+    with sessions() as session:
+        assert [v.number for v in session.scalars(select(CatalogueVersion))] == [1]
+
+
 def test_unreachable_source_is_retried_then_fails_with_the_reason(
     worker: Any, cooperative: int, source: Source, sessions: sessionmaker[Session], env: dict[str, str]
 ) -> None:
