@@ -15,6 +15,7 @@ from marshmallow import ValidationError, fields
 
 __all__ = [
     "FORMULA_PREFIXES",
+    "MAX_COUNT",
     "CellField",
     "Choice",
     "Count",
@@ -161,10 +162,14 @@ class Money(CellField):
         return amount
 
 
+# The largest whole number a count column takes (stock, for one).
+MAX_COUNT = 10_000_000
+
+
 class Count(CellField):
     """A whole number at least ``minimum``."""
 
-    def __init__(self, *, minimum: int = 0, maximum: int = 10_000_000, **kwargs: Any) -> None:
+    def __init__(self, *, minimum: int = 0, maximum: int = MAX_COUNT, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.minimum = minimum
         self.maximum = maximum

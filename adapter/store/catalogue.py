@@ -131,20 +131,21 @@ def create_version(
     )
     session.add(version)
     session.flush()
-    _store_blobs(session, records)
+    current = records if current is None else current
+    _store_blobs(session, list({r.item_hash: r for r in (*records, *current)}.values()))
     members = [{"version_id": version.id, "item_id": r.item_id, "item_hash": r.item_hash} for r in records]
     for chunk in _chunks(members):
         session.execute(insert(VersionItem), list(chunk))
-    set_current_items(session, cooperative_id, records if current is None else current, version_id=version.id)
+    set_current_items(session, cooperative_id, current, version_id=version.id)
     return version
 
 
 def set_current_items(
     session: Session, cooperative_id: int, records: Sequence[ItemRecord], *, version_id: int | None
 ) -> None:
-    """Make ``records`` the whole current item set of a cooperative, writing only the rows that change (an
-    item's stock-ledger columns stay with it)."""
-    _store_blobs(session, records)
+    """Make ``records`` the whole current item set of a cooperative (their contents already stored as blobs),
+    rewriting only the rows whose content changes (an item's stock-ledger columns stay with it); every row then
+    points at ``version_id``."""
     existing = dict(session.execute(
         select(CatalogueItem.item_id, CatalogueItem.item_hash).where(CatalogueItem.cooperative_id == cooperative_id)
     ).all())

@@ -12,12 +12,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Final, cast
 
-from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from adapter.store.models import CatalogueItem, StockMove, utcnow
 
-__all__ = ["ORDER_KINDS", "Count", "History", "apply", "histories", "last_mark", "ledger", "record_counts"]
+__all__ = ["ORDER_KINDS", "Count", "History", "apply", "histories", "ledger", "record_counts"]
 
 # Moves that orders make; a count is the other kind.
 ORDER_KINDS: Final = ("order", "cancel", "return", "rto")
@@ -163,11 +163,6 @@ def histories(session: Session, cooperative_id: int, item_ids: Iterable[str]) ->
             orders.setdefault(item_id, []).append((move_id, delta))
     return {item_id: History(tuple(sorted(counts.get(item_id, ()))), tuple(sorted(orders.get(item_id, ()))))
             for item_id in set(counts) | set(orders)}
-
-
-def last_mark(session: Session, cooperative_id: int) -> int:
-    """The id of the cooperative's newest move (0 before any): a downloaded file says its stock is as of this."""
-    return session.scalar(select(func.max(StockMove.id)).where(StockMove.cooperative_id == cooperative_id)) or 0
 
 
 def ledger(session: Session, cooperative_id: int, item_id: str, *, limit: int = 100) -> list[StockMove]:

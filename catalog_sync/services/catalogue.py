@@ -25,6 +25,7 @@ from catalog_sync.categories import template_examples
 from catalog_sync.diff import ChangeSet, diff_items, to_on_search_incremental
 from catalog_sync.errors import ProfileError
 from catalog_sync.export import export_csv, export_xlsx
+from catalog_sync.fields import MAX_COUNT
 from catalog_sync.ingest import parse_catalogue
 from catalog_sync.model import Catalogue, Item, Profile, item_hash
 from catalog_sync.on_search import BppInfo, to_on_search
@@ -35,8 +36,8 @@ from catalog_sync.report import ValidationReport
 from catalog_sync.validate import stock_mark, validate_rows
 from config import Settings
 
-# The most units one item can list (what a sheet's stock column accepts, too).
-MAX_STOCK = 10_000_000
+# The most units one item can list: what a sheet's stock column accepts.
+MAX_STOCK = MAX_COUNT
 
 
 @dataclass(frozen=True)
@@ -65,11 +66,6 @@ class ImportResult:
     report: ValidationReport
     plan: Plan | None = None
     unconfirmed: tuple[str, ...] = ()
-
-    @property
-    def applied(self) -> bool:
-        """True when the file's items are now the current catalogue (new version or unchanged)."""
-        return self.version is not None
 
 
 def set_profile(cooperative: Cooperative, data: dict[str, Any]) -> Profile:
@@ -180,10 +176,8 @@ def current_for_plan(session: Session, cooperative: Cooperative) -> dict[str, Cu
 
 
 def plan_for(session: Session, cooperative: Cooperative, items: Sequence[Item], *, marks: dict[str, int],
-             counted_now: bool, removal_share: float, current: dict[str, Current] | None = None) -> Plan:
-    """What replacing the current items with ``items`` would change, from the current items and the ledger."""
-    if current is None:
-        current = current_for_plan(session, cooperative)
+             counted_now: bool, removal_share: float, current: dict[str, Current]) -> Plan:
+    """What replacing the ``current`` items with ``items`` would change, with the items' ledger histories."""
     histories = ledger.histories(session, cooperative.id, [item.id for item in items])
     return plan_upload(current, items, histories, marks=marks, counted_now=counted_now,
                        removal_share=removal_share, template_rows=template_examples())

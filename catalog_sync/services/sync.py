@@ -180,19 +180,15 @@ def stores_to_announce(session: Session, now: dt.datetime) -> list[int]:
     for cooperative in session.scalars(select(Cooperative).where(Cooperative.active.is_(True),
                                                                  Cooperative.profile.is_not(None))):
         profile = catalogues.profile_of(cooperative)
-        over = profile.opening.closed_until < (now - dt.timedelta(days=1)).date().isoformat()
-        if (not profile.opening.closed_until or over) and not _told_closed(session, cooperative.id):
-            continue  # no closure (or one long over), and nobody is left believing the store closed
         told = sync_store.told_states(session, cooperative.id, STORE)
+        over = profile.opening.closed_until < (now - dt.timedelta(days=1)).date().isoformat()
+        if (not profile.opening.closed_until or over) and all(s in (None, "open") for s in told.values()):
+            continue  # no closure (or one long over), and nobody is left believing the store closed
         state = store_state(profile, now)
         subscribers = sync_store.subscribers(session, profile.domains)
         if any((told.get(sub.id) or "open") != state for sub in subscribers):
             due.append(cooperative.id)
     return due
-
-
-def _told_closed(session: Session, cooperative_id: int) -> bool:
-    return any(state not in (None, "open") for state in sync_store.told_states(session, cooperative_id, STORE).values())
 
 
 def _record_source(deps: SyncDeps, source_id: int, status: str, error: str | None, *, etag: str | None = None,
