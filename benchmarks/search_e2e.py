@@ -66,6 +66,9 @@ class Arrivals:
 
 def start_receiver(arrivals: Arrivals) -> tuple[ThreadingHTTPServer, str]:
     class Handler(BaseHTTPRequestHandler):
+        # Headers and body go out in separate writes: without this, Nagle's algorithm holds the body back
+        # until the client's delayed ACK (about 40 ms per callback).
+        disable_nagle_algorithm = True
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             try:

@@ -110,7 +110,7 @@ def app(settings: Settings, sessions: sessionmaker[Session]) -> Iterator[Flask]:
     app = create_app(settings)
     app.config.update(TESTING=True)
     yield app
-    app.extensions["odop"].engine.dispose()
+    app.extensions["odop"].dispose()
 
 
 @pytest.fixture

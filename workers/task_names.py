@@ -2,6 +2,7 @@
 
 PING = "odop.ping"
 PROCESS_INBOUND = "odop.process_inbound"
+PROCESS_INBOUND_MANY = "odop.process_inbound_many"
 DELIVER_OUTBOX = "odop.deliver_outbox"
 RUN_SYNC = "odop.run_sync"
 SCHEDULE_SYNCS = "odop.schedule_syncs"

@@ -9,7 +9,7 @@ import socket
 from typing import Any
 
 from celery import shared_task
-from celery.exceptions import SoftTimeLimitExceeded
+from celery.exceptions import Retry, SoftTimeLimitExceeded
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError, SQLAlchemyError
 
@@ -38,6 +38,7 @@ from workers.task_names import (
     IMPORT_UPLOAD,
     PING,
     PROCESS_INBOUND,
+    PROCESS_INBOUND_MANY,
     RUN_SYNC,
     SCHEDULE_SYNCS,
     SWEEP,
@@ -126,7 +127,7 @@ def _database_answers(app: Any) -> bool:
     return True
 
 
-def _retry_outage(task: Any, error: Exception, **kwargs: Any) -> None:
+def _retry_outage(task: Any, error: Exception, args: list[Any] | None = None, **kwargs: Any) -> None:
     """Raise the task's retry, soon, when ``error`` says the database was unreachable and retries remain.
 
     An error of that kind while the database answers a plain SELECT 1 is not an outage but the statement's own
@@ -140,7 +141,7 @@ def _retry_outage(task: Any, error: Exception, **kwargs: Any) -> None:
     delay = min(0.5 * 2 ** task.request.retries, 8.0) * (0.5 + random.random() / 2)
     log.warning("database unreachable; running the task again", extra={
         "task": task.name, "retry": task.request.retries + 1, "error": f"{type(error).__name__}"})
-    raise task.retry(exc=error, countdown=delay, max_retries=OUTAGE_RETRIES, kwargs=kwargs or None)
+    raise task.retry(exc=error, countdown=delay, max_retries=OUTAGE_RETRIES, args=args, kwargs=kwargs or None)
 
 
 def _out_of_attempts(app: Any, inbound_id: int, error: Exception) -> int | None:
@@ -162,7 +163,12 @@ def process_inbound(self: Any, inbound_id: int) -> str:
     recorded as failed; so is one that runs past the soft time limit that often. A unique-key conflict (two
     confirms of one order racing) is run again at once: the loser then finds what the winner wrote.
     """
-    app = self.app
+    return _process(self, inbound_id, [inbound_id])
+
+
+def _process(task: Any, inbound_id: int, retry_args: list[Any]) -> str:
+    """process_inbound's work; an outage reruns ``task`` with ``retry_args`` (this request and any after it)."""
+    app = task.app
     try:
         try:
             status, after = _attempt(app, inbound_id)
@@ -178,7 +184,7 @@ def process_inbound(self: Any, inbound_id: int) -> str:
         after = _answer_failure(app, inbound_id, too_slow, cause, final=True)
         status = f"answered with error {too_slow.code}"
     except Exception as error:  # sorted by as_callback_error: refusals, bad input and bugs are answered
-        _retry_outage(self, error)
+        _retry_outage(task, error, args=retry_args)
         action = _action_of(app, inbound_id)
         answer = dispatcher.as_callback_error(error, action, inbound_id)
         failure: Exception | None = None if error is answer else error
@@ -192,6 +198,34 @@ def process_inbound(self: Any, inbound_id: int) -> str:
         status = f"answered with error {answer.code}"
     after_commit(app, app.sessions, app.settings.sync_debounce_seconds, after)
     return status
+
+
+@shared_task(bind=True, name=PROCESS_INBOUND_MANY, ignore_result=True)
+def process_inbound_many(self: Any, inbound_ids: list[int]) -> str:
+    """Several stored searches that a busy web process queued as one task, each run as `process_inbound` runs it.
+
+    One broker message for a burst instead of one per search (publishing costs the ACK path more than storing
+    the request). Each request keeps its own transaction, claim and attempt count. An outage reruns this task
+    with the request it stopped at and those after it; a request that fails otherwise is left to the sweeper, as
+    a single task would be, and the rest still run. Past the soft time limit the requests not yet started go out
+    again as a new task.
+    """
+    outcomes: dict[str, int] = {}
+    for position, inbound_id in enumerate(inbound_ids):
+        try:
+            status = _process(self, inbound_id, [inbound_ids[position:]])
+        except Retry:
+            raise
+        except SoftTimeLimitExceeded:
+            rest = inbound_ids[position + 1:]
+            if rest:
+                process_inbound_many.delay(rest)
+            raise
+        except Exception:  # the attempt is counted on the message and the sweeper runs it again
+            log.exception("request left for the sweeper", extra={"inbound_id": inbound_id})
+            status = "left for the sweeper"
+        outcomes[status] = outcomes.get(status, 0) + 1
+    return ", ".join(f"{count} {status}" for status, count in outcomes.items())
 
 
 @shared_task(bind=True, name=DELIVER_OUTBOX, ignore_result=True)

@@ -205,6 +205,9 @@ def _describe(callback: Callback, answer: Answer) -> str:
 
 def _handler(inbox: Inbox) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
+        # Headers and body go out in separate writes: without this, Nagle's algorithm holds the body back
+        # until the client's delayed ACK (about 40 ms per callback).
+        disable_nagle_algorithm = True
         protocol_version = "HTTP/1.1"
 
         def do_POST(self) -> None:

@@ -110,6 +110,8 @@ class OndcRegistry:
         stale_ttl: int,
         negative_ttl: int,
         signature_validity: int,
+        local_ttl: float = 30.0,
+        local_max: int = 4096,
     ) -> None:
         if retries < 0:
             raise ValueError("retries must not be negative")
@@ -131,6 +133,11 @@ class OndcRegistry:
         self._signature_validity = signature_validity
         self._counts = dict.fromkeys(_OUTCOME_FIELDS.values(), 0)
         self._lock = threading.Lock()
+        # In front of the shared cache: what this process read lately, so an ACK does not wait on Redis. Bounded
+        # (oldest dropped first) and short-lived (``local_ttl``, and never past the record's own freshness); the
+        # entry's valid_until is checked on every use, as for a record from the shared cache.
+        self._local: dict[str, tuple[float, _Record]] = {}
+        self._local_ttl, self._local_max = local_ttl, local_max
 
     @property
     def stats(self) -> RegistryStats:
@@ -154,8 +161,8 @@ class OndcRegistry:
         if now.tzinfo is None or now.utcoffset() is None:
             raise ValueError("now must be timezone-aware")
         key = f"lookup:{subscriber_id}|{unique_key_id or ''}|{domain or ''}"
-        record = _read_record(self._cache.get(key))
         epoch = now.timestamp()
+        record = self._cached(key, epoch)
         if record is not None and epoch < record.fresh_until:
             if record.entry is None:
                 self._count("negative")
@@ -174,6 +181,23 @@ class OndcRegistry:
         self._store(key, entry, now)
         self._count("miss")
         return entry
+
+    def _cached(self, key: str, epoch: float) -> _Record | None:
+        """The record under ``key``: this process's copy while it lasts, else the shared cache's."""
+        local = self._local.get(key)
+        if local is not None and epoch < local[0]:
+            return local[1]
+        record = _read_record(self._cache.get(key))
+        if record is not None:
+            self._remember(key, record, epoch)
+        return record
+
+    def _remember(self, key: str, record: _Record, epoch: float) -> None:
+        with self._lock:
+            self._local.pop(key, None)
+            while len(self._local) >= self._local_max:
+                self._local.pop(next(iter(self._local)))
+            self._local[key] = (min(record.fresh_until, epoch + self._local_ttl), record)
 
     def _serve_stale(
         self, record: _Record | None, now: datetime, subscriber_id: str, unique_key_id: str | None, reason: str
@@ -211,6 +235,7 @@ class OndcRegistry:
             "stale_until": epoch + stale_ttl,
         }
         self._cache.set(key, json.dumps(payload, separators=(",", ":")).encode("utf-8"), math.ceil(stale_ttl))
+        self._remember(key, _Record(entry=entry, fresh_until=epoch + ttl, stale_until=epoch + stale_ttl), epoch)
 
     def _fetch(
         self, subscriber_id: str, unique_key_id: str | None, domain: str | None

@@ -249,9 +249,16 @@ def verify_request(
 
     Raises a `SignatureError` subclass, or `KeyFormatError` if ``public_key_b64`` itself is malformed.
     """
+    return verify_parsed(body, parse_auth_header(header), public_key_b64=public_key_b64, now=now,
+                         clock_skew=clock_skew)
+
+
+def verify_parsed(
+    body: bytes, auth: AuthHeader, *, public_key_b64: str, now: int, clock_skew: int = 5
+) -> AuthHeader:
+    """`verify_request` for a header already parsed (the receiver parses it once to find the registry key)."""
     if clock_skew < 0:
         raise ValueError("clock_skew must not be negative")
-    auth = parse_auth_header(header)
     public_key = decode_signing_public_key(public_key_b64)
     if auth.algorithm != ALGORITHM:
         raise SignatureHeaderError(f"algorithm must be {ALGORITHM}")

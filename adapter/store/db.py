@@ -11,8 +11,12 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine; SQLite gets WAL, foreign keys and a busy timeout so several processes can share it."""
+def make_engine(url: str, *, pre_ping: bool = True, **kwargs: Any) -> Engine:
+    """Create an engine; SQLite gets WAL, foreign keys and a busy timeout so several processes can share it.
+
+    ``pre_ping`` (PostgreSQL): test each connection with a round trip before use, so a restarted server costs
+    nothing but the ping; a hot path that retries a dropped connection itself turns it off.
+    """
     if url.startswith("sqlite"):
         path = url.split("sqlite:///", 1)[1]
         if path and path != ":memory:":
@@ -28,7 +32,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    return create_engine(url, pool_pre_ping=pre_ping, **kwargs)
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import orjson
-from sqlalchemy import insert, select, update
+from sqlalchemy import Connection, Engine, Table, event, insert, select, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from adapter.store.db import make_engine
 from adapter.store.models import InboundMessage, utcnow
+
+_TABLE = cast(Table, InboundMessage.__table__)
+_INSERT = insert(_TABLE).returning(_TABLE.c.id)
 
 
 @dataclass(frozen=True)
@@ -45,24 +51,81 @@ class Envelope:
         return f"{self.bap_id}|{self.action}|{self.message_id}"
 
 
-def find_duplicate(session: Session, envelope: Envelope) -> InboundMessage | None:
-    """An earlier ACKed message with the same (bap_id, action, message_id)."""
-    return session.scalar(select(InboundMessage).where(InboundMessage.dedupe_key == envelope.dedupe_key))
+@dataclass(frozen=True)
+class Stored:
+    """An ACKed message found again by its dedupe key: its id and the answer it got."""
+
+    id: int
+    response: dict[str, Any] | None
 
 
-def record(
-    session: Session, envelope: Envelope, *, body: bytes, headers: dict[str, str], signature: str | None,
-    response: dict[str, Any], status: str, nack_code: str | None = None, error: str | None = None,
-) -> int:
-    """Store a message as received with our answer and return its id; only ACKed ones get a dedupe key."""
-    # A Core INSERT: this is on the ACK path, and the ORM's unit of work costs more than the write itself.
-    return session.execute(
-        insert(InboundMessage).returning(InboundMessage.id),
-        {"dedupe_key": envelope.dedupe_key if status != "nacked" else None, "bap_id": envelope.bap_id,
-         "action": envelope.action, "message_id": envelope.message_id, "transaction_id": envelope.transaction_id,
-         "domain": envelope.domain, "body": body, "headers": headers, "signature": signature, "status": status,
-         "nack_code": nack_code, "response": response, "error": error, "received_at": utcnow()},
-    ).scalar_one()
+class InboundWriter:
+    """How the ACK path stores a call: one INSERT on an autocommit connection, no ORM session, no pre-ping.
+
+    Two pools on PostgreSQL. ``durable`` commits as every other write does; ``relaxed`` has
+    ``synchronous_commit = off``: the commit returns before the WAL reaches the disk, so a server crash can lose
+    the last few hundred milliseconds of its rows (never corrupt them). Only searches and NACKs are written
+    there: a lost search is one the buyer app repeats, and a NACK promised nothing. Every action whose ACK
+    promises an answer (select, init, confirm, cancel, update, ...) is written durably. SQLite has one pool (its
+    WAL with synchronous=NORMAL already commits without waiting for the disk).
+
+    No pre-ping: a connection the server dropped (a restart) fails its statement, the pool throws away its
+    connections, and the statement runs once more on a new one.
+    """
+
+    def __init__(self, database_url: str, *, pool_size: int = 4) -> None:
+        if not database_url.startswith("postgresql"):
+            self.durable = self.relaxed = make_engine(database_url, isolation_level="AUTOCOMMIT")
+            return
+        self.durable = make_engine(database_url, pre_ping=False, isolation_level="AUTOCOMMIT",
+                                   pool_size=pool_size, max_overflow=pool_size)
+        self.relaxed = make_engine(database_url, pre_ping=False, isolation_level="AUTOCOMMIT",
+                                   pool_size=pool_size, max_overflow=pool_size)
+        event.listen(self.relaxed, "connect", _relax_commit)
+
+    def record(self, envelope: Envelope, *, body: bytes, headers: dict[str, str], signature: str | None,
+               response: dict[str, Any], status: str, nack_code: str | None = None,
+               error: str | None = None) -> int:
+        """Store one call with our answer; its id. Raises IntegrityError when an ACKed dedupe key is taken.
+
+        Only ACKed calls get a dedupe key, so a corrected retry of a NACKed message_id is accepted.
+        """
+        row = {"dedupe_key": envelope.dedupe_key if status != "nacked" else None, "bap_id": envelope.bap_id,
+               "action": envelope.action, "message_id": envelope.message_id,
+               "transaction_id": envelope.transaction_id, "domain": envelope.domain, "body": body,
+               "headers": headers, "signature": signature, "status": status, "nack_code": nack_code,
+               "response": response, "error": error, "received_at": utcnow()}
+        engine = self.relaxed if status == "nacked" or envelope.action == "search" else self.durable
+        return int(self._run(engine, lambda conn: conn.execute(_INSERT, row).scalar_one()))
+
+    def find_duplicate(self, envelope: Envelope) -> Stored | None:
+        """The earlier ACKed message with the same (bap_id, action, message_id)."""
+        query = select(_TABLE.c.id, _TABLE.c.response).where(_TABLE.c.dedupe_key == envelope.dedupe_key)
+        found = self._run(self.durable, lambda conn: conn.execute(query).first())
+        return Stored(id=found.id, response=found.response) if found is not None else None
+
+    def dispose(self) -> None:
+        """Close the pools' connections."""
+        self.durable.dispose()
+        if self.relaxed is not self.durable:
+            self.relaxed.dispose()
+
+    @staticmethod
+    def _run(engine: Engine, statement: Callable[[Connection], Any]) -> Any:
+        try:
+            with engine.connect() as conn:
+                return statement(conn)
+        except DBAPIError as error:
+            if not error.connection_invalidated:
+                raise
+        with engine.connect() as conn:  # the server dropped the connection: once more, on a new one
+            return statement(conn)
+
+
+def _relax_commit(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("SET synchronous_commit TO off")
+    cursor.close()
 
 
 def claim(session: Session, inbound_id: int) -> InboundMessage | None:

@@ -19,6 +19,7 @@ from adapter.protocol.receive import Receiver, cached_scope
 from adapter.protocol.registry import make_registry
 from adapter.protocol.registry_cache import make_cache_client
 from adapter.store.db import make_engine, make_sessionmaker
+from adapter.store.inbound import InboundWriter
 from adapter.web import console, errors, health, invoices, metrics, network, onboarding
 from adapter.web.api import catalogue, connectors, cooperatives, issues, operations, orders, syncs
 from adapter.web.publisher import Publisher
@@ -51,7 +52,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     sessions = make_sessionmaker(engine)
     redis_client = make_cache_client(settings.redis_url) if settings.redis_url else None
     receiver = Receiver(
-        sessions=sessions,
+        writer=InboundWriter(settings.database_url),
         registry=make_registry(settings, redis_client=redis_client),
         policy=ContextPolicy(bpp_id=settings.subscriber_id, max_skew=settings.context_max_skew),
         scope=cached_scope(sessions),
@@ -131,7 +132,7 @@ def _finish_request(response: Response) -> Response:
         log.info(
             "request",
             extra={"method": request.method, "path": request.path, "status": response.status_code,
-                   "duration_ms": round(elapsed * 1000, 2)},
+                   "duration_ms": round(elapsed * 1000, 2), **g.get("log_fields", {})},
         )
     return response
 

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, Response, jsonify, request
+import orjson
+from flask import Blueprint, Flask, Response, g, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from adapter.errors import ProtocolError
 from adapter.protocol.messages import INBOUND_ACTIONS
-from adapter.protocol.receive import Receipt
+from adapter.protocol.receive import ACK, Receipt
 from adapter.store.models import utcnow
 from adapter.web.runtime import runtime
+
+ACK_BYTES = orjson.dumps(ACK)
 
 
 def init_app(app: Flask) -> None:
@@ -39,10 +42,11 @@ def webhook(action: str) -> Response:
         receipt: Receipt = rt.receiver.too_large(action, dict(request.headers))
     else:
         receipt = rt.receiver.receive(action, raw, dict(request.headers), utcnow())
-    response = jsonify(receipt.body)
-    response.status_code = receipt.status
-    response.headers.update(receipt.headers)
+    response = Response(ACK_BYTES if receipt.body is ACK else orjson.dumps(receipt.body), status=receipt.status,
+                        headers=receipt.headers, content_type="application/json")
+    g.log_fields = receipt.log  # one access-log line per call, with the answer and the message's ids
     if receipt.process and receipt.inbound_id is not None:
-        rt.publisher.submit(receipt.inbound_id)
+        rt.publisher.submit(receipt.inbound_id, batchable=action == "search")
     return response
+
 

@@ -12,13 +12,18 @@ from typing import Any
 
 from kombu.exceptions import OperationalError as BrokerError
 
-from workers.task_names import PROCESS_INBOUND
+from workers.task_names import PROCESS_INBOUND, PROCESS_INBOUND_MANY
 
 log = logging.getLogger("adapter.web.publisher")
 
 
 class Publisher:
     """Sends `odop.process_inbound` tasks from a daemon thread, so publishing never delays an ACK.
+
+    Searches go out together as one `odop.process_inbound_many` task (at most ``batch_max``, waiting at most
+    ``linger`` seconds for more after the first): under a burst, one broker message carries many searches, which
+    keeps publishing off the ACK path's bill; a lone search waits 5 ms. Orders and every other action go out at
+    once, one task each.
 
     While the broker is unreachable the thread keeps trying the same message, backing off from 0.2 s to 2 s, for
     up to ``retry_for`` seconds: a broker that pauses for a few seconds costs a delay, not an answer past the
@@ -27,18 +32,22 @@ class Publisher:
     """
 
     def __init__(self, celery: Any, maxsize: int = 10_000, retry_for: float = 20.0,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] = time.sleep, batch_max: int = 16, linger: float = 0.005) -> None:
         self.celery = celery
         self.retry_for, self._sleep = retry_for, sleep
-        self.queue: queue.Queue[int] = queue.Queue(maxsize=maxsize)
+        self.batch_max, self.linger = batch_max, linger
+        self.queue: queue.Queue[tuple[int, bool]] = queue.Queue(maxsize=maxsize)
         self._pid: int | None = None
         self._lock = threading.Lock()
 
-    def submit(self, inbound_id: int) -> None:
-        """Hand an inbound message to the publisher thread (dropped, for the sweeper, when the queue is full)."""
+    def submit(self, inbound_id: int, *, batchable: bool = False) -> None:
+        """Hand an inbound message to the publisher thread (dropped, for the sweeper, when the queue is full).
+
+        ``batchable``: the message may share a task with others (searches).
+        """
         self._ensure_thread()
         try:
-            self.queue.put_nowait(inbound_id)
+            self.queue.put_nowait((inbound_id, batchable))
         except queue.Full:
             log.warning("publisher queue full; message %s left for the sweeper", inbound_id)
 
@@ -53,19 +62,38 @@ class Publisher:
 
     def _run(self) -> None:
         while True:
-            self.publish(self.queue.get())
+            for ids in self.take():
+                self.publish(ids)
 
-    def publish(self, inbound_id: int) -> bool:
+    def take(self) -> list[list[int]]:
+        """Wait for the next message, then for up to ``linger`` seconds more while searches come in: the tasks to
+        send, orders first (each alone), then the searches together."""
+        waiting = [self.queue.get()]
+        deadline = time.monotonic() + self.linger
+        while len(waiting) < self.batch_max:
+            left = deadline - time.monotonic()
+            try:
+                waiting.append(self.queue.get(timeout=left) if left > 0 and waiting[-1][1]
+                               else self.queue.get_nowait())
+            except queue.Empty:
+                break
+        tasks = [[inbound_id] for inbound_id, batchable in waiting if not batchable]
+        searches = [inbound_id for inbound_id, batchable in waiting if batchable]
+        return [*tasks, searches] if searches else tasks
+
+    def publish(self, inbound_ids: list[int]) -> bool:
         """Send one processing task, retrying while the broker is unreachable; False when left for the sweeper."""
         deadline = time.monotonic() + self.retry_for
         delay = 0.2
+        task, args = (PROCESS_INBOUND, [inbound_ids[0]]) if len(inbound_ids) == 1 else (PROCESS_INBOUND_MANY,
+                                                                                       [inbound_ids])
         while True:
             try:
-                self.celery.send_task(PROCESS_INBOUND, args=[inbound_id], retry=False, ignore_result=True)
+                self.celery.send_task(task, args=args, retry=False, ignore_result=True)
                 return True
             except (BrokerError, OSError) as error:
                 if time.monotonic() + delay > deadline:
-                    log.warning("broker unavailable; message %s left for the sweeper", inbound_id,
+                    log.warning("broker unavailable; messages %s left for the sweeper", inbound_ids,
                                 extra={"error": f"{type(error).__name__}: {error}"[:200]})
                     return False
             self._sleep(delay)

@@ -33,6 +33,11 @@ class Runtime:
     redis: Redis | None
     throttle: FailureThrottle
 
+    def dispose(self) -> None:
+        """Close every pooled database connection (the app's and the ACK path's)."""
+        self.engine.dispose()
+        self.receiver.writer.dispose()
+
 
 def runtime() -> Runtime:
     """The runtime of the current app."""

@@ -48,7 +48,7 @@ def server(settings: Settings, sessions: sessionmaker[Session]) -> Iterator[str]
     yield f"http://127.0.0.1:{httpd.server_port}"
     httpd.shutdown()
     thread.join(timeout=10)
-    app.extensions["odop"].engine.dispose()
+    app.extensions["odop"].dispose()
 
 
 @pytest.fixture

@@ -396,7 +396,7 @@ def queued_web(settings: Settings, sessions: sessionmaker[Session]) -> Iterator[
     app = create_app(dataclasses.replace(settings, upload_inline_max_bytes=0))
     app.config.update(TESTING=True)
     yield ensure_console(app).test_client()
-    app.extensions["odop"].engine.dispose()
+    app.extensions["odop"].dispose()
 
 
 def test_a_large_upload_shows_a_page_that_refreshes_until_the_worker_is_done(

@@ -105,7 +105,7 @@ class Stack:
         for proc in self.workers:
             stop_process(proc)
         for app in self.apps:
-            app.extensions["odop"].engine.dispose()
+            app.extensions["odop"].dispose()
 
 
 @pytest.fixture

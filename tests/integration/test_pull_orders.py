@@ -399,7 +399,7 @@ def api(settings: Settings, sessions: sessionmaker[Session]) -> Iterator[FlaskCl
     clear_queue(own)
     app = make_app(own)
     yield app.test_client()
-    app.extensions["odop"].engine.dispose()
+    app.extensions["odop"].dispose()
     clear_queue(own)
 
 
@@ -466,7 +466,7 @@ def test_api_refuses_private_and_plain_http_urls_when_configured(settings: Setti
         try:
             response = app.test_client().put(f"{BASE}/craftmart", json={"url": url}, headers=bearer(ADMIN_KEY))
         finally:
-            app.extensions["odop"].engine.dispose()
+            app.extensions["odop"].dispose()
         assert response.status_code == 422, response.json
         assert message in response.json["error"]["message"]
 

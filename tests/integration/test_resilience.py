@@ -91,7 +91,7 @@ def test_webhooks_during_a_redis_outage_are_acked_and_processed_after(
         assert wait_until(lambda: len(receiver.posts("/on_search")) == 3, timeout=60)
     finally:
         stop_process(worker)
-    app.extensions["odop"].engine.dispose()
+    app.extensions["odop"].dispose()
 
 
 def test_worker_killed_mid_delivery_still_delivers(
@@ -125,4 +125,4 @@ def test_worker_killed_mid_delivery_still_delivers(
     posts = receiver.posts("/on_search")
     assert len(posts) == 2  # at-least-once: the buyer app dedupes by message_id
     assert posts[0].body == posts[1].body
-    app.extensions["odop"].engine.dispose()
+    app.extensions["odop"].dispose()

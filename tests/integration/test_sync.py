@@ -172,7 +172,7 @@ def test_scheduled_sync_pushes_exactly_the_changes_and_dead_letters_the_failing_
     assert replayed.json == {"replayed": 2}
     assert wait_until(lambda: len(dead_for_failing()) == 0 and len([
         p for p in failing.received if p.path.endswith("/on_search")]) >= 3, timeout=60)
-    app.extensions["odop"].engine.dispose()
+    app.extensions["odop"].dispose()
 
 
 def test_invalid_source_fails_the_job_and_keeps_the_last_good_version(
@@ -242,7 +242,7 @@ def test_a_hundred_stock_edits_make_one_push(
     assert pushed_ids(push) == ["T16-1"]
     item = orjson.loads(push.body)["message"]["catalog"]["bpp/providers"][0]["items"][0]
     assert item["quantity"]["available"]["count"] == "99"  # the last edit wins
-    app.extensions["odop"].engine.dispose()
+    app.extensions["odop"].dispose()
 
 
 def test_sync_now_runs_an_edits_sync_at_once_instead_of_after_the_debounce(
@@ -268,7 +268,7 @@ def test_sync_now_runs_an_edits_sync_at_once_instead_of_after_the_debounce(
     assert wait_until(lambda: jobs(sessions)[-1].state == "succeeded", timeout=30)
     again = client.post("/api/v1/cooperatives/test-coop/syncs", json={}, headers=ADMIN)
     assert again.status_code == 202  # a new job: the edits' one is done
-    app.extensions["odop"].engine.dispose()
+    app.extensions["odop"].dispose()
 
 
 def test_two_sync_requests_together_give_one_job(cooperative: int, sessions: sessionmaker[Session],
@@ -301,7 +301,7 @@ def test_two_sync_requests_together_give_one_job(cooperative: int, sessions: ses
     fresh = app.test_client().post("/api/v1/cooperatives/test-coop/syncs", json={"full": True}, headers=ADMIN)
     assert fresh.status_code == 202
     assert fresh.json["kind"] == "full"
-    app.extensions["odop"].engine.dispose()
+    app.extensions["odop"].dispose()
 
 
 def test_worker_killed_mid_sync_is_resumed_and_completes(
@@ -385,4 +385,4 @@ def test_a_closure_is_pushed_at_once_and_the_reopening_when_it_ends(
     worker.send_task("odop.schedule_syncs")  # and only once
     assert wait_until(lambda: all(j.state == "succeeded" for j in jobs(sessions)), timeout=30)
     assert len(healthy.posts("/on_search")) == 3
-    app.extensions["odop"].engine.dispose()
+    app.extensions["odop"].dispose()

@@ -654,12 +654,61 @@ def test_redis_down_is_a_miss_not_a_failure(mocked: responses.RequestsMock, capl
     registry = make_ondc(cache=RedisKeyCache(client, cooldown=0))
     with caplog.at_level(logging.WARNING, logger="adapter.protocol"):
         assert registry.lookup(BUYER_ID, BUYER_UK) == buyer_entry()
+        assert registry.lookup(BUYER_ID, BUYER_UK) == buyer_entry()  # this process's copy: no registry call
+        registry._local.clear()  # as in another process, which has no copy either
         assert registry.lookup(BUYER_ID, BUYER_UK) == buyer_entry()
     assert len(mocked.calls) == 2
-    assert registry.stats == RegistryStats(misses=2)
+    assert registry.stats == RegistryStats(misses=2, hits=1)
     redis_warnings = [r for r in caplog.records if "Redis unavailable" in r.getMessage()]
     assert len(redis_warnings) == 1  # once per outage, not per request
     client.close()
+
+
+class CountingCache(MemoryKeyCache):
+    """A memory cache standing in for the shared (Redis) one, counting its reads."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reads = 0
+
+    def get(self, key: str) -> bytes | None:
+        self.reads += 1
+        return super().get(key)
+
+
+def test_a_key_is_read_from_this_process_until_its_local_time_is_up(mocked: responses.RequestsMock) -> None:
+    mocked.post(LOOKUP_URL, json=[lookup_item()])
+    shared, clock = CountingCache(), Clock()
+    registry = make_ondc(cache=shared, clock=clock, local_ttl=30.0)
+    first = registry.lookup(BUYER_ID, BUYER_UK)
+    reads_after_fetch = shared.reads
+    for _ in range(50):
+        assert registry.lookup(BUYER_ID, BUYER_UK) == first
+    assert shared.reads == reads_after_fetch  # 50 ACKs, no round trip to the shared cache
+    clock.advance(31)
+    assert registry.lookup(BUYER_ID, BUYER_UK) == first
+    assert shared.reads == reads_after_fetch + 1  # the local copy ran out: read again from the shared cache
+    assert len(mocked.calls) == 1
+
+
+def test_a_local_copy_never_outlives_the_keys_valid_until(mocked: responses.RequestsMock) -> None:
+    ends = (T0 + timedelta(seconds=10)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    mocked.post(LOOKUP_URL, json=[lookup_item(valid_until=ends)])
+    clock = Clock()
+    registry = make_ondc(clock=clock, local_ttl=3600.0)
+    assert registry.lookup(BUYER_ID, BUYER_UK) is not None
+    clock.advance(11)
+    assert registry.lookup(BUYER_ID, BUYER_UK) is None  # expired: asked the registry again, which has no other
+    assert len(mocked.calls) == 2
+
+
+def test_the_local_copies_are_bounded(mocked: responses.RequestsMock) -> None:
+    mocked.post(LOOKUP_URL, json=[])
+    registry = make_ondc(local_max=8)
+    for number in range(20):
+        assert registry.lookup(f"buyer-{number}.example.org", BUYER_UK) is None
+    assert len(registry._local) == 8
+    assert f"lookup:buyer-19.example.org|{BUYER_UK}|" in registry._local  # the newest are kept
 
 
 class DownRedis:

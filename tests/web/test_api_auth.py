@@ -104,7 +104,7 @@ def test_urls_are_not_looked_up_for_strangers(settings: Settings, two_cooperativ
         assert client.put(path, json=body, headers=bearer(two_cooperatives["kangra-tea"])).status_code == 404
         refused = client.put(path, json=body, headers=bearer(two_cooperatives["chamba-rumal"]))
     finally:
-        app.extensions["odop"].engine.dispose()
+        app.extensions["odop"].dispose()
     assert refused.status_code == 422
     assert "does not resolve" in refused.json["error"]["message"]
 
@@ -130,4 +130,4 @@ def test_too_many_wrong_keys_from_one_address_are_throttled(client: FlaskClient,
         assert other_app.test_client().get("/api/v1/cooperatives", headers=right,
                                            environ_overrides=address).status_code == 429
     finally:
-        other_app.extensions["odop"].engine.dispose()
+        other_app.extensions["odop"].dispose()

@@ -273,7 +273,7 @@ def queued_client(settings: Settings, sessions: sessionmaker[Session]) -> Iterat
     """Every upload goes to a worker (UPLOAD_INLINE_MAX_BYTES=0), as a large file would."""
     app = create_app(dataclasses.replace(settings, upload_inline_max_bytes=0))
     yield app.test_client()
-    app.extensions["odop"].engine.dispose()
+    app.extensions["odop"].dispose()
 
 
 def test_a_large_upload_is_imported_by_a_worker_and_watched(

@@ -44,7 +44,7 @@ def test_broker_down_gives_503_naming_the_broker_then_recovers(
 
     own_redis.start()
     assert client.get("/readyz").status_code == 200
-    app.extensions["odop"].engine.dispose()
+    app.extensions["odop"].dispose()
 
 
 def test_database_down_gives_503_naming_the_database(settings: Settings, sessions, tmp_path: Path) -> None:
@@ -55,4 +55,4 @@ def test_database_down_gives_503_naming_the_database(settings: Settings, session
     down = app.test_client().get("/readyz")
     assert down.status_code == 503
     assert down.json["reason"] == "not reachable: database"
-    app.extensions["odop"].engine.dispose()
+    app.extensions["odop"].dispose()

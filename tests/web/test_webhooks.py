@@ -117,7 +117,7 @@ def test_gateway_signature_can_be_required(settings: Settings, sessions, network
     response = post(app.test_client(), network, search_body())
     assert response.status_code == 401
     assert response.json["error"]["code"] == "10001"
-    app.extensions["odop"].engine.dispose()
+    app.extensions["odop"].dispose()
 
 
 @pytest.mark.parametrize(
@@ -237,7 +237,7 @@ def test_a_database_outage_is_a_503_nack_the_buyer_app_retries(
     try:
         response = post(app.test_client(), network, search_body())
     finally:
-        app.extensions["odop"].engine.dispose()
+        app.extensions["odop"].dispose()
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "2"
     assert response.json["message"]["ack"]["status"] == "NACK"
@@ -248,7 +248,7 @@ def test_a_database_outage_is_a_503_nack_the_buyer_app_retries(
 def broker_down_app(settings: Settings, sessions) -> Iterator[Flask]:
     app = create_app(replace(settings, broker_url="redis://127.0.0.1:9/0", result_backend="redis://127.0.0.1:9/0"))
     yield app
-    app.extensions["odop"].engine.dispose()
+    app.extensions["odop"].dispose()
 
 
 def test_broker_down_still_acks_and_keeps_the_message(
