@@ -71,6 +71,7 @@ class Receiver:
 
     def __init__(self) -> None:
         self.count = 0
+        self.bytes = 0
         self.lock = threading.Lock()
         self.last_at = 0.0
         receiver = self
@@ -82,7 +83,7 @@ class Receiver:
             protocol_version = "HTTP/1.1"
 
             def do_POST(self) -> None:
-                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                size = len(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
                 answer = b'{"message":{"ack":{"status":"ACK"}}}'
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
@@ -91,6 +92,7 @@ class Receiver:
                 self.wfile.write(answer)
                 with receiver.lock:
                     receiver.count += 1
+                    receiver.bytes += size
                     receiver.last_at = time.monotonic()
 
             def log_message(self, *_: Any) -> None:

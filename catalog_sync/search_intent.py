@@ -157,6 +157,16 @@ def location_serves(profile: Profile, location: Location, *, area_code: str | No
     return km is None or km <= float(serv.radius_km)
 
 
+def served_locations(intent: SearchIntent, profile: Profile) -> frozenset[str]:
+    """The ids of the cooperative's locations that serve the intent's place (all of them for self-pickup)."""
+    return frozenset(
+        loc.id
+        for loc in profile.locations
+        if intent.fulfillment_type == "Self-Pickup"
+        or location_serves(profile, loc, area_code=intent.end_area_code, gps=intent.end_gps)
+    )
+
+
 def filter_items(items: Iterable[Item], intent: SearchIntent | None, profile: Profile) -> list[Item]:
     """Return the enabled items that match the intent (category, name, fulfilment, buyer's place)."""
     enabled = [i for i in items if i.enabled]
@@ -165,12 +175,7 @@ def filter_items(items: Iterable[Item], intent: SearchIntent | None, profile: Pr
     if intent.fulfillment_type and intent.fulfillment_type not in profile.fulfillment_types:
         return []
     default_location = profile.locations[0].id
-    served = {
-        loc.id
-        for loc in profile.locations
-        if intent.fulfillment_type == "Self-Pickup"
-        or location_serves(profile, loc, area_code=intent.end_area_code, gps=intent.end_gps)
-    }
+    served = served_locations(intent, profile)
     needle = intent.item_name.casefold() if intent.item_name else None
     out: list[Item] = []
     for item in enabled:

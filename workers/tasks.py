@@ -21,6 +21,7 @@ from adapter.orders import inbound as dispatcher
 from adapter.orders.policy import order_policy
 from adapter.protocol.identity import SellerApp
 from adapter.store import inbound as inbound_store
+from adapter.store import pages as page_store
 from adapter.store import sync as sync_store
 from adapter.store import uploads as upload_store
 from adapter.store.db import ping as ping_database
@@ -46,6 +47,7 @@ from workers.task_names import (
 
 log = logging.getLogger("workers.tasks")
 MAX_SYNC_RESUMES = 3
+PAGES_KEPT = dt.timedelta(days=1)
 MAX_INBOUND_ATTEMPTS = 5  # database failures before a stored request is given up as poison
 # The database (or the network) could not be reached: a restart, a failover, a lock held too long. Not the
 # request's fault and not a poison message: the task runs again within seconds, well inside a ttl of PT30S.
@@ -166,8 +168,10 @@ def process_inbound(self: Any, inbound_id: int) -> str:
     return _process(self, inbound_id, [inbound_id])
 
 
-def _process(task: Any, inbound_id: int, retry_args: list[Any]) -> str:
-    """process_inbound's work; an outage reruns ``task`` with ``retry_args`` (this request and any after it)."""
+def _process(task: Any, inbound_id: int, retry_args: list[Any], *, slowness_counts: bool = True) -> str:
+    """process_inbound's work; an outage reruns ``task`` with ``retry_args`` (this request and any after it).
+    ``slowness_counts`` False (in a batch): running past the soft time limit is raised without counting an
+    attempt against the request."""
     app = task.app
     try:
         try:
@@ -177,6 +181,8 @@ def _process(task: Any, inbound_id: int, retry_args: list[Any]) -> str:
     except SoftTimeLimitExceeded as slow:
         # Slow, not wrong: the claim is rolled back and the sweeper runs it again, but a capped number of times:
         # a request that is always too slow would otherwise hold a worker for ever.
+        if not slowness_counts:
+            raise
         attempts = _out_of_attempts(app, inbound_id, slow)
         if attempts is None:
             raise
@@ -213,13 +219,15 @@ def process_inbound_many(self: Any, inbound_ids: list[int]) -> str:
     outcomes: dict[str, int] = {}
     for position, inbound_id in enumerate(inbound_ids):
         try:
-            status = _process(self, inbound_id, [inbound_ids[position:]])
+            status = _process(self, inbound_id, [inbound_ids[position:]], slowness_counts=False)
         except Retry:
             raise
         except SoftTimeLimitExceeded:
-            rest = inbound_ids[position + 1:]
-            if rest:
-                process_inbound_many.delay(rest)
+            # The batch's time is up, not this request's fault: it goes out again alone (where slowness counts,
+            # so one that is always too slow still stops), and the others as a batch.
+            process_inbound.delay(inbound_id)
+            if inbound_ids[position + 1:]:
+                process_inbound_many.delay(inbound_ids[position + 1:])
             raise
         except Exception:  # the attempt is counted on the message and the sweeper runs it again
             log.exception("request left for the sweeper", extra={"inbound_id": inbound_id})
@@ -362,6 +370,12 @@ def sweep(self: Any) -> dict[str, int]:
             running_before=now - dt.timedelta(seconds=settings.import_time_limit + 60))
         # A preview nobody confirmed within a day is dropped with its file.
         upload_store.expire_previews(session, now - upload_store.PREVIEW_KEPT, now)
+    try:  # alone: a page a search is referring to this very moment makes this fail, and only this
+        with transaction(self.app.sessions) as session:
+            # Rendered pages no outbox row sends any more, a day after they were stored.
+            pages_removed = page_store.remove_unused(session, now - PAGES_KEPT)
+    except IntegrityError:
+        pages_removed = 0
     for upload_id in dead_uploads:
         upload_runner.fail(self.app.sessions, upload_id, "the worker importing it stopped; nothing was imported. "
                            "Upload the file again.", now)
@@ -373,4 +387,4 @@ def sweep(self: Any) -> dict[str, int]:
         process_inbound.delay(inbound_id)
     send_deliveries(self.app, due)
     return {"inbound": len(stuck), "outbox": len(due), "syncs": len(stale) + len(lost),
-            "uploads": len(queued_uploads)}
+            "uploads": len(queued_uploads), "pages_removed": pages_removed}

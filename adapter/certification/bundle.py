@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from adapter.certification.validator import neutralise_addresses
 from adapter.protocol.context import parse_timestamp
+from adapter.store import pages
 from adapter.store.models import InboundMessage, OutboxMessage
 
 __all__ = ["STATUS_KEYS", "payload_key", "stored_messages", "write_bundle"]
@@ -88,7 +89,8 @@ def stored_messages(session: Session, transaction_ids: Iterable[str]) -> list[di
     rows: list[tuple[int, dt.datetime, bytes]] = [
         (0, row.received_at, row.body) for row in session.scalars(select(InboundMessage).where(
             InboundMessage.transaction_id.in_(ids), InboundMessage.nack_code.is_(None)))]
-    rows += [(1, row.created_at, row.body) for row in session.scalars(select(OutboxMessage).where(
+    rows += [(1, row.created_at, pages.wire_of(session, row.body, row.page_digest))
+             for row in session.scalars(select(OutboxMessage).where(
         OutboxMessage.transaction_id.in_(ids), OutboxMessage.attempts > 0))]
     for side, stored_at, body in rows:
         try:

@@ -51,8 +51,14 @@ def enqueue(
     inbound_id: int | None = None,
     deadline_at: dt.datetime,
     now: dt.datetime,
+    page_digest: str | None = None,
+    size_bytes: int | None = None,
 ) -> OutboxMessage:
-    """Add a pending callback holding the exact bytes to send; it is due at once and dies at ``deadline_at``."""
+    """Add a pending callback holding the exact bytes to send; it is due at once and dies at ``deadline_at``.
+
+    With ``page_digest``, ``body`` is the row's context alone and the stored page its message
+    (`adapter.store.pages`); ``size_bytes`` is then the size of the two together.
+    """
     if not isinstance(body, bytes) or not body:
         raise ValueError("body must be the non-empty bytes to send")
     if not action or not target_url:
@@ -62,6 +68,8 @@ def enqueue(
         action=action,
         target_url=target_url,
         body=body,
+        page_digest=page_digest,
+        size_bytes=size_bytes if size_bytes is not None else len(body),
         transaction_id=transaction_id,
         message_id=message_id,
         bap_id=bap_id,

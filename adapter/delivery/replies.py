@@ -24,8 +24,9 @@ from adapter.protocol.context import DEFAULT_TTL, build_context
 from adapter.protocol.identity import SellerApp
 from adapter.protocol.request import NetworkRequest
 from adapter.store.models import OutboxMessage
+from adapter.store.pages import wire_size
 
-__all__ = ["ReplyTo", "preview_context", "queue_plain", "queue_reply", "reply_context", "send_reply"]
+__all__ = ["ReplyTo", "preview_context", "queue_page", "queue_plain", "queue_reply", "reply_context", "send_reply"]
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,21 @@ def queue_reply(session: Session, app: SellerApp, to: ReplyTo, body: dict[str, A
                    transaction_id=to.transaction_id, message_id=str(context["message_id"]), bap_id=to.bap_id,
                    cooperative_id=cooperative_id, solicited=to.solicited, inbound_id=to.inbound_id,
                    deadline_at=deadline, now=now)
+
+
+def queue_page(session: Session, app: SellerApp, to: ReplyTo, context: dict[str, Any], page_digest: str,
+               page_size: int, now: dt.datetime, *, cooperative_id: int | None = None) -> OutboxMessage:
+    """The outbox row for one stored page of a rendered on_search (``page_digest``, already stored) sent with
+    ``context``: the row keeps the context, the sender splices in the page (adapter.store.pages)."""
+    action = str(context["action"])
+    encoded = orjson.dumps(context)
+    deadline = to.deadline_at if to.solicited and to.deadline_at is not None \
+        else now + dt.timedelta(seconds=app.window_seconds)
+    return enqueue(session, action=action, target_url=join_action_url(to.bap_uri, action), body=encoded,
+                   transaction_id=to.transaction_id, message_id=str(context["message_id"]), bap_id=to.bap_id,
+                   cooperative_id=cooperative_id, solicited=to.solicited, inbound_id=to.inbound_id,
+                   deadline_at=deadline, now=now, page_digest=page_digest,
+                   size_bytes=wire_size(len(encoded), page_size))
 
 
 def send_reply(session: Session, app: SellerApp, to: ReplyTo, action: str, now: dt.datetime, *,

@@ -26,6 +26,7 @@ from adapter.delivery.retry import classify, next_delay
 from adapter.delivery.urls import UnresolvableHostError, UnsafeUrlError, resolve_host, validate_callback_url
 from adapter.protocol.keys import SigningKey
 from adapter.protocol.signing import sign_request
+from adapter.store import pages
 from adapter.store.db import transaction
 from adapter.store.models import DeliveryAttempt, OutboxMessage
 
@@ -156,7 +157,7 @@ def _claim(
         row.next_attempt_at = lease_until
         row.in_flight_since = now
         return _Claimed(
-            action=row.action, target_url=row.target_url, body=row.body,
+            action=row.action, target_url=row.target_url, body=pages.wire_of(session, row.body, row.page_digest),
             bap_key=row.bap_id or (urlsplit(row.target_url).hostname or row.target_url),
             deadline_at=row.deadline_at, attempts=row.attempts,
             transaction_id=row.transaction_id, message_id=row.message_id,

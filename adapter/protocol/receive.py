@@ -130,7 +130,9 @@ class Receiver:
             return self._nack(envelope, raw, kept, error, verdict=error.verdict)
         except ProtocolError as error:
             return self._nack(envelope, raw, kept, error, verdict=verdict)
-        return self._ack(envelope, raw, kept, verdict, serve)
+        # A lost search is repeated by its buyer app; a subscription's start or stop is not (no on_search follows).
+        durable = action != "search" or _subscribes(payload)
+        return self._ack(envelope, raw, kept, verdict, serve, durable)
 
     def too_large(self, action: str, headers: Mapping[str, str]) -> Receipt:
         """The NACK for a body over the size limit (the web server refused to read it)."""
@@ -205,22 +207,24 @@ class Receiver:
             scheme = f'Signature realm="{self.policy.bpp_id}",headers="(created) (expires) digest"'
             answer_headers["Proxy-Authenticate" if error.gateway else "WWW-Authenticate"] = scheme
         return Receipt(status=error.status, body=body, headers=answer_headers,
-                       log=_log_fields(envelope, "NACK") | {"code": error.ondc_code, "path": error.path,
+                       log=_log_fields(envelope, "NACK") | {"code": error.ondc_code, "error_path": error.path,
                                                            "reason": error.message})
 
     def _ack(self, envelope: Envelope, raw: bytes, headers: dict[str, str], verdict: str | None,
-             serve: bool) -> Receipt:
+             serve: bool, durable: bool) -> Receipt:
         # Insert first and let the unique dedupe key catch repeats: one round trip on the common path.
         try:
             inbound_id = self.writer.record(envelope, body=raw, headers=headers, signature=verdict, response=ACK,
-                                            status="received" if serve else "ignored")
+                                            status="received" if serve else "ignored", durable=durable)
         except IntegrityError:
             found = self.writer.find_duplicate(envelope)
             if found is None:
                 raise
             RESPONSES.labels(action=envelope.action, status="ACK", code="duplicate").inc()
+            # Still waiting (our own insert whose reply was lost, or a repeat before a worker took it): queue it
+            # again; the worker's claim makes a second task harmless.
             return Receipt(status=200, body=found.response or ACK, headers={}, inbound_id=found.id, duplicate=True,
-                           log=_log_fields(envelope, "ACK") | {"duplicate": True})
+                           process=found.status == "received", log=_log_fields(envelope, "ACK") | {"duplicate": True})
         RESPONSES.labels(action=envelope.action, status="ACK", code="" if serve else "ignored").inc()
         return Receipt(status=200, body=ACK, headers={}, inbound_id=inbound_id, process=serve,
                        log=_log_fields(envelope, "ACK") | ({} if serve else {"ignored": True}))
@@ -244,6 +248,13 @@ def _parse_json(raw: bytes) -> dict[str, Any]:
         raise ProtocolError("body must be a JSON object with a context object", ondc_code="30000",
                             error_type="JSON-SCHEMA-ERROR", path="context")
     return payload
+
+
+def _subscribes(payload: dict[str, Any]) -> bool:
+    """Whether a search carries a catalog_inc tag (incremental catalogue: a subscription or a pull)."""
+    intent = (payload.get("message") or {}).get("intent") if isinstance(payload.get("message"), dict) else None
+    tags = intent.get("tags") if isinstance(intent, dict) else None
+    return isinstance(tags, list) and any(isinstance(tag, dict) and tag.get("code") == "catalog_inc" for tag in tags)
 
 
 def _host(url: str) -> str:

@@ -144,8 +144,8 @@ def set_current_items(
     session: Session, cooperative_id: int, records: Sequence[ItemRecord], *, version_id: int | None
 ) -> None:
     """Make ``records`` the whole current item set of a cooperative (their contents already stored as blobs),
-    rewriting only the rows whose content changes (an item's stock-ledger columns stay with it); every row then
-    points at ``version_id``."""
+    writing only the rows that are new or whose content changes (an item's stock-ledger columns stay with it);
+    those point at ``version_id``, the others keep the version they last changed in."""
     existing = dict(session.execute(
         select(CatalogueItem.item_id, CatalogueItem.item_hash).where(CatalogueItem.cooperative_id == cooperative_id)
     ).all())
@@ -176,8 +176,6 @@ def set_current_items(
             {"c_id": cooperative_id, "i_id": r["item_id"], **{f"v_{k}": v for k, v in r.items()
                                                                 if k not in ("cooperative_id", "item_id")}}
             for r in chunk])
-    session.execute(update(CatalogueItem).where(CatalogueItem.cooperative_id == cooperative_id)
-                    .values(version_id=version_id).execution_options(synchronize_session=False))
 
 
 def version_items(session: Session, version_id: int) -> dict[str, tuple[str, dict[str, Any]]]:
@@ -209,6 +207,23 @@ def current_states(session: Session, cooperative_id: int) -> list[tuple[str, dic
                                   CatalogueItem.count_figure)
                            .where(CatalogueItem.cooperative_id == cooperative_id))
     return [(item_id, data, stock, figure) for item_id, data, stock, figure in rows]
+
+
+def current_index(session: Session, cooperative_id: int) -> dict[str, tuple[str, str]]:
+    """Each current item's (content hash, domain), by item id: what a sync compares, without reading contents."""
+    rows = session.execute(select(CatalogueItem.item_id, CatalogueItem.item_hash, CatalogueItem.domain)
+                           .where(CatalogueItem.cooperative_id == cooperative_id))
+    return {item_id: (item_hash, domain) for item_id, item_hash, domain in rows}
+
+
+def current_data(session: Session, cooperative_id: int, item_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """The stored JSON of some current items, by item id (absent ids are left out)."""
+    found: dict[str, dict[str, Any]] = {}
+    for chunk in _chunks(list(item_ids)):
+        rows = session.execute(select(CatalogueItem.item_id, CatalogueItem.data).where(
+            CatalogueItem.cooperative_id == cooperative_id, CatalogueItem.item_id.in_(chunk)))
+        found.update({item_id: data for item_id, data in rows})
+    return found
 
 
 def count_items(session: Session, cooperative_id: int) -> int:

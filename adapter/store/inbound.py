@@ -57,6 +57,7 @@ class Stored:
 
     id: int
     response: dict[str, Any] | None
+    status: str
 
 
 class InboundWriter:
@@ -65,8 +66,9 @@ class InboundWriter:
     Two pools on PostgreSQL. ``durable`` commits as every other write does; ``relaxed`` has
     ``synchronous_commit = off``: the commit returns before the WAL reaches the disk, so a server crash can lose
     the last few hundred milliseconds of its rows (never corrupt them). Only searches and NACKs are written
-    there: a lost search is one the buyer app repeats, and a NACK promised nothing. Every action whose ACK
-    promises an answer (select, init, confirm, cancel, update, ...) is written durably. SQLite has one pool (its
+    there: a lost search is one the buyer app repeats, and a NACK promised nothing. A catalog_inc search (a
+    subscription starting or stopping, answered by no on_search) and every action whose ACK promises an answer
+    (select, init, confirm, cancel, update, ...) are written durably. SQLite has one pool (its
     WAL with synchronous=NORMAL already commits without waiting for the disk).
 
     No pre-ping: a connection the server dropped (a restart) fails its statement, the pool throws away its
@@ -85,24 +87,26 @@ class InboundWriter:
 
     def record(self, envelope: Envelope, *, body: bytes, headers: dict[str, str], signature: str | None,
                response: dict[str, Any], status: str, nack_code: str | None = None,
-               error: str | None = None) -> int:
+               error: str | None = None, durable: bool = True) -> int:
         """Store one call with our answer; its id. Raises IntegrityError when an ACKed dedupe key is taken.
 
-        Only ACKed calls get a dedupe key, so a corrected retry of a NACKed message_id is accepted.
+        Only ACKed calls get a dedupe key, so a corrected retry of a NACKed message_id is accepted. ``durable``
+        False (a plain search, a NACK): written on the relaxed pool (see the class).
         """
         row = {"dedupe_key": envelope.dedupe_key if status != "nacked" else None, "bap_id": envelope.bap_id,
                "action": envelope.action, "message_id": envelope.message_id,
                "transaction_id": envelope.transaction_id, "domain": envelope.domain, "body": body,
                "headers": headers, "signature": signature, "status": status, "nack_code": nack_code,
                "response": response, "error": error, "received_at": utcnow()}
-        engine = self.relaxed if status == "nacked" or envelope.action == "search" else self.durable
+        engine = self.durable if durable and status != "nacked" else self.relaxed
         return int(self._run(engine, lambda conn: conn.execute(_INSERT, row).scalar_one()))
 
     def find_duplicate(self, envelope: Envelope) -> Stored | None:
         """The earlier ACKed message with the same (bap_id, action, message_id)."""
-        query = select(_TABLE.c.id, _TABLE.c.response).where(_TABLE.c.dedupe_key == envelope.dedupe_key)
+        query = select(_TABLE.c.id, _TABLE.c.response, _TABLE.c.status).where(
+            _TABLE.c.dedupe_key == envelope.dedupe_key)
         found = self._run(self.durable, lambda conn: conn.execute(query).first())
-        return Stored(id=found.id, response=found.response) if found is not None else None
+        return Stored(id=found.id, response=found.response, status=found.status) if found is not None else None
 
     def dispose(self) -> None:
         """Close the pools' connections."""

@@ -166,7 +166,13 @@ class OutboxMessage(Base):
     target_url: Mapped[str] = mapped_column(String(2048))
     transaction_id: Mapped[str] = mapped_column(String(128), index=True)
     message_id: Mapped[str] = mapped_column(String(128))
+    # The exact bytes to POST; for a page of a rendered catalogue answer (page_digest set), the row's own context,
+    # spliced with the shared page when sent (adapter.store.pages.wire_bytes).
     body: Mapped[bytes] = mapped_column(LargeBinary)
+    page_digest: Mapped[str | None] = mapped_column(
+        ForeignKey("rendered_pages.digest", ondelete="RESTRICT"), default=None, index=True
+    )
+    size_bytes: Mapped[int | None] = mapped_column(default=None)  # of what is sent (None: rows from before 0016)
     # pending -> sent | dead
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(default=0)
@@ -181,6 +187,26 @@ class OutboxMessage(Base):
     in_flight_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
     # An earlier POST may have reached the buyer app; replaying it needs an explicit force.
     maybe_delivered: Mapped[bool] = mapped_column(default=False, server_default=false())
+
+
+class RenderedPage(Base):
+    """The ``message`` bytes of one on_search page, stored once by content (adapter.store.pages)."""
+
+    __tablename__ = "rendered_pages"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)  # BLAKE2b-256 of body, hex
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    size: Mapped[int] = mapped_column()
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class CatalogueRevision(Base):
+    """How many times a cooperative's items changed: moved by database triggers on ``items`` (migration 0016)."""
+
+    __tablename__ = "catalogue_revisions"
+
+    cooperative_id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    revision: Mapped[int] = mapped_column(BigInteger)
 
 
 class DeliveryAttempt(Base):

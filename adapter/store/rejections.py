@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from adapter.errors import NotFoundError
-from adapter.store.models import CatalogueItem, CatalogueRejection, CatalogueVersion, OutboxMessage
+from adapter.store.models import CatalogueRejection, CatalogueVersion, OutboxMessage, VersionItem
+from adapter.store.pages import wire_of
 
 __all__ = ["SentAnswer", "count_open", "dismiss", "item_position", "list_rejections", "sent_answers", "was_sent"]
 
@@ -30,15 +31,15 @@ class SentAnswer:
 def sent_answers(session: Session, transaction_id: str, bap_id: str) -> list[SentAnswer]:
     """The on_search callbacks and pushes we sent ``bap_id`` in ``transaction_id``, newest first."""
     rows = session.execute(
-        select(OutboxMessage.cooperative_id, OutboxMessage.body)
+        select(OutboxMessage.cooperative_id, OutboxMessage.body, OutboxMessage.page_digest)
         .where(OutboxMessage.transaction_id == transaction_id, OutboxMessage.action == "on_search",
                OutboxMessage.bap_id == bap_id)
         .order_by(OutboxMessage.id.desc()).limit(MAX_ANSWERS)
     ).all()
     answers = []
-    for cooperative_id, body in rows:
+    for cooperative_id, body, page_digest in rows:
         try:
-            parsed = orjson.loads(body)
+            parsed = orjson.loads(wire_of(session, body, page_digest))
         except orjson.JSONDecodeError:
             continue
         if isinstance(parsed, dict):
@@ -55,11 +56,13 @@ def was_sent(session: Session, bap_id: str, cooperative_id: int) -> bool:
 
 
 def item_position(session: Session, cooperative_id: int, item_id: str) -> tuple[int | None, int | None]:
-    """(the item's row in the file of the version it came from, that version's number); None when not known."""
+    """(the item's row in the file of the newest version that lists it, that version's number); None when not
+    known (an item only ever added by hand)."""
     found = session.execute(
         select(CatalogueVersion.item_rows, CatalogueVersion.number)
-        .join(CatalogueItem, CatalogueItem.version_id == CatalogueVersion.id)
-        .where(CatalogueItem.cooperative_id == cooperative_id, CatalogueItem.item_id == item_id)
+        .join(VersionItem, VersionItem.version_id == CatalogueVersion.id)
+        .where(CatalogueVersion.cooperative_id == cooperative_id, VersionItem.item_id == item_id)
+        .order_by(CatalogueVersion.number.desc()).limit(1)
     ).first()
     if found is None:
         return None, None

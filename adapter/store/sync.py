@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import cast
 
-from sqlalchemy import case, delete, func, select, update
+from sqlalchemy import Table, and_, case, delete, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -159,22 +160,18 @@ def known_hashes(session: Session, subscription_id: int, cooperative_id: int) ->
     A push that was delivered becomes acknowledged here; one that was dead-lettered is forgotten, so its
     changes are sent again by the next sync.
     """
-    rows = session.execute(
-        select(PushState, OutboxMessage.status)
-        .outerjoin(OutboxMessage, OutboxMessage.id == PushState.pending_outbox_id)
-        .where(PushState.subscription_id == subscription_id, PushState.cooperative_id == cooperative_id)
-    )
-    known: dict[str, str] = {}
-    for state, outbox_status in rows:
-        if state.pending_hash is not None:
-            if outbox_status == "sent":
-                state.acked_hash, state.pending_hash, state.pending_outbox_id = state.pending_hash, None, None
-            elif outbox_status == "dead" or outbox_status is None:
-                state.pending_hash, state.pending_outbox_id = None, None
-        value = state.pending_hash if state.pending_hash is not None else state.acked_hash
-        if value is not None:
-            known[state.item_id] = value
-    return known
+    table = cast(Table, PushState.__table__)
+    mine = and_(table.c.subscription_id == subscription_id, table.c.cooperative_id == cooperative_id,
+                table.c.pending_hash.is_not(None))
+    sent = select(OutboxMessage.id).where(OutboxMessage.status == "sent")
+    session.execute(update(table).where(mine, table.c.pending_outbox_id.in_(sent))
+                    .values(acked_hash=table.c.pending_hash, pending_hash=None, pending_outbox_id=None))
+    in_flight = exists().where(OutboxMessage.id == table.c.pending_outbox_id, OutboxMessage.status == "pending")
+    session.execute(update(table).where(mine, ~in_flight).values(pending_hash=None, pending_outbox_id=None))
+    value = func.coalesce(table.c.pending_hash, table.c.acked_hash)
+    rows = session.execute(select(table.c.item_id, value).where(
+        table.c.subscription_id == subscription_id, table.c.cooperative_id == cooperative_id, value.is_not(None)))
+    return {item_id: known for item_id, known in rows}
 
 
 def told_states(session: Session, cooperative_id: int, item_id: str) -> dict[int, str | None]:

@@ -22,7 +22,8 @@ def outbox_row(row: OutboxMessage) -> dict[str, Any]:
         "attempts": row.attempts, "next_attempt_at": row.next_attempt_at.isoformat(),
         "deadline_at": row.deadline_at.isoformat() if row.deadline_at else None, "last_error": row.last_error,
         "last_status_code": row.last_status_code, "created_at": row.created_at.isoformat(),
-        "sent_at": row.sent_at.isoformat() if row.sent_at else None, "size_bytes": len(row.body),
+        "sent_at": row.sent_at.isoformat() if row.sent_at else None,
+        "size_bytes": row.size_bytes if row.size_bytes is not None else len(row.body),
         "maybe_delivered": row.maybe_delivered,
     }
 

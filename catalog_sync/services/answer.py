@@ -12,18 +12,19 @@ import orjson
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from adapter.delivery.replies import ReplyTo, queue_reply, reply_context
+from adapter.delivery.replies import ReplyTo, queue_page, queue_reply, reply_context
 from adapter.protocol.context import parse_timestamp
 from adapter.protocol.identity import SellerApp
 from adapter.protocol.request import NetworkRequest
 from adapter.store import catalogue as store
+from adapter.store import pages as page_store
 from adapter.store import sync as sync_store
 from adapter.store.models import CatalogueVersion, Cooperative, InboundMessage, OutboxMessage, Subscription
 from catalog_sync.diff import diff_items, to_on_search_incremental
 from catalog_sync.model import Catalogue, Item, item_hash
-from catalog_sync.on_search import to_on_search
 from catalog_sync.search_intent import SearchIntent, intent_from_search
 from catalog_sync.services import catalogue as catalogues
+from catalog_sync.services import rendered
 
 
 def _cooperatives(session: Session) -> list[Cooperative]:
@@ -41,14 +42,17 @@ def answer_search(session: Session, request: NetworkRequest, app: SellerApp,
     to = ReplyTo.answering(request, echo_ttl=True)
     if intent.catalog_inc is not None:
         return _catalog_inc(session, request, to, intent, app, now)
-    # The fast path: one context for every page of every cooperative's catalogue.
+    # The fast path: one context for every page of every cooperative's catalogue, each rendered once per
+    # catalogue revision (catalog_sync.services.rendered) and stored once by content.
     context = reply_context(app, to, "on_search", now)
+    cooperatives = _cooperatives(session)
+    revisions = page_store.catalogue_revisions(session, [cooperative.id for cooperative in cooperatives])
     rows: list[OutboxMessage] = []
-    for cooperative in _cooperatives(session):
-        catalogue = catalogues.current_catalogue(session, cooperative)
-        pages = to_on_search(catalogue, bpp=catalogues.bpp_info(app, catalogue.profile), context=context, now=now,
-                             intent=intent, size_budget=app.size_budget)
-        rows.extend(queue_reply(session, app, to, page, now, cooperative_id=cooperative.id) for page in pages)
+    for cooperative in cooperatives:
+        answer = rendered.full_answer(session, cooperative, revisions[cooperative.id], app, intent, to.domain, now)
+        page_store.ensure(session, answer.pages, now)
+        rows.extend(queue_page(session, app, to, context, digest, len(page), now, cooperative_id=cooperative.id)
+                    for digest, page in answer.pages)
     return rows
 
 

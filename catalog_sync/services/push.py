@@ -15,7 +15,7 @@ from adapter.store import catalogue as store
 from adapter.store import sync as sync_store
 from adapter.store.models import Cooperative, Subscription
 from catalog_sync.diff import diff_items, to_on_search_incremental
-from catalog_sync.model import Catalogue, Item, item_hash
+from catalog_sync.model import Catalogue, Item, Profile, item_hash
 from catalog_sync.on_search import store_state, to_on_search
 from catalog_sync.services import catalogue as catalogues
 
@@ -69,26 +69,32 @@ def push_full(session: Session, sub: Subscription, cooperative: Cooperative, cat
     return result
 
 
-def push_changes(session: Session, sub: Subscription, cooperative: Cooperative, catalogue: Catalogue,
-                 hashes: dict[str, str], app: SellerApp, now: dt.datetime) -> PushResult:
-    """Send what changed since the buyer app's last acknowledged push; nothing when nothing changed."""
-    current = {i.id: i for i in catalogue.items if i.domain == sub.domain}
+def push_changes(session: Session, sub: Subscription, cooperative: Cooperative, profile: Profile,
+                 index: dict[str, tuple[str, str]], app: SellerApp, now: dt.datetime) -> PushResult:
+    """Send what changed since the buyer app's last acknowledged push; nothing when nothing changed.
+
+    ``index``: each current item's (content hash, domain). Only the changed items' contents are read, so a sync
+    after a few edits costs a few items, not the catalogue.
+    """
+    current = {item_id: item_hash for item_id, (item_hash, domain) in index.items() if domain == sub.domain}
     known = sync_store.known_hashes(session, sub.id, cooperative.id)
-    store_now = store_state(catalogue.profile, now)
+    store_now = store_state(profile, now)
     store_changed = known.pop(STORE, "open") != store_now
-    changed = [item_id for item_id in current if known.get(item_id) != hashes[item_id]]
+    changed = [item_id for item_id, item_hash in current.items() if known.get(item_id) != item_hash]
     removed = [item_id for item_id, h in known.items() if h and item_id not in current]
     if not changed and not removed and not store_changed:
         return PushResult()
     old_contents = store.blobs(session, (known[i] for i in (*changed, *removed) if known.get(i)))
     old = [Item.from_dict(old_contents[known[i]]) for i in (*changed, *removed) if known.get(i) in old_contents]
-    new = [current[i] for i in changed]
+    contents = store.current_data(session, cooperative.id, changed)
+    changed = [item_id for item_id in changed if item_id in contents]  # gone since the index was read
+    new = [Item.from_dict(contents[item_id]) for item_id in changed]
     changes = diff_items(old, new)
     if changes.needs_full_refresh:
-        return push_full(session, sub, cooperative, catalogue, app, now)
-    body = to_on_search_incremental(changes, Catalogue(catalogue.profile, tuple(new)),
+        return push_full(session, sub, cooperative, catalogues.current_catalogue(session, cooperative), app, now)
+    body = to_on_search_incremental(changes, Catalogue(profile, tuple(new)),
                                     context=_context(sub, app, now), now=now, store_changed=store_changed)
-    carried = {i: hashes[i] for i in changed} | dict.fromkeys(removed, "")
+    carried = {i: current[i] for i in changed} | dict.fromkeys(removed, "")
     if store_changed:
         carried[STORE] = store_now
     if body is None:

@@ -207,11 +207,13 @@ def _push(deps: SyncDeps, job_id: int) -> RunResult:
     with transaction(deps.sessions) as session:
         job = sync_store.get_job(session, job_id)
         cooperative = session.get_one(Cooperative, job.cooperative_id)
-        catalogue = catalogues.current_catalogue(session, cooperative)
-        hashes = {row.item_id: row.item_hash for row in store.current_items(session, cooperative.id)}
-        domains = sorted({i.domain for i in catalogue.items} | set(catalogue.profile.domains))
-        subscriber_ids = [s.id for s in sync_store.subscribers(session, domains, bap_id=job.bap_id)]
         full, cooperative_id = job.kind == "full", cooperative.id
+        # An incremental sync compares hashes and reads only what changed; a full one sends everything.
+        catalogue = catalogues.current_catalogue(session, cooperative) if full else None
+        profile = catalogues.profile_of(cooperative)
+        index = store.current_index(session, cooperative.id)
+        domains = sorted({domain for _, domain in index.values()} | set(profile.domains))
+        subscriber_ids = [s.id for s in sync_store.subscribers(session, domains, bap_id=job.bap_id)]
     outbox_ids: list[int] = []
     changed: set[str] = set()
     errors: list[dict[str, object]] = []
@@ -222,8 +224,8 @@ def _push(deps: SyncDeps, job_id: int) -> RunResult:
                 sub = session.get_one(Subscription, subscription_id)
                 cooperative = session.get_one(Cooperative, cooperative_id)
                 now = deps.now()
-                result = (push_full(session, sub, cooperative, catalogue, deps.app, now) if full else
-                          push_changes(session, sub, cooperative, catalogue, hashes, deps.app, now))
+                result = (push_full(session, sub, cooperative, catalogue, deps.app, now) if catalogue is not None
+                          else push_changes(session, sub, cooperative, profile, index, deps.app, now))
                 bap_id = sub.bap_id
         except CatalogueError as error:
             # One buyer app's push failing must not block the others.
@@ -238,7 +240,7 @@ def _push(deps: SyncDeps, job_id: int) -> RunResult:
         job = sync_store.get_job(session, job_id)
         if job.state != "running":
             return RunResult(state=job.state, outbox_ids=outbox_ids)
-        job.counts = {**job.counts, "items": len(hashes), "changed": len(changed), "pushed": len(outbox_ids),
+        job.counts = {**job.counts, "items": len(index), "changed": len(changed), "pushed": len(outbox_ids),
                       "subscribers": len(subscriber_ids)}
         # A buyer app that keeps failing is named on every sync until its dead letters are replayed.
         for bap_id, dead in sync_store.dead_pushes(session, cooperative_id).items():

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from adapter.protocol.signing import verify_request
+from adapter.store import pages as page_store
 from adapter.store.models import OutboxMessage, Subscription
 from tests.support.network import Network, search_body
 from tests.support.receiver import Receiver, running_receiver
@@ -62,7 +63,9 @@ def test_search_gets_a_signed_on_search_with_the_exact_stored_bytes(
     items = on_search["message"]["catalog"]["bpp/providers"][0]["items"]
     assert {"T16-1", "T16-2"} <= {i["id"] for i in items}
     assert wait_until(lambda: [r.status for r in outbox_rows(sessions)] == ["sent"], timeout=10)
-    assert outbox_rows(sessions)[0].body == post.body  # what we signed and stored is what went out
+    row = outbox_rows(sessions)[0]
+    with sessions() as session:  # what we signed and stored is what went out
+        assert page_store.wire_of(session, row.body, row.page_digest) == post.body
 
     # The same request again is a duplicate: same ACK, no second callback.
     assert send(client, network, body).json["message"]["ack"]["status"] == "ACK"
@@ -93,7 +96,8 @@ def test_failing_buyer_app_retries_then_dead_letters_and_replay_delivers(
     replayed = client.post(f"/api/v1/outbox/{row.id}/replay", headers=admin_headers)
     assert replayed.status_code == 200
     assert wait_until(lambda: [r.status for r in outbox_rows(sessions)] == ["sent"], timeout=30)
-    assert receiver.posts("/on_search")[-1].body == row.body
+    with sessions() as session:
+        assert receiver.posts("/on_search")[-1].body == page_store.wire_of(session, row.body, row.page_digest)
 
 
 def test_permanent_rejection_is_dead_lettered_at_once(

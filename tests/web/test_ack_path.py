@@ -14,6 +14,7 @@ from typing import Any
 
 import orjson
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event, select, text
 from sqlalchemy.orm import Session, sessionmaker
@@ -89,7 +90,7 @@ def test_a_batch_answers_each_search_once_and_skips_what_is_done(
     assert "2 queued 1 callback(s)" in outcome, outcome
     with sessions() as session:
         assert set(session.scalars(select(InboundMessage.status))) == {"processed"}
-        answered = [orjson.loads(row.body)["context"]["message_id"] for row in session.scalars(
+        answered = [orjson.loads(row.body)["message_id"] for row in session.scalars(
             select(OutboxMessage).where(OutboxMessage.action == "on_search"))]
     asked = [orjson.loads(body)["context"]["message_id"] for body in bodies]
     assert Counter(answered) == Counter(asked)  # every search answered once (one cooperative, one page)
@@ -104,26 +105,31 @@ def _statements(engine: Any) -> list[str]:
     return seen
 
 
-def test_only_searches_and_nacks_are_written_without_waiting_for_the_disk(settings: Settings) -> None:
-    writer = InboundWriter(settings.database_url)
-    try:
-        if not settings.database_url.startswith("postgresql"):
-            assert writer.relaxed is writer.durable  # SQLite's WAL never waited for the disk on commit
-            return
-        setting = text("SELECT setting, source FROM pg_settings WHERE name = 'synchronous_commit'")
-        with writer.relaxed.connect() as conn:
-            assert tuple(conn.execute(setting).one()) == ("off", "session")  # turned off by us, for this pool
-        with writer.durable.connect() as conn:
-            assert conn.execute(setting).one().source != "session"  # the server's own setting
-        relaxed, durable = _statements(writer.relaxed), _statements(writer.durable)
-        for action, status in (("search", "received"), ("confirm", "received"), ("select", "nacked"),
-                               ("cancel", "received"), ("update", "received")):
-            envelope = Envelope(action=action, bap_id="buyer.test", message_id=f"m-{action}-{status}")
-            writer.record(envelope, body=b"{}", headers={}, signature="ok", response={}, status=status)
-        assert relaxed == ["INSERT", "INSERT"]  # the search and the NACKed select
-        assert durable == ["INSERT", "INSERT", "INSERT"]  # confirm, cancel and update: their ACK promises an answer
-    finally:
-        writer.dispose()
+def test_only_searches_and_nacks_are_written_without_waiting_for_the_disk(
+    app: Flask, client: FlaskClient, network: Network, sessions: sessionmaker[Session], settings: Settings
+) -> None:
+    make_seller(sessions)
+    writer = app.extensions["odop"].receiver.writer
+    if not settings.database_url.startswith("postgresql"):
+        assert writer.relaxed is writer.durable  # SQLite's WAL never waited for the disk on commit
+        return
+    setting = text("SELECT setting, source FROM pg_settings WHERE name = 'synchronous_commit'")
+    with writer.relaxed.connect() as conn:
+        assert tuple(conn.execute(setting).one()) == ("off", "session")  # turned off by us, for this pool
+    with writer.durable.connect() as conn:
+        assert conn.execute(setting).one().source != "session"  # the server's own setting
+    relaxed, durable = _statements(writer.relaxed), _statements(writer.durable)
+    assert post(client, network, search_body()).status_code == 200  # a plain search: relaxed
+    subscribe = {"intent": {"tags": [{"code": "catalog_inc", "list": [{"code": "mode", "value": "start"}]}]}}
+    assert post(client, network, search_body(message=subscribe)).status_code == 200  # a subscription: durable
+    assert post(client, network, b'{"context": {}}').status_code == 401  # a NACK (signed by nobody in it): relaxed
+    assert (relaxed, durable) == (["INSERT", "INSERT"], ["INSERT"])
+    relaxed.clear()
+    for action in ("confirm", "cancel", "update", "status"):  # what the receiver asks for every other action
+        envelope = Envelope(action=action, bap_id="buyer.test", message_id=f"m-{action}")
+        writer.record(envelope, body=b"{}", headers={}, signature="ok", response={}, status="received")
+    assert relaxed == []
+    assert len(durable) == 5
 
 
 def test_a_connection_the_server_dropped_costs_one_retry_not_a_nack(
