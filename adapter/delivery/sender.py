@@ -13,11 +13,11 @@ import logging
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal, cast
 from urllib.parse import urlsplit
 
 from prometheus_client import Counter, Histogram
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import Table, and_, case, insert, literal, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from adapter.delivery.http import HttpClient, HttpResult, TransportError
@@ -61,6 +61,8 @@ ORDER_WAIT = 1.0
 # How long before an update an on_confirm may have been queued and still go first (the order accepted at once).
 CONFIRM_WAIT = 120
 _STORED_RESPONSE_CHARS = 4096
+_OUTBOX = cast(Table, OutboxMessage.__table__)
+_ATTEMPTS = cast(Table, DeliveryAttempt.__table__)
 
 DeliveryOutcome = Literal["sent", "retry", "dead", "skipped"]
 
@@ -109,10 +111,43 @@ def _skipped(reason: str, next_attempt_at: dt.datetime | None = None) -> Deliver
     return DeliveryResult("skipped", None, reason, next_attempt_at)
 
 
+_FAST_CLAIM_COLUMNS = (_OUTBOX.c.action, _OUTBOX.c.target_url, _OUTBOX.c.body, _OUTBOX.c.page_digest,
+                       _OUTBOX.c.bap_id, _OUTBOX.c.deadline_at, _OUTBOX.c.attempts, _OUTBOX.c.transaction_id,
+                       _OUTBOX.c.message_id)
+
+
+def _claim_plain(
+    session_factory: sessionmaker[Session], outbox_id: int, now: dt.datetime, lease_until: dt.datetime
+) -> _Claimed | None:
+    """The usual case in one statement: a due answer to a request (solicited, so nothing to wait for), within
+    its deadline, whose last claim was recorded. None when the row is anything else; `_claim` then decides."""
+    with transaction(session_factory) as session:
+        found = session.execute(
+            update(_OUTBOX)
+            .where(_OUTBOX.c.id == outbox_id, _OUTBOX.c.status == "pending", _OUTBOX.c.next_attempt_at <= now,
+                   _OUTBOX.c.solicited.is_(True), _OUTBOX.c.in_flight_since.is_(None),
+                   _OUTBOX.c.deadline_at >= now)
+            .values(next_attempt_at=lease_until, in_flight_since=now)
+            .returning(*_FAST_CLAIM_COLUMNS)
+        ).first()
+        if found is None:
+            return None
+        return _Claimed(
+            action=found.action, target_url=found.target_url, body=pages.wire_of(session, found.body,
+                                                                                  found.page_digest),
+            bap_key=found.bap_id or (urlsplit(found.target_url).hostname or found.target_url),
+            deadline_at=found.deadline_at, attempts=found.attempts, transaction_id=found.transaction_id,
+            message_id=found.message_id,
+        )
+
+
 def _claim(
     session_factory: sessionmaker[Session], outbox_id: int, now: dt.datetime, lease: float
 ) -> _Claimed | DeliveryResult:
     lease_until = now + dt.timedelta(seconds=lease)
+    plain = _claim_plain(session_factory, outbox_id, now, lease_until)
+    if plain is not None:
+        return plain
     with transaction(session_factory) as session:
         if session.get_bind().dialect.name == "postgresql":
             # A row another worker is claiming right now is skipped rather than waited for.
@@ -235,30 +270,32 @@ def _record(
     duration_ms: int,
 ) -> None:
     status_code = result.status_code if result is not None else None
+    # Two statements in one transaction (this runs once per callback): the attempt, and the row's new state. A
+    # row an operator changed while the POST was in flight (no longer pending) keeps their decision; its
+    # attempt count and last status code still record the POST.
+    pending = _OUTBOX.c.status == "pending"
+    values: dict[str, Any] = {"attempts": _OUTBOX.c.attempts + 1, "last_status_code": status_code,
+                              "in_flight_since": None}
+    if outcome == "sent":
+        values |= {"status": case((pending, "sent"), else_=_OUTBOX.c.status),
+                   "sent_at": case((pending, literal(finished, _OUTBOX.c.sent_at.type)), else_=_OUTBOX.c.sent_at),
+                   "last_error": case((pending, reason if reason.startswith("warning:") else None),
+                                      else_=_OUTBOX.c.last_error)}
+    elif outcome == "dead":
+        values |= {"status": case((pending, "dead"), else_=_OUTBOX.c.status),
+                   "last_error": case((pending, reason), else_=_OUTBOX.c.last_error)}
+    elif next_attempt_at is not None:
+        values |= {"next_attempt_at": case((pending, literal(next_attempt_at, _OUTBOX.c.next_attempt_at.type)),
+                                           else_=_OUTBOX.c.next_attempt_at),
+                   "last_error": case((pending, reason), else_=_OUTBOX.c.last_error)}
     with transaction(session_factory) as session:
-        session.add(DeliveryAttempt(
-            outbox_id=outbox_id, attempted_at=started, duration_ms=duration_ms, status_code=status_code,
-            outcome=outcome, error=None if reason.startswith("HTTP") and outcome == "sent" else reason,
-            response_body=(result.body.decode("utf-8", "replace")[:_STORED_RESPONSE_CHARS]
-                           if result is not None else None),
-        ))
-        row = session.get(OutboxMessage, outbox_id)
-        if row is None:
-            return
-        row.attempts += 1
-        row.last_status_code = status_code
-        row.in_flight_since = None
-        if row.status != "pending":
-            return  # an operator changed it while the POST was in flight; keep their decision
-        if outcome == "sent":
-            row.status = "sent"
-            row.sent_at = finished
-            row.last_error = reason if reason.startswith("warning:") else None
-        elif outcome == "dead":
-            _mark_dead(row, reason)
-        elif next_attempt_at is not None:
-            row.next_attempt_at = next_attempt_at
-            row.last_error = reason
+        session.execute(insert(_ATTEMPTS), {
+            "outbox_id": outbox_id, "attempted_at": started, "duration_ms": duration_ms, "status_code": status_code,
+            "outcome": outcome, "error": None if reason.startswith("HTTP") and outcome == "sent" else reason,
+            "response_body": (result.body.decode("utf-8", "replace")[:_STORED_RESPONSE_CHARS]
+                              if result is not None else None),
+        })
+        session.execute(update(_OUTBOX).where(_OUTBOX.c.id == outbox_id).values(values))
 
 
 def deliver(
