@@ -11,7 +11,8 @@ from sending a search to its first on_search; and what the adapter recorded (inb
 Embedded mode by default (SQLite and the SQLite broker, nothing to install); ``--database-url`` and
 ``--redis-url`` for production mode (PostgreSQL and Redis). The buyer shares the machine's CPUs with the service.
 
-Usage: python benchmarks/search_e2e.py [--searches N] [--threads T] [--ttl PT30S] [--json] [--baseline FILE]
+Usage: python benchmarks/search_e2e.py [--searches N] [--threads T] [--items 100] [--ttl PT30S] [--json]
+       [--baseline FILE]
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from sqlalchemy import func, select
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 
 from ack_path import compare, free_port, percentile, stop  # noqa: E402  # the ACK-path benchmark beside this one
 
@@ -209,6 +211,36 @@ def recorded(database_url: str) -> dict[str, dict[str, int]]:
             "outbox": {str(k): int(v) for k, v in outbox.items()}}
 
 
+def replace_catalogue(database_url: str, items: int) -> None:
+    """Give the demo's RET16 cooperative (chamba-rumal) a generated catalogue of ``items`` items."""
+    import csv
+    import io
+
+    from catalogue import make_rows
+
+    from adapter.store.cooperatives import get_cooperative
+    from adapter.store.db import make_sessionmaker, transaction
+    from catalog_sync.services import catalogue as service
+
+    rows = make_rows(items)
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0].values))
+    writer.writeheader()
+    for row in rows:
+        writer.writerow(row.values)
+    engine = make_engine(database_url)
+    try:
+        with transaction(make_sessionmaker(engine)) as session:
+            result = service.import_catalogue(session, get_cooperative(session, "chamba-rumal"),
+                                              out.getvalue().encode(), "bench.csv",
+                                              service.Limits(max_bytes=64 * 1024 * 1024, max_rows=items + 1),
+                                              source="bench", confirm=True)
+            if not result.created:
+                raise SystemExit(f"the generated catalogue did not import: {result.report.errors[:3]}")
+    finally:
+        engine.dispose()
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     arrivals = Arrivals()
     receiver, bap_uri = start_receiver(arrivals)
@@ -216,7 +248,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         work = pathlib.Path(tmp)
         port = free_port()
         service = start_service(work, args, port)
+        database_url = args.database_url or f"sqlite:///{work / 'var' / 'odop.sqlite3'}"
         try:
+            if args.items:
+                replace_catalogue(database_url, args.items)
             prepared = searches(work, args.searches, bap_uri, args)
             first_send = time.monotonic()
             sent, outcomes = send_all(port, prepared, args.threads)
@@ -226,7 +261,6 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             while time.monotonic() < deadline and len(set(sent) & set(arrivals.first)) < len(sent):
                 time.sleep(0.2)
             time.sleep(1.0)  # late pages of answers already on their way
-            database_url = args.database_url or f"sqlite:///{work / 'var' / 'odop.sqlite3'}"
             state = recorded(database_url)
         finally:
             stop(service)
@@ -238,6 +272,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     span = max(last - first_send, 1e-9)
     return {
         "config": {"mode": "production" if args.redis_url else "embedded", "searches": args.searches,
+                   "items": args.items,
                    "threads": args.threads, "ttl": args.ttl, "domain": args.domain, "city": args.city},
         "sent_per_s": round(len(sent) / max(send_seconds, 1e-9), 1),
         "acked": outcomes.get("ack", 0), "not_acked": {k: v for k, v in outcomes.items() if k != "ack"},
@@ -255,7 +290,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 def show(f: dict[str, Any]) -> None:
     c = f["config"]
     print(f"Search burst end to end ({c['mode']} mode, {c['searches']} searches from {c['threads']} connections, "
-          f"ttl {c['ttl']}, {c['domain']} {c['city']}):")
+          f"ttl {c['ttl']}, {c['domain']} {c['city']}, {c.get('items') or 'the demo'} items):")
     print(f"  sent     {f['sent_per_s']:.1f} searches/s; ACKed {f['acked']}"
           + (f", not ACKed {f['not_acked']}" if f["not_acked"] else ""))
     print(f"  answered {f['answered']} ({f['answered_within_ttl']} within the ttl); "
@@ -272,6 +307,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--searches", type=int, default=200, help="searches in the burst (default 200)")
     parser.add_argument("--threads", type=int, default=8, help="connections sending at once (default 8)")
     parser.add_argument("--ttl", default="PT30S", help="the searches' ttl (default PT30S)")
+    parser.add_argument("--items", type=int, default=100,
+                        help="items the RET16 demo cooperative lists (generated; 0 keeps the demo's own 8)")
     parser.add_argument("--grace", type=float, default=5.0, help="seconds to wait past the ttl (default 5)")
     parser.add_argument("--domain", default="ONDC:RET16", help="searched domain (default ONDC:RET16)")
     parser.add_argument("--city", default="std:080", help="searched city (default std:080)")
