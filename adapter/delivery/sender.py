@@ -122,9 +122,12 @@ def _claim_plain(
     """The usual case in one statement: a due answer to a request (solicited, so nothing to wait for), within
     its deadline, whose last claim was recorded. None when the row is anything else; `_claim` then decides."""
     with transaction(session_factory) as session:
+        # PostgreSQL: a row another worker holds right now is skipped, not waited for (as the full claim does).
+        unlocked = select(_OUTBOX.c.id).where(_OUTBOX.c.id == outbox_id).with_for_update(skip_locked=True)
         found = session.execute(
             update(_OUTBOX)
-            .where(_OUTBOX.c.id == outbox_id, _OUTBOX.c.status == "pending", _OUTBOX.c.next_attempt_at <= now,
+            .where(_OUTBOX.c.id == unlocked.scalar_subquery(), _OUTBOX.c.status == "pending",
+                   _OUTBOX.c.next_attempt_at <= now,
                    _OUTBOX.c.solicited.is_(True), _OUTBOX.c.in_flight_since.is_(None),
                    _OUTBOX.c.deadline_at >= now)
             .values(next_attempt_at=lease_until, in_flight_since=now)

@@ -210,19 +210,21 @@ def current_states(session: Session, cooperative_id: int) -> list[tuple[str, dic
 
 
 def current_index(session: Session, cooperative_id: int) -> dict[str, tuple[str, str]]:
-    """Each current item's (content hash, domain), by item id: what a sync compares, without reading contents."""
+    """Each current item's (content hash, domain), by item id in id order: what a sync compares, without reading
+    contents."""
     rows = session.execute(select(CatalogueItem.item_id, CatalogueItem.item_hash, CatalogueItem.domain)
-                           .where(CatalogueItem.cooperative_id == cooperative_id))
+                           .where(CatalogueItem.cooperative_id == cooperative_id).order_by(CatalogueItem.item_id))
     return {item_id: (item_hash, domain) for item_id, item_hash, domain in rows}
 
 
-def current_data(session: Session, cooperative_id: int, item_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-    """The stored JSON of some current items, by item id (absent ids are left out)."""
-    found: dict[str, dict[str, Any]] = {}
+def current_data(session: Session, cooperative_id: int,
+                 item_ids: Sequence[str]) -> dict[str, tuple[str, dict[str, Any]]]:
+    """The content hash and stored JSON of some current items, read together, by item id (absent ids left out)."""
+    found: dict[str, tuple[str, dict[str, Any]]] = {}
     for chunk in _chunks(list(item_ids)):
-        rows = session.execute(select(CatalogueItem.item_id, CatalogueItem.data).where(
+        rows = session.execute(select(CatalogueItem.item_id, CatalogueItem.item_hash, CatalogueItem.data).where(
             CatalogueItem.cooperative_id == cooperative_id, CatalogueItem.item_id.in_(chunk)))
-        found.update({item_id: data for item_id, data in rows})
+        found.update({item_id: (item_hash, data) for item_id, item_hash, data in rows})
     return found
 
 

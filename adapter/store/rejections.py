@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from adapter.errors import NotFoundError
-from adapter.store.models import CatalogueRejection, CatalogueVersion, OutboxMessage, VersionItem
+from adapter.store.models import CatalogueItem, CatalogueRejection, CatalogueVersion, OutboxMessage, VersionItem
 from adapter.store.pages import wire_of
 
 __all__ = ["SentAnswer", "count_open", "dismiss", "item_position", "list_rejections", "sent_answers", "was_sent"]
@@ -57,11 +57,12 @@ def was_sent(session: Session, bap_id: str, cooperative_id: int) -> bool:
 
 def item_position(session: Session, cooperative_id: int, item_id: str) -> tuple[int | None, int | None]:
     """(the item's row in the file of the newest version that lists it, that version's number); None when not
-    known (an item only ever added by hand)."""
+    known, or the item is no longer listed."""
     found = session.execute(
         select(CatalogueVersion.item_rows, CatalogueVersion.number)
         .join(VersionItem, VersionItem.version_id == CatalogueVersion.id)
-        .where(CatalogueVersion.cooperative_id == cooperative_id, VersionItem.item_id == item_id)
+        .where(CatalogueVersion.cooperative_id == cooperative_id, VersionItem.item_id == item_id,
+               exists().where(CatalogueItem.cooperative_id == cooperative_id, CatalogueItem.item_id == item_id))
         .order_by(CatalogueVersion.number.desc()).limit(1)
     ).first()
     if found is None:

@@ -86,15 +86,16 @@ def push_changes(session: Session, sub: Subscription, cooperative: Cooperative, 
         return PushResult()
     old_contents = store.blobs(session, (known[i] for i in (*changed, *removed) if known.get(i)))
     old = [Item.from_dict(old_contents[known[i]]) for i in (*changed, *removed) if known.get(i) in old_contents]
+    # The hash recorded as sent is the one read with the content sent (an edit may have come since the index).
     contents = store.current_data(session, cooperative.id, changed)
     changed = [item_id for item_id in changed if item_id in contents]  # gone since the index was read
-    new = [Item.from_dict(contents[item_id]) for item_id in changed]
+    new = [Item.from_dict(contents[item_id][1]) for item_id in changed]
     changes = diff_items(old, new)
     if changes.needs_full_refresh:
         return push_full(session, sub, cooperative, catalogues.current_catalogue(session, cooperative), app, now)
     body = to_on_search_incremental(changes, Catalogue(profile, tuple(new)),
                                     context=_context(sub, app, now), now=now, store_changed=store_changed)
-    carried = {i: current[i] for i in changed} | dict.fromkeys(removed, "")
+    carried = {i: contents[i][0] for i in changed} | dict.fromkeys(removed, "")
     if store_changed:
         carried[STORE] = store_now
     if body is None:
