@@ -26,6 +26,7 @@ from adapter.store.models import (
     InboundMessage,
     Order,
     OutboxMessage,
+    SyncJob,
 )
 from adapter.web import create_app
 from config import Settings
@@ -523,3 +524,37 @@ def test_a_return_waiting_for_a_decision_shows_on_the_home_page_the_list_and_the
     assert "उत्पाद क्षतिग्रस्त या इस्तेमाल लायक नहीं" in hindi
     assert '<strong id="order-state" data-state="Completed">पूरा हुआ</strong>' in hindi  # states in Hindi too
     assert "वापसी का अनुरोध" in hindi
+
+
+def test_a_finished_sync_says_in_words_what_it_sent_and_a_running_one_shows_no_empty_count(
+    web: FlaskClient, sessions: sessionmaker[Session], coops: dict[str, tuple[int, str]]
+) -> None:
+    cooperative_id, key = coops["test-coop"]
+    now = dt.datetime.now(dt.UTC)
+    jobs = {"none": {"items": 40, "changed": 3, "pushed": 0, "subscribers": 0},
+            "same": {"items": 40, "changed": 0, "pushed": 0, "subscribers": 2},
+            "sent": {"items": 40, "changed": 3, "pushed": 2, "subscribers": 2}}
+    with transaction(sessions) as session:
+        ids = {}
+        for name, counts in jobs.items():
+            job = SyncJob(cooperative_id=cooperative_id, state="succeeded", counts=counts, step="done",
+                          started_at=now, finished_at=now)
+            session.add(job)
+            session.flush()
+            ids[name] = job.id
+        running = SyncJob(cooperative_id=cooperative_id, state="running", step="comparing", started_at=now)
+        session.add(running)
+        session.flush()
+        ids["running"] = running.id
+    sign_in(web, key)
+    page = text(web.get(f"/console/syncs/{ids['none']}"))
+    assert "Nothing was sent: no buyer app has subscribed" in page
+    assert "Checked 40 items: nothing changed" in text(web.get(f"/console/syncs/{ids['same']}"))
+    sent = text(web.get(f"/console/syncs/{ids['sent']}"))
+    assert "Sent 3 changed items (of 40) to 2 buyer apps, in 2 messages." in sent
+    waiting = text(web.get(f"/console/syncs/{ids['running']}"))
+    assert "0/0" not in waiting
+    assert 'id="sync-summary"' not in waiting  # nothing to say until it is done
+    assert re.search(r"<progress id=\"progress\">", waiting)  # an indeterminate bar, not a full one
+    web.post("/console/language", data={"lang": "hi", "csrf_token": csrf_of(web)})
+    assert "कुछ नहीं भेजा गया" in text(web.get(f"/console/syncs/{ids['none']}"))

@@ -72,6 +72,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "kind": "Kind", "progress": "Progress", "started": "Started", "finished": "Finished",
         "errors": "Errors", "sync_job": "Sync", "step": "Step", "no_syncs": "No syncs yet.",
         "sync_started": "Sync {id} started.", "refreshing": "This page refreshes every 2 seconds while the sync runs.",
+        "sync_sent_none": "Nothing was sent: no buyer app has subscribed to this cooperative's catalogue updates "
+                          "yet. Buyer apps still get the whole catalogue every time they search.",
+        "sync_sent_nothing_changed": "Checked {items} items: nothing changed since each buyer app's last update, "
+                                     "so nothing was sent.",
+        "sync_sent": "Sent {changed} changed items (of {items}) to {subscribers} buyer apps, in {pushed} messages.",
+        "sync_details": "Figures",
         "order": "Order", "total": "Total", "created": "Received", "fulfilment": "Delivery",
         "no_orders": "No orders yet.", "buyer": "Buyer", "address": "Delivery address", "quote": "Price breakup",
         "quantity": "Quantity", "timeline": "Timeline", "events": "Order history", "messages": "Network messages",
@@ -167,7 +173,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "start_sync": "सिंक शुरू करें", "full_sync": "पूरा सिंक (सब कुछ फिर से भेजें)", "state": "स्थिति",
         "kind": "प्रकार", "progress": "प्रगति", "started": "शुरू", "finished": "समाप्त", "errors": "त्रुटियाँ",
         "sync_job": "सिंक", "step": "चरण", "no_syncs": "अभी कोई सिंक नहीं।", "sync_started": "सिंक {id} शुरू हुआ।",
-        "refreshing": "सिंक चलने तक यह पेज हर 2 सेकंड में ताज़ा होता है।", "order": "ऑर्डर", "total": "कुल",
+        "refreshing": "सिंक चलने तक यह पेज हर 2 सेकंड में ताज़ा होता है।",
+        "sync_sent_none": "कुछ नहीं भेजा गया: अभी किसी खरीदार ऐप ने इस सहकारी समिति के कैटलॉग बदलाव नहीं माँगे हैं। "
+                          "खरीदार ऐप हर खोज पर पूरा कैटलॉग फिर भी पाते हैं।",
+        "sync_sent_nothing_changed": "{items} सामान जाँचे: किसी खरीदार ऐप के पिछले अपडेट के बाद कुछ नहीं बदला, "
+                                     "इसलिए कुछ नहीं भेजा गया।",
+        "sync_sent": "{items} में से {changed} बदले हुए सामान {subscribers} खरीदार ऐप को {pushed} संदेशों में भेजे गए।",
+        "sync_details": "आँकड़े", "order": "ऑर्डर", "total": "कुल",
         "created": "प्राप्त", "fulfilment": "डिलीवरी", "no_orders": "अभी कोई ऑर्डर नहीं।", "buyer": "खरीदार",
         "address": "डिलीवरी पता", "quote": "कीमत का ब्योरा", "quantity": "मात्रा", "timeline": "समय-रेखा",
         "events": "ऑर्डर का इतिहास", "messages": "नेटवर्क संदेश", "actions": "अगले कदम",
