@@ -17,6 +17,7 @@ from adapter.store.models import DeliveryAttempt, OutboxMessage
 
 __all__ = [
     "STATUSES",
+    "dead_by_cooperative",
     "dead_ids",
     "depth",
     "due_ids",
@@ -190,6 +191,13 @@ def list_attempts(session: Session, outbox_id: int) -> list[DeliveryAttempt]:
         .order_by(DeliveryAttempt.attempted_at, DeliveryAttempt.id)
     )
     return list(session.scalars(query))
+
+
+def dead_by_cooperative(session: Session) -> dict[int | None, int]:
+    """Dead-lettered rows of every kind (answers, updates, pushes) by cooperative; None: rows of no cooperative."""
+    rows = session.execute(select(OutboxMessage.cooperative_id, func.count())
+                           .where(OutboxMessage.status == "dead").group_by(OutboxMessage.cooperative_id))
+    return {cooperative_id: int(count) for cooperative_id, count in rows}
 
 
 def depth(session: Session) -> dict[str, int]:

@@ -357,6 +357,9 @@ def test_operator_sees_everything_and_replays_dead_letters(web: FlaskClient, ses
     overview = text(web.get("/console/operator"))
     assert "test-coop" in overview
     assert "other-coop" in overview
+    # Every kind of dead letter counts for its cooperative (this one is an order update, not a catalogue push).
+    assert re.search(r"test-coop</span></td>\s*<td>[^\n]*</td>\s*<td><a href=\"[^\"]*status=dead\">1</a>", overview)
+    assert "No cooperative" not in overview
     assert "WEB-1" in text(web.get("/console/orders"))
     assert "Mall Road" in text(web.get(f"/console/orders/{pk}"))
     assert "Test Rumal Small" in text(web.get("/console/catalogue?cooperative=other-coop"))

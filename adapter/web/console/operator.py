@@ -25,19 +25,20 @@ from workers.dispatch import send_deliveries
 @bp.get("/operator")
 @admin_required
 def operator() -> tuple[str, int]:
-    """All cooperatives with their last sync, dead-letter count and orders today."""
+    """All cooperatives with their last sync, dead letters (every kind) and orders today."""
     session = db()
     since = today_start()
+    dead = outbox.dead_by_cooperative(session)
     rows = []
     for cooperative in list_cooperatives(session):
         jobs = sync_store.list_jobs(session, cooperative.id, limit=1)
         rows.append({
             "cooperative": cooperative, "last_job": jobs[0] if jobs else None,
-            "dead": sum(sync_store.dead_pushes(session, cooperative.id).values()),
+            "dead": dead.get(cooperative.id, 0),
             "orders_today": len(order_store.list_orders(session, cooperative_id=cooperative.id, since=since,
                                                         limit=500)),
         })
-    return page("operator.html", rows=rows, depth=outbox.depth(session))
+    return page("operator.html", rows=rows, depth=outbox.depth(session), unowned_dead=dead.get(None, 0))
 
 
 @bp.get("/operator/outbox")
