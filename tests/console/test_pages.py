@@ -142,6 +142,7 @@ def test_every_cooperative_page_renders(web: FlaskClient, sessions: sessionmaker
     assert 'id="count-items">' in text(home)
     pages = {"/console/catalogue": "Test Rumal Small", "/console/catalogue/items/T16-1": "Double-sided embroidery",
              "/console/syncs": "Start a sync", "/console/orders": "WEB-1", f"/console/orders/{pk}": "Mall Road"}
+    assert 'id="order-transaction"' not in text(web.get(f"/console/orders/{pk}"))  # raw messages are the operator's
     for url, expected in pages.items():
         response = web.get(url)
         assert response.status_code == 200, url
@@ -361,7 +362,11 @@ def test_operator_sees_everything_and_replays_dead_letters(web: FlaskClient, ses
     assert re.search(r"test-coop</span></td>\s*<td>[^\n]*</td>\s*<td><a href=\"[^\"]*status=dead\">1</a>", overview)
     assert "No cooperative" not in overview
     assert "WEB-1" in text(web.get("/console/orders"))
-    assert "Mall Road" in text(web.get(f"/console/orders/{pk}"))
+    order_page = text(web.get(f"/console/orders/{pk}"))
+    assert "Mall Road" in order_page
+    link = re.search(r'id="order-transaction" href="([^"]+)"', order_page)  # the operator reaches its messages
+    assert link is not None
+    assert web.get(link.group(1).replace("&amp;", "&")).status_code == 200
     assert "Test Rumal Small" in text(web.get("/console/catalogue?cooperative=other-coop"))
     assert "Choose a cooperative" in text(web.get("/console/catalogue"))
     assert web.get("/console/catalogue?cooperative=nobody").status_code == 404

@@ -79,6 +79,7 @@ MESSAGES: dict[str, dict[str, str]] = {
                                      "so nothing was sent.",
         "sync_sent": "Sent {changed} changed items (of {items}) to {subscribers} buyer apps, in {pushed} messages.",
         "sync_details": "Figures",
+        "order_transaction": "Every network message of this order, with payloads and delivery attempts",
         "order": "Order", "total": "Total", "created": "Received", "fulfilment": "Delivery",
         "no_orders": "No orders yet.", "buyer": "Buyer", "address": "Delivery address", "quote": "Price breakup",
         "quantity": "Quantity", "timeline": "Timeline", "events": "Order history", "messages": "Network messages",
@@ -181,7 +182,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "sync_sent_nothing_changed": "{items} सामान जाँचे: किसी खरीदार ऐप के पिछले अपडेट के बाद कुछ नहीं बदला, "
                                      "इसलिए कुछ नहीं भेजा गया।",
         "sync_sent": "{items} में से {changed} बदले हुए सामान {subscribers} खरीदार ऐप को {pushed} संदेशों में भेजे गए।",
-        "sync_details": "आँकड़े", "order": "ऑर्डर", "total": "कुल",
+        "sync_details": "आँकड़े",
+        "order_transaction": "इस ऑर्डर के सभी नेटवर्क संदेश, उनके पूरे रूप और भेजने की कोशिशों के साथ",
+        "order": "ऑर्डर", "total": "कुल",
         "created": "प्राप्त", "fulfilment": "डिलीवरी", "no_orders": "अभी कोई ऑर्डर नहीं।", "buyer": "खरीदार",
         "address": "डिलीवरी पता", "quote": "कीमत का ब्योरा", "quantity": "मात्रा", "timeline": "समय-रेखा",
         "events": "ऑर्डर का इतिहास", "messages": "नेटवर्क संदेश", "actions": "अगले कदम",
