@@ -376,6 +376,9 @@ def test_operator_sees_everything_and_replays_dead_letters(web: FlaskClient, ses
                                    error="TypeError: injected fault"))
     outbox_page = text(web.get("/console/operator/outbox"))
     assert f'id="outbox-{dead}"' in outbox_page
+    # The recorded reason in words, with the text as recorded one click away.
+    assert "The buyer app&#39;s server refused the connection: it may be down." in outbox_page
+    assert "<code>connection refused</code>" in outbox_page
     assert "Failed requests" in outbox_page
     assert "TypeError: injected fault" in outbox_page
     assert "transaction_id=t-failed" in outbox_page

@@ -79,6 +79,16 @@ MESSAGES: dict[str, dict[str, str]] = {
                                      "so nothing was sent.",
         "sync_sent": "Sent {changed} changed items (of {items}) to {subscribers} buyer apps, in {pushed} messages.",
         "sync_details": "Figures",
+        "err_refused": "The buyer app's server refused the connection: it may be down. We try again.",
+        "err_dns": "The buyer app's address could not be found (DNS). We try again.",
+        "err_timeout": "The buyer app did not answer in time. We try again.",
+        "err_tls": "The buyer app's HTTPS certificate was not accepted.",
+        "err_unsafe": "The buyer app's address is not allowed (a private address, or not https).",
+        "err_ttl": "The buyer app's time to answer (ttl) ran out before it could be delivered.",
+        "err_signature": "The buyer app rejected our signature: check our registry keys.",
+        "err_nack": "The buyer app refused the message (NACK).",
+        "err_server": "The buyer app's server failed. We try again.",
+        "recorded_error": "As recorded",
         "order_transaction": "Every network message of this order, with payloads and delivery attempts",
         "order": "Order", "total": "Total", "created": "Received", "fulfilment": "Delivery",
         "no_orders": "No orders yet.", "buyer": "Buyer", "address": "Delivery address", "quote": "Price breakup",
@@ -183,6 +193,16 @@ MESSAGES: dict[str, dict[str, str]] = {
                                      "इसलिए कुछ नहीं भेजा गया।",
         "sync_sent": "{items} में से {changed} बदले हुए सामान {subscribers} खरीदार ऐप को {pushed} संदेशों में भेजे गए।",
         "sync_details": "आँकड़े",
+        "err_refused": "खरीदार ऐप के सर्वर ने कनेक्शन मना कर दिया: वह शायद बंद है। हम फिर कोशिश करेंगे।",
+        "err_dns": "खरीदार ऐप का पता नहीं मिला (DNS)। हम फिर कोशिश करेंगे।",
+        "err_timeout": "खरीदार ऐप ने समय पर जवाब नहीं दिया। हम फिर कोशिश करेंगे।",
+        "err_tls": "खरीदार ऐप का HTTPS प्रमाणपत्र स्वीकार नहीं हुआ।",
+        "err_unsafe": "खरीदार ऐप का पता मान्य नहीं है (निजी पता, या https नहीं)।",
+        "err_ttl": "पहुँचाने से पहले खरीदार ऐप का जवाब-समय (ttl) खत्म हो गया।",
+        "err_signature": "खरीदार ऐप ने हमारा हस्ताक्षर नहीं माना: हमारी रजिस्ट्री कुंजियाँ जाँचें।",
+        "err_nack": "खरीदार ऐप ने संदेश मना कर दिया (NACK)।",
+        "err_server": "खरीदार ऐप का सर्वर विफल रहा। हम फिर कोशिश करेंगे।",
+        "recorded_error": "जैसा दर्ज हुआ",
         "order_transaction": "इस ऑर्डर के सभी नेटवर्क संदेश, उनके पूरे रूप और भेजने की कोशिशों के साथ",
         "order": "ऑर्डर", "total": "कुल",
         "created": "प्राप्त", "fulfilment": "डिलीवरी", "no_orders": "अभी कोई ऑर्डर नहीं।", "buyer": "खरीदार",
@@ -302,6 +322,31 @@ def translate(key: str, **values: object) -> str:
 def validation_fix(message: str) -> str:
     """A validation report message in the reader's language (Hindi where the message is known)."""
     return to_hindi(message) if current_language() == "hi" else message
+
+
+# What a failed delivery's recorded reason means, in words (the first pattern found in it wins).
+_DELIVERY_ERRORS = (
+    (("Connection refused", "[Errno 111]"), "err_refused"),
+    (("Name or service not known", "name resolution", "nodename nor servname", "could not be resolved"), "err_dns"),
+    (("timeout:", "timed out", "Read timed out"), "err_timeout"),
+    (("CERTIFICATE", "SSLError", "certificate verify"), "err_tls"),
+    (("unsafe callback URL",), "err_unsafe"),
+    (("ttl expired",), "err_ttl"),
+    (("HTTP 401",), "err_signature"),
+    (("NACK",), "err_nack"),
+    (("HTTP 5",), "err_server"),
+)
+
+
+def delivery_error(reason: str | None) -> str:
+    """A delivery failure in words the operator's language has (the recorded text is shown beside it)."""
+    if not reason:
+        return ""
+    lowered = reason.lower()
+    for needles, key in _DELIVERY_ERRORS:
+        if any(needle.lower() in lowered for needle in needles):
+            return translate(key)
+    return reason
 
 
 def action_label(action: str) -> str:
