@@ -125,8 +125,10 @@ def test_cooperative_journey(server: str, browser_page: Any, worker: Any, sessio
     nav(page, "Syncs")
     page.get_by_role("button", name="Start a sync").click()
     expect(page.locator("progress")).to_be_visible()
-    expect(page.locator("#job-state")).to_have_text(re.compile("succeeded|failed"), timeout=60_000)
-    expect(page.locator("#job-state")).to_have_text("succeeded")
+    expect(page.locator("#job-state")).to_have_attribute("data-state", re.compile("succeeded|failed"),
+                                                         timeout=60_000)
+    expect(page.locator("#job-state")).to_have_attribute("data-state", "succeeded")
+    expect(page.locator("#job-state")).to_have_text("Done")
     shot(page, "sync-job")
 
     # Accept the order and ship it, one legal step at a time.

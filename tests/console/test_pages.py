@@ -567,5 +567,9 @@ def test_a_finished_sync_says_in_words_what_it_sent_and_a_running_one_shows_no_e
     assert "0/0" not in waiting
     assert 'id="sync-summary"' not in waiting  # nothing to say until it is done
     assert re.search(r"<progress id=\"progress\">", waiting)  # an indeterminate bar, not a full one
+    assert "0/0" not in text(web.get(f"/console/syncs/{ids['none']}"))  # done, nothing to count: no 0/0
     web.post("/console/language", data={"lang": "hi", "csrf_token": csrf_of(web)})
-    assert "कुछ नहीं भेजा गया" in text(web.get(f"/console/syncs/{ids['none']}"))
+    in_hindi = text(web.get(f"/console/syncs/{ids['none']}"))
+    assert "कुछ नहीं भेजा गया" in in_hindi
+    assert ">पूरा हुआ</dd>" in in_hindi  # the state, in words
+    assert "केवल बदलाव" in in_hindi  # the kind

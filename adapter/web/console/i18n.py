@@ -282,6 +282,28 @@ STATES: dict[str, dict[str, str]] = {
 }
 
 
+# A sync job's states, kinds and steps (adapter.store.sync, catalog_sync.services.sync).
+SYNC_WORDS: dict[str, dict[str, str]] = {
+    "queued": {"en": "Waiting to start", "hi": "शुरू होने की प्रतीक्षा"},
+    "running": {"en": "Running", "hi": "चल रहा है"},
+    "succeeded": {"en": "Done", "hi": "पूरा हुआ"},
+    "failed": {"en": "Failed", "hi": "विफल"},
+    "cancelled": {"en": "Cancelled", "hi": "रद्द"},
+    "incremental": {"en": "Changes only", "hi": "केवल बदलाव"},
+    "full": {"en": "Everything again", "hi": "सब कुछ फिर से"},
+    "fetching source": {"en": "Fetching the sheet", "hi": "शीट ला रहे हैं"},
+    "importing": {"en": "Importing", "hi": "आयात हो रहा है"},
+    "comparing": {"en": "Comparing", "hi": "तुलना हो रही है"},
+    "pushing": {"en": "Sending to buyer apps", "hi": "खरीदार ऐप को भेज रहे हैं"},
+    "done": {"en": "Done", "hi": "पूरा हुआ"},
+}
+
+
+def sync_label(word: str | None) -> str:
+    """A sync job's state, kind or step in the reader's language (the word itself when it has no label)."""
+    return SYNC_WORDS.get(word or "", {}).get(current_language()) or (word or "")
+
+
 def state_label(state: str | None) -> str:
     """A state in the reader's language (the state itself when it has no label)."""
     return STATES.get(state or "", {}).get(current_language()) or (state or "")

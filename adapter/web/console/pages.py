@@ -150,7 +150,7 @@ def _context() -> dict[str, Any]:
     return {"t": i18n.translate, "fix": i18n.validation_fix, "lang": i18n.current_language(), "csrf_token": csrf.token,
             "current_user": current_user(), "action_label": i18n.action_label, "inr": formats.inr,
             "ist": formats.ist, "state_label": i18n.state_label,
-            "delivery_error": i18n.delivery_error}
+            "delivery_error": i18n.delivery_error, "sync_label": i18n.sync_label}
 
 
 @bp.app_errorhandler(404)
