@@ -163,13 +163,14 @@ def known_hashes(session: Session, subscription_id: int, cooperative_id: int) ->
     table = cast(Table, PushState.__table__)
     mine = and_(table.c.subscription_id == subscription_id, table.c.cooperative_id == cooperative_id,
                 table.c.pending_hash.is_not(None))
-    # Forget first, then acknowledge: a push delivered between the two statements is acknowledged, never forgotten.
-    alive = exists().where(OutboxMessage.id == table.c.pending_outbox_id,
-                           OutboxMessage.status.in_(("pending", "sent")))
-    session.execute(update(table).where(mine, ~alive).values(pending_hash=None, pending_outbox_id=None))
     sent = select(OutboxMessage.id).where(OutboxMessage.status == "sent")
     session.execute(update(table).where(mine, table.c.pending_outbox_id.in_(sent))
                     .values(acked_hash=table.c.pending_hash, pending_hash=None, pending_outbox_id=None))
+    # Then forget what was dead-lettered (or lost). "Sent" counts as alive here: a push delivered between the two
+    # statements stays pending and is acknowledged next time, never forgotten.
+    alive = exists().where(OutboxMessage.id == table.c.pending_outbox_id,
+                           OutboxMessage.status.in_(("pending", "sent")))
+    session.execute(update(table).where(mine, ~alive).values(pending_hash=None, pending_outbox_id=None))
     value = func.coalesce(table.c.pending_hash, table.c.acked_hash)
     rows = session.execute(select(table.c.item_id, value).where(
         table.c.subscription_id == subscription_id, table.c.cooperative_id == cooperative_id, value.is_not(None)))
