@@ -124,6 +124,22 @@ def make_rows(n: int) -> list[RawRow]:
     return rows
 
 
+def sheet(rows: list[RawRow], changed_every: int | None = None) -> bytes:
+    """The rows as a CSV upload; ``changed_every``: every Nth item's price up by 1 (a re-import with changes)."""
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0].values))
+    writer.writeheader()
+    for number, row in enumerate(rows):
+        values = dict(row.values)
+        if changed_every and number % changed_every == 0:
+            values["price"] = str(Decimal(values["price"]) + 1)
+        writer.writerow(values)
+    return out.getvalue().encode()
+
+
 def best(fn: Callable[[], Any], repeat: int = 5) -> float:
     times = []
     for _ in range(repeat):
@@ -183,8 +199,6 @@ def run(n: int) -> dict[str, float]:
 
 def run_import(n: int, database_url: str | None) -> dict[str, float]:
     """End to end through the store: parse + validate + write a version, then a 1%-changed re-import."""
-    import csv
-    import io
     import tempfile
 
     from adapter.store import migrate
@@ -193,20 +207,7 @@ def run_import(n: int, database_url: str | None) -> dict[str, float]:
     from catalog_sync.services import catalogue as service
 
     rows = make_rows(n)
-    columns = list(rows[0].values)
-
-    def to_csv(changed_every: int | None = None) -> bytes:
-        out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=columns)
-        writer.writeheader()
-        for k, row in enumerate(rows):
-            values = dict(row.values)
-            if changed_every and k % changed_every == 0:
-                values["price"] = str(Decimal(values["price"]) + 1)
-            writer.writerow(values)
-        return out.getvalue().encode()
-
-    first, second = to_csv(), to_csv(changed_every=100)
+    first, second = sheet(rows), sheet(rows, changed_every=100)
     with tempfile.TemporaryDirectory() as tmp:
         url = database_url or f"sqlite:///{tmp}/bench.sqlite3"
         migrate.downgrade(url, "base")

@@ -19,9 +19,7 @@ Usage: python benchmarks/search_cpu.py [--items N] [--searches N] [--database-ur
 from __future__ import annotations
 
 import argparse
-import csv
 import datetime as dt
-import io
 import json
 import os
 import pathlib
@@ -40,7 +38,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 
 from ack_path import compare
-from catalogue import PROFILE, make_rows
+from catalogue import PROFILE, make_rows, sheet
 
 from adapter.delivery.sender import Signer
 from adapter.protocol.identity import SellerApp
@@ -99,12 +97,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--baseline", type=pathlib.Path, default=None, help="a previous --json output to compare")
     args = parser.parse_args(argv)
 
-    rows = make_rows(args.items)
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(rows[0].values))
-    writer.writeheader()
-    for row in rows:
-        writer.writerow(row.values)
+    upload = sheet(make_rows(args.items))
     app = SellerApp("seller.bench.example", "https://seller.bench.example/ondc", "Bench", args.page_bytes, 3600)
     signer = Signer(app.bpp_id, "k1", generate_keyset().signing_key(), validity=300)
     with tempfile.TemporaryDirectory(prefix="odop-bench-") as tmp:
@@ -117,7 +110,7 @@ def main(argv: list[str] | None = None) -> None:
         with transaction(sessions) as session:
             cooperative, _ = create_cooperative(session, "bench-coop", "Bench")
             service.set_profile(cooperative, {**PROFILE, "slug": "bench-coop"})
-            result = service.import_catalogue(session, cooperative, out.getvalue().encode(), "bench.csv", limits,
+            result = service.import_catalogue(session, cooperative, upload, "bench.csv", limits,
                                               source="bench")
             assert result.created, result.report.errors[:3]
         now = dt.datetime.now(dt.UTC)

@@ -213,26 +213,17 @@ def recorded(database_url: str) -> dict[str, dict[str, int]]:
 
 def replace_catalogue(database_url: str, items: int) -> None:
     """Give the demo's RET16 cooperative (chamba-rumal) a generated catalogue of ``items`` items."""
-    import csv
-    import io
-
-    from catalogue import make_rows
+    from catalogue import make_rows, sheet
 
     from adapter.store.cooperatives import get_cooperative
     from adapter.store.db import make_sessionmaker, transaction
     from catalog_sync.services import catalogue as service
 
-    rows = make_rows(items)
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(rows[0].values))
-    writer.writeheader()
-    for row in rows:
-        writer.writerow(row.values)
     engine = make_engine(database_url)
     try:
         with transaction(make_sessionmaker(engine)) as session:
             result = service.import_catalogue(session, get_cooperative(session, "chamba-rumal"),
-                                              out.getvalue().encode(), "bench.csv",
+                                              sheet(make_rows(items)), "bench.csv",
                                               service.Limits(max_bytes=64 * 1024 * 1024, max_rows=items + 1),
                                               source="bench", confirm=True)
             if not result.created:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import csv
 import datetime as dt
 import io
 import json
@@ -30,7 +29,6 @@ import random
 import sys
 import tempfile
 import time
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import event, select
@@ -39,7 +37,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 
 from ack_path import compare
-from catalogue import PROFILE, make_rows
+from catalogue import PROFILE, make_rows, sheet
 from outbox import Receiver
 
 from adapter.delivery.http import HttpClient
@@ -56,18 +54,6 @@ from catalog_sync.services import sync as sync_runner
 from catalog_sync.services.sync import SyncDeps
 
 BUYER = "buyer.bench.example"
-
-
-def sheet(rows: list[Any], changed_every: int | None = None) -> bytes:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(rows[0].values))
-    writer.writeheader()
-    for number, row in enumerate(rows):
-        values = dict(row.values)
-        if changed_every and number % changed_every == 0:
-            values["price"] = str(Decimal(values["price"]) + 1)
-        writer.writerow(values)
-    return out.getvalue().encode()
 
 
 def run_sync(deps: SyncDeps, cooperative_id: int, kind: str, profile: bool = False) -> tuple[float, list[int]]:
