@@ -11,11 +11,11 @@ from typing import Any
 import click
 import yaml
 
-from adapter.cli.common import load_cli_settings
+from adapter.cli.common import cli_sessions, load_cli_settings
 from adapter.errors import AdapterError
 from adapter.protocol.identity import SellerApp
 from adapter.store.cooperatives import get_cooperative
-from adapter.store.db import make_engine, make_sessionmaker, transaction
+from adapter.store.db import transaction
 from adapter.store.models import utcnow
 from catalog_sync.categories import template_csv
 from catalog_sync.errors import CatalogueError, ProfileError
@@ -28,7 +28,7 @@ from config import Settings
 
 
 def _sessions(settings: Settings) -> Any:
-    return make_sessionmaker(make_engine(settings.database_url))
+    return cli_sessions(settings)
 
 
 def _limits(settings: Settings) -> catalogues.Limits:

@@ -23,10 +23,9 @@ from adapter.certification.bundle import stored_messages, write_bundle
 from adapter.certification.validator import Validator, ValidatorUnavailable, Verdict
 from adapter.cli.buyer import Identity, identity_options, load_identity, load_registry, signature
 from adapter.cli.buyer_inbox import Inbox, start_server
-from adapter.cli.common import load_cli_settings
+from adapter.cli.common import cli_sessions, load_cli_settings
 from adapter.cli.processes import saved_admin_key
 from adapter.delivery.http import HttpClient, TransportError
-from adapter.store.db import make_engine, make_sessionmaker
 from config import Settings
 
 __all__ = ["certify"]
@@ -74,15 +73,15 @@ def export(transactions: tuple[str, ...], flow: str, out: Path, key_values: tupl
         raise click.ClickException(f"{folder} is not empty: a bundle for the review must hold one run only; "
                                    "remove it or give another --out")
     settings = load_cli_settings()
-    engine = make_engine(settings.database_url)
+    sessions = cli_sessions(settings)
     try:
-        with make_sessionmaker(engine)() as session:
+        with sessions() as session:
             messages = stored_messages(session, transactions)
     except SQLAlchemyError as error:
         raise click.ClickException(f"cannot read the stored transactions: {error.__class__.__name__}: "
                                    f"{str(error).splitlines()[0]}") from error
     finally:
-        engine.dispose()
+        sessions.kw["bind"].dispose()
     if not messages:
         raise click.ClickException(f"no messages stored for transaction {', '.join(transactions)}")
     unknown = sorted(n for n in keys if not 1 <= n <= len(messages))

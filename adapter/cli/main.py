@@ -13,7 +13,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from adapter.cli.buyer import buyer
 from adapter.cli.catalog import catalog, set_profile
 from adapter.cli.certify import certify
-from adapter.cli.common import load_cli_settings
+from adapter.cli.common import cli_sessions, load_cli_settings
 from adapter.cli.network import doctor, keys, outbox_group, registry
 from adapter.cli.orders import orders
 from adapter.cli.processes import run_beat, run_up, run_web, run_worker
@@ -21,7 +21,7 @@ from adapter.cli.sync import set_source, sync
 from adapter.errors import AdapterError
 from adapter.store import migrate
 from adapter.store.cooperatives import create_cooperative, list_cooperatives
-from adapter.store.db import make_engine, make_sessionmaker, transaction
+from adapter.store.db import transaction
 
 # What SQLite and PostgreSQL say when the tables a command reads are not there (yet): a database never migrated,
 # or one migrated by an older version.
@@ -139,7 +139,7 @@ def cooperative() -> None:
 @click.option("--name", required=True, help="The cooperative's display name.")
 def cooperative_create(slug: str, name: str) -> None:
     """Create a cooperative and print its API key (shown once)."""
-    sessions = make_sessionmaker(make_engine(load_cli_settings().database_url))
+    sessions = cli_sessions(load_cli_settings())
     try:
         with transaction(sessions) as session:
             created, key = create_cooperative(session, slug, name)
@@ -152,7 +152,7 @@ def cooperative_create(slug: str, name: str) -> None:
 @cooperative.command("list")
 def cooperative_list() -> None:
     """List cooperatives."""
-    sessions = make_sessionmaker(make_engine(load_cli_settings().database_url))
+    sessions = cli_sessions(load_cli_settings())
     with sessions() as session:
         for row in list_cooperatives(session):
             click.echo(f"{row.slug}\t{row.name}\t{'active' if row.active else 'inactive'}")

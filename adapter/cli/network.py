@@ -12,7 +12,7 @@ import click
 import orjson
 import yaml
 
-from adapter.cli.common import load_cli_settings
+from adapter.cli.common import cli_sessions, load_cli_settings
 from adapter.cli.demo_network import load_or_create_keys
 from adapter.delivery import outbox
 from adapter.delivery.http import HttpClient, TransportError
@@ -22,7 +22,7 @@ from adapter.protocol.keys import EncryptionKey, KeyFormatError, SigningKey, gen
 from adapter.protocol.registry import REGISTRY_URLS, RegistryConfigError, RegistryFileError, make_registry
 from adapter.protocol.registry_entry import RegistryError
 from adapter.protocol.signing import SignatureError, sign_request, verify_request
-from adapter.store.db import make_engine, make_sessionmaker, transaction
+from adapter.store.db import transaction
 from adapter.store.models import utcnow
 from config import Settings
 from workers.dispatch import send_deliveries
@@ -200,7 +200,7 @@ def outbox_group() -> None:
 def outbox_list(status: str | None, bap_id: str | None, limit: int) -> None:
     """List outbox rows, newest first."""
     settings = load_cli_settings()
-    with make_sessionmaker(make_engine(settings.database_url))() as session:
+    with cli_sessions(settings)() as session:
         click.echo("depth: " + ", ".join(f"{k}={v}" for k, v in sorted(outbox.depth(session).items())))
         for row in outbox.list_messages(session, status=status, bap_id=bap_id, limit=limit):
             click.echo(f"{row.id}\t{row.status}\t{row.action}\t{row.bap_id}\tattempts={row.attempts}\t"
@@ -222,7 +222,7 @@ def outbox_replay(outbox_id: int | None, all_dead: bool, bap_id: str | None, for
 
     celery = make_celery(settings)
     try:
-        with transaction(make_sessionmaker(make_engine(settings.database_url))) as session:
+        with transaction(cli_sessions(settings)) as session:
             if outbox_id is not None:
                 ids = [outbox.replay(session, outbox_id, utcnow(), settings.unsolicited_delivery_window,
                                      force=force).id]

@@ -6,14 +6,14 @@ import json
 
 import click
 
-from adapter.cli.common import load_cli_settings
+from adapter.cli.common import cli_sessions, load_cli_settings
 from adapter.errors import AdapterError
 from adapter.orders import store as order_store
 from adapter.orders.errors import OrderError
 from adapter.orders.policy import order_policy
 from adapter.orders.seller import seller_action
 from adapter.store.cooperatives import get_cooperative
-from adapter.store.db import make_engine, make_sessionmaker, transaction
+from adapter.store.db import transaction
 from adapter.store.models import Order, utcnow
 from workers.app import make_celery
 from workers.dispatch import AfterCommit, after_commit
@@ -31,7 +31,7 @@ def orders() -> None:
 def orders_list(slug: str | None, state: str | None, limit: int) -> None:
     """Newest orders first."""
     settings = load_cli_settings()
-    with make_sessionmaker(make_engine(settings.database_url))() as session:
+    with cli_sessions(settings)() as session:
         try:
             cooperative_id = get_cooperative(session, slug).id if slug else None
         except AdapterError as error:
@@ -47,7 +47,7 @@ def orders_list(slug: str | None, state: str | None, limit: int) -> None:
 def orders_show(order_pk: int) -> None:
     """One order with its history, as JSON."""
     settings = load_cli_settings()
-    with make_sessionmaker(make_engine(settings.database_url))() as session:
+    with cli_sessions(settings)() as session:
         order = session.get(Order, order_pk)
         if order is None:
             raise click.ClickException(f"no order {order_pk}")
@@ -70,7 +70,7 @@ def orders_act(order_pk: int, action: str, reason_id: str | None, item_id: str |
                return_id: str | None) -> None:
     """Move an order on (accept, pack, pick_up, ship, deliver, cancel, part_cancel, approve_return, ...)."""
     settings = load_cli_settings()
-    sessions = make_sessionmaker(make_engine(settings.database_url))
+    sessions = cli_sessions(settings)
     params = {"item_id": item_id, "quantity": quantity or 0, "return_id": return_id}
     try:
         with transaction(sessions) as session:

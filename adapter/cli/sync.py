@@ -7,12 +7,12 @@ import time
 
 import click
 
-from adapter.cli.common import load_cli_settings
+from adapter.cli.common import cli_sessions, load_cli_settings
 from adapter.delivery.urls import UnsafeUrlError, validate_callback_url
 from adapter.errors import AdapterError
 from adapter.store import sync as sync_store
 from adapter.store.cooperatives import get_cooperative
-from adapter.store.db import make_engine, make_sessionmaker, transaction
+from adapter.store.db import transaction
 from adapter.store.models import utcnow
 from catalog_sync.services.progress import progress_line
 from config import Settings
@@ -27,7 +27,7 @@ def sync() -> None:
 
 def watch_job(settings: Settings, job_id: int, *, interval: float = 0.5, timeout: float | None = None) -> str:
     """Show a live progress line until the job finishes; return its final state."""
-    sessions = make_sessionmaker(make_engine(settings.database_url))
+    sessions = cli_sessions(settings)
     live = sys.stdout.isatty()
     last = ""
     deadline = None if timeout is None else time.monotonic() + timeout
@@ -59,7 +59,7 @@ def watch_job(settings: Settings, job_id: int, *, interval: float = 0.5, timeout
 def sync_start(slug: str, full: bool, bap_id: str | None, wait: bool) -> None:
     """Start a sync for cooperative SLUG (or join the one already running)."""
     settings = load_cli_settings()
-    sessions = make_sessionmaker(make_engine(settings.database_url))
+    sessions = cli_sessions(settings)
     try:
         with sessions() as session:
             cooperative_id = get_cooperative(session, slug).id
@@ -89,7 +89,7 @@ def sync_watch(job_id: int) -> None:
 def sync_list(slug: str) -> None:
     """A cooperative's recent syncs."""
     settings = load_cli_settings()
-    with make_sessionmaker(make_engine(settings.database_url))() as session:
+    with cli_sessions(settings)() as session:
         try:
             cooperative = get_cooperative(session, slug)
         except AdapterError as error:
@@ -106,7 +106,7 @@ def sync_cancel(job_id: int) -> None:
     """Cancel a queued or running sync."""
     settings = load_cli_settings()
     try:
-        with transaction(make_sessionmaker(make_engine(settings.database_url))) as session:
+        with transaction(cli_sessions(settings)) as session:
             sync_store.cancel_job(session, sync_store.get_job(session, job_id))
     except AdapterError as error:
         raise click.ClickException(error.message) from error
@@ -124,7 +124,7 @@ def set_source(slug: str, url: str, interval_minutes: int, disable: bool) -> Non
     try:
         validate_callback_url(url, allow_private=settings.allow_private_callbacks,
                               require_https=settings.environment == "production")
-        with transaction(make_sessionmaker(make_engine(settings.database_url))) as session:
+        with transaction(cli_sessions(settings)) as session:
             cooperative = get_cooperative(session, slug)
             sync_store.set_source(session, cooperative.id, url=url, interval_seconds=interval_minutes * 60,
                                   enabled=not disable)

@@ -46,6 +46,12 @@ def database_revision(url: str) -> str | None:
         engine.dispose()
 
 
+def known_revisions() -> frozenset[str]:
+    """Every revision shipped with the code."""
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    return frozenset(rev.revision for rev in script.walk_revisions())
+
+
 def head_revision(url: str) -> str | None:
     """The newest revision shipped with the code."""
     return ScriptDirectory.from_config(alembic_config(url)).get_current_head()
