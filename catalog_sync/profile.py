@@ -21,7 +21,7 @@ from catalog_sync.model import (
     Settlement,
 )
 
-__all__ = ["gstin_check_char", "load_profile", "profile_to_dict"]
+__all__ = ["DaysField", "ProfileSchema", "gstin_check_char", "load_profile", "profile_to_dict"]
 
 _GST_CHARS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _GSTIN_RE = re.compile(r"^\d{2}[A-Z]{5}\d{4}[A-Z][1-9A-Z]Z[0-9A-Z]$")
@@ -97,7 +97,7 @@ class _HHMM(f.Text):
         return m.group(1) + m.group(2)
 
 
-class _Days(fields.Field[tuple[int, ...]]):
+class DaysField(fields.Field[tuple[int, ...]]):
     def _deserialize(
         self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any
     ) -> tuple[int, ...]:
@@ -171,7 +171,7 @@ class _ClosureSchema(Schema):
 
 
 class _OpeningSchema(Schema):
-    days = _Days(load_default=(1, 2, 3, 4, 5, 6))
+    days = DaysField(load_default=(1, 2, 3, 4, 5, 6))
     open = _HHMM(load_default="0900")
     close = _HHMM(load_default="1800")
     holidays = fields.List(fields.Date(), load_default=list)
@@ -220,7 +220,9 @@ class _SettlementSchema(Schema):
             raise ValidationError("give either bank details or a upi address (exactly one)")
 
 
-class _ProfileSchema(Schema):
+class ProfileSchema(Schema):
+    """A cooperative's profile: who sells, from where, to where, when, and where the money goes."""
+
     class Meta:
         unknown = EXCLUDE
 
@@ -271,7 +273,8 @@ class _ProfileSchema(Schema):
             )
         elif gstin and pan and gstin[2:12] != pan:
             errors["pan"] = f"pan '{pan}' does not match the PAN inside the GSTIN ({gstin[2:12]})"
-        ids = [loc["id"] for loc in data.get("locations", [])]
+        # A location that failed its own checks may have no id here: it is reported under its own path.
+        ids = [loc["id"] for loc in data.get("locations") or [] if isinstance(loc, dict) and loc.get("id")]
         if len(set(ids)) != len(ids):
             errors["locations"] = "every location needs its own id"
         for url in data.get("images", []):
@@ -308,7 +311,7 @@ def load_profile(data: dict[str, Any]) -> Profile:
     if not isinstance(data, dict):
         raise ProfileError([("(profile)", "the profile must be a mapping of field names to values")])
     try:
-        d: dict[str, Any] = _ProfileSchema().load(data)
+        d: dict[str, Any] = ProfileSchema().load(data)
     except ValidationError as exc:
         raise ProfileError(_paths(exc.messages)) from None
     settlement = d["settlement"]

@@ -242,7 +242,10 @@ def initiate_rto(session: Session, order: Order, reason_id: str, *, bpp_id: str,
 
 def move_rto(session: Session, order: Order, action: str, *, actor: str, now: dt.datetime) -> dict[str, Any]:
     """The goods came back (stock restored) or were disposed of."""
-    leg = dict(next(leg for leg in order.legs if leg["type"] == "RTO"))
+    found = next((leg for leg in order.legs if leg["type"] == "RTO"), None)
+    if found is None:
+        raise OrderError(f"{action}: order {order.order_id} has no RTO; initiate_rto first")
+    leg = dict(found)
     step = states.transition(states.Machine.RTO, leg["state"], RTO_MOVES[action])
     leg["state"] = step.to_state
     leg["ended_at"] = format_timestamp(now)  # back at the store (or disposed of): the RTO's end time

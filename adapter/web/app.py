@@ -21,7 +21,7 @@ from adapter.protocol.registry_cache import make_cache_client
 from adapter.store.db import make_engine, make_sessionmaker
 from adapter.store.inbound import InboundWriter
 from adapter.web import console, errors, health, invoices, metrics, network, onboarding
-from adapter.web.api import catalogue, connectors, cooperatives, issues, operations, orders, syncs
+from adapter.web.api import catalogue, connectors, contract, cooperatives, issues, operations, orders, syncs
 from adapter.web.publisher import Publisher
 from adapter.web.runtime import EXTENSION, Runtime, close_session
 from adapter.web.throttle import FailureThrottle
@@ -81,6 +81,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     issues.init_app(app)
     invoices.init_app(app)
     connectors.init_app(app)
+    contract.init_app(app)
     network.init_app(app)
     onboarding.init_app(app)
     console.init_app(app)

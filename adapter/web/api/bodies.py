@@ -6,7 +6,7 @@ from typing import Any
 
 import yaml
 from flask import request
-from marshmallow import Schema, ValidationError
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from adapter.errors import InvalidRequestError
 
@@ -27,6 +27,25 @@ def load_json(schema: Schema) -> dict[str, Any]:
         data: dict[str, Any] = schema.load(json_object())
     except ValidationError as error:
         raise InvalidRequestError("invalid fields", details=error.messages) from error
+    return data
+
+
+class Page(Schema):
+    """Paging for lists (newest first)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=10**9))
+
+
+def load_query(schema: Schema) -> dict[str, Any]:
+    """Parse and validate the query string with a marshmallow schema (unknown parameters are ignored)."""
+    try:
+        data: dict[str, Any] = schema.load(request.args.to_dict(), unknown=EXCLUDE)
+    except ValidationError as error:
+        raise InvalidRequestError("invalid query parameters", details=error.messages) from error
     return data
 
 

@@ -17,6 +17,7 @@ from adapter.store import uploads
 from adapter.store.cooperatives import get_cooperative
 from adapter.store.models import CatalogueItem, CatalogueVersion, Cooperative, utcnow
 from adapter.web.api.bodies import json_object, json_or_yaml_object
+from adapter.web.api.contract import documented
 from adapter.web.auth import current_principal, require_admin, visible_cooperative
 from adapter.web.runtime import db, runtime, unit_of_work
 from catalog_sync.categories import template_csv
@@ -24,6 +25,7 @@ from catalog_sync.errors import IngestError, MappingError, ProfileError, Unknown
 from catalog_sync.export import MIME_TYPES
 from catalog_sync.ingest import clean_filename
 from catalog_sync.plan import unconfirmed_reason
+from catalog_sync.profile import ProfileSchema, profile_to_dict
 from catalog_sync.services import catalogue as catalogues
 from catalog_sync.services import rejections as rejection_service
 from catalog_sync.services import uploads as upload_runner
@@ -40,26 +42,236 @@ def init_app(app: Flask) -> None:
 class VersionOut(Schema):
     """A catalogue version."""
 
-    number = fields.Integer()
-    item_count = fields.Integer()
-    content_hash = fields.String()
-    source = fields.String()
-    filename = fields.String()
-    created_at = fields.DateTime()
+    number = fields.Integer(required=True)
+    item_count = fields.Integer(required=True)
+    content_hash = fields.String(required=True)
+    source = fields.String(required=True, metadata={"example": "upload"})
+    filename = fields.String(allow_none=True, metadata={"example": "chamba-rumal.xlsx"})
+    created_at = fields.DateTime(required=True)
 
 
 class ItemOut(Schema):
     """A current item (summary columns plus its full data)."""
 
-    item_id = fields.String(data_key="id")
+    item_id = fields.String(data_key="id", required=True, metadata={"example": "RUMAL-001"})
+    name = fields.String(required=True)
+    domain = fields.String(required=True, metadata={"example": "ONDC:RET12"})
+    price = fields.String(required=True, metadata={"example": "2500.00"})
+    stock = fields.Integer(required=True)
+    enabled = fields.Boolean(required=True)
+    item_hash = fields.String(data_key="hash", required=True)
+    updated_at = fields.DateTime(required=True)
+    data = fields.Dict(required=True, metadata={"description": "every column of the item as imported"})
+
+
+# What PATCH changes. The item as GET returns it may be sent back: what names the item must then be unchanged
+# (a 422 otherwise), and what the adapter derives (hash, updated_at, the full data) is ignored.
+EDITABLE = ("price", "mrp", "stock", "enabled")
+READ_ONLY = ("id", "name", "domain")
+DERIVED = ("hash", "updated_at", "data")
+
+
+class ItemEdit(Schema):
+    """Fields to change on one item: any of price, mrp, stock, enabled. The item as GET returns it is accepted
+    too: id, name and domain must then be unchanged; hash, updated_at and data are ignored."""
+
+    price = fields.String(metadata={"example": "2750", "description": "rupees; 2,750 and ₹2750 are accepted"})
+    mrp = fields.String(metadata={"example": "3000"})
+    stock = fields.Integer(metadata={"example": 4})
+    enabled = fields.Boolean()
+    id = fields.String()
     name = fields.String()
     domain = fields.String()
-    price = fields.String()
-    stock = fields.Integer()
-    enabled = fields.Boolean()
-    item_hash = fields.String(data_key="hash")
-    updated_at = fields.DateTime()
+    hash = fields.String()
+    updated_at = fields.String()
     data = fields.Dict()
+
+
+class ProfileOut(Schema):
+    """The cooperative's profile, in the shape PUT accepts."""
+
+    profile = fields.Nested(ProfileSchema, required=True)
+
+
+class UploadOut(Schema):
+    """An upload a worker imports, or one waiting for a confirmation."""
+
+    id = fields.Integer(required=True)
+    filename = fields.String(required=True)
+    size_bytes = fields.Integer(required=True)
+    status = fields.String(required=True, metadata={
+        "enum": ["queued", "running", "preview", "done", "invalid", "failed", "discarded"]})
+    created = fields.Boolean(allow_none=True)
+    version = fields.Integer(allow_none=True)
+    report = fields.Dict(allow_none=True)
+    error = fields.String(allow_none=True)
+    plan = fields.Dict(allow_none=True)
+    confirmed = fields.List(fields.String(), required=True)
+    created_at = fields.String(required=True, metadata={"format": "date-time"})
+    started_at = fields.String(allow_none=True, metadata={"format": "date-time"})
+    finished_at = fields.String(allow_none=True, metadata={"format": "date-time"})
+
+
+class UploadJob(Schema):
+    """An upload and where it stands."""
+
+    upload = fields.Nested(UploadOut, required=True)
+
+
+class Imported(Schema):
+    """The file was imported (201: a new version) or matched the catalogue (200)."""
+
+    created = fields.Boolean(required=True)
+    version = fields.Nested(VersionOut, required=True)
+    report = fields.Dict(required=True, metadata={"description": "warnings by row and column"})
+    plan = fields.Dict(required=True, metadata={"description": "what changed"})
+
+
+class DryRun(Schema):
+    """What the file would change; nothing was changed."""
+
+    dry_run = fields.Boolean(required=True)
+    plan = fields.Dict(required=True)
+    report = fields.Dict(required=True)
+
+
+class Undone(Schema):
+    """The catalogue as it was before the last upload."""
+
+    created = fields.Boolean(required=True)
+    version = fields.Nested(VersionOut, required=True)
+    plan = fields.Dict(allow_none=True)
+
+
+FLAG = {"enum": ["0", "1", "true", "false", "yes", "no"]}
+
+
+class UploadForm(Schema):
+    """A catalogue file and the upload's options (the options may also be query parameters)."""
+
+    file = fields.Raw(required=True, metadata={"type": "string", "format": "binary",
+                                               "description": "CSV, XLSX or JSON"})
+    dry_run = fields.String(metadata=FLAG | {"description": "1: answer with the plan, change nothing"})
+    confirm = fields.String(metadata=FLAG | {"description": "1: allow a mass removal or the unchanged template"})
+    counted_now = fields.String(metadata=FLAG | {"description": "1: the file's stock was counted just now"})
+
+
+class UploadQuery(Schema):
+    """Upload options as query parameters."""
+
+    dry_run = fields.String(metadata=FLAG)
+    confirm = fields.String(metadata=FLAG)
+    counted_now = fields.String(metadata=FLAG)
+
+
+class ConfirmIn(Schema):
+    """How to apply a previewed upload (both optional)."""
+
+    confirm = fields.Boolean(metadata={"description": "allow a mass removal or the unchanged template"})
+    counted_now = fields.Boolean(metadata={"description": "take the file's stock as counted now"})
+
+
+class TemplateQuery(Schema):
+    """Which category's template."""
+
+    category = fields.String(required=True, metadata={"example": "Handicrafts"})
+
+
+class DownloadQuery(Schema):
+    """The file format."""
+
+    format = fields.String(metadata={"enum": ["csv", "xlsx"]})
+
+
+class Move(Schema):
+    """One line of the stock ledger."""
+
+    id = fields.Integer(required=True)
+    kind = fields.String(required=True)
+    delta = fields.Integer(allow_none=True)
+    available = fields.Integer(allow_none=True)
+    figure = fields.Integer(allow_none=True)
+    ref = fields.String(allow_none=True)
+    at = fields.String(required=True, metadata={"format": "date-time"})
+
+
+class StockOut(Schema):
+    """An item's stock and its ledger, newest first."""
+
+    id = fields.String(required=True)
+    stock = fields.Integer(required=True)
+    last_count = fields.Integer(allow_none=True)
+    moves = fields.List(fields.Nested(Move), required=True)
+
+
+class StockQuery(Schema):
+    """How many ledger lines."""
+
+    limit = fields.Integer(metadata={"minimum": 1, "maximum": 1000})
+
+
+class VersionList(Schema):
+    """Catalogue versions, newest first."""
+
+    versions = fields.List(fields.Nested(VersionOut), required=True)
+
+
+class ItemList(Schema):
+    """The current items."""
+
+    items = fields.List(fields.Nested(ItemOut), required=True)
+
+
+class RejectionOut(Schema):
+    """Something a buyer app refused in the catalogue, where it is in the sheet, and what to do."""
+
+    id = fields.Integer(required=True)
+    code = fields.String(required=True, metadata={"example": "40002"})
+    kind = fields.String(required=True)
+    meaning = fields.String(required=True)
+    fix = fields.String(required=True)
+    buyer_app = fields.String(required=True)
+    buyer_app_message = fields.String(allow_none=True)
+    path = fields.String(allow_none=True)
+    item_id = fields.String(allow_none=True)
+    row = fields.Integer(allow_none=True)
+    column = fields.String(allow_none=True)
+    version = fields.Integer(allow_none=True)
+    transaction_id = fields.String(allow_none=True)
+    received_at = fields.String(required=True, metadata={"format": "date-time"})
+    dismissed_at = fields.String(allow_none=True, metadata={"format": "date-time"})
+
+
+class RejectionList(Schema):
+    """Rejections, newest first."""
+
+    rejections = fields.List(fields.Nested(RejectionOut), required=True)
+
+
+class RejectionQuery(Schema):
+    """Language and whether dismissed ones are included."""
+
+    lang = fields.String(metadata={"enum": ["en", "hi"]})
+    all = fields.String(metadata=FLAG)
+
+
+class LanguageQuery(Schema):
+    """The language of meanings and fixes."""
+
+    lang = fields.String(metadata={"enum": ["en", "hi"]})
+
+
+class PreviewQuery(Schema):
+    """Which domain's catalogue."""
+
+    domain = fields.String(metadata={"example": "ONDC:RET12"})
+
+
+class Preview(Schema):
+    """The on_search pages a buyer app would receive."""
+
+    domain = fields.String(required=True)
+    pages = fields.List(fields.Dict(), required=True)
 
 
 def _cooperative(slug: str) -> Cooperative:
@@ -77,6 +289,7 @@ def _version(version: CatalogueVersion) -> dict[str, Any]:
     return data
 
 
+@documented("A catalogue template", auth="public", query=TemplateQuery, responses={200: "csv"})
 @bp.get("/catalogue/template")
 def template() -> Response:
     """A CSV template with exactly the columns a category needs."""
@@ -90,13 +303,15 @@ def template() -> Response:
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
+@documented("The profile", errors=(409,), responses={200: ProfileOut})
 @bp.get("/cooperatives/<slug>/profile")
 def get_profile(slug: str) -> Response:
-    """The cooperative's profile."""
+    """The cooperative's profile, in the shape PUT accepts (send it back with changes)."""
     cooperative = _cooperative(slug)
-    return jsonify({"profile": catalogues.profile_of(cooperative).to_dict()})
+    return jsonify({"profile": profile_to_dict(catalogues.profile_of(cooperative))})
 
 
+@documented("Set the profile", body=ProfileSchema, body_yaml=True, responses={200: ProfileOut})
 @bp.put("/cooperatives/<slug>/profile")
 def put_profile(slug: str) -> Response:
     """Set the cooperative's profile (JSON, or YAML with Content-Type application/yaml)."""
@@ -115,9 +330,13 @@ def put_profile(slug: str) -> Response:
                                                                            profile.opening.closed_until):
         rt = runtime()  # a closure set or lifted: subscribers hear of it in the next (immediate) sync
         after_commit(rt.celery, rt.sessions, 0, AfterCommit.stock_of(cooperative.id))
-    return jsonify({"profile": profile.to_dict()})
+    return jsonify({"profile": profile_to_dict(profile)})
 
 
+@documented("Upload a catalogue", multipart=UploadForm, query=UploadQuery, responses={
+    200: ("the file matched the catalogue, or (dry_run) what it would change", [Imported, DryRun]),
+    201: ("a new catalogue version", Imported), 202: ("a large file, imported by a worker", UploadJob),
+    409: "confirmation_needed: the plan, and the upload kept to confirm", 422: "invalid_catalogue: the report"})
 @bp.post("/cooperatives/<slug>/catalogue")
 def upload(slug: str) -> tuple[Response, int] | Response:
     """Upload a CSV, XLSX or JSON catalogue (multipart field `file`): all rows are imported, or none.
@@ -207,11 +426,13 @@ def _queue_upload(slug: str, data: bytes, filename: str, options: frozenset[str]
     return response
 
 
+@documented("Apply a previewed upload", body=ConfirmIn, body_optional=True, errors=(409,), responses={202: UploadJob})
 @bp.post("/cooperatives/<slug>/catalogue/uploads/<int:upload_id>/confirm")
 def confirm_upload(slug: str, upload_id: int) -> tuple[Response, int]:
     """Apply an upload waiting in ``preview`` (a dry run, or one that needed a confirmation). JSON body, both
     optional: ``{"confirm": true}`` to allow a mass removal or the template, ``{"counted_now": true}``.
     A worker imports it: 202 with the job (409 when the upload is not waiting for a confirmation)."""
+    current_principal()  # authenticate before reading the body
     body = json_object(required=False)
     unknown = sorted(set(body) - set(uploads.OPTIONS))
     if unknown or any(not isinstance(v, bool) for v in body.values()):
@@ -232,6 +453,7 @@ def confirm_upload(slug: str, upload_id: int) -> tuple[Response, int]:
     return response, 202
 
 
+@documented("Discard a previewed upload", errors=(409,), responses={200: UploadJob})
 @bp.post("/cooperatives/<slug>/catalogue/uploads/<int:upload_id>/discard")
 def discard_upload(slug: str, upload_id: int) -> Response:
     """Drop an upload waiting in ``preview``: nothing is imported and the file is deleted."""
@@ -245,6 +467,7 @@ def discard_upload(slug: str, upload_id: int) -> Response:
     return jsonify({"upload": out})
 
 
+@documented("Undo the last upload", errors=(409,), responses={200: Undone, 201: Undone})
 @bp.post("/cooperatives/<slug>/catalogue/undo")
 def undo(slug: str) -> tuple[Response, int]:
     """Go back to the catalogue before the last upload, in one step: a new version with the earlier items (the
@@ -260,6 +483,7 @@ def undo(slug: str) -> tuple[Response, int]:
     return jsonify(body), 201 if body["created"] else 200
 
 
+@documented("Download the catalogue", query=DownloadQuery, errors=(409,), responses={200: "csv|xlsx"})
 @bp.get("/cooperatives/<slug>/catalogue/download")
 def download(slug: str) -> Response:
     """The current catalogue as CSV (default) or XLSX (``format=xlsx``), with stock as it is now and the
@@ -270,6 +494,7 @@ def download(slug: str) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
+@documented("An item's stock ledger", query=StockQuery, responses={200: StockOut})
 @bp.get("/cooperatives/<slug>/catalogue/items/<item_id>/stock")
 def item_stock(slug: str, item_id: str) -> Response:
     """An item's stock ledger, newest first: counts (sheets and edits) and the moves orders made."""
@@ -284,6 +509,7 @@ def item_stock(slug: str, item_id: str) -> Response:
          "at": m.at.isoformat()} for m in moves]})
 
 
+@documented("An upload job", responses={200: UploadJob})
 @bp.get("/cooperatives/<slug>/catalogue/uploads/<int:upload_id>")
 def upload_job(slug: str, upload_id: int) -> Response:
     """An upload a worker imports: queued, running, done (with the version), invalid (with the report) or failed."""
@@ -291,6 +517,7 @@ def upload_job(slug: str, upload_id: int) -> Response:
     return jsonify({"upload": uploads.to_dict(uploads.get(db(), cooperative.id, upload_id))})
 
 
+@documented("Catalogue versions", responses={200: VersionList})
 @bp.get("/cooperatives/<slug>/catalogue/versions")
 def versions(slug: str) -> Response:
     """Every catalogue version, newest first."""
@@ -298,6 +525,7 @@ def versions(slug: str) -> Response:
     return jsonify({"versions": [_version(v) for v in store.list_versions(db(), cooperative.id)]})
 
 
+@documented("The current items", responses={200: ItemList})
 @bp.get("/cooperatives/<slug>/catalogue/items")
 def items(slug: str) -> Response:
     """The current items."""
@@ -306,6 +534,7 @@ def items(slug: str) -> Response:
     return jsonify({"items": ItemOut(many=True).dump(rows)})
 
 
+@documented("One item", responses={200: ItemOut})
 @bp.get("/cooperatives/<slug>/catalogue/items/<item_id>")
 def item(slug: str, item_id: str) -> Response:
     """One current item."""
@@ -313,15 +542,25 @@ def item(slug: str, item_id: str) -> Response:
     return jsonify(ItemOut().dump(store.get_item(db(), cooperative.id, item_id)))
 
 
+@documented("Edit one item", body=ItemEdit, responses={200: ItemOut})
 @bp.patch("/cooperatives/<slug>/catalogue/items/<item_id>")
 def edit(slug: str, item_id: str) -> Response:
-    """Change price, mrp, stock or enabled of one item without re-uploading."""
-    changes = json_object()
-    unknown = sorted(set(changes) - {"price", "mrp", "stock", "enabled"})
+    """Change price, mrp, stock or enabled of one item without re-uploading. The item as GET returns it may be
+    sent back with changes: id, name and domain must be unchanged (they change by upload); hash, updated_at and
+    data are ignored."""
+    current_principal()  # authenticate before reading the body
+    body = json_object()
+    unknown = sorted(set(body) - {*EDITABLE, *READ_ONLY, *DERIVED})
+    changes = {name: value for name, value in body.items() if name in EDITABLE}
     if unknown or not changes:
-        raise InvalidRequestError("send one or more of: price, mrp, stock, enabled", details={"unknown": unknown})
+        raise InvalidRequestError(f"send one or more of: {', '.join(EDITABLE)}", details={"unknown": unknown})
     with unit_of_work():
         cooperative = _cooperative(slug)
+        current = ItemOut().dump(store.get_item(db(), cooperative.id, item_id))
+        changed = sorted(name for name in set(body) & set(READ_ONLY) if body[name] != current[name])
+        if changed:
+            raise InvalidRequestError(f"{', '.join(changed)} cannot be changed here (upload the catalogue to change "
+                                      "them)", details={"read_only": changed})
         row, _, _ = catalogues.edit_item(db(), cooperative, item_id, changes)
     # Buyer apps hear about edits in one debounced push per burst.
     rt = runtime()
@@ -329,6 +568,7 @@ def edit(slug: str, item_id: str) -> Response:
     return jsonify(ItemOut().dump(row))
 
 
+@documented("Rejections by buyer apps", query=RejectionQuery, responses={200: RejectionList})
 @bp.get("/cooperatives/<slug>/catalogue/rejections")
 def rejections(slug: str) -> Response:
     """What buyer apps refused in this catalogue, newest first: the item, its spreadsheet row and column, what
@@ -339,6 +579,7 @@ def rejections(slug: str) -> Response:
     return jsonify({"rejections": [rejection_service.describe(r, language) for r in found]})
 
 
+@documented("Dismiss a rejection", query=LanguageQuery, responses={200: RejectionOut})
 @bp.post("/cooperatives/<slug>/catalogue/rejections/<int:rejection_id>/dismiss")
 def dismiss_rejection(slug: str, rejection_id: int) -> Response:
     """Mark a rejection dealt with (it leaves the open list; ``all=1`` still lists it)."""
@@ -349,6 +590,7 @@ def dismiss_rejection(slug: str, rejection_id: int) -> Response:
     return jsonify(body)
 
 
+@documented("Rejections traced to no cooperative", auth="admin", query=RejectionQuery, responses={200: RejectionList})
 @bp.get("/catalogue-rejections")
 def unattributed_rejections() -> Response:
     """Operators: rejections that could not be traced to a cooperative (their on_search was not found)."""
@@ -357,6 +599,7 @@ def unattributed_rejections() -> Response:
     return jsonify({"rejections": [rejection_service.describe(r, _language()) for r in found]})
 
 
+@documented("Dismiss any rejection", auth="admin", query=LanguageQuery, responses={200: RejectionOut})
 @bp.post("/catalogue-rejections/<int:rejection_id>/dismiss")
 def dismiss_unattributed(rejection_id: int) -> Response:
     """Operators: mark any rejection dealt with (those traced to no cooperative have no other way out)."""
@@ -380,6 +623,7 @@ def _flag(name: str) -> bool:
     return value in ("1", "true", "yes")
 
 
+@documented("Preview the on_search", query=PreviewQuery, errors=(409,), responses={200: Preview})
 @bp.get("/cooperatives/<slug>/catalogue/on_search")
 def preview(slug: str) -> Response:
     """The full on_search a buyer app would receive for one domain (a preview with a fresh context)."""

@@ -16,6 +16,7 @@ from adapter.errors import ConflictError, InvalidRequestError, NotFoundError
 from adapter.store.cooperatives import get_cooperative
 from adapter.store.models import ConnectorCursor, Cooperative
 from adapter.web.api.bodies import load_json
+from adapter.web.api.contract import documented
 from adapter.web.auth import current_principal, visible_cooperative
 from adapter.web.runtime import db, runtime, unit_of_work
 from workers.task_names import PULL_ORDERS
@@ -26,11 +27,44 @@ bp = Blueprint("connectors", __name__, url_prefix="/api/v1/cooperatives/<slug>/c
 NAME = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,57}[a-z0-9])?")
 
 
-class ConnectorIn(Schema):
-    """A marketplace order feed."""
+STATUS = {"description": "how polling goes: sent back by GET, ignored by PUT"}
 
-    url = fields.String(required=True, validate=validate.Length(min=1, max=2048))
+
+class ConnectorIn(Schema):
+    """A marketplace order feed. The connector as GET returns it is accepted too (its status fields are ignored;
+    a ``name`` must be the one in the path)."""
+
+    url = fields.String(required=True, validate=validate.Length(min=1, max=2048),
+                        metadata={"example": "https://marketplace.example/feeds/chamba-rumal/orders"})
     enabled = fields.Boolean(load_default=True)
+    name = fields.String(metadata={"description": "the name in the path, if sent"})
+    cursor = fields.String(allow_none=True, metadata=STATUS)
+    last_polled_at = fields.String(allow_none=True, metadata=STATUS)
+    last_error = fields.String(allow_none=True, metadata=STATUS)
+
+
+class ConnectorOut(Schema):
+    """A connector, its cursor and how the last poll went."""
+
+    name = fields.String(required=True, metadata={"example": "craftsvilla"})
+    url = fields.String(required=True)
+    enabled = fields.Boolean(required=True)
+    cursor = fields.String(allow_none=True)
+    last_polled_at = fields.String(allow_none=True, metadata={"format": "date-time"})
+    last_error = fields.String(allow_none=True)
+
+
+class ConnectorList(Schema):
+    """The cooperative's connectors."""
+
+    connectors = fields.List(fields.Nested(ConnectorOut), required=True)
+
+
+class Queued(Schema):
+    """Whether the poll was queued (when not, the schedule polls anyway)."""
+
+    queued = fields.Boolean(required=True)
+    reason = fields.String()
 
 
 def init_app(app: Flask) -> None:
@@ -57,6 +91,7 @@ def _to_dict(row: ConnectorCursor) -> dict[str, Any]:
             "last_error": row.last_error}
 
 
+@documented("List connectors", responses={200: ConnectorList})
 @bp.get("")
 def list_connectors(slug: str) -> Response:
     """The cooperative's connectors with their cursor and how the last poll went."""
@@ -66,6 +101,8 @@ def list_connectors(slug: str) -> Response:
     return jsonify({"connectors": [_to_dict(row) for row in rows]})
 
 
+@documented("Create or change a connector", body=ConnectorIn, responses={200: ConnectorOut, 201: ConnectorOut},
+            path={"name": {"pattern": NAME.pattern, "maxLength": 59}})
 @bp.put("/<name>")
 def put_connector(slug: str, name: str) -> tuple[Response, int]:
     """Create or change a connector: its feed URL and whether it is polled (the cursor is kept)."""
@@ -74,6 +111,9 @@ def put_connector(slug: str, name: str) -> tuple[Response, int]:
                                   "a letter or digit", details={"field": "name"})
     cooperative_id = _cooperative(slug).id  # who is asking, before the URL is looked up in DNS
     data = load_json(ConnectorIn())
+    if data.get("name", name) != name:
+        raise InvalidRequestError("name is the one in the path and cannot be changed here",
+                                  details={"field": "name"})
     settings = runtime().settings
     try:
         validate_callback_url(data["url"], allow_private=settings.allow_private_callbacks,
@@ -94,6 +134,7 @@ def put_connector(slug: str, name: str) -> tuple[Response, int]:
     return jsonify(body), 201 if created else 200
 
 
+@documented("Poll a connector now", errors=(409,), responses={202: Queued})
 @bp.post("/<name>/poll")
 def poll_now(slug: str, name: str) -> tuple[Response, int]:
     """Queue a poll of this connector now (the schedule polls every enabled connector anyway)."""

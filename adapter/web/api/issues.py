@@ -12,7 +12,8 @@ from adapter.orders import after_sale
 from adapter.orders.policy import order_policy
 from adapter.store.cooperatives import get_cooperative
 from adapter.store.models import Issue, utcnow
-from adapter.web.api.bodies import load_json
+from adapter.web.api.bodies import Page, load_json, load_query
+from adapter.web.api.contract import documented
 from adapter.web.auth import current_principal
 from adapter.web.runtime import db, runtime, unit_of_work
 from workers.dispatch import AfterCommit, after_commit
@@ -35,6 +36,44 @@ class ResolveBody(Schema):
     refund_amount = fields.Decimal(load_default=None, as_string=True, allow_nan=False)
 
 
+class IssueOut(Schema):
+    """A buyer's complaint (ONDC IGM) and where it stands."""
+
+    id = fields.Integer(required=True)
+    issue_id = fields.String(required=True)
+    status = fields.String(required=True, metadata={"enum": list(STATUSES)})
+    category = fields.String(allow_none=True, metadata={"example": "ITEM"})
+    description = fields.String(allow_none=True)
+    bap_id = fields.String(required=True)
+    transaction_id = fields.String(allow_none=True)
+    order_pk = fields.Integer(allow_none=True)
+    cooperative_id = fields.Integer(allow_none=True)
+    resolution = fields.Dict(allow_none=True)
+    created_at = fields.String(required=True, metadata={"format": "date-time"})
+    updated_at = fields.String(required=True, metadata={"format": "date-time"})
+
+
+class IssueDetail(IssueOut):
+    """An issue with the full IGM document as it stands."""
+
+    domain = fields.String(allow_none=True)
+    city = fields.String(allow_none=True)
+    issue = fields.Dict(allow_none=True)
+
+
+class IssueList(Schema):
+    """Issues, newest first."""
+
+    issues = fields.List(fields.Nested(IssueOut), required=True)
+
+
+class IssueQuery(Page):
+    """Filters and paging."""
+
+    status = fields.String(metadata={"enum": list(STATUSES)})
+    cooperative = fields.String(metadata={"description": "operators: one cooperative's slug"})
+
+
 def _summary(issue: Issue) -> dict[str, Any]:
     return {"id": issue.id, "issue_id": issue.issue_id, "status": issue.status, "category": issue.category,
             "description": issue.description, "bap_id": issue.bap_id, "transaction_id": issue.transaction_id,
@@ -50,6 +89,7 @@ def _visible(issue_pk: int) -> Issue:
     return issue
 
 
+@documented("List issues", query=IssueQuery, responses={200: IssueList})
 @bp.get("")
 def list_issues() -> Response:
     """Issues, newest first (?status=&cooperative=SLUG for operators&limit=&offset=)."""
@@ -60,14 +100,13 @@ def list_issues() -> Response:
     status = request.args.get("status")
     if status is not None and status.upper() not in STATUSES:
         raise InvalidRequestError(f"status must be one of {', '.join(STATUSES)}")
-    limit, offset = request.args.get("limit", "50"), request.args.get("offset", "0")
-    if not (limit.isdigit() and offset.isdigit() and 1 <= int(limit) <= 500):
-        raise InvalidRequestError("limit must be 1-500 and offset a whole number")
-    rows = after_sale.list_issues(db(), cooperative_id=cooperative_id, status=status, limit=int(limit),
-                                  offset=int(offset))
+    page = load_query(Page())
+    rows = after_sale.list_issues(db(), cooperative_id=cooperative_id, status=status, limit=page["limit"],
+                                  offset=page["offset"])
     return jsonify({"issues": [_summary(i) for i in rows]})
 
 
+@documented("One issue", responses={200: IssueDetail})
 @bp.get("/<int:issue_pk>")
 def show(issue_pk: int) -> Response:
     """One issue with the full IGM document as it stands."""
@@ -75,9 +114,11 @@ def show(issue_pk: int) -> Response:
     return jsonify(_summary(issue) | {"domain": issue.domain, "city": issue.city, "issue": issue.issue})
 
 
+@documented("Resolve an issue", body=ResolveBody, errors=(409,), responses={200: IssueOut})
 @bp.post("/<int:issue_pk>/resolve")
 def resolve(issue_pk: int) -> Response:
     """Resolve with {action, short_desc, long_desc?, refund_amount?}; an unsolicited on_issue goes out."""
+    current_principal()  # authenticate before reading the body
     body = load_json(ResolveBody())
     rt = runtime()
     with unit_of_work() as session:
@@ -91,6 +132,7 @@ def resolve(issue_pk: int) -> Response:
     return jsonify(summary)
 
 
+@documented("Close an issue", errors=(409,), responses={200: IssueOut})
 @bp.post("/<int:issue_pk>/close")
 def close(issue_pk: int) -> Response:
     """Close a resolved issue on our side (nothing is sent: only the complainant closes on the network)."""

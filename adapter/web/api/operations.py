@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from flask import Blueprint, Flask, Response, jsonify, request
+from marshmallow import Schema, fields
 
 from adapter.delivery import outbox
-from adapter.errors import InvalidRequestError
 from adapter.store.models import utcnow
+from adapter.web.api.bodies import Page, load_query
+from adapter.web.api.contract import documented
 from adapter.web.auth import require_admin
 from adapter.web.runtime import db, runtime, unit_of_work
 from adapter.web.timeline import outbox_row, transaction_messages
@@ -15,30 +17,87 @@ from workers.dispatch import send_deliveries
 bp = Blueprint("operations", __name__, url_prefix="/api/v1")
 
 
+class OutboxOut(Schema):
+    """A signed callback waiting, sent or dead-lettered."""
+
+    id = fields.Integer(required=True)
+    action = fields.String(required=True, metadata={"example": "on_status"})
+    status = fields.String(required=True, metadata={"enum": ["pending", "sent", "dead"]})
+    bap_id = fields.String(required=True)
+    target_url = fields.String(required=True)
+    transaction_id = fields.String(allow_none=True)
+    message_id = fields.String(allow_none=True)
+    solicited = fields.Boolean(required=True)
+    attempts = fields.Integer(required=True)
+    next_attempt_at = fields.String(required=True, metadata={"format": "date-time"})
+    deadline_at = fields.String(allow_none=True, metadata={"format": "date-time"})
+    last_error = fields.String(allow_none=True)
+    last_status_code = fields.Integer(allow_none=True)
+    created_at = fields.String(required=True, metadata={"format": "date-time"})
+    sent_at = fields.String(allow_none=True, metadata={"format": "date-time"})
+    size_bytes = fields.Integer(required=True)
+    maybe_delivered = fields.Boolean(allow_none=True)
+
+
+class OutboxList(Schema):
+    """How many callbacks wait, and the rows asked for."""
+
+    depth = fields.Dict(required=True, metadata={"description": "rows by status"})
+    messages = fields.List(fields.Nested(OutboxOut), required=True)
+
+
+class OutboxQuery(Page):
+    """Filters and paging."""
+
+    status = fields.String(metadata={"enum": ["pending", "sent", "dead"]})
+    bap_id = fields.String()
+    transaction_id = fields.String()
+
+
+class ReplayQuery(Schema):
+    """Whether a callback that may have been delivered is sent again."""
+
+    force = fields.String(metadata={"enum": ["0", "1", "true", "false", "yes", "no"]})
+
+
+class BapQuery(Schema):
+    """Limit to one buyer app."""
+
+    bap_id = fields.String()
+
+
+class Replayed(Schema):
+    """How many dead letters were queued again."""
+
+    replayed = fields.Integer(required=True)
+
+
+class Timeline(Schema):
+    """Every message in and out of a transaction, oldest first, with verdicts, answers and attempts."""
+
+    transaction_id = fields.String(required=True)
+    messages = fields.List(fields.Dict(), required=True)
+
+
 def init_app(app: Flask) -> None:
     """Register the blueprint."""
     app.register_blueprint(bp)
 
 
-def _int_arg(name: str, default: int) -> int:
-    value = request.args.get(name, str(default))
-    if not value.isdigit():
-        raise InvalidRequestError(f"{name} must be a whole number", details={"field": name})
-    return int(value)
-
-
+@documented("The outbox", auth="admin", query=OutboxQuery, responses={200: OutboxList})
 @bp.get("/outbox")
 def list_outbox() -> Response:
     """Outbox rows, newest first (?status=pending|sent|dead&bap_id=&transaction_id=&limit=&offset=)."""
     require_admin()
+    page = load_query(Page())
     rows = outbox.list_messages(
         db(), status=request.args.get("status"), bap_id=request.args.get("bap_id"),
-        transaction_id=request.args.get("transaction_id"), limit=_int_arg("limit", 50),
-        offset=_int_arg("offset", 0),
+        transaction_id=request.args.get("transaction_id"), limit=page["limit"], offset=page["offset"],
     )
     return jsonify({"depth": outbox.depth(db()), "messages": [outbox_row(r) for r in rows]})
 
 
+@documented("Replay one callback", auth="admin", query=ReplayQuery, errors=(409,), responses={200: OutboxOut})
 @bp.post("/outbox/<int:outbox_id>/replay")
 def replay_one(outbox_id: int) -> Response:
     """Send one dead-lettered (or pending) callback again; ?force=true if it may already have been delivered."""
@@ -51,6 +110,7 @@ def replay_one(outbox_id: int) -> Response:
     return jsonify(outbox_row(row))
 
 
+@documented("Replay every dead letter", auth="admin", query=BapQuery, responses={200: Replayed})
 @bp.post("/outbox/replay")
 def replay_all() -> Response:
     """Replay every dead-lettered callback that cannot have been delivered (?bap_id= limits it to one buyer app)."""
@@ -63,6 +123,7 @@ def replay_all() -> Response:
     return jsonify({"replayed": len(ids)})
 
 
+@documented("A transaction's timeline", auth="admin", responses={200: Timeline})
 @bp.get("/transactions/<transaction_id>")
 def timeline(transaction_id: str) -> Response:
     """Every message in and out of one transaction, with signature verdicts, answers and delivery attempts."""

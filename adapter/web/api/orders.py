@@ -17,7 +17,8 @@ from adapter.orders.seller import next_actions, seller_action
 from adapter.store import inbound
 from adapter.store.cooperatives import get_cooperative
 from adapter.store.models import Order, utcnow
-from adapter.web.api.bodies import json_object
+from adapter.web.api.bodies import Page, json_object, load_query
+from adapter.web.api.contract import documented
 from adapter.web.auth import current_principal
 from adapter.web.runtime import db, runtime, unit_of_work
 from catalog_sync.on_search_items import IST
@@ -38,6 +39,76 @@ class ActionIn(Schema):
     item_id = fields.String(validate=validate.Length(min=1, max=128))
     quantity = fields.Integer(strict=True, validate=validate.Range(min=1))
     return_id = fields.String(validate=validate.Length(min=1, max=128))
+
+
+class OrderOut(Schema):
+    """An order: its state, the fulfilment's state, the buyer app, total and lines."""
+
+    id = fields.Integer(required=True)
+    order_id = fields.String(required=True)
+    state = fields.String(required=True, metadata={"example": "Accepted"})
+    fulfilment_state = fields.String(allow_none=True, metadata={"example": "Packed"})
+    bap_id = fields.String(required=True)
+    domain = fields.String(required=True)
+    total = fields.String(allow_none=True, metadata={"example": "2560.00"})
+    items = fields.List(fields.Dict(), required=True)
+    created_at = fields.String(required=True, metadata={"format": "date-time"})
+    updated_at = fields.String(required=True, metadata={"format": "date-time"})
+
+
+class OrderEvent(Schema):
+    """One step in the order's history."""
+
+    at = fields.String(required=True, metadata={"format": "date-time"})
+    actor = fields.String(allow_none=True)
+    kind = fields.String(required=True)
+    from_ = fields.String(data_key="from", allow_none=True)
+    to = fields.String(allow_none=True)
+    reason = fields.String(allow_none=True)
+
+
+class OrderMessage(Schema):
+    """A message of the order's transaction, in or out."""
+
+    direction = fields.String(required=True, metadata={"enum": ["in", "out"]})
+    action = fields.String(required=True)
+    at = fields.String(required=True, metadata={"format": "date-time"})
+    status = fields.String(required=True)
+    signature = fields.String(allow_none=True)
+    attempts = fields.Integer()
+
+
+class OrderDetail(OrderOut):
+    """An order with the buyer's details, quote, history, messages and the seller's next legal actions."""
+
+    billing = fields.Dict(allow_none=True)
+    fulfillment = fields.Dict(allow_none=True)
+    quote = fields.Dict(allow_none=True)
+    cancellation = fields.Dict(allow_none=True)
+    events = fields.List(fields.Nested(OrderEvent), required=True)
+    messages = fields.List(fields.Nested(OrderMessage), required=True)
+    legs = fields.List(fields.Dict(), allow_none=True)
+    next_actions = fields.List(fields.String(), required=True)
+
+
+class OrderList(Schema):
+    """Orders, newest first."""
+
+    orders = fields.List(fields.Nested(OrderOut), required=True)
+
+
+class OrderQuery(Page):
+    """Filters and paging."""
+
+    state = fields.String(metadata={"example": "Created"})
+    from_ = fields.Date(data_key="from", metadata={"description": "first IST day"})
+    to = fields.Date(metadata={"description": "last IST day"})
+    cooperative = fields.String(metadata={"description": "operators: one cooperative's slug"})
+
+
+ACTIONS = ("accept", "reject", "pack", "ship", "deliver", "cancel", "part_cancel", "approve_return",
+           "reject_return", "return_picked", "return_delivered", "liquidate", "initiate_rto", "rto_delivered",
+           "rto_disposed")
 
 
 def _summary(order: Order) -> dict[str, Any]:
@@ -67,6 +138,7 @@ def _date_arg(name: str, *, next_day: bool = False) -> dt.datetime | None:
     return moment + dt.timedelta(days=1) if next_day else moment
 
 
+@documented("List orders", query=OrderQuery, responses={200: OrderList})
 @bp.get("")
 def list_orders() -> Response:
     """Orders, newest first (?state=&from=YYYY-MM-DD&to=YYYY-MM-DD (IST days)&cooperative=SLUG&limit=&offset=)."""
@@ -74,15 +146,14 @@ def list_orders() -> Response:
     cooperative_id = principal.cooperative_id
     if principal.is_admin and request.args.get("cooperative"):
         cooperative_id = get_cooperative(db(), request.args["cooperative"]).id
-    limit, offset = request.args.get("limit", "50"), request.args.get("offset", "0")
-    if not (limit.isdigit() and offset.isdigit() and 1 <= int(limit) <= 500):
-        raise InvalidRequestError("limit must be 1-500 and offset a whole number")
+    page = load_query(Page())
     rows = order_store.list_orders(db(), cooperative_id=cooperative_id, state=request.args.get("state"),
-                                   limit=int(limit), offset=int(offset), since=_date_arg("from"),
+                                   limit=page["limit"], offset=page["offset"], since=_date_arg("from"),
                                    until=_date_arg("to", next_day=True))
     return jsonify({"orders": [_summary(o) for o in rows]})
 
 
+@documented("One order", responses={200: OrderDetail})
 @bp.get("/<int:order_pk>")
 def show(order_pk: int) -> Response:
     """One order with its items, buyer details, quote, history, messages and the next legal actions."""
@@ -106,11 +177,14 @@ def show(order_pk: int) -> Response:
     })
 
 
+@documented("Act on an order", body=ActionIn, body_optional=True, errors=(409,), responses={200: OrderOut},
+            path={"action": {"enum": list(ACTIONS)}})
 @bp.post("/<int:order_pk>/actions/<action>")
 def act(order_pk: int, action: str) -> Response:
     """Accept, reject, pack, ship, deliver, cancel (reason_id), part_cancel (item_id, quantity), a return move
     (approve_return, reject_return, return_picked, return_delivered, liquidate; return_id) or an RTO
     (initiate_rto with reason_id 011-015, rto_delivered, rto_disposed). The buyer app hears about it at once."""
+    current_principal()  # authenticate before reading the body
     try:
         body = ActionIn().load(json_object() if request.data else {})
     except ValidationError as error:
