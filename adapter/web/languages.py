@@ -18,7 +18,8 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 from flask import Flask, current_app, g, has_request_context, request, session
-from flask_babel import Babel, Domain
+from flask_babel import Babel, Domain, get_translations
+from markupsafe import escape
 
 DEFAULT = "en"
 DOMAIN = "messages"
@@ -39,6 +40,15 @@ def init_app(app: Flask) -> None:
     """Set up Flask-Babel (``_``/``gettext`` in templates and code) with the console's choice of language."""
     app.config.setdefault(DIRECTORIES_KEY, DEFAULT_DIRECTORIES)
     ConsoleBabel(app, default_locale=DEFAULT, locale_selector=_babel_locale)
+    # Jinja takes a translation as safe HTML; escaping it keeps a translator's quote or '<' from ending an
+    # attribute or opening a tag (the pages escape translations as they escaped the old dictionary's text).
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]  # added by the jinja2.ext.i18n extension
+        gettext=lambda s: escape(get_translations().ugettext(s)),
+        ngettext=lambda s, p, n: escape(get_translations().ungettext(s, p, n)),
+        pgettext=lambda c, s: escape(get_translations().upgettext(c, s)),
+        npgettext=lambda c, s, p, n: escape(get_translations().unpgettext(c, s, p, n)),
+        newstyle=True,
+    )
 
 
 def translation_directories(app: Flask) -> tuple[Path, ...]:

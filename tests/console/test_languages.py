@@ -28,6 +28,9 @@ msgstr "Xx-enter"
 msgid "Enter your cooperative's API key (operators: the admin key)."
 msgstr "Xx: give the key"
 
+msgid "Language"
+msgstr "Xx \\"tongue\\" <i>"
+
 #, fuzzy
 msgid "API key"
 msgstr "Xx-fuzzy-key"
@@ -71,6 +74,8 @@ def test_a_page_in_the_new_language_shows_its_strings_and_english_where_it_has_n
     assert "API key" in page
     assert "Skip to main content" in page  # not translated yet: English
     assert toggle(page) == [("en", "English"), ("hi", "हिन्दी")]
+    # A translation is text, never markup: its quotes cannot end the attribute it is in.
+    assert 'aria-label="Xx &#34;tongue&#34; &lt;i&gt;: English"' in page
 
 
 def test_the_browser_may_ask_for_the_new_language(xx_web: FlaskClient) -> None:
