@@ -72,9 +72,10 @@ def compile_catalogue(paths: list[Path]) -> Translations:
         mo = io.BytesIO()
         write_mo(mo, catalog, use_fuzzy=False)
         mo.seek(0)
-        merged.merge(Translations(mo, domain=DOMAIN))
-        # Translations.merge keeps the catalogue but not the plural rule; the last catalogue's applies.
-        merged.plural = Translations(io.BytesIO(mo.getvalue()), domain=DOMAIN).plural
+        compiled = Translations(mo, domain=DOMAIN)
+        merged.merge(compiled)  # a later directory's translation of a message wins, as in Flask-Babel
+        # Translations.merge keeps the messages but not the plural rule: the catalogue's own applies.
+        merged.plural = compiled.plural
     return merged
 
 
