@@ -20,7 +20,7 @@ from adapter.protocol.registry import make_registry
 from adapter.protocol.registry_cache import make_cache_client
 from adapter.store.db import make_engine, make_sessionmaker
 from adapter.store.inbound import InboundWriter
-from adapter.web import console, errors, health, invoices, metrics, network, onboarding
+from adapter.web import console, errors, health, invoices, languages, metrics, network, onboarding
 from adapter.web.api import catalogue, connectors, contract, cooperatives, issues, operations, orders, syncs
 from adapter.web.publisher import Publisher
 from adapter.web.runtime import EXTENSION, Runtime, close_session
@@ -70,6 +70,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.after_request(_finish_request)
     app.teardown_request(_clear_request)
     app.teardown_appcontext(close_session)
+    languages.init_app(app)
     errors.init_app(app)
     health.init_app(app)
     metrics.init_app(app)

@@ -10,8 +10,8 @@ import pytest
 
 from catalog_sync.ingest import EXTRA_CELLS, RawRow
 from catalog_sync.model import Profile
-from catalog_sync.report_hi import to_hindi
 from catalog_sync.validate import RowError, ValidationReport, render_report_text, validate_rows
+from tests.catalog_sync.hindi import to_hindi
 
 Row = Callable[..., RawRow]
 
@@ -265,8 +265,6 @@ def test_unknown_columns_are_warnings_with_a_hint(row: Row) -> None:
 def test_items_without_the_code_their_domain_needs_get_a_warning_not_an_error(
     row: Row, overrides: dict[str, str], expected: str
 ) -> None:
-    from catalog_sync.report_hi import to_hindi
-
     report = validate_rows([row(**overrides)])
     assert report.ok, report.errors  # the item can still be imported
     (warning,) = report.warnings
@@ -378,8 +376,6 @@ def test_report_text_is_capped(row: Row) -> None:
 
 
 def test_fashion_values_follow_ondc_lists_and_shawls_need_a_size_chart(row: Row) -> None:
-    from catalog_sync.report_hi import to_hindi
-
     shawl = {"category_id": "Dupattas & Shawls", "gender": "female", "size": "Free Size", "code_type": "hsn",
              "code": "62142010"}
     report = validate_rows([row(**shawl, fabric="Wool", material="wool and velvet")])

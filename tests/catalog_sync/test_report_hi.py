@@ -1,4 +1,5 @@
-"""Validation messages in Hindi: real messages from the validator are translated, unknown ones stay English."""
+"""Validation messages in Hindi: real messages from the validator are translated through the Hindi catalogue,
+unknown ones stay English."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from catalog_sync.ingest import parse_catalogue
-from catalog_sync.report_hi import to_hindi
+from catalog_sync.report_hi import PATTERNS, localise
 from catalog_sync.validate import validate_rows
+from tests.catalog_sync.hindi import hindi, to_hindi
 
 CSV = (Path(__file__).parent / "fixtures" / "items_ret16.csv").read_text()
 
@@ -49,3 +51,14 @@ def test_real_validator_messages_are_translated(column: str, value: str, hindi_f
 
 def test_unknown_messages_stay_in_english() -> None:
     assert to_hindi("something new went wrong") == "something new went wrong"
+
+
+def test_every_pattern_has_a_hindi_translation() -> None:
+    untranslated = [msgid for _, msgid in PATTERNS if hindi().gettext(msgid) == msgid]
+    assert untranslated == []
+
+
+def test_an_untranslated_message_stays_as_the_validator_wrote_it() -> None:
+    message = "returnable must be yes or no (true/false, 1/0 and हाँ/नहीं also work)"
+    assert localise(message, lambda msgid: msgid) == message
+    assert localise(message, lambda msgid: "%(c)s: oui ou non") == "returnable: oui ou non"

@@ -37,9 +37,12 @@ def test_amounts_are_read_as_people_type_them(typed: str, read: str) -> None:
 def test_delivery_failures_read_as_words_and_unknown_ones_as_recorded() -> None:
     from flask import Flask
 
+    from adapter.web import languages
     from adapter.web.console.i18n import delivery_error
 
-    with Flask(__name__).test_request_context(headers={"Accept-Language": "en"}):
+    app = Flask("adapter.web")  # its root path is where the translations are
+    languages.init_app(app)
+    with app.test_request_context(headers={"Accept-Language": "en"}):
         assert delivery_error("connection: HTTPConnectionPool(host='10.0.0.9', port=80): Max retries exceeded "
                               "([Errno 111] Connection refused)").startswith("The buyer app's server refused")
         assert delivery_error("timeout: read timed out after 10 s").startswith("The buyer app did not answer in time")
@@ -47,5 +50,5 @@ def test_delivery_failures_read_as_words_and_unknown_ones_as_recorded() -> None:
         assert delivery_error("HTTP 502").startswith("The buyer app's server failed")
         assert delivery_error("something new") == "something new"
         assert delivery_error(None) == ""
-    with Flask(__name__).test_request_context(headers={"Accept-Language": "hi"}):
+    with app.test_request_context(headers={"Accept-Language": "hi"}):
         assert delivery_error("connection: [Errno 111] Connection refused").startswith("खरीदार ऐप के सर्वर")

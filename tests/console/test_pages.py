@@ -396,12 +396,6 @@ def test_operator_sees_everything_and_replays_dead_letters(web: FlaskClient, ses
     assert web.post("/console/operator/outbox/replay", data={"csrf_token": csrf_of(web)}).status_code == 302
 
 
-def test_message_catalogue_has_every_key_in_both_languages() -> None:
-    from adapter.web.console.i18n import MESSAGES
-
-    assert set(MESSAGES["en"]) == set(MESSAGES["hi"])
-
-
 @pytest.fixture
 def queued_web(settings: Settings, sessions: sessionmaker[Session]) -> Iterator[FlaskClient]:
     """A console whose every upload goes to a worker, as a file above UPLOAD_INLINE_MAX_BYTES does."""

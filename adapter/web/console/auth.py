@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import flash, redirect, request, session, url_for
+from flask_babel import gettext
 from werkzeug.wrappers import Response as BaseResponse
 
 from adapter.orders import store as order_store
@@ -16,7 +17,6 @@ from adapter.store import sync as sync_store
 from adapter.store.cooperatives import cooperative_for_key
 from adapter.store.models import Cooperative, utcnow
 from adapter.web.console import csrf
-from adapter.web.console.i18n import translate
 from adapter.web.console.orders import waiting_return
 from adapter.web.console.pages import bp, current_user, login_required, page, user
 from adapter.web.runtime import db, runtime, unit_of_work
@@ -48,7 +48,8 @@ def login() -> BaseResponse | tuple[str, int]:
     error = None
     throttle, address = runtime().throttle, request.remote_addr or "unknown"
     if request.method == "POST" and (wait := throttle.retry_after(address)) is not None:
-        response = page("login.html", 429, error="too_many_attempts", wait=wait)
+        message = gettext("Too many wrong keys from this device. Please try again in %(wait)s seconds.", wait=wait)
+        response = page("login.html", 429, error=message)
         return response
     if request.method == "POST":
         key = request.form.get("api_key", "").strip()
@@ -65,7 +66,7 @@ def login() -> BaseResponse | tuple[str, int]:
             _start_session(cooperative.id)
             return redirect(target)
         throttle.failed(address)
-        error = "login_failed"
+        error = gettext("That key was not recognised.")
     elif current_user() is not None:
         return redirect(url_for("console.home"))
     return page("login.html", 401 if error else 200, error=error)
@@ -129,7 +130,8 @@ def closure() -> BaseResponse:
     until = (request.form.get("closed_until") or "").strip() or None
     today = utcnow().astimezone(IST).date().isoformat()
     if not reopen and (until is None or until < today):
-        flash(translate("closure_bad") + " " + translate("closure_until_needed"), "error")
+        flash(gettext("The closure was not saved:") + " " + gettext("give the last closed day, today or later."),
+              "error")
         return redirect(url_for("console.home"), 303)
     try:
         with unit_of_work() as session_db:
@@ -137,9 +139,10 @@ def closure() -> BaseResponse:
             catalogues.set_closure(cooperative, starts=None if reopen else starts, until=None if reopen else until,
                                    note=(request.form.get("note") or "").strip()[:200])
     except ProfileError as error:
-        flash(translate("closure_bad") + " " + "; ".join(message for _, message in error.errors), "error")
+        flash(gettext("The closure was not saved:") + " " + "; ".join(message for _, message in error.errors), "error")
         return redirect(url_for("console.home"), 303)
     rt = runtime()
     items_changed(rt.celery, rt.sessions, who.cooperative.id, 0)
-    flash(translate("reopened" if reopen or not until else "closure_saved"), "ok")
+    flash(gettext("The shop is open again; buyer apps are being told.") if reopen or not until
+          else gettext("Closure saved; buyer apps are being told."), "ok")
     return redirect(url_for("console.home"), 303)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, abort, flash, redirect, request, url_for
+from flask_babel import gettext
 from werkzeug.wrappers import Response as BaseResponse
 
 from adapter.errors import AdapterError, NotFoundError
@@ -14,7 +15,7 @@ from adapter.store import uploads
 from adapter.store.cooperatives import list_cooperatives
 from adapter.store.models import Cooperative, utcnow
 from adapter.web.console.formats import ist, typed_number
-from adapter.web.console.i18n import current_language, translate
+from adapter.web.console.i18n import current_language
 from adapter.web.console.pages import bp, coop_arg, login_required, page, scope, user
 from adapter.web.runtime import db, runtime, unit_of_work
 from catalog_sync.categories import CATEGORIES, template_csv
@@ -86,7 +87,7 @@ def upload() -> BaseResponse | tuple[str, int]:
     assert cooperative is not None
     file = request.files.get("file")
     if file is None or not file.filename:
-        return _render(cooperative, upload_error=translate("file"), status=400)
+        return _render(cooperative, upload_error=gettext("Catalogue file (CSV, XLSX or JSON)"), status=400)
     data, filename = file.read(), clean_filename(file.filename)
     if len(data) > runtime().settings.upload_inline_max_bytes:
         return _queue_upload(cooperative, data, filename)
@@ -168,7 +169,7 @@ def discard_upload(upload_id: int) -> BaseResponse:
             abort(404)
         if job.status == "preview":
             uploads.finish(job, "discarded", utcnow())
-    flash(translate("upload_discarded"), "ok")
+    flash(gettext("The file was not imported; nothing changed."), "ok")
     return redirect(url_for("console.catalogue", **coop_arg(cooperative)), 303)
 
 
@@ -187,7 +188,7 @@ def undo() -> BaseResponse:
         return redirect(url_for("console.catalogue", **coop_arg(cooperative)), 303)
     if result.created:
         after_commit(rt.celery, rt.sessions, rt.settings.sync_debounce_seconds, AfterCommit.stock_of(cooperative.id))
-    flash(translate("undone"), "ok")
+    flash(gettext("The catalogue is back as it was before the last upload."), "ok")
     return redirect(url_for("console.catalogue", **coop_arg(cooperative)), 303)
 
 
@@ -231,7 +232,7 @@ def edit(item_id: str) -> BaseResponse:
     else:
         rt = runtime()
         after_commit(rt.celery, rt.sessions, rt.settings.sync_debounce_seconds, AfterCommit.stock_of(cooperative.id))
-        flash(translate("saved", item=item_id), "ok")
+        flash(gettext("Saved %(item)s.", item=item_id), "ok")
     return redirect(url_for("console.catalogue", **coop_arg(cooperative)) + f"#item-{item_id}")
 
 
@@ -246,7 +247,7 @@ def dismiss_rejection(rejection_id: int) -> BaseResponse:
             rejection_store.dismiss(db(), cooperative.id, rejection_id, utcnow())
     except NotFoundError:
         abort(404)
-    flash(translate("rejection_dismissed"), "ok")
+    flash(gettext("Marked as done."), "ok")
     return redirect(url_for("console.catalogue", **coop_arg(cooperative)) + "#rejections-h")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, flash, redirect, request, url_for
+from flask_babel import gettext
 from werkzeug.wrappers import Response as BaseResponse
 
 from adapter.delivery import outbox
@@ -15,7 +16,6 @@ from adapter.store import sync as sync_store
 from adapter.store.cooperatives import list_cooperatives
 from adapter.store.models import utcnow
 from adapter.web.console.auth import today_start
-from adapter.web.console.i18n import translate
 from adapter.web.console.pages import admin_required, bp, page
 from adapter.web.runtime import db, runtime, unit_of_work
 from adapter.web.timeline import inbound_entry, outbox_row, transaction_messages
@@ -69,7 +69,7 @@ def replay(outbox_id: int) -> BaseResponse:
         flash(str(error), "error")
         return redirect(url_for("console.outbox_page"))
     send_deliveries(runtime().celery, [row_id])
-    flash(translate("replayed", count=1), "ok")
+    flash(gettext("Replayed %(count)s message(s).", count=1), "ok")
     return redirect(url_for("console.outbox_page"))
 
 
@@ -81,7 +81,7 @@ def replay_all() -> BaseResponse:
         ids = outbox.dead_ids(session)
         outbox.replay_dead(session, utcnow(), runtime().settings.unsolicited_delivery_window)
     send_deliveries(runtime().celery, ids)
-    flash(translate("replayed", count=len(ids)), "ok")
+    flash(gettext("Replayed %(count)s message(s).", count=len(ids)), "ok")
     return redirect(url_for("console.outbox_page"))
 
 

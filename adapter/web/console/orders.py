@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any
 
 from flask import abort, flash, redirect, request, url_for
+from flask_babel import gettext
 from werkzeug.wrappers import Response as BaseResponse
 
 from adapter.orders import store as order_store
@@ -15,7 +16,7 @@ from adapter.orders.policy import order_policy
 from adapter.orders.seller import next_actions, seller_action
 from adapter.protocol.context import parse_duration
 from adapter.store.models import Cooperative, Order, utcnow
-from adapter.web.console.i18n import CANCEL_REASONS, RETURN_REASONS, RTO_REASONS, action_label, translate
+from adapter.web.console.i18n import CANCEL_REASONS, RETURN_REASONS, RTO_REASONS, action_label, reason_texts
 from adapter.web.console.pages import bp, login_required, page, user
 from adapter.web.runtime import db, runtime, unit_of_work
 from adapter.web.timeline import transaction_messages
@@ -101,8 +102,9 @@ def order(order_pk: int) -> tuple[str, int]:
     end = fulfilment.get("end", {})
     return_ids = [leg.get("id", "") for leg in row.legs if leg.get("type") == "Return"]
     return page("order.html", order=row, titles=_titles(row), end=end, timeline=timeline(row),
-                actions=next_actions(row), reasons=REASONED, return_ids=return_ids, final=FINAL_ACTIONS,
-                returns=return_requests(row), return_reasons=RETURN_REASONS)
+                actions=next_actions(row), reasons={action: reason_texts(table) for action, table in REASONED.items()},
+                return_ids=return_ids, final=FINAL_ACTIONS, returns=return_requests(row),
+                return_reasons=reason_texts(RETURN_REASONS))
 
 
 @bp.post("/orders/<int:order_pk>/actions/<action>")
@@ -119,12 +121,12 @@ def act(order_pk: int, action: str) -> BaseResponse:
     reason_id = request.form.get("reason_id") or None
     who = user()
     if action in FINAL_ACTIONS and request.form.get("sure") != "on":
-        flash(translate("tick_sure", action=action_label(action)), "error")
+        flash(gettext('Nothing was done: tick "Yes, I am sure" to %(action)s.', action=action_label(action)), "error")
         return redirect(url_for("console.order", order_pk=order_pk))
     with unit_of_work() as session:
         row = _visible(order_pk)
         if action not in next_actions(row):
-            flash(translate("action_failed", action=action_label(action), error=row.state), "error")
+            flash(gettext("Could not %(action)s: %(error)s", action=action_label(action), error=row.state), "error")
             return redirect(url_for("console.order", order_pk=order_pk))
         try:
             result = seller_action(
@@ -133,9 +135,9 @@ def act(order_pk: int, action: str) -> BaseResponse:
                 reason_id=reason_id, params=params)
         except (OrderError, ValueError) as error:
             session.rollback()
-            flash(translate("action_failed", action=action_label(action), error=str(error)), "error")
+            flash(gettext("Could not %(action)s: %(error)s", action=action_label(action), error=str(error)), "error")
             return redirect(url_for("console.order", order_pk=order_pk))
         after = AfterCommit.of(result)
     after_commit(rt.celery, rt.sessions, rt.settings.sync_debounce_seconds, after)
-    flash(translate("action_done", action=action_label(action)), "ok")
+    flash(gettext("Done: %(action)s.", action=action_label(action)), "ok")
     return redirect(url_for("console.order", order_pk=order_pk))

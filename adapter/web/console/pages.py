@@ -9,6 +9,7 @@ from typing import Any, ParamSpec, TypeVar
 
 from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
 from flask.wrappers import Response
+from flask_babel import gettext
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -17,6 +18,7 @@ from adapter.security import may_see
 from adapter.store import console_sessions
 from adapter.store.cooperatives import get_cooperative
 from adapter.store.models import Cooperative, utcnow
+from adapter.web import languages
 from adapter.web.console import csrf, formats, i18n
 from adapter.web.errors import render_http_error
 from adapter.web.runtime import db, unit_of_work
@@ -41,7 +43,7 @@ class User:
     @property
     def label(self) -> str:
         """How the header names the user."""
-        return self.cooperative.name if self.cooperative else i18n.translate("admin")
+        return self.cooperative.name if self.cooperative else gettext("operator (admin)")
 
 
 def current_user() -> User | None:
@@ -147,8 +149,9 @@ def _before() -> None:
 
 @bp.context_processor
 def _context() -> dict[str, Any]:
-    return {"t": i18n.translate, "fix": i18n.validation_fix, "lang": i18n.current_language(), "csrf_token": csrf.token,
-            "current_user": current_user(), "action_label": i18n.action_label, "inr": formats.inr,
+    return {"fix": i18n.validation_fix, "lang": languages.current_language(), "csrf_token": csrf.token,
+            "languages": languages.available_languages(), "current_user": current_user(),
+            "action_label": i18n.action_label, "inr": formats.inr,
             "ist": formats.ist, "state_label": i18n.state_label,
             "delivery_error": i18n.delivery_error, "sync_label": i18n.sync_label}
 
@@ -160,24 +163,23 @@ def _any_console_address(error: HTTPException) -> tuple[str, int] | tuple[Respon
     the member's language; every other path keeps the JSON error."""
     if request.path == "/console" or request.path.startswith("/console/"):
         status = error.code or 500
-        key = {404: "not_found", 405: "not_found"}.get(status, "error")
+        message = gettext("Not found.") if status in (404, 405) else gettext("Error")
         # Outside the blueprint's routes its context processor does not run: pass the same names.
-        return page("error.html", status, message=i18n.translate(key), code=status, **_context())
+        return page("error.html", status, message=message, code=status, **_context())
     return render_http_error(error)
 
 
 @bp.errorhandler(HTTPException)
 def _http_error(error: HTTPException) -> tuple[str, int]:
     status = error.code or 500
-    key = {400: "bad_request", 404: "not_found", 403: "forbidden"}.get(status, "error")
-    return page("error.html", status, message=i18n.translate(key), code=status)
+    messages = {400: gettext("The form was stale or incomplete. Go back, reload and try again."),
+                404: gettext("Not found."), 403: gettext("Operators only.")}
+    return page("error.html", status, message=messages.get(status) or gettext("Error"), code=status)
 
 
 @bp.post("/language")
 def language() -> BaseResponse:
     """The language toggle: stored in the session, then back to where the user was."""
-    chosen = request.form.get("lang", "")
-    if chosen in i18n.LANGUAGES:
-        session["lang"] = chosen
+    languages.choose_language(request.form.get("lang", ""))
     target = request.form.get("next", "")
     return redirect(target if target.startswith("/console") else url_for("console.home"))

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, request, url_for
+from flask_babel import gettext
 from werkzeug.wrappers import Response as BaseResponse
 
 from adapter.errors import NotFoundError
 from adapter.store import sync as sync_store
 from adapter.store.cooperatives import list_cooperatives
 from adapter.store.models import Cooperative, utcnow
-from adapter.web.console.i18n import translate
 from adapter.web.console.pages import bp, coop_arg, login_required, page, scope, user
 from adapter.web.runtime import db, runtime
 from catalog_sync.services.progress import job_to_dict
@@ -37,7 +37,7 @@ def start_sync() -> BaseResponse:
     job, _ = queue_sync(rt.celery, rt.sessions, cooperative.id,
                         kind="full" if request.form.get("full") == "on" else "incremental",
                         requested_by="operator" if user().is_admin else "console")
-    flash(translate("sync_started", id=job.id), "ok")
+    flash(gettext("Sync %(id)s started.", id=job.id), "ok")
     return redirect(url_for("console.sync_job", job_id=job.id, **coop_arg(cooperative)))
 
 
