@@ -175,7 +175,7 @@ def _print_banner(settings: Settings, admin_key: str, generated: bool, demo: dic
         "",
         f"ODOP ONDC adapter ({settings.mode} mode, database: {settings.database_backend})",
         f"  console    {base}/console   (sign in with a cooperative's key, or the admin key)",
-        f"  API        {base}/api/v1/cooperatives",
+        f"  API        {base}/api/v1/docs   (contract: {base}/api/v1/openapi.json)",
         f"  health     {base}/healthz   ready: {base}/readyz   metrics: {base}/metrics",
         f"  network    {settings.bpp_uri}/{{search,select,...}}  as {settings.subscriber_id!r}",
         f"  registry   {settings.registry_mode}"
