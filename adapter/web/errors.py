@@ -32,7 +32,11 @@ def render_http_error(error: HTTPException) -> tuple[Response, int]:
     """Werkzeug's errors (404, 405, 413, ...) as JSON."""
     status = error.code or 500
     code = (error.name or "error").lower().replace(" ", "_")
-    return jsonify({"error": {"code": code, "message": error.description or error.name}}), status
+    response = jsonify({"error": {"code": code, "message": error.description or error.name}})
+    for name, value in error.get_headers():  # Allow on a 405, Retry-After, WWW-Authenticate
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response, status
 
 
 def render_unexpected(error: Exception) -> tuple[Response, int]:

@@ -74,3 +74,11 @@ def test_the_docs_page_is_readable_without_scripts(client: FlaskClient) -> None:
     assert "/api/v1/cooperatives/{slug}/catalogue" in page
     assert "Upload a catalogue" in page
     assert "openapi.json" in page
+
+
+def test_a_method_the_contract_does_not_list_is_405_with_allow(client: FlaskClient,
+                                                                admin_headers: dict[str, str]) -> None:
+    response = client.delete("/api/v1/cooperatives", headers=admin_headers)
+    assert response.status_code == 405
+    assert response.get_json()["error"]["code"] == "method_not_allowed"
+    assert set(response.headers["Allow"].replace(" ", "").split(",")) >= {"GET", "POST"}
