@@ -39,7 +39,9 @@ CATEGORIES = frozenset(
 _IMMEDIATE_MAX = timedelta(hours=2)
 
 # Weeks, days, hours, minutes, seconds. Years and months have no fixed length, so they are refused.
-_DURATION_RE = re.compile(r"^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$")
+# Up to 5 ASCII digits a part (99999 weeks is beyond any delivery promise and within timedelta's range).
+_DURATION_RE = re.compile(r"^P(?:([0-9]{1,5})W)?(?:([0-9]{1,5})D)?(?:T(?:([0-9]{1,5})H)?(?:([0-9]{1,5})M)?"
+                          r"(?:([0-9]{1,5})S)?)?$")
 
 
 def parse_duration(text: str) -> timedelta:

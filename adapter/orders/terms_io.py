@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+import re
+from decimal import Decimal
 from typing import Any
 
 from adapter.orders.delivery_terms import DeliveryTerms
@@ -12,17 +13,18 @@ class TermsError(ValueError):
     """Delivery settings we cannot use; the message names the field."""
 
 
+# ASCII digits, at most 2 decimals, under a hundred crore: what GET gives back is what was meant.
+_AMOUNT_RE = re.compile(r"[0-9]{1,9}(\.[0-9]{1,2})?")
+
+
 def _amount(data: dict[str, Any], name: str, default: Decimal | None) -> Decimal | None:
     value = data.get(name)
     if value is None:
         return default
-    try:
-        amount = Decimal(str(value))
-    except InvalidOperation as error:
-        raise TermsError(f"{name} must be an amount in rupees like 50 or 49.50") from error
-    if not amount.is_finite() or amount < 0:
-        raise TermsError(f"{name} must be an amount in rupees, 0 or more")
-    return amount
+    text = str(value).strip() if isinstance(value, (str, int, float)) and not isinstance(value, bool) else ""
+    if not _AMOUNT_RE.fullmatch(text):
+        raise TermsError(f"{name} must be an amount in rupees, 0 or more, like 50 or 49.50")
+    return Decimal(text)
 
 
 def terms_from_json(data: dict[str, Any] | None) -> DeliveryTerms:

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -259,14 +260,15 @@ def version_content(session: Session, cooperative: Cooperative, number: int) -> 
     )
 
 
+# An amount as a person or a program writes it: ASCII digits, at most 2 decimals, under a hundred crore.
+_AMOUNT_RE = re.compile(r"[0-9]{1,9}(\.[0-9]{1,2})?")
+
+
 def _decimal(value: Any, field: str) -> Decimal:
-    try:
-        number = Decimal(str(value))
-    except InvalidOperation:
-        number = Decimal("NaN")
-    if not number.is_finite() or number <= 0 or number != number.quantize(Decimal("0.01")):
+    text = str(value).strip() if isinstance(value, (str, int, float)) and not isinstance(value, bool) else ""
+    if not _AMOUNT_RE.fullmatch(text) or Decimal(text) <= 0:
         raise InvalidRequestError(f"{field} must be a number like 450 or 450.50", details={"field": field})
-    return number
+    return Decimal(text)
 
 
 def edit_item(

@@ -7,6 +7,7 @@ the bytes it received.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterator
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 import orjson
 import pytest
 import responses
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -38,8 +40,27 @@ BUYER = "http://127.0.0.1:9/buyer/on_search"
 
 
 @pytest.fixture
-def celery(settings: Settings) -> Iterator[Any]:
-    app = make_celery(settings)
+def isolated(settings: Settings) -> Settings:
+    """Settings whose task queue no session-wide worker reads (one may be running, started by an earlier test):
+    here every task runs in this process, so the cache and the digests these tests compare are this process's."""
+    base, _, db = settings.broker_url.rpartition("/")
+    return dataclasses.replace(settings, broker_url=f"{base}/{(int(db) + 8) % 16}" if db.isdigit() else
+                               settings.broker_url + "/8")
+
+
+@pytest.fixture
+def app(isolated: Settings, sessions: sessionmaker[Session]) -> Iterator[Flask]:
+    from adapter.web import create_app
+
+    app = create_app(isolated)
+    app.config.update(TESTING=True)
+    yield app
+    app.extensions["odop"].dispose()
+
+
+@pytest.fixture
+def celery(isolated: Settings) -> Iterator[Any]:
+    app = make_celery(isolated)
     app.loader.import_default_modules()
     rendered.CACHE.clear()
     yield app

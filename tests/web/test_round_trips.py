@@ -31,8 +31,9 @@ def _round_trip(client: FlaskClient, headers: dict[str, str], url: str, method: 
 
 
 def test_the_profile_round_trips(client: FlaskClient, admin_headers: dict[str, str], seller: int) -> None:
-    before, after = _round_trip(client, admin_headers, f"{COOP}/profile", unwrap="profile")
+    before, after = _round_trip(client, admin_headers, f"{COOP}/profile")  # {"profile": {...}} as it came
     assert after == before
+    assert _round_trip(client, admin_headers, f"{COOP}/profile", unwrap="profile")[1] == before  # or unwrapped
     assert set(before["profile"]["opening"]) >= {"open", "close", "days"}  # the input shape, not the stored one
     assert "open_time" not in before["profile"]["opening"]
 

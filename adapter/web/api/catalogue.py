@@ -314,9 +314,12 @@ def get_profile(slug: str) -> Response:
 @documented("Set the profile", body=ProfileSchema, body_yaml=True, responses={200: ProfileOut})
 @bp.put("/cooperatives/<slug>/profile")
 def put_profile(slug: str) -> Response:
-    """Set the cooperative's profile (JSON, or YAML with Content-Type application/yaml)."""
+    """Set the cooperative's profile (JSON, or YAML with Content-Type application/yaml). The body is the
+    profile, or ``{"profile": {...}}`` as GET answers."""
     current_principal()  # authenticate before parsing anything
     payload = json_or_yaml_object()
+    if set(payload) == {"profile"} and isinstance(payload["profile"], dict):
+        payload = payload["profile"]  # what GET answers, sent back as it is
     with unit_of_work() as session:
         cooperative = _cooperative(slug)
         before = catalogues.profile_of(cooperative).opening if cooperative.profile else None
@@ -335,7 +338,8 @@ def put_profile(slug: str) -> Response:
 
 @documented("Upload a catalogue", multipart=UploadForm, query=UploadQuery, responses={
     200: ("the file matched the catalogue, or (dry_run) what it would change", [Imported, DryRun]),
-    201: ("a new catalogue version", Imported), 202: ("a large file, imported by a worker", UploadJob),
+    201: ("a new catalogue version", Imported),
+    202: ("a large file, imported (or with dry_run, checked) by a worker: watch the upload", UploadJob),
     409: "confirmation_needed: the plan, and the upload kept to confirm", 422: "invalid_catalogue: the report"})
 @bp.post("/cooperatives/<slug>/catalogue")
 def upload(slug: str) -> tuple[Response, int] | Response:
