@@ -5,8 +5,10 @@ from __future__ import annotations
 from flask import Flask
 from flask.testing import FlaskClient
 from openapi_spec_validator import validate
+from sqlalchemy.orm import Session, sessionmaker
 
 from adapter.web.api.contract import operations, undocumented
+from tests.support.sellers import make_seller
 
 
 def test_every_api_route_declares_its_contract(app: Flask) -> None:
@@ -82,3 +84,14 @@ def test_a_method_the_contract_does_not_list_is_405_with_allow(client: FlaskClie
     assert response.status_code == 405
     assert response.get_json()["error"]["code"] == "method_not_allowed"
     assert set(response.headers["Allow"].replace(" ", "").split(",")) >= {"GET", "POST"}
+
+
+def test_the_documented_profile_example_is_taken_as_it_is(client: FlaskClient, admin_headers: dict[str, str],
+                                                          sessions: sessionmaker[Session]) -> None:
+    spec = client.get("/api/v1/openapi.json").get_json()
+    example = spec["paths"]["/api/v1/cooperatives/{slug}/profile"]["put"]["requestBody"]["content"][
+        "application/json"]["example"]
+    make_seller(sessions, example["slug"])
+    response = client.put(f"/api/v1/cooperatives/{example['slug']}/profile", json=example, headers=admin_headers)
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["profile"] == example

@@ -87,6 +87,29 @@ class ItemEdit(Schema):
     data = fields.Dict()
 
 
+# The documented example of a profile (tests/web/test_openapi.py sends it and expects it taken as it is).
+PROFILE_EXAMPLE: dict[str, Any] = {
+    "slug": "chamba-rumal", "name": "Chamba Rumal Kala Sangh",
+    "legal_name": "Chamba Rumal Kala Sangh Cooperative Society Ltd", "gstin": "02AAAAA0001A1ZD", "pan": "AAAAA0001A",
+    "fssai_license_no": None, "np_type": "MSN", "domains": ["ONDC:RET16"],
+    "symbol": "https://demo.odop-adapter.example/images/chamba-rumal/logo.png",
+    "images": ["https://demo.odop-adapter.example/images/chamba-rumal/workshop.jpg"],
+    "short_desc": "Hand-embroidered Chamba Rumals from Chamba district",
+    "long_desc": "Women artisans of Chamba stitch the double-sided dorukha embroidery on hand-spun silk.",
+    "min_order_value": "500", "fulfillment_types": ["Delivery"],
+    "consumer_care": {"name": "Chamba Rumal Care", "email": "care@chamba-rumal.demo.example", "phone": "9000000101"},
+    "locations": [{"id": "chamba-workshop", "name": "Chowgan workshop", "street": "Near Chowgan",
+                   "locality": "Chowgan", "city": "Chamba", "state": "Himachal Pradesh", "area_code": "176310",
+                   "gps": "32.5534,76.1258", "city_code": "std:01376"}],
+    "serviceability": {"type": "pan_india", "pincodes": [], "radius_km": None},
+    "opening": {"days": [1, 2, 3, 4, 5, 6], "open": "1000", "close": "1800", "holidays": ["2030-10-21"],
+                "take_orders": "always", "closed": None},
+    "settlement": {"bank": {"account_no": "000000000101", "ifsc": "SBIN0000000", "bank_name": "State Bank of India",
+                            "branch": "Chamba", "beneficiary": "Chamba Rumal Kala Sangh"}},
+    "credentials": [],
+}
+
+
 class ProfileOut(Schema):
     """The cooperative's profile, in the shape PUT accepts."""
 
@@ -311,7 +334,8 @@ def get_profile(slug: str) -> Response:
     return jsonify({"profile": profile_to_dict(catalogues.profile_of(cooperative))})
 
 
-@documented("Set the profile", body=ProfileSchema, body_yaml=True, responses={200: ProfileOut})
+@documented("Set the profile", body=ProfileSchema, body_yaml=True, body_example=PROFILE_EXAMPLE,
+            responses={200: ProfileOut})
 @bp.put("/cooperatives/<slug>/profile")
 def put_profile(slug: str) -> Response:
     """Set the cooperative's profile (JSON, or YAML with Content-Type application/yaml). The body is the

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Blueprint, Flask, Response, current_app, jsonify, render_template
+from markupsafe import Markup
 from marshmallow import Schema, fields
 
 from catalog_sync import fields as cells
@@ -267,8 +268,18 @@ def openapi_page() -> str:
             groups.setdefault(operation["tags"][0], []).append({"path": path, "method": method.upper(), **operation})
     schemas = {name: json.dumps(schema, indent=2, ensure_ascii=False)
                for name, schema in spec["components"]["schemas"].items()}
-    return render_template("api_docs.html", spec=spec, groups=groups, schemas=schemas,
+    return render_template("api_docs.html", spec=spec, groups=groups, schemas=schemas, schema_of=_schema_link,
                            dumps=lambda value: json.dumps(value, indent=2, ensure_ascii=False))
+
+
+def _schema_link(schema: Mapping[str, Any]) -> Markup:
+    """A schema as the page shows it: a link to a named schema, a list of them, or its JSON."""
+    if "$ref" in schema:
+        name = str(schema["$ref"]).rsplit("/", 1)[1]
+        return Markup('<a href="#schema-{0}">{0}</a>').format(name)
+    if "oneOf" in schema:
+        return Markup(" or ").join(_schema_link(option) for option in schema["oneOf"])
+    return Markup("<code>{}</code>").format(json.dumps(schema, ensure_ascii=False))
 
 
 def _cached_spec() -> dict[str, Any]:
