@@ -123,11 +123,6 @@ def undocumented(app: Flask) -> list[str]:
     return [f"{method.upper()} {path}" for path, method, _, doc in operations(app) if doc is None]
 
 
-def _plugin() -> MarshmallowPlugin:
-    plugin = MarshmallowPlugin(schema_name_resolver=lambda schema: _name(schema))
-    return plugin
-
-
 def _name(schema: Any) -> str:
     cls = schema if isinstance(schema, type) else type(schema)
     return cls.__name__.lstrip("_").removesuffix("Schema")
@@ -153,7 +148,7 @@ def _cell_property(self: Any, field_obj: fields.Field[Any], **kwargs: Any) -> di
 
 def build_spec(app: Flask) -> dict[str, Any]:
     """The OpenAPI 3.0 document of every documented route under /api/v1."""
-    plugin = _plugin()
+    plugin = MarshmallowPlugin(schema_name_resolver=_name)
     spec = APISpec(
         title="ODOP seller adapter: operator API", version=VERSION, openapi_version="3.0.3", plugins=[plugin],
         info={"description": _DESCRIPTION},
@@ -169,12 +164,12 @@ def build_spec(app: Flask) -> dict[str, Any]:
     spec.components.schema("Error", schema=ErrorOut)
     for path, method, endpoint, doc in operations(app):
         if doc is not None:
-            spec.path(path=PARAM.sub(r"{\2}", path), operations={method: _operation(path, method, endpoint, doc)})
+            view = app.view_functions[endpoint]
+            spec.path(path=PARAM.sub(r"{\2}", path), operations={method: _operation(path, endpoint, view, doc)})
     return spec.to_dict()
 
 
-def _operation(path: str, method: str, endpoint: str, doc: Doc) -> dict[str, Any]:
-    view = current_app.view_functions[endpoint]
+def _operation(path: str, endpoint: str, view: Callable[..., Any], doc: Doc) -> dict[str, Any]:
     description = (view.__doc__ or "").strip()
     operation: dict[str, Any] = {
         "summary": doc.summary, "operationId": endpoint.replace(".", "_"), "tags": [endpoint.split(".")[0]],
