@@ -8,7 +8,7 @@ from flask import g, request
 
 from adapter.errors import AuthenticationError, NotFoundError, PermissionDeniedError, TooManyRequestsError
 from adapter.security import may_see, same_secret
-from adapter.store.cooperatives import cooperative_for_key
+from adapter.store.cooperatives import cooperative_for_key, get_cooperative
 from adapter.store.models import Cooperative
 from adapter.web.runtime import db, runtime
 
@@ -71,3 +71,12 @@ def visible_cooperative(cooperative: Cooperative) -> Cooperative:
     if not current_principal().can_see(cooperative.id):
         raise NotFoundError(f"no cooperative {cooperative.slug!r}")
     return cooperative
+
+
+def listed_cooperative_id(slug: str | None) -> int | None:
+    """Whose rows a list shows, from its ``?cooperative=SLUG`` filter: the operator chooses any cooperative (None:
+    all of them); a cooperative always gets its own, and naming another is a 404, as if it did not exist."""
+    principal = current_principal()
+    if not slug:
+        return principal.cooperative_id
+    return visible_cooperative(get_cooperative(db(), slug)).id

@@ -6,6 +6,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from tests.console.support import make_coop_with_key
 from tests.support.sellers import make_seller
 
 COOP = "/api/v1/cooperatives/hostile"
@@ -84,3 +85,15 @@ def test_paging_takes_ascii_whole_numbers_in_range(client: FlaskClient, admin_he
         response = client.get(path, query_string={name: value}, headers=admin_headers)
         assert response.status_code == 422, (name, value, response.get_json())
         assert name in response.get_json()["error"]["details"]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/orders", "/api/v1/issues"])
+def test_a_cooperative_naming_another_in_a_list_filter_gets_404(client: FlaskClient, sessions: sessionmaker[Session],
+                                                                 path: str) -> None:
+    _, key = make_coop_with_key(sessions, "own-coop")
+    make_seller(sessions, "other-coop")
+    headers = {"Authorization": f"Bearer {key}"}
+    assert client.get(path, query_string={"cooperative": "own-coop"}, headers=headers).status_code == 200
+    response = client.get(path, query_string={"cooperative": "other-coop"}, headers=headers)
+    assert response.status_code == 404
+    assert response.get_json()["error"]["message"] == "no cooperative 'other-coop'"

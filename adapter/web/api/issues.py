@@ -10,11 +10,10 @@ from marshmallow import Schema, fields, validate
 from adapter.errors import InvalidRequestError, NotFoundError
 from adapter.orders import after_sale
 from adapter.orders.policy import order_policy
-from adapter.store.cooperatives import get_cooperative
 from adapter.store.models import Issue, utcnow
 from adapter.web.api.bodies import Page, load_json, load_query
 from adapter.web.api.contract import documented
-from adapter.web.auth import current_principal
+from adapter.web.auth import current_principal, listed_cooperative_id
 from adapter.web.runtime import db, runtime, unit_of_work
 from workers.dispatch import AfterCommit, after_commit
 
@@ -71,7 +70,7 @@ class IssueQuery(Page):
     """Filters and paging."""
 
     status = fields.String(metadata={"enum": list(STATUSES)})
-    cooperative = fields.String(metadata={"description": "operators: one cooperative's slug"})
+    cooperative = fields.String(metadata={"description": "one cooperative's slug (a cooperative's key: only its own)"})
 
 
 def _summary(issue: Issue) -> dict[str, Any]:
@@ -93,10 +92,7 @@ def _visible(issue_pk: int) -> Issue:
 @bp.get("")
 def list_issues() -> Response:
     """Issues, newest first (?status=&cooperative=SLUG for operators&limit=&offset=)."""
-    principal = current_principal()
-    cooperative_id = principal.cooperative_id
-    if principal.is_admin and request.args.get("cooperative"):
-        cooperative_id = get_cooperative(db(), request.args["cooperative"]).id
+    cooperative_id = listed_cooperative_id(request.args.get("cooperative"))
     status = request.args.get("status")
     if status is not None and status.upper() not in STATUSES:
         raise InvalidRequestError(f"status must be one of {', '.join(STATUSES)}")

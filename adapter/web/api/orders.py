@@ -15,11 +15,10 @@ from adapter.orders.errors import OrderError
 from adapter.orders.policy import order_policy
 from adapter.orders.seller import next_actions, seller_action
 from adapter.store import inbound
-from adapter.store.cooperatives import get_cooperative
 from adapter.store.models import Order, utcnow
 from adapter.web.api.bodies import Page, json_object, load_query
 from adapter.web.api.contract import documented
-from adapter.web.auth import current_principal
+from adapter.web.auth import current_principal, listed_cooperative_id
 from adapter.web.runtime import db, runtime, unit_of_work
 from catalog_sync.on_search_items import IST
 from workers.dispatch import AfterCommit, after_commit
@@ -103,7 +102,7 @@ class OrderQuery(Page):
     state = fields.String(metadata={"example": "Created"})
     from_ = fields.Date(data_key="from", metadata={"description": "first IST day"})
     to = fields.Date(metadata={"description": "last IST day"})
-    cooperative = fields.String(metadata={"description": "operators: one cooperative's slug"})
+    cooperative = fields.String(metadata={"description": "one cooperative's slug (a cooperative's key: only its own)"})
 
 
 ACTIONS = ("accept", "reject", "pack", "ship", "deliver", "cancel", "part_cancel", "approve_return",
@@ -142,10 +141,7 @@ def _date_arg(name: str, *, next_day: bool = False) -> dt.datetime | None:
 @bp.get("")
 def list_orders() -> Response:
     """Orders, newest first (?state=&from=YYYY-MM-DD&to=YYYY-MM-DD (IST days)&cooperative=SLUG&limit=&offset=)."""
-    principal = current_principal()
-    cooperative_id = principal.cooperative_id
-    if principal.is_admin and request.args.get("cooperative"):
-        cooperative_id = get_cooperative(db(), request.args["cooperative"]).id
+    cooperative_id = listed_cooperative_id(request.args.get("cooperative"))
     page = load_query(Page())
     rows = order_store.list_orders(db(), cooperative_id=cooperative_id, state=request.args.get("state"),
                                    limit=page["limit"], offset=page["offset"], since=_date_arg("from"),
