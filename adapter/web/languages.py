@@ -118,6 +118,11 @@ def _domain(app: Flask) -> CatalogueDomain:
     return domain
 
 
+def translations_for(code: str) -> NullTranslations:
+    """One language's catalogue in the current app, whatever the request's own language (the API's ``lang``)."""
+    return _domain(current_app).translations_for(code)
+
+
 def available_codes(app: Flask) -> tuple[str, ...]:
     """English, then every language that has a catalogue on disk, by code (looked for once per directory list)."""
     directories = translation_directories(app)
@@ -182,4 +187,5 @@ def _babel_locale() -> str:
     return code
 
 
-__all__ = ["Language", "available_languages", "choose_language", "compile_catalogue", "current_language", "init_app"]
+__all__ = ["Language", "available_codes", "available_languages", "choose_language", "compile_catalogue",
+           "current_language", "init_app", "translations_for"]

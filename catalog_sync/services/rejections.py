@@ -10,6 +10,7 @@ callback for a rejection.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -63,9 +64,10 @@ def record_rejection(session: Session, request: NetworkRequest, app: SellerApp,
     return rows
 
 
-def describe(rejection: CatalogueRejection, language: str = "en") -> dict[str, Any]:
-    """A rejection as the API and the console show it: where, what it means and what to do."""
-    meaning, fix = explain(rejection.code, rejection.kind, rejection.column, language)
+def describe(rejection: CatalogueRejection, gettext: Callable[[str], str] = str) -> dict[str, Any]:
+    """A rejection as the API and the console show it: where, what it means and what to do (through
+    ``gettext``: the reader's language)."""
+    meaning, fix = explain(rejection.code, rejection.kind, rejection.column, gettext)
     return {
         "id": rejection.id, "code": rejection.code, "kind": rejection.kind, "meaning": meaning, "fix": fix,
         "buyer_app": rejection.bap_id, "buyer_app_message": rejection.message, "path": rejection.path,

@@ -18,9 +18,10 @@ from adapter.protocol.context import format_timestamp
 from adapter.store import rejections as rejection_store
 from adapter.store.db import transaction
 from adapter.store.models import CatalogueRejection, Cooperative, InboundMessage, OutboxMessage
-from catalog_sync.rejections import REASONS, Target, column_for, explain, locate, parse_path
+from catalog_sync.rejections import FIXES, GENERIC_FIX, REASONS, Target, column_for, explain, locate, parse_path
 from catalog_sync.services import catalogue as catalogues
 from config import Settings
+from tests.catalog_sync.hindi import hindi
 from tests.support.network import BUYER_ID, SELLER_ID, Network, search_body
 from tests.support.sellers import RET16_CSV, make_seller
 
@@ -59,22 +60,27 @@ def test_every_code_has_hindi_and_a_known_kind() -> None:
     assert len(REASONS) >= 60
     for code, reason in REASONS.items():
         assert reason.kind in {"PROVIDER-ERROR", "ITEM-ERROR", "BPP-ERROR", "INTEGRATION-ERROR"}, code
-        assert any("\u0900" <= ch <= "\u097f" for ch in reason.hi), code
+        assert any("\u0900" <= ch <= "\u097f" for ch in hindi().gettext(reason.en)), code
+    for fix in [*FIXES.values(), *GENERIC_FIX.values()]:
+        assert any("\u0900" <= ch <= "\u097f" for ch in hindi().gettext(fix)), fix
 
 
 def test_explanations_in_english_and_hindi() -> None:
-    meaning, fix = explain("91001", "ITEM-ERROR", "price", "en")
+    meaning, fix = explain("91001", "ITEM-ERROR", "price")
     assert meaning == "Item price is higher than its MRP"
     assert "mrp" in fix
-    meaning_hi, fix_hi = explain("91001", "ITEM-ERROR", "price", "hi")
+    meaning_hi, fix_hi = explain("91001", "ITEM-ERROR", "price", hindi().gettext)
     assert "MRP" in meaning_hi
     assert "price" in fix_hi
     assert fix_hi != fix
-    unknown, generic = explain("99999", None, None, "en")
+    unknown, generic = explain("99999", None, None)
     assert "99999" in unknown
     assert "spreadsheet" in generic
-    assert "colour" in explain("91017", "ITEM-ERROR", "colour", "en")[1]
-    assert "ऑपरेटर" in explain("90001", "PROVIDER-ERROR", None, "hi")[1]
+    assert "colour" in explain("91017", "ITEM-ERROR", "colour")[1]
+    assert "ऑपरेटर" in explain("90001", "PROVIDER-ERROR", None, hindi().gettext)[1]
+    unknown_hi, column_hi = explain("99999", None, "colour", hindi().gettext)
+    assert unknown_hi == "कोड 99999: खरीदार ऐप का विवरण देखें"
+    assert column_hi.startswith("इस पंक्ति का colour कॉलम देखें।")
 
 
 def _answer(provider: str, *items: str) -> dict[str, Any]:
@@ -241,11 +247,11 @@ def test_rejections_through_the_webhook_and_the_api(
     assert (one["item_id"], one["row"], one["column"], one["code"]) == ("T16-2", 3, "price", "91001")
     assert one["meaning"] == "Item price is higher than its MRP"
     assert one["buyer_app"] == BUYER_ID
-    hindi = client.get("/api/v1/cooperatives/coop-a/catalogue/rejections?lang=hi", headers=admin_headers).json
-    assert hindi["rejections"][0]["meaning"] == REASONS["91001"].hi
+    in_hindi = client.get("/api/v1/cooperatives/coop-a/catalogue/rejections?lang=hi", headers=admin_headers).json
+    assert in_hindi["rejections"][0]["meaning"] == hindi().gettext(REASONS["91001"].en) == "सामान की कीमत MRP से ज़्यादा है"
     refused = client.get("/api/v1/cooperatives/coop-a/catalogue/rejections?lang=fr", headers=admin_headers)
     assert refused.status_code == 422
-    assert "lang" in refused.json["error"]["message"]
+    assert refused.json["error"]["message"] == "lang must be one of: en, hi"
     # Dismissed: off the open list, still in the whole history; another cooperative cannot see or dismiss it.
     other_key = _key(client, admin_headers, "coop-b")
     url = f"/api/v1/cooperatives/coop-a/catalogue/rejections/{one['id']}/dismiss"

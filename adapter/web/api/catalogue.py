@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, Flask, Response, jsonify, request, url_for
+from flask import Blueprint, Flask, Response, current_app, jsonify, request, url_for
 from marshmallow import Schema, fields
 
 from adapter.errors import ConflictError, InvalidRequestError
@@ -19,6 +20,7 @@ from adapter.store.models import CatalogueItem, CatalogueVersion, Cooperative, u
 from adapter.web.api.bodies import json_object, json_or_yaml_object
 from adapter.web.api.contract import documented
 from adapter.web.auth import current_principal, require_admin, visible_cooperative
+from adapter.web.languages import available_codes, translations_for
 from adapter.web.runtime import db, runtime, unit_of_work
 from catalog_sync.categories import template_csv
 from catalog_sync.errors import IngestError, MappingError, ProfileError, UnknownCategoryError
@@ -167,6 +169,8 @@ class Undone(Schema):
 
 
 FLAG = {"enum": ["0", "1", "true", "false", "yes", "no"]}
+LANG = {"description": "the language of meanings and fixes: en (default), hi, or any language the console has a "
+                       "catalogue for (422 names them)", "example": "hi"}
 
 
 class UploadForm(Schema):
@@ -274,14 +278,14 @@ class RejectionList(Schema):
 class RejectionQuery(Schema):
     """Language and whether dismissed ones are included."""
 
-    lang = fields.String(metadata={"enum": ["en", "hi"]})
+    lang = fields.String(metadata=LANG)
     all = fields.String(metadata=FLAG)
 
 
 class LanguageQuery(Schema):
     """The language of meanings and fixes."""
 
-    lang = fields.String(metadata={"enum": ["en", "hi"]})
+    lang = fields.String(metadata=LANG)
 
 
 class PreviewQuery(Schema):
@@ -602,9 +606,9 @@ def rejections(slug: str) -> Response:
     """What buyer apps refused in this catalogue, newest first: the item, its spreadsheet row and column, what
     the code means and what to do (``lang=hi`` for Hindi, ``all=1`` to include dismissed ones)."""
     cooperative = _cooperative(slug)
-    language = _language()
+    gettext = _language()
     found = rejection_store.list_rejections(db(), cooperative.id, include_dismissed=_flag("all"))
-    return jsonify({"rejections": [rejection_service.describe(r, language) for r in found]})
+    return jsonify({"rejections": [rejection_service.describe(r, gettext) for r in found]})
 
 
 @documented("Dismiss a rejection", query=LanguageQuery, responses={200: RejectionOut})
@@ -637,11 +641,13 @@ def dismiss_unattributed(rejection_id: int) -> Response:
     return jsonify(body)
 
 
-def _language() -> str:
+def _language() -> Callable[[str], str]:
+    """The ``lang`` parameter's translator: English, or any language the console has a catalogue for."""
     language = request.args.get("lang", "en")
-    if language not in ("en", "hi"):
-        raise InvalidRequestError("lang must be en or hi", details={"lang": language[:20]})
-    return language
+    codes = available_codes(current_app)
+    if language not in codes:
+        raise InvalidRequestError(f"lang must be one of: {', '.join(codes)}", details={"lang": language[:20]})
+    return translations_for(language).gettext
 
 
 def _flag(name: str) -> bool:

@@ -15,7 +15,6 @@ from adapter.store import uploads
 from adapter.store.cooperatives import list_cooperatives
 from adapter.store.models import Cooperative, utcnow
 from adapter.web.console.formats import ist, typed_number
-from adapter.web.console.i18n import current_language
 from adapter.web.console.pages import bp, coop_arg, login_required, page, scope, user
 from adapter.web.runtime import db, runtime, unit_of_work
 from catalog_sync.categories import CATEGORIES, template_csv
@@ -38,7 +37,7 @@ def _render(cooperative: Cooperative | None, *, report: ValidationReport | None 
             upload_error: str | None = None, status: int = 200) -> tuple[str, int]:
     rows = store.current_items(db(), cooperative.id) if cooperative else []
     choices = list_cooperatives(db()) if user().is_admin else []
-    refused = [rejection_service.describe(r, current_language()) | {"received_ist": ist(r.received_at)}
+    refused = [rejection_service.describe(r, gettext) | {"received_ist": ist(r.received_at)}
                for r in rejection_store.list_rejections(db(), cooperative.id, limit=100)] if cooperative else []
     return page("catalogue.html", status, cooperative=cooperative, items=rows, categories=sorted(CATEGORIES),
                 report=report, upload_error=upload_error, choices=choices, rejections=refused,
