@@ -7,9 +7,10 @@ docs/delivery.md.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Final
+from dataclasses import dataclass
+from typing import Any, Final, TypeVar
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, Update, case, func, select, update
 from sqlalchemy.orm import Session
 
 from adapter.errors import ConflictError, InvalidRequestError, NotFoundError
@@ -29,6 +30,7 @@ __all__ = [
 ]
 
 STATUSES: Final = ("pending", "sent", "dead")
+_Q = TypeVar("_Q", Select[Any], Update)
 MAX_PAGE = 1000
 
 
@@ -128,8 +130,22 @@ def replay(
     return message
 
 
-def dead_ids(session: Session, *, bap_id: str | None = None, limit: int | None = None) -> list[int]:
-    """Ids of dead rows (optionally one buyer app's), oldest first: what `replay_dead` would revive.
+# One cooperative's callbacks to one buyer app: (cooperative id or None for rows of no cooperative, bap_id).
+Group = tuple[int | None, str | None]
+
+
+def _in_group(query: _Q, group: Group | None) -> _Q:
+    if group is None:
+        return query
+    cooperative_id, bap_id = group
+    return query.where(OutboxMessage.cooperative_id.is_(None) if cooperative_id is None
+                       else OutboxMessage.cooperative_id == cooperative_id,
+                       OutboxMessage.bap_id.is_(None) if bap_id is None else OutboxMessage.bap_id == bap_id)
+
+
+def dead_ids(session: Session, *, bap_id: str | None = None, limit: int | None = None,
+             group: Group | None = None) -> list[int]:
+    """Ids of dead rows (optionally one buyer app's, or one group's), oldest first: what `replay_dead` revives.
 
     Rows that may already have been delivered are left out: they are replayed one by one, with force.
     """
@@ -138,13 +154,45 @@ def dead_ids(session: Session, *, bap_id: str | None = None, limit: int | None =
              .order_by(OutboxMessage.id))
     if bap_id is not None:
         query = query.where(OutboxMessage.bap_id == bap_id)
+    query = _in_group(query, group)
     if limit is not None:
         query = query.limit(limit)
     return list(session.scalars(query))
 
 
-def replay_dead(session: Session, now: dt.datetime, window_seconds: int, bap_id: str | None = None) -> int:
-    """Replay every dead row (optionally one buyer app's) that cannot have been delivered; return how many."""
+@dataclass(frozen=True)
+class DeadGroup:
+    """Dead letters of one cooperative to one buyer app: how many, since when, and the latest failure."""
+
+    cooperative_id: int | None
+    bap_id: str | None
+    count: int
+    replayable: int  # those that cannot have been delivered (the others are replayed one by one, with force)
+    since: dt.datetime  # when the oldest of them was queued
+    last_error: str | None
+
+
+def dead_groups(session: Session) -> list[DeadGroup]:
+    """Dead letters by cooperative and buyer app, the longest-failing first."""
+    rows = session.execute(
+        select(OutboxMessage.cooperative_id, OutboxMessage.bap_id, func.count(),
+               func.sum(case((OutboxMessage.maybe_delivered.is_(False), 1), else_=0)),
+               func.min(OutboxMessage.id), func.max(OutboxMessage.id))
+        .where(OutboxMessage.status == "dead")
+        .group_by(OutboxMessage.cooperative_id, OutboxMessage.bap_id)
+        .order_by(func.min(OutboxMessage.id)))
+    groups = []
+    for cooperative_id, bap_id, count, replayable, oldest_id, latest_id in rows:
+        oldest, latest = session.get_one(OutboxMessage, oldest_id), session.get_one(OutboxMessage, latest_id)
+        groups.append(DeadGroup(cooperative_id, bap_id, int(count), int(replayable or 0), oldest.created_at,
+                                latest.last_error))
+    return groups
+
+
+def replay_dead(session: Session, now: dt.datetime, window_seconds: int, bap_id: str | None = None, *,
+                group: Group | None = None) -> int:
+    """Replay every dead row (optionally one buyer app's, or one group's) that cannot have been delivered;
+    return how many."""
     now = _aware(now, "now")
     statement = (
         update(OutboxMessage)
@@ -154,6 +202,7 @@ def replay_dead(session: Session, now: dt.datetime, window_seconds: int, bap_id:
     )
     if bap_id is not None:
         statement = statement.where(OutboxMessage.bap_id == bap_id)
+    statement = _in_group(statement, group)
     result = session.execute(statement)
     count: int = getattr(result, "rowcount", 0)
     return count

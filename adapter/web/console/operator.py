@@ -30,7 +30,8 @@ def operator() -> tuple[str, int]:
     since = today_start()
     dead = outbox.dead_by_cooperative(session)
     rows = []
-    for cooperative in list_cooperatives(session):
+    cooperatives = list_cooperatives(session)
+    for cooperative in cooperatives:
         jobs = sync_store.list_jobs(session, cooperative.id, limit=1)
         rows.append({
             "cooperative": cooperative, "last_job": jobs[0] if jobs else None,
@@ -38,7 +39,11 @@ def operator() -> tuple[str, int]:
             "orders_today": len(order_store.list_orders(session, cooperative_id=cooperative.id, since=since,
                                                         limit=500)),
         })
-    return page("operator.html", rows=rows, depth=outbox.depth(session), unowned_dead=dead.get(None, 0))
+    names = {cooperative.id: cooperative.name for cooperative in cooperatives}
+    groups = [{"group": group, "cooperative": names.get(group.cooperative_id) if group.cooperative_id else None}
+              for group in outbox.dead_groups(session)]
+    return page("operator.html", rows=rows, depth=outbox.depth(session), unowned_dead=dead.get(None, 0),
+                groups=groups)
 
 
 @bp.get("/operator/outbox")
@@ -76,13 +81,20 @@ def replay(outbox_id: int) -> BaseResponse:
 @bp.post("/operator/outbox/replay")
 @admin_required
 def replay_all() -> BaseResponse:
-    """Replay every dead callback."""
+    """Replay every dead callback, or (form fields ``group``, ``cooperative``, ``bap_id``) one cooperative's to one
+    buyer app; back to the page the form was on."""
+    group: outbox.Group | None = None
+    if request.form.get("group") == "1":
+        cooperative = request.form.get("cooperative", "")
+        if cooperative and not cooperative.isdigit():
+            abort(400)
+        group = (int(cooperative) if cooperative else None, request.form.get("bap_id") or None)
     with unit_of_work() as session:
-        ids = outbox.dead_ids(session)
-        outbox.replay_dead(session, utcnow(), runtime().settings.unsolicited_delivery_window)
+        ids = outbox.dead_ids(session, group=group)
+        outbox.replay_dead(session, utcnow(), runtime().settings.unsolicited_delivery_window, group=group)
     send_deliveries(runtime().celery, ids)
     flash(gettext("Replayed %(count)s message(s).", count=len(ids)), "ok")
-    return redirect(url_for("console.outbox_page"))
+    return redirect(url_for("console.operator" if group is not None else "console.outbox_page"))
 
 
 @bp.get("/operator/transactions")
