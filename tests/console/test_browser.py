@@ -68,6 +68,20 @@ def shot(page: Any, name: str) -> None:
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
+def fits_the_phone(page: Any) -> None:
+    """Nothing on the page is wider than the 360 px screen: no sideways scrolling."""
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 360, f"{page.url} is {width} px wide"
+
+
+def inside(locator: Any) -> None:
+    """The element is drawn within the 360 px width."""
+    box = locator.bounding_box()
+    assert box is not None
+    assert box["x"] >= 0
+    assert box["x"] + box["width"] <= 360, box
+
+
 def nav(page: Any, name: str) -> None:
     page.get_by_role("navigation").get_by_role("link", name=name, exact=True).click()
 
@@ -97,6 +111,11 @@ def test_cooperative_journey(server: str, browser_page: Any, worker: Any, sessio
     page.get_by_role("button", name="Upload", exact=True).click()
     expect(page.locator("#report")).to_contain_text("Nothing was imported")
     expect(page.locator("#report table tbody tr").first).to_be_visible()
+    # On a phone each problem is a card: row, column, value and the fix together, all on screen.
+    first_fix = page.locator("#report table tbody tr").first.locator("td").last
+    expect(first_fix).to_be_visible()
+    inside(first_fix)
+    fits_the_phone(page)
     shot(page, "catalogue-upload-errors")
     page.get_by_role("link", name="Back to the catalogue").click()
 
@@ -161,10 +180,16 @@ def test_operator_replays_a_dead_letter(server: str, browser_page: Any, sessions
     dead = make_dead_letter(sessions, coop_id)
     sign_in(page, server, ADMIN_KEY)
     expect(page.locator("h1")).to_have_text("Operator")
+    card = page.locator("li.card").first
+    expect(card).to_contain_text("1 callback not delivered since")
+    inside(card)
+    fits_the_phone(page)
     shot(page, "operator")
     nav(page, "Outbox")
     row = page.locator(f"#outbox-{dead}")
     expect(row).to_contain_text("connection refused")
+    inside(row.get_by_role("button", name=f"Replay #{dead}"))
+    fits_the_phone(page)
     shot(page, "outbox")
     row.get_by_role("button", name=f"Replay #{dead}").click()
     expect(page.get_by_role("status").first).to_contain_text("Replayed 1 message")
@@ -173,4 +198,5 @@ def test_operator_replays_a_dead_letter(server: str, browser_page: Any, sessions
     page.get_by_label("Transaction id").fill("t-dead")
     page.get_by_role("button", name="Search").click()
     expect(page.locator("table")).to_contain_text("on_status")
+    fits_the_phone(page)
     shot(page, "transaction")
