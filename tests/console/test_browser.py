@@ -200,3 +200,6 @@ def test_operator_replays_a_dead_letter(server: str, browser_page: Any, sessions
     expect(page.locator("table")).to_contain_text("on_status")
     fits_the_phone(page)
     shot(page, "transaction")
+    page.set_viewport_size({"width": 1280, "height": 800})  # on a wide screen it is a table again
+    assert page.evaluate("getComputedStyle(document.querySelector('table')).display") == "table"
+    assert page.locator("thead").is_visible()
