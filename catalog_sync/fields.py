@@ -62,6 +62,17 @@ _DURATION_UNITS = {
 _YES = {"yes", "y", "true", "1", "हाँ", "हां", "ha", "haan"}
 _NO = {"no", "n", "false", "0", "नहीं", "नही", "nahi"}
 _MONEY_RE = re.compile(r"^\d+(\.\d{1,2})?$")
+# An amount as a program sends it (JSON): ASCII digits, at most 2 decimals, under a hundred crore.
+_PLAIN_AMOUNT_RE = re.compile(r"[0-9]{1,9}(\.[0-9]{1,2})?")
+
+
+def plain_amount(value: object) -> Decimal | None:
+    """A JSON number or string written as rupees (``450``, ``450.5``, ``"450.50"``), or None for anything else:
+    exponents, other digits, NaN, booleans and amounts of a hundred crore or more are not amounts."""
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        return None
+    text = str(value).strip()
+    return Decimal(text) if _PLAIN_AMOUNT_RE.fullmatch(text) else None
 _GROUPED_RE = re.compile(r"^(\d{1,3}(,\d{3})+|\d{1,2}(,\d{2})*,\d{3})(\.\d+)?$")
 _PLACEHOLDER_HOSTS = {
     "example.com",

@@ -2,29 +2,25 @@
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 from typing import Any
 
 from adapter.orders.delivery_terms import DeliveryTerms
+from catalog_sync.fields import plain_amount
 
 
 class TermsError(ValueError):
     """Delivery settings we cannot use; the message names the field."""
 
 
-# ASCII digits, at most 2 decimals, under a hundred crore: what GET gives back is what was meant.
-_AMOUNT_RE = re.compile(r"[0-9]{1,9}(\.[0-9]{1,2})?")
-
-
 def _amount(data: dict[str, Any], name: str, default: Decimal | None) -> Decimal | None:
     value = data.get(name)
     if value is None:
         return default
-    text = str(value).strip() if isinstance(value, (str, int, float)) and not isinstance(value, bool) else ""
-    if not _AMOUNT_RE.fullmatch(text):
+    amount = plain_amount(value)  # what GET gives back is then what was meant (no 1E+5)
+    if amount is None:
         raise TermsError(f"{name} must be an amount in rupees, 0 or more, like 50 or 49.50")
-    return Decimal(text)
+    return amount
 
 
 def terms_from_json(data: dict[str, Any] | None) -> DeliveryTerms:

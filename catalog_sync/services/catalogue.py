@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -26,7 +25,7 @@ from catalog_sync.categories import template_examples
 from catalog_sync.diff import ChangeSet, diff_items, to_on_search_incremental
 from catalog_sync.errors import ProfileError
 from catalog_sync.export import export_csv, export_xlsx
-from catalog_sync.fields import MAX_COUNT
+from catalog_sync.fields import MAX_COUNT, plain_amount
 from catalog_sync.ingest import parse_catalogue
 from catalog_sync.model import Catalogue, Item, Profile, item_hash
 from catalog_sync.on_search import BppInfo, to_on_search
@@ -260,15 +259,11 @@ def version_content(session: Session, cooperative: Cooperative, number: int) -> 
     )
 
 
-# An amount as a person or a program writes it: ASCII digits, at most 2 decimals, under a hundred crore.
-_AMOUNT_RE = re.compile(r"[0-9]{1,9}(\.[0-9]{1,2})?")
-
-
 def _decimal(value: Any, field: str) -> Decimal:
-    text = str(value).strip() if isinstance(value, (str, int, float)) and not isinstance(value, bool) else ""
-    if not _AMOUNT_RE.fullmatch(text) or Decimal(text) <= 0:
+    amount = plain_amount(value)
+    if amount is None or amount <= 0:
         raise InvalidRequestError(f"{field} must be a number like 450 or 450.50", details={"field": field})
-    return Decimal(text)
+    return amount
 
 
 def edit_item(
