@@ -220,14 +220,14 @@ def test_bad_upload_shows_report_and_imports_nothing(web: FlaskClient, sessions:
     assert 'data-status="invalid"' in body
     assert "Nothing was imported" in body
     assert '<th scope="col">Row</th>' in body
-    assert "<td>abc</td>" in body
+    assert '<td data-label="Value">abc</td>' in body  # labelled: on a phone each problem is a card
     assert versions(sessions) == before
     # Switching to Hindi on that page keeps the report: the fix column is in Hindi.
     switched = web.post("/console/language", data={"lang": "hi", "next": report_url, "csrf_token": csrf_of(web)})
     assert switched.headers["Location"].endswith(report_url)
     hindi = text(web.get(report_url))
     assert "संख्या होनी चाहिए" in hindi
-    assert "<td>abc</td>" in hindi
+    assert '<td data-label="मान">abc</td>' in hindi
     web.post("/console/language", data={"lang": "en", "next": report_url, "csrf_token": csrf_of(web)})
     # A file that cannot be read at all gets a page too, with the reason.
     unreadable = web.post("/console/catalogue/upload", content_type="multipart/form-data",
@@ -428,7 +428,7 @@ def test_a_large_upload_shows_a_page_that_refreshes_until_the_worker_is_done(
     assert report is not None
     assert 'data-status="invalid"' in report
     assert "संख्या होनी चाहिए" in report  # the same report as an inline upload, in Hindi
-    assert "<td>abc</td>" in report
+    assert '<td data-label="मान">abc</td>' in report
     assert versions(sessions) == before
 
     changed = RET16_CSV.replace(b"T16-1,Test Rumal Small,Home Decor,1200,", b"T16-1,Test Rumal Small,Home Decor,1250,")
