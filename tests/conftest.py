@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -114,14 +115,21 @@ def sessions(engine: Engine) -> Iterator[sessionmaker[Session]]:
         client.close()
 
 
-@pytest.fixture
-def app(settings: Settings, sessions: sessionmaker[Session]) -> Iterator[Flask]:
+@contextmanager
+def app_under_test(settings: Settings) -> Iterator[Flask]:
+    """The app on these settings, in testing mode; its engine and clients are let go afterwards."""
     from adapter.web import create_app
 
     app = create_app(settings)
     app.config.update(TESTING=True)
     yield app
     app.extensions["odop"].dispose()
+
+
+@pytest.fixture
+def app(settings: Settings, sessions: sessionmaker[Session]) -> Iterator[Flask]:
+    with app_under_test(settings) as app:
+        yield app
 
 
 @pytest.fixture

@@ -31,6 +31,7 @@ from adapter.store.models import Cooperative, InboundMessage, OutboxMessage, Ren
 from catalog_sync.services import catalogue as catalogues
 from catalog_sync.services import rendered
 from config import Settings
+from tests.conftest import app_under_test
 from tests.support.network import Network, search_body
 from tests.support.sellers import PROFILE, RET16_CSV, make_seller
 from workers.app import make_celery
@@ -50,12 +51,8 @@ def isolated(settings: Settings) -> Settings:
 
 @pytest.fixture
 def app(isolated: Settings, sessions: sessionmaker[Session]) -> Iterator[Flask]:
-    from adapter.web import create_app
-
-    app = create_app(isolated)
-    app.config.update(TESTING=True)
-    yield app
-    app.extensions["odop"].dispose()
+    with app_under_test(isolated) as app:
+        yield app
 
 
 @pytest.fixture

@@ -95,3 +95,11 @@ def test_the_documented_profile_example_is_taken_as_it_is(client: FlaskClient, a
     response = client.put(f"/api/v1/cooperatives/{example['slug']}/profile", json=example, headers=admin_headers)
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["profile"] == example
+
+
+def test_every_order_action_the_seller_can_take_is_documented(client: FlaskClient) -> None:
+    spec = client.get("/api/v1/openapi.json").get_json()
+    operation = spec["paths"]["/api/v1/orders/{order_pk}/actions/{action}"]["post"]
+    (action,) = [p for p in operation["parameters"] if p["name"] == "action"]
+    assert {"accept", "assign_agent", "pick_up", "out_for_delivery", "initiate_rto", "rto_delivered",
+            "liquidate"} <= set(action["schema"]["enum"])

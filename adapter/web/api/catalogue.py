@@ -18,7 +18,7 @@ from adapter.store import uploads
 from adapter.store.cooperatives import get_cooperative
 from adapter.store.models import CatalogueItem, CatalogueVersion, Cooperative, utcnow
 from adapter.web.api.bodies import json_object, json_or_yaml_object
-from adapter.web.api.contract import documented
+from adapter.web.api.contract import documented, timestamp
 from adapter.web.auth import current_principal, require_admin, visible_cooperative
 from adapter.web.languages import available_codes, translations_for
 from adapter.web.runtime import db, runtime, unit_of_work
@@ -132,9 +132,9 @@ class UploadOut(Schema):
     error = fields.String(allow_none=True)
     plan = fields.Dict(allow_none=True)
     confirmed = fields.List(fields.String(), required=True)
-    created_at = fields.String(required=True, metadata={"format": "date-time"})
-    started_at = fields.String(allow_none=True, metadata={"format": "date-time"})
-    finished_at = fields.String(allow_none=True, metadata={"format": "date-time"})
+    created_at = timestamp(required=True)
+    started_at = timestamp()
+    finished_at = timestamp()
 
 
 class UploadJob(Schema):
@@ -219,7 +219,7 @@ class Move(Schema):
     available = fields.Integer(allow_none=True)
     figure = fields.Integer(allow_none=True)
     ref = fields.String(allow_none=True)
-    at = fields.String(required=True, metadata={"format": "date-time"})
+    at = timestamp(required=True)
 
 
 class StockOut(Schema):
@@ -265,8 +265,8 @@ class RejectionOut(Schema):
     column = fields.String(allow_none=True)
     version = fields.Integer(allow_none=True)
     transaction_id = fields.String(allow_none=True)
-    received_at = fields.String(required=True, metadata={"format": "date-time"})
-    dismissed_at = fields.String(allow_none=True, metadata={"format": "date-time"})
+    received_at = timestamp(required=True)
+    dismissed_at = timestamp()
 
 
 class RejectionList(Schema):

@@ -16,7 +16,7 @@ from adapter.errors import ConflictError, InvalidRequestError, NotFoundError
 from adapter.store.cooperatives import get_cooperative
 from adapter.store.models import ConnectorCursor, Cooperative
 from adapter.web.api.bodies import load_json
-from adapter.web.api.contract import documented
+from adapter.web.api.contract import documented, timestamp
 from adapter.web.auth import current_principal, visible_cooperative
 from adapter.web.runtime import db, runtime, unit_of_work
 from workers.task_names import PULL_ORDERS
@@ -50,7 +50,7 @@ class ConnectorOut(Schema):
     url = fields.String(required=True)
     enabled = fields.Boolean(required=True)
     cursor = fields.String(allow_none=True)
-    last_polled_at = fields.String(allow_none=True, metadata={"format": "date-time"})
+    last_polled_at = timestamp()
     last_error = fields.String(allow_none=True)
 
 

@@ -33,6 +33,13 @@ bp = Blueprint("contract", __name__, url_prefix=PREFIX)
 View = TypeVar("View", bound=Callable[..., Any])
 
 
+def timestamp(*, required: bool = False) -> fields.String:
+    """A time as the API writes it: an ISO 8601 string (null, unless ``required``, when it has not happened)."""
+    if required:
+        return fields.String(required=True, metadata={"format": "date-time"})
+    return fields.String(allow_none=True, metadata={"format": "date-time"})
+
+
 class ErrorDetail(Schema):
     """What went wrong, for people and for programs."""
 

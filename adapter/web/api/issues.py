@@ -12,7 +12,7 @@ from adapter.orders import after_sale
 from adapter.orders.policy import order_policy
 from adapter.store.models import Issue, utcnow
 from adapter.web.api.bodies import Page, load_json, load_query
-from adapter.web.api.contract import documented
+from adapter.web.api.contract import documented, timestamp
 from adapter.web.auth import current_principal, listed_cooperative_id
 from adapter.web.runtime import db, runtime, unit_of_work
 from workers.dispatch import AfterCommit, after_commit
@@ -48,8 +48,8 @@ class IssueOut(Schema):
     order_pk = fields.Integer(allow_none=True)
     cooperative_id = fields.Integer(allow_none=True)
     resolution = fields.Dict(allow_none=True)
-    created_at = fields.String(required=True, metadata={"format": "date-time"})
-    updated_at = fields.String(required=True, metadata={"format": "date-time"})
+    created_at = timestamp(required=True)
+    updated_at = timestamp(required=True)
 
 
 class IssueDetail(IssueOut):

@@ -8,7 +8,7 @@ from marshmallow import Schema, fields
 from adapter.delivery import outbox
 from adapter.store.models import utcnow
 from adapter.web.api.bodies import Page, load_query
-from adapter.web.api.contract import documented
+from adapter.web.api.contract import documented, timestamp
 from adapter.web.auth import require_admin
 from adapter.web.runtime import db, runtime, unit_of_work
 from adapter.web.timeline import outbox_row, transaction_messages
@@ -29,12 +29,12 @@ class OutboxOut(Schema):
     message_id = fields.String(allow_none=True)
     solicited = fields.Boolean(required=True)
     attempts = fields.Integer(required=True)
-    next_attempt_at = fields.String(required=True, metadata={"format": "date-time"})
-    deadline_at = fields.String(allow_none=True, metadata={"format": "date-time"})
+    next_attempt_at = timestamp(required=True)
+    deadline_at = timestamp()
     last_error = fields.String(allow_none=True)
     last_status_code = fields.Integer(allow_none=True)
-    created_at = fields.String(required=True, metadata={"format": "date-time"})
-    sent_at = fields.String(allow_none=True, metadata={"format": "date-time"})
+    created_at = timestamp(required=True)
+    sent_at = timestamp()
     size_bytes = fields.Integer(required=True)
     maybe_delivered = fields.Boolean(allow_none=True)
 

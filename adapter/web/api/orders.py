@@ -13,11 +13,11 @@ from adapter.errors import ConflictError, InvalidRequestError, NotFoundError
 from adapter.orders import store as order_store
 from adapter.orders.errors import OrderError
 from adapter.orders.policy import order_policy
-from adapter.orders.seller import next_actions, seller_action
+from adapter.orders.seller import ACTIONS, next_actions, seller_action
 from adapter.store import inbound
 from adapter.store.models import Order, utcnow
 from adapter.web.api.bodies import Page, json_object, load_query
-from adapter.web.api.contract import documented
+from adapter.web.api.contract import documented, timestamp
 from adapter.web.auth import current_principal, listed_cooperative_id
 from adapter.web.runtime import db, runtime, unit_of_work
 from catalog_sync.on_search_items import IST
@@ -51,14 +51,14 @@ class OrderOut(Schema):
     domain = fields.String(required=True)
     total = fields.String(allow_none=True, metadata={"example": "2560.00"})
     items = fields.List(fields.Dict(), required=True)
-    created_at = fields.String(required=True, metadata={"format": "date-time"})
-    updated_at = fields.String(required=True, metadata={"format": "date-time"})
+    created_at = timestamp(required=True)
+    updated_at = timestamp(required=True)
 
 
 class OrderEvent(Schema):
     """One step in the order's history."""
 
-    at = fields.String(required=True, metadata={"format": "date-time"})
+    at = timestamp(required=True)
     actor = fields.String(allow_none=True)
     kind = fields.String(required=True)
     from_ = fields.String(data_key="from", allow_none=True)
@@ -71,7 +71,7 @@ class OrderMessage(Schema):
 
     direction = fields.String(required=True, metadata={"enum": ["in", "out"]})
     action = fields.String(required=True)
-    at = fields.String(required=True, metadata={"format": "date-time"})
+    at = timestamp(required=True)
     status = fields.String(required=True)
     signature = fields.String(allow_none=True)
     attempts = fields.Integer()
@@ -103,11 +103,6 @@ class OrderQuery(Page):
     from_ = fields.Date(data_key="from", metadata={"description": "first IST day"})
     to = fields.Date(metadata={"description": "last IST day"})
     cooperative = fields.String(metadata={"description": "one cooperative's slug (a cooperative's key: only its own)"})
-
-
-ACTIONS = ("accept", "reject", "pack", "ship", "deliver", "cancel", "part_cancel", "approve_return",
-           "reject_return", "return_picked", "return_delivered", "liquidate", "initiate_rto", "rto_delivered",
-           "rto_disposed")
 
 
 def _summary(order: Order) -> dict[str, Any]:

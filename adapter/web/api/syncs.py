@@ -11,7 +11,7 @@ from adapter.store import sync as sync_store
 from adapter.store.cooperatives import get_cooperative
 from adapter.store.models import Cooperative, utcnow
 from adapter.web.api.bodies import load_json
-from adapter.web.api.contract import documented
+from adapter.web.api.contract import documented, timestamp
 from adapter.web.auth import current_principal, visible_cooperative
 from adapter.web.runtime import db, runtime, unit_of_work
 from catalog_sync.services.progress import job_to_dict
@@ -41,7 +41,7 @@ class SourceOut(Schema):
     url = fields.String(required=True)
     interval_minutes = fields.Integer(required=True)
     enabled = fields.Boolean(required=True)
-    last_fetched_at = fields.String(allow_none=True, metadata={"format": "date-time"})
+    last_fetched_at = timestamp()
     last_status = fields.String(allow_none=True)
     last_error = fields.String(allow_none=True)
 
@@ -70,9 +70,9 @@ class SyncOut(Schema):
     counts = fields.Dict(allow_none=True)
     errors = fields.List(fields.Dict(), allow_none=True)
     resumes = fields.Integer(allow_none=True)
-    created_at = fields.String(required=True, metadata={"format": "date-time"})
-    started_at = fields.String(allow_none=True, metadata={"format": "date-time"})
-    finished_at = fields.String(allow_none=True, metadata={"format": "date-time"})
+    created_at = timestamp(required=True)
+    started_at = timestamp()
+    finished_at = timestamp()
 
 
 class SyncList(Schema):
