@@ -170,7 +170,9 @@ def validator(tmp_path_factory: pytest.TempPathFactory) -> Any:
     """ONDC's log-validation-utility (third_party/ondc-validator), unpacked and ready (tests/conformance)."""
     from adapter.certification.validator import Validator, ValidatorUnavailable
 
+    # A relative path, as under `make run`'s DATA_DIR=var: the utility must find itself from one too.
+    home = Path(os.path.relpath(tmp_path_factory.mktemp("ondc-validator")))
     try:
-        return Validator.unpack(tmp_path_factory.mktemp("ondc-validator"))
+        return Validator.unpack(home)
     except ValidatorUnavailable as exc:
         pytest.fail(f"ONDC's validator cannot run: {exc}")

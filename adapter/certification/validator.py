@@ -136,8 +136,10 @@ class Validator:
     """The unpacked utility in ``home``; :meth:`run` checks one folder of messages."""
 
     def __init__(self, home: Path) -> None:
-        self.home = home
-        self.command = home / "ondc-validate"
+        # Absolute: the utility runs node from inside its home, and `make run` keeps its cache under a relative
+        # DATA_DIR (var/), which would otherwise be looked for again inside itself.
+        self.home = home.absolute()
+        self.command = self.home / "ondc-validate"
 
     @classmethod
     def cached(cls, cache: Path) -> Validator:
