@@ -227,7 +227,7 @@ def outbox_replay(outbox_id: int | None, all_dead: bool, bap_id: str | None, for
                 ids = [outbox.replay(session, outbox_id, utcnow(), settings.unsolicited_delivery_window,
                                      force=force).id]
             else:
-                ids = outbox.dead_ids(session, bap_id=bap_id)
+                ids = outbox.dead_ids(session, utcnow(), bap_id=bap_id)
                 outbox.replay_dead(session, utcnow(), settings.unsolicited_delivery_window, bap_id=bap_id)
     except AdapterError as error:
         raise click.ClickException(error.message) from error

@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Final, TypeVar
 
-from sqlalchemy import Select, Update, case, func, select, update
+from sqlalchemy import ColumnElement, Select, Update, and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from adapter.errors import ConflictError, InvalidRequestError, NotFoundError
@@ -23,6 +23,7 @@ __all__ = [
     "depth",
     "due_ids",
     "enqueue",
+    "expired",
     "list_attempts",
     "list_messages",
     "replay",
@@ -101,13 +102,31 @@ def due_ids(session: Session, now: dt.datetime, limit: int) -> list[int]:
     return list(session.scalars(query))
 
 
+def expired(message: OutboxMessage, now: dt.datetime) -> bool:
+    """Whether a callback is an answer the buyer app no longer waits for: a solicited one past its request's ttl.
+
+    Unsolicited pushes (state changes, catalogue updates) never expire: they carry news the buyer app still needs.
+    """
+    return bool(message.solicited and message.deadline_at is not None and message.deadline_at <= _aware(now, "now"))
+
+
+def _live(now: dt.datetime) -> ColumnElement[bool]:
+    """SQL for "not expired" (see `expired`)."""
+    return or_(OutboxMessage.solicited.is_(False), OutboxMessage.deadline_at.is_(None),
+               OutboxMessage.deadline_at > now)
+
+
 def replay(
     session: Session, outbox_id: int, now: dt.datetime, window_seconds: int, *, force: bool = False
 ) -> OutboxMessage:
-    """Make a dead (or pending) row due now with a fresh deadline of ``window_seconds``; attempts are kept.
+    """Make a dead (or pending) row due now; attempts are kept.
 
-    A row that may already have reached the buyer app (a POST whose result was lost) is replayed only with
-    ``force``: buyer apps should drop the copy by its message_id, but not every one does.
+    An unsolicited row gets a fresh deadline of ``window_seconds``. A solicited row (an answer to a request) keeps
+    its deadline, the request's ttl, because the buyer app waits no longer than that.
+
+    Two kinds of row are replayed only with ``force``: one that may already have reached the buyer app (a POST whose
+    result was lost; buyer apps should drop the copy by its message_id, but not every one does), and an answer whose
+    request's ttl has passed (the buyer app stopped waiting and may answer NACK; it then gets ``window_seconds``).
     """
     message = session.get(OutboxMessage, outbox_id, with_for_update=_lock(session))
     if message is None:
@@ -123,9 +142,18 @@ def replay(
             "recorded); replay it with force to send it again",
             details={"maybe_delivered": True},
         )
+    late = expired(message, now)
+    if late and not force:
+        assert message.deadline_at is not None
+        raise ConflictError(
+            f"outbox message {outbox_id} answers a request whose ttl ended at {message.deadline_at.isoformat()}: "
+            "the buyer app no longer waits for it; replay it with force to send it anyway",
+            details={"expired": True},
+        )
     message.status = "pending"
     message.next_attempt_at = now
-    message.deadline_at = now + dt.timedelta(seconds=window_seconds)
+    if not message.solicited or late or message.deadline_at is None:
+        message.deadline_at = now + dt.timedelta(seconds=window_seconds)
     session.flush()
     return message
 
@@ -143,14 +171,16 @@ def _in_group(query: _Q, group: Group | None) -> _Q:
                        OutboxMessage.bap_id.is_(None) if bap_id is None else OutboxMessage.bap_id == bap_id)
 
 
-def dead_ids(session: Session, *, bap_id: str | None = None, limit: int | None = None,
+def dead_ids(session: Session, now: dt.datetime, *, bap_id: str | None = None, limit: int | None = None,
              group: Group | None = None) -> list[int]:
     """Ids of dead rows (optionally one buyer app's, or one group's), oldest first: what `replay_dead` revives.
 
-    Rows that may already have been delivered are left out: they are replayed one by one, with force.
+    Rows that may already have been delivered, and answers whose request's ttl has passed, are left out: they are
+    replayed one by one, with force.
     """
     query = (select(OutboxMessage.id)
-             .where(OutboxMessage.status == "dead", OutboxMessage.maybe_delivered.is_(False))
+             .where(OutboxMessage.status == "dead", OutboxMessage.maybe_delivered.is_(False),
+                    _live(_aware(now, "now")))
              .order_by(OutboxMessage.id))
     if bap_id is not None:
         query = query.where(OutboxMessage.bap_id == bap_id)
@@ -167,37 +197,44 @@ class DeadGroup:
     cooperative_id: int | None
     bap_id: str | None
     count: int
-    replayable: int  # those that cannot have been delivered (the others are replayed one by one, with force)
+    replayable: int  # those that cannot have been delivered and have not expired (see `dead_ids`)
+    expired: int  # answers whose request's ttl has passed: the buyer app no longer waits for them
     since: dt.datetime  # when the oldest of them was queued
     last_error: str | None
 
 
-def dead_groups(session: Session) -> list[DeadGroup]:
+def dead_groups(session: Session, now: dt.datetime) -> list[DeadGroup]:
     """Dead letters by cooperative and buyer app, the longest-failing first."""
+    live = _live(_aware(now, "now"))
     rows = session.execute(
         select(OutboxMessage.cooperative_id, OutboxMessage.bap_id, func.count(),
-               func.sum(case((OutboxMessage.maybe_delivered.is_(False), 1), else_=0)),
+               func.sum(case((and_(OutboxMessage.maybe_delivered.is_(False), live), 1), else_=0)),
+               func.sum(case((live, 0), else_=1)),
                func.min(OutboxMessage.id), func.max(OutboxMessage.id))
         .where(OutboxMessage.status == "dead")
         .group_by(OutboxMessage.cooperative_id, OutboxMessage.bap_id)
         .order_by(func.min(OutboxMessage.id)))
     groups = []
-    for cooperative_id, bap_id, count, replayable, oldest_id, latest_id in rows:
+    for cooperative_id, bap_id, count, replayable, late, oldest_id, latest_id in rows:
         oldest, latest = session.get_one(OutboxMessage, oldest_id), session.get_one(OutboxMessage, latest_id)
-        groups.append(DeadGroup(cooperative_id, bap_id, int(count), int(replayable or 0), oldest.created_at,
-                                latest.last_error))
+        groups.append(DeadGroup(cooperative_id, bap_id, int(count), int(replayable or 0), int(late or 0),
+                                oldest.created_at, latest.last_error))
     return groups
 
 
 def replay_dead(session: Session, now: dt.datetime, window_seconds: int, bap_id: str | None = None, *,
                 group: Group | None = None) -> int:
-    """Replay every dead row (optionally one buyer app's, or one group's) that cannot have been delivered;
-    return how many."""
+    """Replay every dead row (optionally one buyer app's, or one group's) that cannot have been delivered and has not
+    expired (the rows `dead_ids` lists); return how many. Unsolicited rows get a fresh deadline, solicited ones keep
+    their request's."""
     now = _aware(now, "now")
     statement = (
         update(OutboxMessage)
-        .where(OutboxMessage.status == "dead", OutboxMessage.maybe_delivered.is_(False))
-        .values(status="pending", next_attempt_at=now, deadline_at=now + dt.timedelta(seconds=window_seconds))
+        .where(OutboxMessage.status == "dead", OutboxMessage.maybe_delivered.is_(False), _live(now))
+        .values(status="pending", next_attempt_at=now,
+                deadline_at=case((and_(OutboxMessage.solicited.is_(True), OutboxMessage.deadline_at.is_not(None)),
+                                  OutboxMessage.deadline_at),
+                                 else_=now + dt.timedelta(seconds=window_seconds)))
         .execution_options(synchronize_session=False)
     )
     if bap_id is not None:

@@ -84,3 +84,36 @@ def test_a_bad_group_is_refused(web: FlaskClient, sessions: sessionmaker[Session
     response = web.post("/console/operator/outbox/replay",
                         data={"csrf_token": csrf_of(web), "group": "1", "cooperative": "x"})
     assert response.status_code == 400
+
+
+def test_answers_past_their_ttl_are_shown_as_too_late_and_not_replayed(
+        web: FlaskClient, sessions: sessionmaker[Session]) -> None:
+    chamba, _ = make_coop_with_key(sessions, "chamba-late")
+    push = dead_letter(sessions, chamba, "late.example", 1)
+    now = utcnow()
+    with transaction(sessions) as session:
+        late = outbox.enqueue(session, action="on_select", target_url="http://127.0.0.1:9/late.example/on_select",
+                              body=b'{"x":2}', transaction_id="t-late", message_id="m-late", bap_id="late.example",
+                              cooperative_id=chamba, solicited=True, deadline_at=now - dt.timedelta(minutes=1),
+                              now=now - dt.timedelta(minutes=2))
+        late.status, late.last_error = "dead", "ttl expired before delivery"
+        late_id = late.id
+    sign_in(web, ADMIN_KEY)
+    card = web.get("/console/operator").get_data(as_text=True).split('<li class="card">')[1]
+    assert "2 callbacks not delivered since" in card
+    assert "1 of them answered a request too late" in card
+    listing = web.get("/console/operator/outbox?status=dead").get_data(as_text=True)
+    row = listing.split(f'id="outbox-{late_id}"')[1].split("</tr>")[0]
+    assert "Too late to send" in row
+    assert "IST" in row
+    assert "Replay" not in row  # no button for it
+    assert f'aria-label="Replay #{push}"' in listing
+
+    form = {"csrf_token": csrf_of(web), "group": "1", "cooperative": str(chamba), "bap_id": "late.example"}
+    replayed = web.post("/console/operator/outbox/replay", data=form, follow_redirects=True)
+    assert "Replayed 1 message(s)." in replayed.get_data(as_text=True)
+    assert statuses(sessions) == {f"{chamba}:late.example": ["pending", "dead"]}
+    refused = web.post(f"/console/operator/outbox/{late_id}/replay", data={"csrf_token": csrf_of(web)},
+                       follow_redirects=True)
+    assert "Not sent: this answer is too late" in refused.get_data(as_text=True)
+    assert statuses(sessions) == {f"{chamba}:late.example": ["pending", "dead"]}

@@ -59,7 +59,7 @@ def test_due_ids_only_pending_and_due_oldest_first(sessions: sessionmaker[Sessio
 
 
 def test_replay_revives_a_dead_row_with_a_new_deadline(sessions: sessionmaker[Session]) -> None:
-    outbox_id = add_row(sessions, T0)
+    outbox_id = add_row(sessions, T0, solicited=False)
     with transaction(sessions) as session:
         row = session.get_one(OutboxMessage, outbox_id)
         row.status, row.attempts, row.next_attempt_at = "dead", 4, T0 + dt.timedelta(hours=9)
@@ -84,17 +84,18 @@ def test_replay_refuses_missing_and_sent_rows(sessions: sessionmaker[Session]) -
 
 
 def test_replay_dead_counts_and_filters_by_buyer(sessions: sessionmaker[Session]) -> None:
-    a1, a2 = add_row(sessions, T0, bap_id="a.example"), add_row(sessions, T0, bap_id="a.example")
-    b1 = add_row(sessions, T0, bap_id="b.example")
+    a1 = add_row(sessions, T0, bap_id="a.example", solicited=False)
+    a2 = add_row(sessions, T0, bap_id="a.example", solicited=False)
+    b1 = add_row(sessions, T0, bap_id="b.example", solicited=False)
     alive = add_row(sessions, T0, bap_id="a.example")
     for outbox_id in (a1, a2, b1):
         set_status(sessions, outbox_id, "dead")
     later = T0 + dt.timedelta(hours=1)
     with transaction(sessions) as session:
-        assert outbox.dead_ids(session) == [a1, a2, b1]
-        assert outbox.dead_ids(session, bap_id="a.example") == [a1, a2]
+        assert outbox.dead_ids(session, later) == [a1, a2, b1]
+        assert outbox.dead_ids(session, later, bap_id="a.example") == [a1, a2]
         assert outbox.replay_dead(session, later, 300, bap_id="a.example") == 2
-        assert outbox.dead_ids(session) == [b1]
+        assert outbox.dead_ids(session, later) == [b1]
     with sessions() as session:
         assert session.get_one(OutboxMessage, b1).status == "dead"
         assert session.get_one(OutboxMessage, a1).deadline_at == later + dt.timedelta(seconds=300)
@@ -129,3 +130,41 @@ def test_depth_counts_every_status(sessions: sessionmaker[Session]) -> None:
     set_status(sessions, ids[1], "sent")
     with sessions() as session:
         assert outbox.depth(session) == {"pending": 2, "sent": 1, "dead": 1}
+
+
+def test_an_answer_past_its_requests_ttl_is_not_replayed_unless_forced(sessions: sessionmaker[Session]) -> None:
+    late = add_row(sessions, T0)  # an on_search answer: the buyer app waits until T0 + 30 s
+    fresh = add_row(sessions, T0 + dt.timedelta(seconds=25))  # waited for until T0 + 55 s
+    push = add_row(sessions, T0, action="on_status", solicited=False)  # news never expires
+    for outbox_id in (late, fresh, push):
+        set_status(sessions, outbox_id, "dead")
+    now = T0 + dt.timedelta(seconds=40)
+    with transaction(sessions) as session:
+        assert outbox.expired(session.get_one(OutboxMessage, late), now)
+        assert not outbox.expired(session.get_one(OutboxMessage, fresh), now)
+        assert not outbox.expired(session.get_one(OutboxMessage, push), now)
+        [group] = outbox.dead_groups(session, now)
+        assert (group.count, group.replayable, group.expired) == (3, 2, 1)
+        assert outbox.dead_ids(session, now) == [fresh, push]
+        with pytest.raises(ConflictError, match="no longer waits") as refused:
+            outbox.replay(session, late, now, 600)
+        assert refused.value.details == {"expired": True}
+        assert session.get_one(OutboxMessage, late).status == "dead"  # the refusal changed nothing
+        assert outbox.replay_dead(session, now, 600) == 2
+    with sessions() as session:
+        # The answer keeps its request's deadline (the buyer app waits no longer); the push gets a new window.
+        assert session.get_one(OutboxMessage, fresh).deadline_at == T0 + dt.timedelta(seconds=55)
+        assert session.get_one(OutboxMessage, push).deadline_at == now + dt.timedelta(seconds=600)
+        assert session.get_one(OutboxMessage, late).status == "dead"
+    with transaction(sessions) as session:
+        row = outbox.replay(session, late, now, 600, force=True)  # the operator insists
+        assert (row.status, row.deadline_at) == ("pending", now + dt.timedelta(seconds=600))
+
+
+def test_replaying_an_answer_within_its_ttl_keeps_the_requests_deadline(sessions: sessionmaker[Session]) -> None:
+    outbox_id = add_row(sessions, T0)
+    set_status(sessions, outbox_id, "dead")
+    now = T0 + dt.timedelta(seconds=10)
+    with transaction(sessions) as session:
+        row = outbox.replay(session, outbox_id, now, 600)
+        assert (row.status, row.next_attempt_at, row.deadline_at) == ("pending", now, T0 + dt.timedelta(seconds=30))

@@ -246,7 +246,7 @@ def test_replay_brings_a_dead_row_back_and_it_is_delivered(
     sessions: sessionmaker[Session], send: Callable[..., DeliveryResult], clock: Clock
 ) -> None:
     responses.post(URL, status=404)
-    outbox_id = add_row(sessions, T0)
+    outbox_id = add_row(sessions, T0, action="on_status", solicited=False)  # a push: replayable an hour later
     assert send(outbox_id).outcome == "dead"
     clock.advance(3600)
     responses.replace(responses.POST, URL, body=ACK)
@@ -455,7 +455,7 @@ def test_a_post_lost_after_it_was_sent_is_dead_as_maybe_delivered_and_needs_forc
     assert len(received) == 1
 
     with transaction(sessions) as session:
-        assert outbox.dead_ids(session) == []  # "replay all" leaves it alone
+        assert outbox.dead_ids(session, clock()) == []  # "replay all" leaves it alone
         assert outbox.replay_dead(session, clock(), 600) == 0
         with pytest.raises(ConflictError, match="may already have reached"):
             outbox.replay(session, outbox_id, clock(), 600)
@@ -488,13 +488,13 @@ def test_a_post_lost_within_the_deadline_is_sent_again_and_the_lost_try_is_count
 def test_a_row_that_never_left_is_dead_as_never_sent_and_replays_without_force(
     sessions: sessionmaker[Session], send: Callable[..., DeliveryResult], clock: Clock
 ) -> None:
-    outbox_id = add_row(sessions, T0)
+    outbox_id = add_row(sessions, T0, action="on_status", solicited=False)  # a push: it never expires
     clock.advance(60)
     result = send(outbox_id)
     assert (result.outcome, result.reason) == ("dead", "ttl expired before delivery")
     assert row(sessions, outbox_id).maybe_delivered is False
     with transaction(sessions) as session:
-        assert outbox.dead_ids(session) == [outbox_id]
+        assert outbox.dead_ids(session, clock()) == [outbox_id]
         outbox.replay(session, outbox_id, clock(), 600)
     assert len(responses.calls) == 0
 

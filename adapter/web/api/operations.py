@@ -55,7 +55,7 @@ class OutboxQuery(Page):
 
 
 class ReplayQuery(Schema):
-    """Whether a callback that may have been delivered is sent again."""
+    """Whether a callback that may have been delivered, or an answer whose request's ttl has passed, is sent again."""
 
     force = fields.String(metadata={"enum": ["0", "1", "true", "false", "yes", "no"]})
 
@@ -100,7 +100,8 @@ def list_outbox() -> Response:
 @documented("Replay one callback", auth="admin", query=ReplayQuery, errors=(409,), responses={200: OutboxOut})
 @bp.post("/outbox/<int:outbox_id>/replay")
 def replay_one(outbox_id: int) -> Response:
-    """Send one dead-lettered (or pending) callback again; ?force=true if it may already have been delivered."""
+    """Send one dead-lettered (or pending) callback again; ?force=true if it may already have been delivered or
+    answers a request whose ttl has passed (409 without it)."""
     require_admin()
     force = request.args.get("force", "").lower() in ("1", "true", "yes")
     with unit_of_work() as session:
@@ -113,11 +114,12 @@ def replay_one(outbox_id: int) -> Response:
 @documented("Replay every dead letter", auth="admin", query=BapQuery, responses={200: Replayed})
 @bp.post("/outbox/replay")
 def replay_all() -> Response:
-    """Replay every dead-lettered callback that cannot have been delivered (?bap_id= limits it to one buyer app)."""
+    """Replay every dead-lettered callback that cannot have been delivered and has not expired (answers past their
+    request's ttl are left; ?bap_id= limits it to one buyer app)."""
     require_admin()
     bap_id = request.args.get("bap_id")
     with unit_of_work() as session:
-        ids = outbox.dead_ids(session, bap_id=bap_id)
+        ids = outbox.dead_ids(session, utcnow(), bap_id=bap_id)
         outbox.replay_dead(session, utcnow(), runtime().settings.unsolicited_delivery_window, bap_id=bap_id)
     send_deliveries(runtime().celery, ids)
     return jsonify({"replayed": len(ids)})

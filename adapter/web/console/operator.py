@@ -41,7 +41,7 @@ def operator() -> tuple[str, int]:
         })
     names = {cooperative.id: cooperative.name for cooperative in cooperatives}
     groups = [{"group": group, "cooperative": names.get(group.cooperative_id) if group.cooperative_id else None}
-              for group in outbox.dead_groups(session)]
+              for group in outbox.dead_groups(session, utcnow())]
     return page("operator.html", rows=rows, depth=outbox.depth(session), unowned_dead=dead.get(None, 0),
                 groups=groups)
 
@@ -54,7 +54,9 @@ def outbox_page() -> tuple[str, int]:
     status = request.args.get("status", "dead")
     if status not in ("pending", "dead"):
         abort(404)
-    rows = [outbox_row(r) for r in outbox.list_messages(session, status=status, limit=200)]
+    now = utcnow()
+    rows = [outbox_row(r) | {"expired": outbox.expired(r, now)}
+            for r in outbox.list_messages(session, status=status, limit=200)]
     failed = [inbound_entry(r) | {"transaction_id": r.transaction_id} for r in inbound.recent_failures(session)]
     return page("outbox.html", rows=rows, tab=status, depth=outbox.depth(session), failed=failed)
 
@@ -71,7 +73,13 @@ def replay(outbox_id: int) -> BaseResponse:
     except NotFoundError:
         abort(404)
     except ConflictError as error:
-        flash(str(error), "error")
+        details = error.details if isinstance(error.details, dict) else {}
+        if details.get("expired"):
+            flash(gettext("Not sent: this answer is too late, the buyer app stopped waiting for it."), "error")
+        elif details.get("maybe_delivered"):
+            flash(gettext("Not sent: it may already have reached the buyer app. Use \"Send again anyway\"."), "error")
+        else:
+            flash(gettext("Not sent: it was delivered already, or it is being sent right now."), "error")
         return redirect(url_for("console.outbox_page"))
     send_deliveries(runtime().celery, [row_id])
     flash(gettext("Replayed %(count)s message(s).", count=1), "ok")
@@ -90,7 +98,7 @@ def replay_all() -> BaseResponse:
             abort(400)
         group = (int(cooperative) if cooperative else None, request.form.get("bap_id") or None)
     with unit_of_work() as session:
-        ids = outbox.dead_ids(session, group=group)
+        ids = outbox.dead_ids(session, utcnow(), group=group)
         outbox.replay_dead(session, utcnow(), runtime().settings.unsolicited_delivery_window, group=group)
     send_deliveries(runtime().celery, ids)
     flash(gettext("Replayed %(count)s message(s).", count=len(ids)), "ok")
