@@ -174,6 +174,17 @@ def choose_language(code: str) -> bool:
     return True
 
 
+def speak(code: str | None) -> bool:
+    """This request only, speak ``code`` (a page's ``?lang=``) if the app has it; False, and no change, if not.
+
+    The session's toggle is left alone: a printed document in the other language is not a change of mind.
+    """
+    if not code or code not in available_codes(current_app):
+        return False
+    g.language = code
+    return True
+
+
 def _babel_locale() -> str:
     """The locale Flask-Babel formats dates and numbers for: the page's language when CLDR knows it.
 
@@ -188,4 +199,4 @@ def _babel_locale() -> str:
 
 
 __all__ = ["Language", "available_codes", "available_languages", "choose_language", "compile_catalogue",
-           "current_language", "init_app", "translations_for"]
+           "current_language", "init_app", "speak", "translations_for"]

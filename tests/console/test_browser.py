@@ -203,3 +203,46 @@ def test_operator_replays_a_dead_letter(server: str, browser_page: Any, sessions
     page.set_viewport_size({"width": 1280, "height": 800})  # on a wide screen it is a table again
     assert page.evaluate("getComputedStyle(document.querySelector('table')).display") == "table"
     assert page.locator("thead").is_visible()
+
+
+def test_packing_slip_on_the_phone_and_on_paper(server: str, browser_page: Any,
+                                                sessions: sessionmaker[Session]) -> None:
+    page, expect = browser_page, sync_api.expect
+    coop_id, key = make_coop_with_key(sessions, "test-coop")
+    pk = make_order(sessions, coop_id, "WEB-9")
+    sign_in(page, server, key)
+    page.goto(f"{server}/console/orders/{pk}")
+    page.locator("#documents").get_by_role("link", name="Packing slip · English").click()
+    expect(page.locator("h1")).to_have_text("Packing slip")
+    # On screen: the script shows the Print button (and drops the hint); everything fits 360 px.
+    button = page.get_by_role("button", name="Print", exact=True)
+    expect(button).to_be_visible()
+    expect(page.locator("#print-hint")).to_be_hidden()
+    inside(button)
+    assert button.bounding_box()["height"] >= 44
+    tick = page.locator("#slip-items label.tick").first
+    inside(tick)
+    assert tick.bounding_box()["height"] >= 44
+    tick.click()
+    expect(page.get_by_role("checkbox", name="Packed: Test Rumal Small")).to_be_checked()
+    inside(page.locator("#parcel-id"))
+    fits_the_phone(page)
+    shot(page, "packing-slip")
+    # On paper: no header, menu or buttons, only the slip with the order id to write on the parcel.
+    page.emulate_media(media="print")
+    expect(page.get_by_role("navigation")).to_be_hidden()
+    expect(page.locator("header.top")).to_be_hidden()
+    expect(button).to_be_hidden()
+    assert page.locator("button").evaluate_all("els => els.filter(e => e.offsetParent !== null).length") == 0
+    expect(page.locator("#parcel-id")).to_contain_text("WEB-9")
+    expect(page.locator("#slip-items")).to_contain_text("Test Rumal Small")
+    assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(255, 255, 255)"
+    assert page.evaluate("getComputedStyle(document.querySelector('#packing-slip')).color") == "rgb(0, 0, 0)"
+    fits_the_phone(page)
+    page.emulate_media(media="screen")
+    expect(button).to_be_visible()
+    # The Hindi slip is one link away, with Devanagari labels.
+    page.get_by_role("link", name="हिन्दी").last.click()
+    expect(page.locator("h1")).to_have_text("पैकिंग पर्ची")
+    expect(page.get_by_role("button", name="प्रिंट करें")).to_be_visible()
+    fits_the_phone(page)
