@@ -16,6 +16,7 @@ from adapter.store import sync as sync_store
 from adapter.store.cooperatives import list_cooperatives
 from adapter.store.models import utcnow
 from adapter.web.console.auth import today_start
+from adapter.web.console.i18n import error_text
 from adapter.web.console.pages import admin_required, bp, page
 from adapter.web.runtime import db, runtime, unit_of_work
 from adapter.web.timeline import inbound_entry, outbox_row, transaction_messages
@@ -71,7 +72,7 @@ def replay(outbox_id: int) -> BaseResponse:
     except NotFoundError:
         abort(404)
     except ConflictError as error:
-        flash(str(error), "error")
+        flash(error_text(error.message), "error")
         return redirect(url_for("console.outbox_page"))
     send_deliveries(runtime().celery, [row_id])
     flash(gettext("Replayed %(count)s message(s).", count=1), "ok")
