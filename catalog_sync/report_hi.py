@@ -75,6 +75,34 @@ PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             "review rejects the item")),
         (r"^column '(?P<c>.*)' is not used and will be ignored.*$",
          N_("column '%(c)s' is not used and will be ignored")),
+        # A file that cannot be read at all (catalog_sync.ingest's IngestError): the upload's only problem.
+        (r"^the file is saved in Windows-1252 .*, not UTF-8: byte 0x[0-9A-F]{2}(?: \('(?P<ch>.*)'\))? on line "
+         r"(?P<l>\d+) cannot be read; .*$",
+         N_("the file is saved in Windows-1252 (Excel's 'CSV (Comma delimited)'), not UTF-8: line %(l)s cannot be "
+            "read. In Excel use 'Save As' > 'CSV UTF-8 (comma delimited)'; in LibreOffice choose 'Character set: "
+            "Unicode (UTF-8)'.")),
+        (r"^the file is saved in an old encoding, not UTF-8: byte 0x[0-9A-F]{2} on line (?P<l>\d+) cannot be read; .*$",
+         N_("the file is saved in an old encoding, not UTF-8: line %(l)s cannot be read. In Excel use 'Save As' > "
+            "'CSV UTF-8 (comma delimited)'; in LibreOffice choose 'Character set: Unicode (UTF-8)'.")),
+        (r"^the file is saved as UTF-16 \('Unicode Text'\), not UTF-8; .*$",
+         N_("the file is saved as UTF-16 ('Unicode Text'), not UTF-8. In Excel use 'Save As' > 'CSV UTF-8 (comma "
+            "delimited)'; in LibreOffice choose 'Character set: Unicode (UTF-8)'.")),
+        (r"^the file is empty$", N_("the file is empty")),
+        (r"^the file has no items: only a header row, or an empty list$",
+         N_("the file has no items: only a header row, or an empty list")),
+        (r"^unknown file type '(?P<f>.*)'; upload a .* file$",
+         N_("'%(f)s' is not a file type we can read; upload a CSV, XLSX or JSON file")),
+        (r"^'\.(?P<e>\w+)' files are not supported; save the sheet as .*$",
+         N_("'.%(e)s' files cannot be read; save the sheet as CSV, XLSX or JSON")),
+        (r"^'(?P<f>.*)' is an Excel \(\.xlsx\) file with a \.(?P<e>\w+) name; rename it to \.xlsx$",
+         N_("'%(f)s' is an Excel (.xlsx) file with a .%(e)s name; rename it to .xlsx")),
+        (r"^the file is (?P<size>[\d.]+ MB), larger than the (?P<max>[\d.]+ MB) limit; split it into smaller files$",
+         N_("the file is %(size)s, larger than the %(max)s limit; split it into smaller files")),
+        (r"^the file has more than (?P<n>\d+) item rows; split it into smaller files$",
+         N_("the file has more than %(n)s item rows; split it into smaller files")),
+        (r"^column (?P<n>\d+) of the header has no name$", N_("column %(n)s of the header has no name")),
+        (r"^the \.xlsx file is damaged or is not really an Excel file$",
+         N_("the .xlsx file is damaged or is not really an Excel file")),
     )
 )
 

@@ -17,6 +17,7 @@ from adapter.store import sync as sync_store
 from adapter.store.cooperatives import cooperative_for_key
 from adapter.store.models import Cooperative, utcnow
 from adapter.web.console import csrf
+from adapter.web.console.i18n import error_text
 from adapter.web.console.orders import waiting_return
 from adapter.web.console.pages import bp, current_user, login_required, page, user
 from adapter.web.runtime import db, runtime, unit_of_work
@@ -139,7 +140,8 @@ def closure() -> BaseResponse:
             catalogues.set_closure(cooperative, starts=None if reopen else starts, until=None if reopen else until,
                                    note=(request.form.get("note") or "").strip()[:200])
     except ProfileError as error:
-        flash(gettext("The closure was not saved:") + " " + "; ".join(message for _, message in error.errors), "error")
+        reasons = "; ".join(error_text(message) for _, message in error.errors)
+        flash(gettext("The closure was not saved:") + " " + reasons, "error")
         return redirect(url_for("console.home"), 303)
     rt = runtime()
     items_changed(rt.celery, rt.sessions, who.cooperative.id, 0)

@@ -15,6 +15,7 @@ from adapter.store import uploads
 from adapter.store.cooperatives import list_cooperatives
 from adapter.store.models import Cooperative, utcnow
 from adapter.web.console.formats import ist, typed_number
+from adapter.web.console.i18n import error_text
 from adapter.web.console.pages import bp, coop_arg, login_required, page, scope, user
 from adapter.web.runtime import db, runtime, unit_of_work
 from catalog_sync.categories import CATEGORIES, template_csv
@@ -124,7 +125,7 @@ def _queue_upload(cooperative: Cooperative, data: bytes, filename: str,
                 session, session.get_one(Cooperative, cooperative.id), data, filename, source="console",
                 max_bytes=runtime().settings.catalogue_max_bytes, now=utcnow(), confirmed=confirmed).id
     except (IngestError, AdapterError) as error:
-        return _render(cooperative, upload_error=str(error), status=422)
+        return _render(cooperative, upload_error=error_text(str(error)), status=422)
     send_upload(runtime().celery, upload_id)
     return redirect(url_for("console.upload_job", upload_id=upload_id, **coop_arg(cooperative)), 303)
 
@@ -183,7 +184,7 @@ def undo() -> BaseResponse:
         with unit_of_work() as session:
             result = catalogues.undo_last(db(), session.get_one(Cooperative, cooperative.id), _limits())
     except AdapterError as error:
-        flash(str(error), "error")
+        flash(error_text(error.message), "error")
         return redirect(url_for("console.catalogue", **coop_arg(cooperative)), 303)
     if result.created:
         after_commit(rt.celery, rt.sessions, rt.settings.sync_debounce_seconds, AfterCommit.stock_of(cooperative.id))
@@ -227,7 +228,7 @@ def edit(item_id: str) -> BaseResponse:
     except NotFoundError:
         abort(404)
     except AdapterError as error:
-        flash(f"{item_id}: {error}", "error")
+        flash(f"{item_id}: {error_text(error.message)}", "error")
     else:
         rt = runtime()
         after_commit(rt.celery, rt.sessions, rt.settings.sync_debounce_seconds, AfterCommit.stock_of(cooperative.id))

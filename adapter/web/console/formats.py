@@ -1,5 +1,6 @@
-"""Indian formats for the console: rupees with lakh grouping, times in IST with the zone shown, and amounts and
-counts read the way people type them (``1,25,000``, ``₹ 450``, Devanagari digits)."""
+"""Indian formats for the console: rupees with lakh grouping, times in IST with the zone shown (the month named in
+the reader's language), and amounts and counts read the way people type them (``1,25,000``, ``₹ 450``, Devanagari
+digits)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,13 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date
+
+from adapter.web.languages import DEFAULT, current_language
 from catalog_sync.on_search_items import IST
 
-__all__ = ["inr", "ist", "typed_number"]
+__all__ = ["day", "inr", "ist", "typed_number"]
 
 # Devanagari digits (U+0966 to U+096F) read as 0 to 9.
 _DIGITS = str.maketrans("०१२३४५६७८९", "0123456789")
@@ -57,7 +62,29 @@ def ist(value: Any) -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.UTC)  # the database keeps UTC
     local = moment.astimezone(IST)
-    return f"{local.day} {local:%b %Y, %H:%M} IST"
+    return f"{_date(local.date())}, {local:%H:%M} IST"
+
+
+def day(value: Any) -> str:
+    """A calendar day (a date, or ``2026-12-06``) as ``6 Dec 2026``; what is not a day is shown as it is."""
+    if value in (None, ""):
+        return ""
+    if isinstance(value, dt.date):
+        return _date(value)
+    try:
+        return _date(dt.date.fromisoformat(str(value)))
+    except ValueError:
+        return str(value)
+
+
+def _date(value: dt.date) -> str:
+    """``6 Dec 2026``, the month as the reader's language shortens it (CLDR, through Babel): ``6 दिस॰ 2026``."""
+    try:
+        locale = Locale.parse(current_language())
+    except (UnknownLocaleError, ValueError):  # a language CLDR does not know: its months in English
+        locale = Locale.parse(DEFAULT)
+    formatted: str = format_date(value, "d MMM y", locale=locale)
+    return formatted
 
 
 def typed_number(text: str) -> str:

@@ -16,7 +16,15 @@ from adapter.orders.policy import order_policy
 from adapter.orders.seller import next_actions, seller_action
 from adapter.protocol.context import parse_duration
 from adapter.store.models import Cooperative, Order, utcnow
-from adapter.web.console.i18n import CANCEL_REASONS, RETURN_REASONS, RTO_REASONS, action_label, reason_texts
+from adapter.web.console.i18n import (
+    CANCEL_REASONS,
+    RETURN_REASONS,
+    RTO_REASONS,
+    action_label,
+    error_text,
+    reason_texts,
+    state_label,
+)
 from adapter.web.console.pages import bp, login_required, page, user
 from adapter.web.runtime import db, runtime, unit_of_work
 from adapter.web.timeline import transaction_messages
@@ -52,7 +60,8 @@ def timeline(order: Order) -> list[dict[str, Any]]:
     session = db()
     entries: list[dict[str, Any]] = [
         {"kind": "event", "at": e.at.isoformat(), "actor": e.actor, "action": e.kind,
-         "detail": f"{e.from_state or ''} → {e.to_state or ''}".strip(" →"), "reason": e.reason}
+         "detail": " → ".join(state_label(state) for state in (e.from_state, e.to_state) if state),
+         "reason": e.reason}
         for e in order_store.events(session, order)]
     entries += [{"kind": "message"} | m for m in transaction_messages(session, order.transaction_id)]
     entries.sort(key=lambda e: str(e["at"]))
@@ -126,7 +135,9 @@ def act(order_pk: int, action: str) -> BaseResponse:
     with unit_of_work() as session:
         row = _visible(order_pk)
         if action not in next_actions(row):
-            flash(gettext("Could not %(action)s: %(error)s", action=action_label(action), error=row.state), "error")
+            flash(gettext("Could not %(action)s: this order is “%(state)s” now.", action=action_label(action),
+                          state=state_label(row.fulfilment_state if row.state == "In-progress" else row.state)),
+                  "error")
             return redirect(url_for("console.order", order_pk=order_pk))
         try:
             result = seller_action(
@@ -135,7 +146,8 @@ def act(order_pk: int, action: str) -> BaseResponse:
                 reason_id=reason_id, params=params)
         except (OrderError, ValueError) as error:
             session.rollback()
-            flash(gettext("Could not %(action)s: %(error)s", action=action_label(action), error=str(error)), "error")
+            flash(gettext("Could not %(action)s: %(error)s", action=action_label(action), error=error_text(str(error))),
+                  "error")
             return redirect(url_for("console.order", order_pk=order_pk))
         after = AfterCommit.of(result)
     after_commit(rt.celery, rt.sessions, rt.settings.sync_debounce_seconds, after)
