@@ -288,9 +288,11 @@ def build_world(app: Flask, sessions: sessionmaker[Session], member: FlaskClient
     with sessions() as session:
         for cooperative in session.query(Cooperative):
             world.phrases |= {cooperative.name, cooperative.slug}
+            world.phrases |= set(strings([cooperative.profile or {}]))  # legal name, pickup addresses
             for item in catalogue_store.current_items(session, cooperative.id):
                 world.phrases |= {item.name, item.item_id, item.domain}
-                world.phrases |= {str(item.data.get(name) or "") for name in ("name", "short_desc", "long_desc")}
+                world.phrases |= {str(item.data.get(name) or "")
+                                  for name in ("name", "short_desc", "long_desc", "artisan")}
         for upload in session.query(CatalogueUpload):
             world.phrases |= reported(upload)
         for order in session.query(Order):
@@ -314,6 +316,9 @@ def get_urls(world: World, admin: bool) -> dict[str, list[str]]:
         "/console/orders": ["/console/orders"],
         "/console/orders/<int:order_pk>": [f"/console/orders/{pk}" for name, pk in world.orders.items()
                                            if admin or name != "theirs"],
+        "/console/orders/<int:order_pk>/packing-slip": [f"/console/orders/{pk}/packing-slip"
+                                                        for name, pk in world.orders.items()
+                                                        if admin or name != "theirs"],
         "/console/syncs": ["/console/syncs"] + ([f"/console/syncs{scope}"] if admin else []),
         "/console/syncs/<int:job_id>": [f"/console/syncs/{job}{scope}" for job in world.jobs],
         "/console/operator": ["/console/operator"] if admin else [],
