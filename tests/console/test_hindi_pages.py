@@ -20,9 +20,10 @@ except:
 - ALLOWED: a few proper nouns and acronyms that Hindi interfaces keep in Latin letters;
 - text inside an element whose ``lang`` says it is another language on purpose (the toggle's "English", a buyer
   app's own words);
-- on the operator's own pages (under /console/operator), text inside <code>: the protocol's action names and
-  errors as recorded, which are the technical detail an operator searches logs for. The same text outside
-  <code>, or on a page a member can open (even when the operator opens it), counts.
+- on the operator's own pages (under /console/operator), and inside a part of a page rendered for the operator
+  only (``data-audience="operator"``, such as an order's raw network messages), text inside <code>: the
+  protocol's action names, message ids and errors as recorded, which are the technical detail an operator
+  searches logs for. The same text outside <code>, or elsewhere on a page a member can open, counts.
 
 In both languages no page shows an ISO date or time (2030-01-05, 10:00:00Z): dates are for people (formats.py).
 In English, the same walk fails on raw codes a member must not read: any word_with_underscores (``on_status``,
@@ -98,10 +99,12 @@ FILES = frozenset({"/console/catalogue/template", "/console/catalogue/download"}
 
 @dataclass
 class Chunk:
-    """A piece of visible text and whether it is technical (inside <code>)."""
+    """A piece of visible text, whether it is technical (inside <code>), and whether it is in a part of the page
+    rendered for the operator only (data-audience="operator")."""
 
     text: str
     code: bool
+    operator: bool = False
 
 
 class Visible(HTMLParser):
@@ -111,26 +114,27 @@ class Visible(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.chunks: list[Chunk] = []
         self.page_lang = ""
-        self.stack: list[tuple[str, bool, bool, bool]] = []  # (tag, hidden, code, foreign language)
+        self.stack: list[tuple[str, bool, bool, bool, bool]] = []  # (tag, hidden, code, foreign, operator's part)
 
-    def _state(self) -> tuple[bool, bool, bool]:
-        return self.stack[-1][1:] if self.stack else (False, False, False)
+    def _state(self) -> tuple[bool, bool, bool, bool]:
+        return self.stack[-1][1:] if self.stack else (False, False, False, False)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = {name: value or "" for name, value in attrs}
         if tag == "html":
             self.page_lang = values.get("lang", "")
-        hidden, code, foreign = self._state()
+        hidden, code, foreign, operator = self._state()
         hidden = hidden or tag in ("script", "style")
         code = code or tag == "code"
+        operator = operator or values.get("data-audience") == "operator"
         foreign = foreign or ("lang" in values and tag != "html" and values["lang"] != self.page_lang)
         if not (hidden or foreign):
             shown = [values[name] for name in SHOWN_ATTRIBUTES if values.get(name)]
             if tag == "input" and values.get("type") in ("submit", "button", "reset") and values.get("value"):
                 shown.append(values["value"])
-            self.chunks += [Chunk(text, code) for text in shown]
+            self.chunks += [Chunk(text, code, operator) for text in shown]
         if tag not in VOID:
-            self.stack.append((tag, hidden, code, foreign))
+            self.stack.append((tag, hidden, code, foreign, operator))
 
     def handle_endtag(self, tag: str) -> None:
         for index in range(len(self.stack) - 1, -1, -1):
@@ -139,9 +143,9 @@ class Visible(HTMLParser):
                 return
 
     def handle_data(self, data: str) -> None:
-        hidden, code, foreign = self._state()
+        hidden, code, foreign, operator = self._state()
         if data.strip() and not (hidden or foreign):
-            self.chunks.append(Chunk(data, code))
+            self.chunks.append(Chunk(data, code, operator))
 
 
 def visible(html: str) -> list[Chunk]:
@@ -402,7 +406,7 @@ def english_in(html: str, phrases: re.Pattern[str], technical_code: bool) -> lis
     """The Latin words of a page that are neither data nor allowed."""
     found = []
     for chunk in visible(html):
-        if chunk.code and technical_code:
+        if chunk.code and (technical_code or chunk.operator):
             continue
         text = URL_OR_EMAIL.sub(" ", phrases.sub(" ", chunk.text))
         found += [word for word in LATIN_WORD.findall(text) if word not in ALLOWED]
@@ -414,7 +418,7 @@ def raw_codes_in(html: str, phrases: re.Pattern[str], technical_code: bool) -> l
     """Codes a reader should never meet: word_with_underscores, order states as coded, ISO dates."""
     found = []
     for chunk in visible(html):
-        if chunk.code and technical_code:
+        if chunk.code and (technical_code or chunk.operator):
             continue
         text = URL_OR_EMAIL.sub(" ", phrases.sub(" ", chunk.text))
         found += [word for word in LATIN_WORD.findall(text) if "_" in word or word in CODED_STATES]
@@ -475,3 +479,6 @@ def test_the_check_finds_english_hard_coded_in_a_page_and_spares_data_and_code()
                                                                       "Stock"]
     assert "on_status" in english_in(page, phrases, technical_code=False)
     assert sorted(raw_codes_in(page, phrases, technical_code=False)) == ["2030-01-05", "Order-picked-up", "on_status"]
+    operator_part = ('<html lang="hi"><body><details data-audience="operator"><code>on_status m-1</code> Received'
+                     '</details><code>on_cancel</code></body></html>')
+    assert english_in(operator_part, phrases, technical_code=False) == ["Received", "on_cancel"]

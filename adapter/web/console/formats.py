@@ -14,7 +14,7 @@ from babel.dates import format_date
 from adapter.web.languages import DEFAULT, current_language
 from catalog_sync.on_search_items import IST
 
-__all__ = ["day", "inr", "ist", "typed_number"]
+__all__ = ["clock", "day", "inr", "ist", "typed_number"]
 
 # Devanagari digits (U+0966 to U+096F) read as 0 to 9.
 _DIGITS = str.maketrans("०१२३४५६७८९", "0123456789")
@@ -47,21 +47,29 @@ def inr(value: Any) -> str:
     return f"{sign}₹{text}"
 
 
-def ist(value: Any) -> str:
-    """A moment (an aware datetime, or an ISO 8601 string) as ``6 Dec 2026, 21:50 IST``; "" for none."""
-    if value in (None, ""):
-        return ""
+def _local(value: Any) -> dt.datetime | None:
+    """A moment (an aware datetime, or an ISO 8601 string) in IST; None when it is not one."""
     moment = value
     if isinstance(value, str):
         try:
             moment = dt.datetime.fromisoformat(value)
         except ValueError:
-            return value
+            return None
     if not isinstance(moment, dt.datetime):
-        return str(value)
+        return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.UTC)  # the database keeps UTC
-    local = moment.astimezone(IST)
+    return moment.astimezone(IST)
+
+
+def ist(value: Any) -> str:
+    """A moment (an aware datetime, or an ISO 8601 string) as ``6 Dec 2026, 21:50 IST``, the month in the reader's
+    language; "" for none."""
+    if value in (None, ""):
+        return ""
+    local = _local(value)
+    if local is None:
+        return str(value)
     return f"{_date(local.date())}, {local:%H:%M} IST"
 
 
@@ -85,6 +93,14 @@ def _date(value: dt.date) -> str:
         locale = Locale.parse(DEFAULT)
     formatted: str = format_date(value, "d MMM y", locale=locale)
     return formatted
+
+
+def clock(value: Any) -> str:
+    """The time of day of a moment, as ``21:50 IST`` (beside a full ``ist`` date on the same line); "" for none."""
+    if value in (None, ""):
+        return ""
+    local = _local(value)
+    return f"{local:%H:%M} IST" if local is not None else str(value)
 
 
 def typed_number(text: str) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask_babel import gettext, lazy_gettext, lazy_pgettext
+from flask_babel import gettext, lazy_gettext, lazy_pgettext, pgettext
 
 from adapter.web.languages import current_language
 from catalog_sync.report_hi import localise
@@ -113,22 +113,107 @@ RTO_REASONS: dict[str, LazyString] = {
     "014": lazy_gettext("Address not found"),
     "015": lazy_gettext("Buyer not available at location"),
 }
-# What a failed delivery's recorded reason means, in words (the first pattern found in it wins).
-_DELIVERY_ERRORS: tuple[tuple[tuple[str, ...], LazyString], ...] = (
+# What a failed delivery's recorded reason means (the first pattern found in it wins): in a sentence for the
+# operator's outbox page, and in a few words for the order's story ("Could not tell the buyer app yet: ...").
+_DELIVERY_ERRORS: tuple[tuple[tuple[str, ...], LazyString, LazyString], ...] = (
     (('Connection refused', '[Errno 111]'),
-     lazy_gettext("The buyer app's server refused the connection: it may be down. We try again.")),
+     lazy_gettext("The buyer app's server refused the connection: it may be down. We try again."),
+     lazy_pgettext("why not delivered", "its server did not answer")),
     (('Name or service not known', 'name resolution', 'nodename nor servname', 'could not be resolved'),
-     lazy_gettext("The buyer app's address could not be found (DNS). We try again.")),
-    (('timeout:', 'timed out', 'Read timed out'), lazy_gettext("The buyer app did not answer in time. We try again.")),
+     lazy_gettext("The buyer app's address could not be found (DNS). We try again."),
+     lazy_pgettext("why not delivered", "its address could not be found")),
+    (('timeout:', 'timed out', 'Read timed out'), lazy_gettext("The buyer app did not answer in time. We try again."),
+     lazy_pgettext("why not delivered", "its server did not answer in time")),
     (('CERTIFICATE', 'SSLError', 'certificate verify'),
-     lazy_gettext("The buyer app's HTTPS certificate was not accepted.")),
+     lazy_gettext("The buyer app's HTTPS certificate was not accepted."),
+     lazy_pgettext("why not delivered", "its HTTPS certificate was not accepted")),
     (('unsafe callback URL',),
-     lazy_gettext("The buyer app's address is not allowed (a private address, or not https).")),
-    (('ttl expired',), lazy_gettext("The buyer app's time to answer (ttl) ran out before it could be delivered.")),
-    (('HTTP 401',), lazy_gettext("The buyer app rejected our signature: check our registry keys.")),
-    (('NACK',), lazy_gettext("The buyer app refused the message (NACK).")),
-    (('HTTP 5',), lazy_gettext("The buyer app's server failed. We try again.")),
+     lazy_gettext("The buyer app's address is not allowed (a private address, or not https)."),
+     lazy_pgettext("why not delivered", "its address is not allowed")),
+    (('ttl expired',), lazy_gettext("The buyer app's time to answer (ttl) ran out before it could be delivered."),
+     lazy_pgettext("why not delivered", "the time to deliver it ran out")),
+    (('HTTP 401',), lazy_gettext("The buyer app rejected our signature: check our registry keys."),
+     lazy_pgettext("why not delivered", "it did not accept our signature")),
+    (('NACK',), lazy_gettext("The buyer app refused the message (NACK)."),
+     lazy_pgettext("why not delivered", "it refused the message")),
+    (('HTTP 5',), lazy_gettext("The buyer app's server failed. We try again."),
+     lazy_pgettext("why not delivered", "its server failed")),
+    (('HTTP 429', 'HTTP 408', 'HTTP 425'), lazy_gettext("The buyer app was busy. We try again."),
+     lazy_pgettext("why not delivered", "it was busy")),
+    (('HTTP 4',), lazy_gettext("The buyer app refused the message."),
+     lazy_pgettext("why not delivered", "it refused the message")),
 )
+# Reasons a buyer gives for cancelling (ONDC RET 1.2, buyer-side codes).
+BUYER_CANCEL_REASONS: dict[str, LazyString] = {
+    "001": lazy_gettext("The price of an item changed"),
+    "003": lazy_gettext("Product available at a lower price"),
+    "006": lazy_gettext("Not delivered in the promised time"),
+    "009": lazy_gettext("Wrong delivery address"),
+    "010": lazy_gettext("Buyer wants to change the address or other details"),
+    "012": lazy_gettext("Buyer does not want the product any more"),
+    "999": lazy_gettext("Order confirmation failure"),
+}
+# Who did something in an order's story, as the subject of a sentence about a past act ("%(who)s %(did)s").
+# Translators: the subject of a finished act; in Hindi with ने (आपने, संचालक ने).
+WHO: dict[str, LazyString] = {
+    "you": lazy_pgettext("who did it", "You"),
+    "operator": lazy_pgettext("who did it", "The operator"),
+    "adapter": lazy_pgettext("who did it", "The adapter"),
+    "buyer": lazy_pgettext("who did it", "The buyer app"),
+    "cooperative": lazy_pgettext("who did it", "The cooperative"),
+    "marketplace": lazy_pgettext("who did it", "The marketplace"),
+}
+# What was done to an order, by the kind of its history entry (adapter.orders: seller moves, returns, RTO),
+# following a WHO: "You" + "marked it packed".
+DEEDS: dict[str, LazyString] = {
+    "accepted": lazy_pgettext("what was done", "accepted the order"),
+    "reject": lazy_pgettext("what was done", "rejected the order"),
+    "cancelled": lazy_pgettext("what was done", "cancelled the order"),
+    "part_cancel": lazy_pgettext("what was done", "cancelled part of the order"),
+    "pack": lazy_pgettext("what was done", "marked it packed"),
+    "assign_agent": lazy_pgettext("what was done", "noted that a courier was assigned"),
+    "out_for_pickup": lazy_pgettext("what was done", "noted that the courier is on the way to pick it up"),
+    "at_pickup": lazy_pgettext("what was done", "noted that the courier is at the workshop"),
+    "pickup_failed": lazy_pgettext("what was done", "noted that the pick-up failed"),
+    "pick_up": lazy_pgettext("what was done", "marked it picked up by the courier"),
+    "ship": lazy_pgettext("what was done", "marked it shipped"),
+    "at_destination_hub": lazy_pgettext("what was done", "noted that it reached the buyer's city hub"),
+    "out_for_delivery": lazy_pgettext("what was done", "marked it out for delivery"),
+    "at_delivery": lazy_pgettext("what was done", "noted that the courier is at the buyer's door"),
+    "delivery_failed": lazy_pgettext("what was done", "noted that the delivery failed"),
+    "deliver": lazy_pgettext("what was done", "marked it delivered"),
+    "approve_return": lazy_pgettext("what was done", "approved the return"),
+    "reject_return": lazy_pgettext("what was done", "rejected the return"),
+    "return_picked": lazy_pgettext("what was done", "noted that the return was picked up"),
+    "return_delivered": lazy_pgettext("what was done", "received the returned items"),
+    "liquidate": lazy_pgettext("what was done", "wrote off the returned items (not sent back)"),
+    "rto_initiated": lazy_pgettext("what was done", "sent the order back to the workshop (not delivered)"),
+    "rto_delivered": lazy_pgettext("what was done", "got the order back at the workshop"),
+    "rto_disposed": lazy_pgettext("what was done", "noted that the courier disposed of the order"),
+    "settlement_update": lazy_pgettext("what was done", "sent the settlement details"),
+}
+# A buyer app's request, as one line of an order's story (its answer follows: "· answered ✓").
+REQUESTS: dict[str, LazyString] = {
+    "search": lazy_gettext("The buyer app looked at your catalogue"),
+    "select": lazy_gettext("The buyer app asked for a price"),
+    "init": lazy_gettext("The buyer app sent the buyer's billing and delivery details"),
+    "confirm": lazy_gettext("The buyer app sent the order again"),
+    "status": lazy_gettext("The buyer app asked for the order's status"),
+    "track": lazy_gettext("The buyer app asked where the parcel is"),
+    "cancel": lazy_gettext("The buyer app asked to cancel the order; it was not cancelled"),
+    "update": lazy_gettext("The buyer app asked to change the order; nothing was changed"),
+    "rating": lazy_gettext("The buyer rated the order"),
+    "support": lazy_gettext("The buyer app asked for your contact details"),
+    "issue": lazy_gettext("The buyer raised a complaint"),
+    "issue_status": lazy_gettext("The buyer app asked about a complaint"),
+}
+# An update we sent that no history entry explains (an operator's replay, a marketplace's status update).
+UPDATES: dict[str, LazyString] = {
+    "on_status": lazy_gettext("The buyer app was sent the order's status"),
+    "on_update": lazy_gettext("The buyer app was sent a change to the order"),
+    "on_cancel": lazy_gettext("The buyer app was told the order is cancelled"),
+    "status_update": lazy_gettext("The marketplace was sent the order's status"),
+}
 
 # What an order's history records (adapter.orders: add_event's kinds); a seller action is named as its button.
 EVENTS: dict[str, LazyString] = {
@@ -307,10 +392,25 @@ def delivery_error(reason: str | None) -> str:
     if not reason:
         return ""
     lowered = reason.lower()
-    for needles, message in _DELIVERY_ERRORS:
+    for needles, message, _short in _DELIVERY_ERRORS:
         if any(needle.lower() in lowered for needle in needles):
             return str(message)
     return reason
+
+
+def delivery_reason(reason: str | None) -> str:
+    """Why a message has not reached the buyer app, in a few words for a member ("its server did not answer")."""
+    lowered = (reason or "").lower()
+    for needles, _message, short in _DELIVERY_ERRORS:
+        if any(needle.lower() in lowered for needle in needles):
+            return str(short)
+    return str(pgettext("why not delivered", "the delivery failed"))
+
+
+def label(table: dict[str, LazyString], code: str | None) -> str | None:
+    """A code's words from one of these tables, in the reader's language (None when the table lacks it)."""
+    found = table.get(code or "")
+    return str(found) if found is not None else None
 
 
 def validation_fix(message: str) -> str:
@@ -319,7 +419,8 @@ def validation_fix(message: str) -> str:
 
 
 __all__ = [
-    "CANCEL_REASONS", "RETURN_REASONS", "RTO_REASONS", "action_label", "actor_label", "count_label",
-    "current_language", "delivery_error", "error_text", "event_label", "message_label", "message_word",
-    "reason_texts", "signature_label", "state_label", "sync_label", "validation_fix",
+    "BUYER_CANCEL_REASONS", "CANCEL_REASONS", "DEEDS", "REQUESTS", "RETURN_REASONS", "RTO_REASONS", "UPDATES", "WHO",
+    "action_label", "actor_label", "count_label", "current_language", "delivery_error", "delivery_reason",
+    "error_text", "event_label", "label", "message_label", "message_word", "reason_texts", "signature_label",
+    "state_label", "sync_label", "validation_fix",
 ]

@@ -26,6 +26,7 @@ from adapter.web.console.i18n import (
     state_label,
 )
 from adapter.web.console.pages import bp, login_required, page, user
+from adapter.web.console.story import order_story
 from adapter.web.runtime import db, runtime, unit_of_work
 from adapter.web.timeline import transaction_messages
 from workers.dispatch import AfterCommit, after_commit
@@ -56,7 +57,8 @@ def orders() -> tuple[str, int]:
 
 
 def timeline(order: Order) -> list[dict[str, Any]]:
-    """Order events and network messages of its transaction, oldest first."""
+    """Order events and network messages of its transaction, oldest first, as recorded (the operator's raw view;
+    members read the same as sentences, adapter.web.console.story)."""
     session = db()
     entries: list[dict[str, Any]] = [
         {"kind": "event", "at": e.at.isoformat(), "actor": e.actor, "action": e.kind,
@@ -105,12 +107,17 @@ FINAL_ACTIONS = frozenset({"reject", "cancel", "part_cancel", "initiate_rto", "r
 @bp.get("/orders/<int:order_pk>")
 @login_required
 def order(order_pk: int) -> tuple[str, int]:
-    """Items, buyer address, quote, timeline and the buttons for the next legal actions."""
+    """Items, buyer address, quote, its story (and, for the operator, its raw messages) and the buttons for the
+    next legal actions."""
     row = _visible(order_pk)
+    who = user()
+    owner = db().get_one(Cooperative, row.cooperative_id)
+    story = order_story(db(), row, you=who.cooperative.slug if who.cooperative else "operator", cooperative=owner.slug)
     fulfilment = row.fulfillments[0] if row.fulfillments else {}
     end = fulfilment.get("end", {})
     return_ids = [leg.get("id", "") for leg in row.legs if leg.get("type") == "Return"]
-    return page("order.html", order=row, titles=_titles(row), end=end, timeline=timeline(row),
+    return page("order.html", order=row, titles=_titles(row), end=end, story=story,
+                timeline=timeline(row) if who.is_admin else [],
                 actions=next_actions(row), reasons={action: reason_texts(table) for action, table in REASONED.items()},
                 return_ids=return_ids, final=FINAL_ACTIONS, returns=return_requests(row),
                 return_reasons=reason_texts(RETURN_REASONS))
