@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 from flask import current_app, flash, redirect, request, url_for
-from flask_babel import gettext, lazy_gettext
+from flask_babel import gettext, lazy_gettext, ngettext
 from werkzeug.wrappers import Response as BaseResponse
 
 from adapter.alerts import checks, service
@@ -78,7 +78,8 @@ def status_label(row: AlertMessage) -> str:
         return _("Delivered")
     if row.status == "failed":
         return _("Not delivered")
-    return _("Waiting to be sent (tried %(count)s times)", count=row.attempts)
+    return str(ngettext("Waiting to be sent (tried %(num)s time)", "Waiting to be sent (tried %(num)s times)",
+                        row.attempts))
 
 
 def _settings_page(cooperative: Cooperative, form: Form, *, errors: list[str] | None = None,
