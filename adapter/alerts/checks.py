@@ -21,6 +21,7 @@ EMAIL = re.compile(r"[^@\s<>,;\"'()\[\]\\]+@[^@\s<>,;\"'()\[\]\\.]+(\.[^@\s<>,;\
 PROBLEMS = {
     "too_long": "the address is too long",
     "not_http": "the webhook address must start with https://",
+    "malformed_url": "the webhook address is not a valid web address (no spaces or line breaks)",
     "https_required": "the webhook address must start with https://",
     "unresolvable": "the webhook's host name could not be found",
     "unsafe": "alerts are never sent to private, loopback or link-local addresses, or to a URL with credentials",
@@ -39,6 +40,8 @@ def webhook_problem(url: str, *, allow_private: bool, require_https: bool,
         return "not_http"
     if require_https and not lowered.startswith("https://"):
         return "https_required"
+    if any(ch.isspace() for ch in url) or not url.isprintable():
+        return "malformed_url"
     try:
         validate_callback_url(url, allow_private=allow_private, require_https=require_https, resolve=resolve)
     except UnresolvableHostError:

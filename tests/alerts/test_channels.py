@@ -105,6 +105,7 @@ def test_the_webhook_refuses_urls_we_never_call(url: str, resolved: list[str], r
     ("https://hooks.coop.example/odop", [], "unresolvable"),
     ("http://hooks.coop.example/odop", PUBLIC, "https_required"),
     ("hooks.coop.example/odop", PUBLIC, "not_http"),
+    ("https://hooks.coop.example/odop\r\nX-Evil: 1", PUBLIC, "malformed_url"),
     ("https://hooks.coop.example/" + "a" * 2100, PUBLIC, "too_long"),
     ("https://hooks.coop.example/odop", PUBLIC, None),
 ])

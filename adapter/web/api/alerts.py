@@ -10,6 +10,7 @@ from marshmallow import EXCLUDE, Schema, fields, validate
 
 from adapter.alerts import checks
 from adapter.alerts import store as alert_store
+from adapter.alerts.channels import CHANNELS
 from adapter.alerts.model import KINDS
 from adapter.errors import InvalidRequestError
 from adapter.store.cooperatives import get_cooperative
@@ -21,6 +22,7 @@ from adapter.web.auth import current_principal, visible_cooperative
 from adapter.web.runtime import db, runtime, unit_of_work
 
 bp = Blueprint("alerts", __name__, url_prefix="/api/v1/cooperatives")
+BUILT_IN = frozenset({"webhook", "email"})  # set by their own fields, not through options
 
 
 class AlertSettingsIn(Schema):
@@ -39,6 +41,9 @@ class AlertSettingsIn(Schema):
     language = fields.String(load_default="en", validate=validate.Length(min=1, max=16),
                              metadata={"description": "language of the alert's text: en or a console language",
                                        "example": "hi"})
+    options = fields.Dict(keys=fields.String(), values=fields.Dict(), allow_none=True, load_default=None, metadata={
+        "description": "targets of channels the operator added, by channel name (docs/alerts.md, \"Another "
+                       "channel\"); absent or null: unchanged", "example": {"sms": {"phone": "9800000000"}}})
     new_webhook_secret = fields.Boolean(load_default=False, metadata={
         "description": "make a new signing secret (the old one stops working); one is made anyway when a "
                        "webhook is first set"})
@@ -52,6 +57,7 @@ class AlertSettingsOut(Schema):
     kinds = fields.List(fields.String(), required=True)
     language = fields.String(required=True)
     webhook_secret_set = fields.Boolean(required=True)
+    options = fields.Dict(required=True, metadata={"description": "targets of added channels, by channel name"})
     webhook_secret = fields.String(metadata={"description": "the new signing secret: shown this once"})
 
 
@@ -63,7 +69,8 @@ def init_app(app: Flask) -> None:
 def _out(row: AlertSettings | None, secret: str | None = None) -> dict[str, Any]:
     body: dict[str, Any] = {"webhook_url": row.webhook_url if row else None, "email": row.email if row else None,
                             "kinds": list(row.kinds or []) if row else [], "language": row.language if row else "en",
-                            "webhook_secret_set": bool(row and row.webhook_secret)}
+                            "webhook_secret_set": bool(row and row.webhook_secret),
+                            "options": dict(row.options or {}) if row else {}}
     if secret is not None:
         body["webhook_secret"] = secret
     return body
@@ -95,11 +102,15 @@ def put_alerts(slug: str) -> Response:
         problems["email"] = [checks.PROBLEMS[code]]
     if data["language"] not in languages.available_codes(current_app):
         problems["language"] = [f"one of {', '.join(languages.available_codes(current_app))}"]
+    added = sorted(set(CHANNELS) - BUILT_IN)
+    if data["options"] and (unknown := sorted(set(data["options"]) - set(added))):
+        problems["options"] = [f"no channel named {', '.join(unknown)}; added channels: {', '.join(added) or 'none'}"]
     if problems:
         raise InvalidRequestError("invalid fields", details=problems)
     with unit_of_work() as session:
         row, secret = alert_store.save_settings(
             session, cooperative.id, webhook_url=url or None, email=email or None, kinds=data["kinds"],
-            language=data["language"], new_webhook_secret=data["new_webhook_secret"], now=utcnow())
+            language=data["language"], new_webhook_secret=data["new_webhook_secret"], options=data["options"],
+            now=utcnow())
         body = _out(row, secret)
     return jsonify(body)

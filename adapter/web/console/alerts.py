@@ -118,6 +118,7 @@ def _url_problem(url: str) -> str | None:
     if problem is None:
         return None
     return {"too_long": _("The webhook address is too long."),
+            "malformed_url": _("The webhook address is not a valid web address: remove spaces and line breaks."),
             "unresolvable": _("The webhook address's host name could not be found. Check it for typing mistakes."),
             "unsafe": _("The webhook address is not allowed: alerts are never sent to private or local addresses, "
                         "and the address may not hold a user name or password."),
