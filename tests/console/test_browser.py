@@ -203,3 +203,29 @@ def test_operator_replays_a_dead_letter(server: str, browser_page: Any, sessions
     page.set_viewport_size({"width": 1280, "height": 800})  # on a wide screen it is a table again
     assert page.evaluate("getComputedStyle(document.querySelector('table')).display") == "table"
     assert page.locator("thead").is_visible()
+
+
+def test_alerts_page_on_a_phone(server: str, browser_page: Any, sessions: sessionmaker[Session]) -> None:
+    from tests.support.receiver import running_receiver
+
+    page, expect = browser_page, sync_api.expect
+    _, key = make_coop_with_key(sessions, "test-coop")
+    sign_in(page, server, key)
+    nav(page, "Alerts")
+    with running_receiver() as hook:
+        page.get_by_label("Webhook address").fill(hook.url)
+        page.get_by_label("A new order").check()
+        page.get_by_role("button", name="Save", exact=True).click()
+        expect(page.locator("#secret-value")).to_contain_text("whsec_")
+        fits_the_phone(page)
+        page.get_by_role("button", name="Send a test alert").click()
+        expect(page.get_by_role("status").first).to_contain_text("the test alert was delivered")
+        assert len(hook.posts()) == 1
+    expect(page.locator("td[data-status=sent]")).to_have_count(1)
+    fits_the_phone(page)
+    controls = "main button, main input:not([type=checkbox]):not([type=hidden]), main select, main fieldset label"
+    for control in page.locator(controls).all():
+        box = control.bounding_box()
+        assert box is not None
+        assert box["height"] >= 44, (control.evaluate("e => e.outerHTML")[:120], box)
+    shot(page, "alerts")
