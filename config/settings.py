@@ -15,7 +15,8 @@ T = TypeVar("T")
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 LOG_FORMATS = ("json", "text")
-SECRET_VARIABLES = frozenset({"ADMIN_API_KEY", "ONDC_SIGNING_PRIVATE_KEY", "ONDC_ENCRYPTION_PRIVATE_KEY"})
+SECRET_VARIABLES = frozenset({"ADMIN_API_KEY", "ONDC_SIGNING_PRIVATE_KEY", "ONDC_ENCRYPTION_PRIVATE_KEY",
+                              "SMTP_PASSWORD"})
 ENVIRONMENTS = ("development", "staging", "preprod", "production")
 
 
@@ -84,9 +85,17 @@ class Settings:
     registry_cache_ttl: int
     registry_stale_ttl: int
     registry_negative_ttl: int
+    # Alerts to cooperatives (adapter/alerts, docs/alerts.md): where console links point, and the mail server.
+    console_url: str
+    smtp_host: str | None
+    smtp_port: int
+    smtp_from: str | None
+    smtp_user: str | None
+    smtp_starttls: bool
     admin_api_key: str | None = field(default=None, repr=False)
     signing_private_key: str | None = field(default=None, repr=False)
     encryption_private_key: str | None = field(default=None, repr=False)
+    smtp_password: str | None = field(default=None, repr=False)
 
     @property
     def mode(self) -> str:
@@ -270,6 +279,12 @@ def _http_url(value: str) -> str:
     return value.rstrip("/")
 
 
+def _email(value: str) -> str:
+    if not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+", value):
+        raise ValueError(value)
+    return value
+
+
 def _bind(value: str) -> str:
     if not re.fullmatch(r"[A-Za-z0-9.\-\[\]:]+:\d{1,5}", value) or int(value.rsplit(":", 1)[1]) > 65535:
         raise ValueError(value)
@@ -372,6 +387,13 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         registry_cache_ttl=r.parse("REGISTRY_CACHE_TTL", 3600, _positive_int, "a positive number of seconds"),
         registry_stale_ttl=r.parse("REGISTRY_STALE_TTL", 86400, _non_negative_int, "0 or more seconds"),
         registry_negative_ttl=r.parse("REGISTRY_NEGATIVE_TTL", 60, _non_negative_int, "0 or more seconds"),
+        console_url=r.parse("CONSOLE_URL", subscriber_url, _http_url, "an http(s)://host[:port] URL"),
+        smtp_host=r.raw("SMTP_HOST"),
+        smtp_port=r.parse("SMTP_PORT", 587, _port, "a TCP port number (1-65535)"),
+        smtp_from=r.parse("SMTP_FROM", None, _email, "an email address such as alerts@example.org"),
+        smtp_user=r.raw("SMTP_USER"),
+        smtp_password=r.raw("SMTP_PASSWORD"),
+        smtp_starttls=r.parse("SMTP_STARTTLS", True, _bool, "true or false"),
         signing_private_key=r.parse("ONDC_SIGNING_PRIVATE_KEY", None, _base64,
                                     "base64 of the 64-byte ed25519 secret key or its 32-byte seed"),
         encryption_private_key=r.parse("ONDC_ENCRYPTION_PRIVATE_KEY", None, _base64,
@@ -388,6 +410,8 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         # A buyer app chooses its bap_uri: allowing private addresses in production lets anyone on the network
         # make us POST into our own network.
         r.problems.append("ENVIRONMENT=production: ALLOW_PRIVATE_CALLBACKS must be false")
+    if settings.smtp_host and not settings.smtp_from:
+        r.problems.append("SMTP_HOST is set: expected SMTP_FROM too (the address alerts are sent from)")
     if r.problems:
         raise SettingsError(r.problems)
     return settings

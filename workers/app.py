@@ -21,9 +21,9 @@ from adapter.store.db import make_engine, make_sessionmaker
 from config import Settings
 from config.logging import request_id_var
 from workers import embedded_broker
-from workers.task_names import IMPORT_UPLOAD, PULL_ORDERS, RUN_SYNC, SCHEDULE_SYNCS, SWEEP
+from workers.task_names import IMPORT_UPLOAD, PULL_ORDERS, RUN_SYNC, SCHEDULE_SYNCS, SWEEP, SWEEP_ALERTS
 
-TASK_MODULES = ["workers.tasks", "workers.pull"]
+TASK_MODULES = ["workers.tasks", "workers.pull", "workers.alerts"]
 
 
 class OdopCelery(Celery):
@@ -121,6 +121,7 @@ def make_celery(settings: Settings) -> OdopCelery:
             "sweep": {"task": SWEEP, "schedule": 15.0},
             "schedule-syncs": {"task": SCHEDULE_SYNCS, "schedule": 60.0},
             "pull-orders": {"task": PULL_ORDERS, "schedule": 120.0},
+            "sweep-alerts": {"task": SWEEP_ALERTS, "schedule": 30.0},
         },
     )
     # A sync walks a whole catalogue and every subscriber; it reports progress instead of racing a short limit.

@@ -1,8 +1,9 @@
 """The one after-commit tail: what web, CLI and tasks do once a transaction that queued callbacks commits.
 
 Whatever changed orders or issues (a worker answering a request, a seller's move in the API, the console or
-the CLI) commits first, then calls `after_commit`: the delivery tasks for the new outbox rows are sent, and the
-cooperatives whose stock changed get their (debounced) catalogue sync. If the broker is down, nothing is lost:
+the CLI) commits first, then calls `after_commit`: the delivery tasks for the new outbox rows are sent, then
+those of the new alerts to cooperatives, and the cooperatives whose stock changed get their (debounced)
+catalogue sync. If the broker is down, nothing is lost:
 the rows are in the database and the sweeper sends them.
 """
 
@@ -17,22 +18,24 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from adapter.orders.results import FlowResult
 from workers.sync import items_changed
-from workers.task_names import DELIVER_OUTBOX, IMPORT_UPLOAD
+from workers.task_names import DELIVER_ALERT, DELIVER_OUTBOX, IMPORT_UPLOAD
 
 log = logging.getLogger("workers.dispatch")
 
 
 @dataclass(frozen=True)
 class AfterCommit:
-    """What a committed transaction owes the queue: outbox rows to deliver, cooperatives owing a sync."""
+    """What a committed transaction owes the queue: outbox rows to deliver, cooperatives owing a sync, alerts."""
 
     outbox_ids: tuple[int, ...] = ()
     stock_changed: frozenset[int] = field(default_factory=frozenset)
+    alert_ids: tuple[int, ...] = ()
 
     @classmethod
     def of(cls, result: FlowResult) -> AfterCommit:
         """Read the ids of a flow's result; call it inside the transaction, while the rows are attached."""
-        return cls(tuple(row.id for row in result.outbox), frozenset(result.stock_changed))
+        return cls(tuple(row.id for row in result.outbox), frozenset(result.stock_changed),
+                   tuple(row.id for row in result.alerts))
 
     @classmethod
     def stock_of(cls, cooperative_id: int) -> AfterCommit:
@@ -58,13 +61,20 @@ def send_deliveries(celery: Any, outbox_ids: tuple[int, ...] | list[int]) -> Non
         _send(celery, DELIVER_OUTBOX, outbox_id, "outbox row")
 
 
+def send_alerts(celery: Any, alert_ids: tuple[int, ...] | list[int]) -> None:
+    """Send one delivery task per alert row (the rows must be committed; the alert sweeper covers a lost one)."""
+    for alert_id in alert_ids:
+        _send(celery, DELIVER_ALERT, alert_id, "alert")
+
+
 def send_upload(celery: Any, upload_id: int) -> bool:
     """Queue the import of a committed upload; False when the broker is down (the sweeper queues it later)."""
     return _send(celery, IMPORT_UPLOAD, upload_id, "upload")
 
 
 def after_commit(celery: Any, sessions: sessionmaker[Session], debounce: float, after: AfterCommit) -> None:
-    """Deliver the new callbacks, then queue the stock-change syncs."""
+    """Deliver the new callbacks, then the alerts, then queue the stock-change syncs."""
     send_deliveries(celery, after.outbox_ids)
+    send_alerts(celery, after.alert_ids)
     for cooperative_id in sorted(after.stock_changed):
         items_changed(celery, sessions, cooperative_id, debounce)

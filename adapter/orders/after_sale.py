@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from adapter.alerts import store as alerts
 from adapter.delivery.replies import ReplyTo, send_reply
 from adapter.errors import ConflictError, InvalidRequestError
 from adapter.orders import igm
@@ -94,18 +95,23 @@ def handle_issue(session: Session, request: NetworkRequest, policy: OrderPolicy,
                                   errors=[OrderNotFoundError(f"order {order_id!r} not found for this issue")])])
     cooperative = session.get_one(Cooperative, order.cooperative_id)
     doc = igm.merge(received, row.issue)
+    told = []
     if igm.buyer_closed(received):
         doc, row.status = igm.close(doc, now), "CLOSED"
     elif row.status == "OPEN":
         doc = igm.acknowledge(doc, respondent_for(cooperative, policy, row.domain), action_id=str(uuid.uuid4()),
                               now=now)
         row.status = "PROCESSING"
+        session.flush()  # the new issue's id names the alert's event: a repeated /issue makes no second one
+        told = alerts.record(session, cooperative.id, "issue_raised", event_key=f"issue_raised:{row.id}",
+                             order_id=order.order_id, order_pk=order.id, now=now)
     elif igm.version_of(doc) == igm.IGM2:
         doc["status"] = row.status  # a repeat: answer with where the issue stands, append nothing
     row.issue = doc
     session.flush()
     _, body = igm.callback(doc)
-    return FlowResult([answer(session, request, policy, now, message=body, cooperative_id=cooperative.id)])
+    return FlowResult([answer(session, request, policy, now, message=body, cooperative_id=cooperative.id)],
+                      alerts=told)
 
 
 def _push(session: Session, issue: Issue, action: str, message: dict[str, Any], policy: OrderPolicy,

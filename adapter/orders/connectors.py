@@ -27,6 +27,7 @@ import orjson
 from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
+from adapter.alerts import store as alerts
 from adapter.delivery.http import HttpClient, HttpResult, TransportError
 from adapter.delivery.urls import UnsafeUrlError, join_action_url, validate_callback_url
 from adapter.orders import delivery_terms
@@ -347,6 +348,9 @@ def _create(session: Session, cooperative: Cooperative, row: ConnectorCursor, pu
     session.flush()
     order_store.add_event(session, order, actor=source, kind="pulled", to_state="Accepted",
                           reason=f"pulled from {row.name} (created there {stamp})")
+    # Delivered by the alert sweeper: a poll is already a scheduled task, and a minute's delay is fine here.
+    alerts.record(session, cooperative.id, "new_order", event_key=f"new_order:{order.id}", order_id=order.order_id,
+                  order_pk=order.id, now=now)
     return order
 
 

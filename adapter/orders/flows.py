@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from adapter.alerts import store as alerts
 from adapter.delivery.replies import ReplyTo, send_reply
 from adapter.orders import changes, seller, states
 from adapter.orders import store as order_store
@@ -190,13 +191,15 @@ def handle_confirm(session: Session, request: NetworkRequest, policy: OrderPolic
     order_store.add_event(session, created, actor=ctx.bap_id, kind="confirmed", to_state=state)
     reply = answer(session, request, policy, now, message=order_snapshot(created, cooperative, policy),
                    cooperative_id=cooperative.id)
+    told = alerts.record(session, cooperative.id, "new_order", event_key=f"new_order:{created.id}",
+                         order_id=created.order_id, order_pk=created.id, now=now)
     if not policy.auto_accept:
-        return FlowResult([reply], {cooperative.id})
+        return FlowResult([reply], {cooperative.id}, told)
     # Accepted a moment after the confirmation: the on_status comes after on_confirm in time and in delivery
     # (an unsolicited update waits for the transaction's earlier messages).
     accepted = seller.seller_action(session, created, "accept", policy, actor="auto-accept",
                                     now=now + dt.timedelta(milliseconds=1))
-    return FlowResult([reply, *accepted.outbox], {cooperative.id})
+    return FlowResult([reply, *accepted.outbox], {cooperative.id}, told)
 
 
 def _order_for(session: Session, request: NetworkRequest, order_id: str) -> tuple[Order, Cooperative]:
@@ -258,6 +261,7 @@ def handle_update(session: Session, request: NetworkRequest, policy: OrderPolicy
     body, bap_id = request.message.get("order") or {}, request.context.bap_id
     order, cooperative = _order_for(session, request, str(body.get("id", "")))
     targets = {t.strip() for t in str(request.message.get("update_target", "")).split(",")}
+    told = []
     try:
         if "payment" in targets and body.get("payment"):
             changes.record_settlement(session, order, body["payment"], bap_id=bap_id, now=now)
@@ -268,7 +272,10 @@ def handle_update(session: Session, request: NetworkRequest, policy: OrderPolicy
                         and e.get("code") == "item_id"]
             items = order_store.items_by_id(session, cooperative.id, item_ids)
             for fulfilment in returns:
-                changes.request_return(session, order, fulfilment, items, bap_id=bap_id, now=now)
+                leg = changes.request_return(session, order, fulfilment, items, bap_id=bap_id, now=now)
+                told += alerts.record(session, cooperative.id, "return_requested", order_id=order.order_id,
+                                      event_key=f"return_requested:{order.id}:{leg['id']}", order_pk=order.id,
+                                      now=now)
         elif not ("payment" in targets and body.get("payment")):
             raise UpdateNotPossibleError("nothing to update: send a Return fulfilment or settlement details")
     except OrderError as error:
@@ -276,7 +283,7 @@ def handle_update(session: Session, request: NetworkRequest, policy: OrderPolicy
         error.for_cooperative(cooperative.id)
         raise
     return FlowResult([answer(session, request, policy, now, message=order_snapshot(order, cooperative, policy),
-                              cooperative_id=cooperative.id)])
+                              cooperative_id=cooperative.id)], alerts=told)
 
 
 HANDLERS: dict[str, Handler] = {"select": handle_select, "init": handle_init, "confirm": handle_confirm,

@@ -589,3 +589,51 @@ class CatalogueRejection(Base):
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # Set when the cooperative marks it dealt with; it then leaves the list of open rejections.
     dismissed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+
+class AlertSettings(Base):
+    """How one cooperative wants to hear of new orders, returns and complaints (adapter.alerts, docs/alerts.md)."""
+
+    __tablename__ = "alert_settings"
+
+    cooperative_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id", ondelete="CASCADE"), primary_key=True)
+    webhook_url: Mapped[str | None] = mapped_column(String(2048), default=None)
+    # Signs each webhook body (HMAC-SHA256); shown to the cooperative once, when it is made.
+    webhook_secret: Mapped[str | None] = mapped_column(String(128), default=None)
+    email: Mapped[str | None] = mapped_column(String(254), default=None)
+    # Which kinds to send: new_order, return_requested, issue_raised.
+    kinds: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The language of the alert's text: the console's language when the settings were saved.
+    language: Mapped[str] = mapped_column(String(16), default="en")
+    # Targets of channels added by the operator (an SMS number, say), by channel name.
+    options: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class AlertMessage(Base):
+    """One alert to send on one channel, written in the transaction of the event it announces.
+
+    ``event_key`` names the event (``new_order:<order pk>``, ...): with the channel it is unique, so an event
+    seen twice (a repeated network message) makes no second alert.
+    """
+
+    __tablename__ = "alerts"
+    __table_args__ = (UniqueConstraint("cooperative_id", "channel", "event_key", name="uq_alerts_event"),
+                      Index("ix_alerts_due", "status", "next_attempt_at"),
+                      Index("ix_alerts_cooperative_created", "cooperative_id", "created_at"))
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    cooperative_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))  # new_order | return_requested | issue_raised | test
+    channel: Mapped[str] = mapped_column(String(32))
+    event_key: Mapped[str] = mapped_column(String(255))
+    order_id: Mapped[str] = mapped_column(String(128))  # the buyer app's order id, as the cooperative sees it
+    order_pk: Mapped[int | None] = mapped_column(ForeignKey("orders.id", ondelete="SET NULL"), default=None)
+    # pending -> sent | failed
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    # When it is due; a worker sending it moves this past its lease, so no other worker takes it meanwhile.
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)

@@ -246,3 +246,29 @@ def test_packing_slip_on_the_phone_and_on_paper(server: str, browser_page: Any,
     expect(page.locator("h1")).to_have_text("पैकिंग पर्ची")
     expect(page.get_by_role("button", name="प्रिंट करें")).to_be_visible()
     fits_the_phone(page)
+
+
+def test_alerts_page_on_a_phone(server: str, browser_page: Any, sessions: sessionmaker[Session]) -> None:
+    from tests.support.receiver import running_receiver
+
+    page, expect = browser_page, sync_api.expect
+    _, key = make_coop_with_key(sessions, "test-coop")
+    sign_in(page, server, key)
+    nav(page, "Alerts")
+    with running_receiver() as hook:
+        page.get_by_label("Webhook address").fill(hook.url)
+        page.get_by_label("A new order").check()
+        page.get_by_role("button", name="Save", exact=True).click()
+        expect(page.locator("#secret-value")).to_contain_text("whsec_")
+        fits_the_phone(page)
+        page.get_by_role("button", name="Send a test alert").click()
+        expect(page.get_by_role("status").first).to_contain_text("the test alert was delivered")
+        assert len(hook.posts()) == 1
+    expect(page.locator("td[data-status=sent]")).to_have_count(1)
+    fits_the_phone(page)
+    controls = "main button, main input:not([type=checkbox]):not([type=hidden]), main select, main fieldset label"
+    for control in page.locator(controls).all():
+        box = control.bounding_box()
+        assert box is not None
+        assert box["height"] >= 44, (control.evaluate("e => e.outerHTML")[:120], box)
+    shot(page, "alerts")

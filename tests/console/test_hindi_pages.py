@@ -84,6 +84,7 @@ ALLOWED = frozenset({
     "IST",  # the time zone shown with every time
     "ACK", "NACK", "HTTPS", "DNS", "URL", "RTO", "GPS",  # network and protocol terms
     "KB", "MB", "JPEG", "PNG",  # file sizes and picture formats
+    "SMS", "WhatsApp",  # as the services are called
     "Excel", "LibreOffice", "Unicode", "UTF-8", "UTF-16", "Windows-1252",  # programs and text encodings, as named
 })
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:['_.-][A-Za-z0-9]+)*")
@@ -323,6 +324,7 @@ def get_urls(world: World, admin: bool) -> dict[str, list[str]]:
         "/console/orders/<int:order_pk>/packing-slip": [f"/console/orders/{pk}/packing-slip"
                                                         for name, pk in world.orders.items()
                                                         if admin or name != "theirs"],
+        "/console/alerts": ["/console/alerts"] + ([f"/console/alerts{scope}"] if admin else []),
         "/console/syncs": ["/console/syncs"] + ([f"/console/syncs{scope}"] if admin else []),
         "/console/syncs/<int:job_id>": [f"/console/syncs/{job}{scope}" for job in world.jobs],
         "/console/operator": ["/console/operator"] if admin else [],
