@@ -26,6 +26,9 @@ from adapter.web.runtime import db, unit_of_work
 bp = Blueprint("console", __name__, url_prefix="/console")
 P = ParamSpec("P")
 R = TypeVar("R")
+# Requests a page's script makes by itself (the to-do count's poll): they are not the member's activity and do not
+# keep an idle session alive.
+PASSIVE_ENDPOINTS = frozenset({"console.todo_json"})
 
 
 @dataclass(frozen=True)
@@ -65,7 +68,8 @@ def _load_user() -> User | None:
     if not isinstance(session_id, str):
         return None
     with unit_of_work() as db_session:  # touching seen_at, or removing an expired row, is a write
-        row = console_sessions.find(db_session, session_id, utcnow())
+        row = console_sessions.find(db_session, session_id, utcnow(),
+                                    touch=request.endpoint not in PASSIVE_ENDPOINTS)
         cooperative_id = row.cooperative_id if row is not None else None
         is_admin = row is not None and cooperative_id is None
     if row is None:
