@@ -69,14 +69,22 @@ def shot(page: Any, name: str) -> None:
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
+def styled(page: Any) -> None:
+    """Wait until console.css applies (it sets the body's margin to 0): a page that has just been parsed may not
+    have its stylesheet yet, and measured bare, a table is as wide as its columns."""
+    page.wait_for_function("getComputedStyle(document.body).marginTop === '0px'")
+
+
 def fits_the_phone(page: Any) -> None:
     """Nothing on the page is wider than the 360 px screen: no sideways scrolling."""
+    styled(page)
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 360, f"{page.url} is {width} px wide"
 
 
 def inside(locator: Any) -> None:
     """The element is drawn within the 360 px width."""
+    styled(locator.page)
     box = locator.bounding_box()
     assert box is not None
     assert box["x"] >= 0
@@ -247,3 +255,12 @@ def test_the_inbox_fits_a_phone_and_its_count_keeps_up_without_a_reload(
     expect(page.locator(f"#card-{new}")).to_have_attribute("data-group", "pack")
     expect(page).to_have_title(re.compile(r"^\(3\) Orders · "))  # still 3: one to accept, two to pack
     fits_the_phone(page)
+
+    # Signed out (the cookie gone): the next poll gets 401 and the script asks no more.
+    asked: list[int] = []
+    page.on("request", lambda request: asked.append(1) if request.url.endswith("/console/todo.json") else None)
+    with page.expect_response(lambda r: r.url.endswith("/console/todo.json") and r.status == 401, timeout=15_000):
+        page.context.clear_cookies()
+    before = len(asked)
+    page.wait_for_timeout(3_000)  # three poll intervals
+    assert len(asked) == before
