@@ -6,7 +6,7 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import String, cast, or_, select
 from sqlalchemy.orm import Session
 
 from adapter.store import catalogue as store
@@ -93,6 +93,29 @@ def list_orders(session: Session, *, cooperative_id: int | None, state: str | No
         query = query.where(Order.created_at >= since)
     if until is not None:
         query = query.where(Order.created_at < until)
+    if cooperative_id is not None:
+        query = query.where(Order.cooperative_id == cooperative_id)
+    if state is not None:
+        query = query.where(Order.state == state)
+    return list(session.scalars(query))
+
+
+# Orders the cooperative may still have to act on: open ones, and finished ones with a return or an RTO under way.
+OPEN_STATES = ("Created", "Accepted", "In-progress")
+OPEN_LEG_STATES = ("Return_Initiated", "Return_Approved", "Return_Picked", "RTO-Initiated")
+
+
+def orders_to_do(session: Session, *, cooperative_id: int | None, state: str | None = None,
+                 limit: int = 1000) -> list[Order]:
+    """Open orders, and finished ones whose legs are still under way, oldest first (one cooperative's, or all).
+
+    The legs are JSON: matching their text only narrows the search; the caller reads the legs themselves.
+    """
+    legs = cast(Order.legs, String)
+    query = (select(Order).where(or_(Order.state.in_(OPEN_STATES),
+                                     *(legs.contains(f'"{leg_state}"', autoescape=True)
+                                       for leg_state in OPEN_LEG_STATES)))
+             .order_by(Order.created_at, Order.id).limit(limit))
     if cooperative_id is not None:
         query = query.where(Order.cooperative_id == cooperative_id)
     if state is not None:

@@ -24,15 +24,18 @@ def start(session: Session, *, cooperative_id: int | None, now: dt.datetime) -> 
     return session_id
 
 
-def find(session: Session, session_id: str, now: dt.datetime) -> ConsoleSession | None:
-    """The live session with this id (None when unknown, signed out or expired; an expired one is removed)."""
+def find(session: Session, session_id: str, now: dt.datetime, *, touch: bool = True) -> ConsoleSession | None:
+    """The live session with this id (None when unknown, signed out or expired; an expired one is removed).
+
+    ``touch`` False: a request the member did not make (a page's background poll) leaves ``seen_at`` alone.
+    """
     row = session.get(ConsoleSession, session_id)
     if row is None:
         return None
     if now - row.created_at > ABSOLUTE_LIFETIME or now - row.seen_at > IDLE_LIFETIME:
         session.delete(row)
         return None
-    if now - row.seen_at > TOUCH_EVERY:
+    if touch and now - row.seen_at > TOUCH_EVERY:
         row.seen_at = now
     return row
 

@@ -94,8 +94,8 @@ ISO_DATE = re.compile(r"\b\d{4}-\d\d-\d\d\b|\b\d\d:\d\d:\d\d")
 CODED_STATES = frozenset(state for state in STATES if "-" in state or "_" in state)
 VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"})
 SHOWN_ATTRIBUTES = ("title", "aria-label", "placeholder", "alt")
-# Routes that answer with a file, not a page: visited, their text is the sheet's (column names stay English).
-FILES = frozenset({"/console/catalogue/template", "/console/catalogue/download"})
+# Routes that answer with a file or JSON, not a page: visited, not read (a sheet's column names stay English).
+FILES = frozenset({"/console/catalogue/template", "/console/catalogue/download", "/console/todo.json"})
 
 
 @dataclass
@@ -324,6 +324,7 @@ def get_urls(world: World, admin: bool) -> dict[str, list[str]]:
         "/console/orders/<int:order_pk>/packing-slip": [f"/console/orders/{pk}/packing-slip"
                                                         for name, pk in world.orders.items()
                                                         if admin or name != "theirs"],
+        "/console/todo.json": ["/console/todo.json"],
         "/console/alerts": ["/console/alerts"] + ([f"/console/alerts{scope}"] if admin else []),
         "/console/syncs": ["/console/syncs"] + ([f"/console/syncs{scope}"] if admin else []),
         "/console/syncs/<int:job_id>": [f"/console/syncs/{job}{scope}" for job in world.jobs],

@@ -18,15 +18,13 @@ from adapter.store.cooperatives import cooperative_for_key
 from adapter.store.models import Cooperative, utcnow
 from adapter.web.console import csrf
 from adapter.web.console.i18n import error_text
-from adapter.web.console.orders import waiting_return
 from adapter.web.console.pages import bp, current_user, login_required, page, user
+from adapter.web.console.todo import load_inbox
 from adapter.web.runtime import db, runtime, unit_of_work
 from catalog_sync.errors import ProfileError
 from catalog_sync.on_search_items import IST
 from catalog_sync.services import catalogue as catalogues
 from workers.sync import items_changed
-
-OPEN_STATES = ("Created", "Accepted", "In-progress")
 
 
 def _start_session(cooperative_id: int | None) -> None:
@@ -96,7 +94,8 @@ def today_start() -> dt.datetime:
 @bp.get("")
 @login_required
 def home() -> BaseResponse | tuple[str, int]:
-    """Counts: items, items on sale, open orders, orders today, what buyer apps refused, and the last sync."""
+    """The to-do count first, then counts: items, items on sale, open orders, orders today, what buyer apps
+    refused, and the last sync."""
     who = user()
     if who.is_admin:
         return redirect(url_for("console.operator"))
@@ -106,12 +105,14 @@ def home() -> BaseResponse | tuple[str, int]:
     items = catalogue_store.current_items(session_db, cooperative_id)
     orders = order_store.list_orders(session_db, cooperative_id=cooperative_id, limit=500)
     jobs = sync_store.list_jobs(session_db, cooperative_id, limit=1)
+    inbox = load_inbox(session_db, cooperative_id, utcnow())
     counts = {
         "items": len(items), "enabled_items": sum(1 for i in items if i.enabled),
-        "orders_open": sum(1 for o in orders if o.state in OPEN_STATES),
+        "orders_open": sum(1 for o in orders if o.state in order_store.OPEN_STATES),
         "orders_today": sum(1 for o in orders if o.created_at >= today_start()),
         "rejections": rejection_store.count_open(session_db, cooperative_id),
-        "returns": sum(1 for o in orders if waiting_return(o)),
+        "returns": len(inbox.groups["returns"]),
+        "todo": inbox.count, "new": len(inbox.groups["new"]), "pack": len(inbox.groups["pack"]),
     }
     opening = catalogues.profile_of(who.cooperative).opening if who.cooperative.profile else None
     today = utcnow().astimezone(IST).date().isoformat()

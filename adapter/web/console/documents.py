@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, request, url_for
+from flask import request, url_for
 
 from adapter.errors import ConflictError
 from adapter.orders import store as order_store
@@ -13,7 +13,7 @@ from adapter.orders.policy import order_policy
 from adapter.orders.snapshots import invoice_token
 from adapter.store.models import Cooperative, Order
 from adapter.web import languages
-from adapter.web.console.pages import bp, login_required, page, user
+from adapter.web.console.pages import bp, login_required, page, visible_order
 from adapter.web.order_documents import (
     address_lines,
     buyer_name,
@@ -28,14 +28,6 @@ from catalog_sync.model import Profile
 from catalog_sync.services.catalogue import profile_of
 
 
-def _visible(order_pk: int) -> Order:
-    """The order, if the signed-in user may see it (404 otherwise, for other tenants too)."""
-    order = db().get(Order, order_pk)
-    if order is None or not user().can_see(order.cooperative_id):
-        abort(404)
-    return order
-
-
 def _profile(cooperative: Cooperative) -> Profile | None:
     try:
         return profile_of(cooperative)
@@ -48,7 +40,7 @@ def _profile(cooperative: Cooperative) -> Profile | None:
 def packing_slip(order_pk: int) -> tuple[str, int]:
     """The packing slip: from, to, what to pack with a tick box per line, the buyer's note and the order id to
     write on the parcel; in the member's language, or ``?lang=`` for another (an unknown one is ignored)."""
-    order = _visible(order_pk)
+    order = visible_order(order_pk)
     languages.speak(request.args.get("lang"))
     cooperative = db().get_one(Cooperative, order.cooperative_id)
     profile = _profile(cooperative)

@@ -1,12 +1,12 @@
-"""Order pages: the inbox (newest first) and one order with its timeline and the next legal actions."""
+"""Order pages: the inbox (a to-do list, adapter/web/console/todo.py), one order with its timeline and the next
+legal actions, and the to-do count the pages' title keeps fresh."""
 
 from __future__ import annotations
 
-import contextlib
-import datetime as dt
 from typing import Any
 
-from flask import abort, flash, redirect, request, url_for
+from flask import current_app, flash, g, jsonify, redirect, request, url_for
+from flask.wrappers import Response
 from flask_babel import gettext
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -14,8 +14,9 @@ from adapter.orders import store as order_store
 from adapter.orders.errors import OrderError
 from adapter.orders.policy import order_policy
 from adapter.orders.seller import next_actions, seller_action
-from adapter.protocol.context import parse_duration
+from adapter.orders.states import ORDER
 from adapter.store.models import Cooperative, Order, utcnow
+from adapter.web.console import todo
 from adapter.web.console.i18n import (
     CANCEL_REASONS,
     RETURN_REASONS,
@@ -25,8 +26,10 @@ from adapter.web.console.i18n import (
     reason_texts,
     state_label,
 )
-from adapter.web.console.pages import bp, login_required, page, user
+from adapter.web.console.pages import bp, current_user, login_required, page, user, visible_order
 from adapter.web.console.story import order_story
+from adapter.web.console.todo import return_requests
+from adapter.web.order_documents import quoted_titles
 from adapter.web.runtime import db, runtime, unit_of_work
 from adapter.web.timeline import transaction_messages
 from workers.dispatch import AfterCommit, after_commit
@@ -35,25 +38,65 @@ from workers.dispatch import AfterCommit, after_commit
 REASONED = {"cancel": CANCEL_REASONS, "initiate_rto": RTO_REASONS}
 
 
-def _visible(order_pk: int) -> Order:
-    """The order, if the signed-in user may see it (404 otherwise, for other tenants too)."""
-    order = db().get(Order, order_pk)
-    who = user()
-    if order is None or not who.can_see(order.cooperative_id):
-        abort(404)
-    return order
-
-
 @bp.get("/orders")
 @login_required
 def orders() -> tuple[str, int]:
-    """The inbox, newest first (the operator sees every cooperative's)."""
+    """The inbox: cards for what needs doing (todo.GROUPS), then every other order, newest first (the operator
+    sees every cooperative's). ``?state=`` keeps only orders in that order state."""
     who = user()
     cooperative_id = who.cooperative.id if who.cooperative else None
-    rows = order_store.list_orders(db(), cooperative_id=cooperative_id, state=request.args.get("state") or None,
-                                   limit=200)
-    names = {c.id: c.name for c in db().query(Cooperative).all()} if who.is_admin else {}
-    return page("orders.html", orders=rows, names=names, waiting={o.id for o in rows if waiting_return(o)})
+    state = request.args.get("state") or None
+    if state is not None and state not in ORDER:
+        flash(gettext("There is no order state %(state)s: showing every order.", state=state), "error")
+        state = None
+    session, now = db(), utcnow()
+    inbox = todo.load_inbox(session, cooperative_id, now, state=state)
+    carded = inbox.order_ids()
+    rest = [o for o in order_store.list_orders(session, cooperative_id=cooperative_id, state=state, limit=200)
+            if o.id not in carded]
+    names = {c.id: c.name for c in session.query(Cooperative).all()} if who.is_admin else {}
+    return page("orders.html", inbox=inbox, orders=rest, names=names, state=state, now=now,
+                return_reasons=reason_texts(RETURN_REASONS))
+
+
+@bp.get("/todo.json")
+def todo_json() -> tuple[Response, int]:
+    """The signed-in cooperative's to-do count (the operator's: every cooperative's), for the title to poll.
+
+    401 when signed out, so the page's script stops asking. A poll is not the member's activity: it does not keep
+    an idle session alive (pages.PASSIVE_ENDPOINTS).
+    """
+    who = current_user()
+    if who is None:
+        response = jsonify(error={"code": "signed_out", "message": gettext("Please sign in again.")})
+        status = 401
+    else:
+        inbox = todo.load_inbox(db(), who.cooperative.id if who.cooperative else None, utcnow())
+        response = jsonify(count=inbox.count, **{key: len(inbox.groups[key]) for key in todo.GROUPS})
+        status = 200
+    response.headers["Cache-Control"] = "no-store"
+    return response, status
+
+
+@bp.context_processor
+def _todo_context() -> dict[str, Any]:
+    return {"todo_count": _todo_count, "todo_poll_seconds": _poll_seconds, "ago": todo.ago,
+            "time_left": todo.time_left}
+
+
+def _todo_count() -> int:
+    """The signed-in user's to-do count, once per request (the header shows it on every page)."""
+    if "todo_count" not in g:
+        who = current_user()
+        g.todo_count = (todo.todo_count(db(), who.cooperative.id if who.cooperative else None, utcnow())
+                        if who is not None else 0)
+    count: int = g.todo_count
+    return count
+
+
+def _poll_seconds() -> int:
+    """How often the pages ask for the to-do count: CONSOLE_TODO_POLL_SECONDS in the app config, else 30 s."""
+    return max(int(current_app.config.get("CONSOLE_TODO_POLL_SECONDS", 30)), 1)
 
 
 def timeline(order: Order) -> list[dict[str, Any]]:
@@ -70,36 +113,6 @@ def timeline(order: Order) -> list[dict[str, Any]]:
     return entries
 
 
-def _titles(order: Order) -> dict[str, str]:
-    return {str(b.get("@ondc/org/item_id")): str(b.get("title", "")) for b in order.quote.get("breakup", [])
-            if b.get("@ondc/org/title_type") == "item"}
-
-
-def return_requests(order: Order) -> list[dict[str, Any]]:
-    """The order's returns as a member reads them: state, items, the buyer's reason, words and photos, and by
-    when to decide (the request's ttl_approval after it came)."""
-    out = []
-    for leg in order.legs:
-        if leg.get("type") != "Return":
-            continue
-        said = {entry.get("code"): entry.get("value") for tag in leg.get("tags", [])
-                if tag.get("code") == "return_request" for entry in tag.get("list", [])}
-        decide_by = None
-        with contextlib.suppress(ValueError, TypeError):
-            decide_by = dt.datetime.fromisoformat(leg["created_at"]) + parse_duration(said.get("ttl_approval") or "")
-        images = [url for url in str(said.get("images") or "").split(",") if url.strip().startswith("https://")]
-        out.append({"id": leg.get("id"), "state": leg.get("state"), "items": leg.get("items", {}),
-                    "reason_id": said.get("reason_id") or "", "words": said.get("reason_desc") or "",
-                    "images": [url.strip() for url in images], "requested": leg.get("created_at"),
-                    "decide_by": decide_by, "waiting": leg.get("state") == "Return_Initiated"})
-    return out
-
-
-def waiting_return(order: Order) -> bool:
-    """Whether a buyer's return request waits for the cooperative's decision."""
-    return any(leg.get("type") == "Return" and leg.get("state") == "Return_Initiated" for leg in order.legs)
-
-
 # Moves that cannot be taken back: each asks for a tick ("yes, I am sure") and sits apart from the others.
 FINAL_ACTIONS = frozenset({"reject", "cancel", "part_cancel", "initiate_rto", "reject_return", "liquidate"})
 
@@ -109,16 +122,17 @@ FINAL_ACTIONS = frozenset({"reject", "cancel", "part_cancel", "initiate_rto", "r
 def order(order_pk: int) -> tuple[str, int]:
     """Items, buyer address, quote, its story (and, for the operator, its raw messages) and the buttons for the
     next legal actions."""
-    row = _visible(order_pk)
+    row = visible_order(order_pk)
     who = user()
     owner = db().get_one(Cooperative, row.cooperative_id)
     story = order_story(db(), row, you=who.cooperative.slug if who.cooperative else "operator", cooperative=owner.slug)
     fulfilment = row.fulfillments[0] if row.fulfillments else {}
     end = fulfilment.get("end", {})
     return_ids = [leg.get("id", "") for leg in row.legs if leg.get("type") == "Return"]
-    return page("order.html", order=row, titles=_titles(row), end=end, story=story,
+    return page("order.html", order=row, titles=quoted_titles(row), end=end, story=story,
                 timeline=timeline(row) if who.is_admin else [],
-                actions=next_actions(row), reasons={action: reason_texts(table) for action, table in REASONED.items()},
+                actions=next_actions(row), steps=todo.forward_steps(row), next_step=todo.next_step(row),
+                reasons={action: reason_texts(table) for action, table in REASONED.items()},
                 return_ids=return_ids, final=FINAL_ACTIONS, returns=return_requests(row),
                 return_reasons=reason_texts(RETURN_REASONS))
 
@@ -140,12 +154,12 @@ def act(order_pk: int, action: str) -> BaseResponse:
         flash(gettext('Nothing was done: tick "Yes, I am sure" to %(action)s.', action=action_label(action)), "error")
         return redirect(url_for("console.order", order_pk=order_pk))
     with unit_of_work() as session:
-        row = _visible(order_pk)
+        row = visible_order(order_pk)
         if action not in next_actions(row):
             flash(gettext("Could not %(action)s: this order is “%(state)s” now.", action=action_label(action),
                           state=state_label(row.fulfilment_state if row.state == "In-progress" else row.state)),
                   "error")
-            return redirect(url_for("console.order", order_pk=order_pk))
+            return redirect(_back(order_pk))
         try:
             result = seller_action(
                 session, row, action, order_policy(rt.settings),
@@ -155,8 +169,16 @@ def act(order_pk: int, action: str) -> BaseResponse:
             session.rollback()
             flash(gettext("Could not %(action)s: %(error)s", action=action_label(action), error=error_text(str(error))),
                   "error")
-            return redirect(url_for("console.order", order_pk=order_pk))
+            return redirect(_back(order_pk))
         after = AfterCommit.of(result)
     after_commit(rt.celery, rt.sessions, rt.settings.sync_debounce_seconds, after)
     flash(gettext("Done: %(action)s.", action=action_label(action)), "ok")
-    return redirect(url_for("console.order", order_pk=order_pk))
+    return redirect(_back(order_pk))
+
+
+def _back(order_pk: int) -> str:
+    """Where a move returns to: the inbox when its card sent it (``next``, with its ?state=), else the order."""
+    target, inbox = request.form.get("next", ""), url_for("console.orders")
+    if target == inbox or target.startswith(inbox + "?"):
+        return target
+    return url_for("console.order", order_pk=order_pk)

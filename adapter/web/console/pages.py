@@ -17,7 +17,7 @@ from adapter.errors import NotFoundError
 from adapter.security import may_see
 from adapter.store import console_sessions
 from adapter.store.cooperatives import get_cooperative
-from adapter.store.models import Cooperative, utcnow
+from adapter.store.models import Cooperative, Order, utcnow
 from adapter.web import languages
 from adapter.web.console import csrf, formats, i18n
 from adapter.web.errors import render_http_error
@@ -26,6 +26,9 @@ from adapter.web.runtime import db, unit_of_work
 bp = Blueprint("console", __name__, url_prefix="/console")
 P = ParamSpec("P")
 R = TypeVar("R")
+# Requests a page's script makes by itself (the to-do count's poll): they are not the member's activity and do not
+# keep an idle session alive.
+PASSIVE_ENDPOINTS = frozenset({"console.todo_json"})
 
 
 @dataclass(frozen=True)
@@ -65,7 +68,8 @@ def _load_user() -> User | None:
     if not isinstance(session_id, str):
         return None
     with unit_of_work() as db_session:  # touching seen_at, or removing an expired row, is a write
-        row = console_sessions.find(db_session, session_id, utcnow())
+        row = console_sessions.find(db_session, session_id, utcnow(),
+                                    touch=request.endpoint not in PASSIVE_ENDPOINTS)
         cooperative_id = row.cooperative_id if row is not None else None
         is_admin = row is not None and cooperative_id is None
     if row is None:
@@ -108,6 +112,14 @@ def user() -> User:
     if found is None:
         abort(401)
     return found
+
+
+def visible_order(order_pk: int) -> Order:
+    """The order, if the signed-in user may see it (404 otherwise, for other tenants too)."""
+    order = db().get(Order, order_pk)
+    if order is None or not user().can_see(order.cooperative_id):
+        abort(404)
+    return order
 
 
 def scope(required: bool = True) -> Cooperative | None:
