@@ -128,6 +128,12 @@ def slip_lines(order: Order, items: dict[str, Item]) -> list[SlipLine]:
     return out
 
 
+def breakup_title(line: dict[str, Any]) -> str:
+    """A quote line's title for the reader: an item's as quoted, a charge's in the reader's language."""
+    label = BREAKUP_TITLES.get(str(line.get("@ondc/org/title_type")))
+    return str(label) if label is not None and line.get("@ondc/org/title_type") != "item" else _text(line.get("title"))
+
+
 def invoice_lines(quote: dict[str, Any]) -> list[InvoiceLine]:
     """The quote's breakup as invoice lines; a cancelled item (count 0) and its own charges are left out."""
     breakup = [b for b in quote.get("breakup", []) if isinstance(b, dict)]
@@ -143,10 +149,9 @@ def invoice_lines(quote: dict[str, Any]) -> list[InvoiceLine]:
             count = str((b.get(QUANTITY) or {}).get("count", ""))
             out.append(InvoiceLine(_text(b.get("title")), int(count) if count.isdigit() else None, amount))
         else:
-            label = BREAKUP_TITLES.get(str(kind))
-            out.append(InvoiceLine(str(label) if label is not None else _text(b.get("title")), None, amount))
+            out.append(InvoiceLine(breakup_title(b), None, amount))
     return out
 
 
-__all__ = ["BREAKUP_TITLES", "InvoiceLine", "SlipLine", "address_lines", "buyer_name", "buyer_note",
+__all__ = ["BREAKUP_TITLES", "InvoiceLine", "SlipLine", "address_lines", "breakup_title", "buyer_name", "buyer_note",
            "delivery_end", "invoice_lines", "location_lines", "pickup_location", "quoted_titles", "slip_lines"]

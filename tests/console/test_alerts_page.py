@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -14,18 +13,8 @@ from adapter.alerts import store as alert_store
 from adapter.store.db import transaction
 from adapter.store.models import AlertSettings, utcnow
 from tests.conftest import ADMIN_KEY
-from tests.console.support import csrf_of, ensure_console, make_coop_with_key, sign_in
+from tests.console.support import csrf_of, sign_in
 from tests.support.receiver import Receiver, running_receiver
-
-
-@pytest.fixture
-def web(app: Flask) -> FlaskClient:
-    return ensure_console(app).test_client()
-
-
-@pytest.fixture
-def coops(sessions: sessionmaker[Session]) -> dict[str, tuple[int, str]]:
-    return {slug: make_coop_with_key(sessions, slug) for slug in ("test-coop", "other-coop")}
 
 
 @pytest.fixture

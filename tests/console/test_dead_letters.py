@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
-import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -14,12 +11,7 @@ from adapter.delivery import outbox
 from adapter.store.db import transaction
 from adapter.store.models import OutboxMessage, utcnow
 from tests.conftest import ADMIN_KEY
-from tests.console.support import csrf_of, ensure_console, make_coop_with_key, sign_in
-
-
-@pytest.fixture
-def web(app: Flask) -> Iterator[FlaskClient]:
-    return ensure_console(app).test_client()
+from tests.console.support import csrf_of, make_coop_with_key, sign_in
 
 
 def dead_letter(sessions: sessionmaker[Session], cooperative_id: int | None, bap_id: str, n: int,

@@ -5,10 +5,8 @@ from __future__ import annotations
 import dataclasses
 import html
 import re
-from collections.abc import Iterator
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -18,19 +16,9 @@ from adapter.store.db import transaction
 from adapter.store.models import Order
 from config import Settings
 from tests.conftest import ADMIN_KEY, app_under_test
-from tests.console.support import ensure_console, make_coop_with_key, make_order, sign_in
+from tests.console.support import ensure_console, make_order, sign_in
 
 DEVANAGARI = re.compile("[\u0900-\u097f]")
-
-
-@pytest.fixture
-def web(app: Flask) -> Iterator[FlaskClient]:
-    return ensure_console(app).test_client()
-
-
-@pytest.fixture
-def coops(sessions: sessionmaker[Session]) -> dict[str, tuple[int, str]]:
-    return {slug: make_coop_with_key(sessions, slug) for slug in ("test-coop", "other-coop")}
 
 
 def text(response: object) -> str:

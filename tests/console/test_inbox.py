@@ -8,11 +8,9 @@ import datetime as dt
 import fnmatch
 import html
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -23,18 +21,8 @@ from adapter.store.db import transaction
 from adapter.store.models import ConsoleSession, Order, OutboxMessage, utcnow
 from adapter.web.console import todo
 from tests.conftest import ADMIN_KEY
-from tests.console.support import csrf_of, ensure_console, make_coop_with_key, make_order, sign_in
+from tests.console.support import csrf_of, make_order, sign_in
 from tests.support.servers import ROOT
-
-
-@pytest.fixture
-def web(app: Flask) -> Iterator[FlaskClient]:
-    return ensure_console(app).test_client()
-
-
-@pytest.fixture
-def coops(sessions: sessionmaker[Session]) -> dict[str, tuple[int, str]]:
-    return {slug: make_coop_with_key(sessions, slug) for slug in ("test-coop", "other-coop")}
 
 
 def text(response: Any) -> str:

@@ -35,23 +35,12 @@ from tests.console.support import (
     BAD_CSV,
     csrf_of,
     ensure_console,
-    make_coop_with_key,
     make_dead_letter,
     make_order,
     sign_in,
 )
 from tests.support.sellers import RET16_CSV
 from tests.support.servers import wait_until
-
-
-@pytest.fixture
-def web(app: Flask) -> Iterator[FlaskClient]:
-    return ensure_console(app).test_client()
-
-
-@pytest.fixture
-def coops(sessions: sessionmaker[Session]) -> dict[str, tuple[int, str]]:
-    return {slug: make_coop_with_key(sessions, slug) for slug in ("test-coop", "other-coop")}
 
 
 def text(response: object) -> str:

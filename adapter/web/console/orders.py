@@ -29,7 +29,7 @@ from adapter.web.console.i18n import (
 from adapter.web.console.pages import bp, current_user, login_required, page, user, visible_order
 from adapter.web.console.story import order_story
 from adapter.web.console.todo import return_requests
-from adapter.web.order_documents import quoted_titles
+from adapter.web.order_documents import breakup_title, quoted_titles
 from adapter.web.runtime import db, runtime, unit_of_work
 from adapter.web.timeline import transaction_messages
 from workers.dispatch import AfterCommit, after_commit
@@ -129,7 +129,7 @@ def order(order_pk: int) -> tuple[str, int]:
     fulfilment = row.fulfillments[0] if row.fulfillments else {}
     end = fulfilment.get("end", {})
     return_ids = [leg.get("id", "") for leg in row.legs if leg.get("type") == "Return"]
-    return page("order.html", order=row, titles=quoted_titles(row), end=end, story=story,
+    return page("order.html", order=row, titles=quoted_titles(row), end=end, story=story, breakup_title=breakup_title,
                 timeline=timeline(row) if who.is_admin else [],
                 actions=next_actions(row), steps=todo.forward_steps(row), next_step=todo.next_step(row),
                 reasons={action: reason_texts(table) for action, table in REASONED.items()},
