@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from adapter.money.ledger import IST, MISMATCHES, ZERO, Ledger, rupees
 
-__all__ = ["CSV_COLUMNS", "Totals", "monthly_totals", "to_csv", "totals"]
+__all__ = ["CSV_COLUMNS", "Totals", "ledger_json", "monthly_totals", "to_csv", "totals", "totals_json"]
 
 # What the accountant's file holds, one order a line; amounts in rupees with two decimals, times in IST.
 CSV_COLUMNS = ("cooperative", "order_id", "buyer_app", "ordered_on", "state", "value", "refunds", "net_value",
@@ -89,3 +89,37 @@ def to_csv(ledgers: Sequence[Ledger], names: dict[int, str]) -> str:
             rupees(led.recon.figures.amount) if led.recon else "",
         ])
     return out.getvalue()
+
+
+def _when(moment: dt.datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def ledger_json(led: Ledger) -> dict[str, object]:
+    """One order's ledger as the API answers it: amounts as 2-decimal strings, times in ISO 8601."""
+    recon = None
+    if led.recon is not None:
+        recon = {"status": led.recon.status, "received_at": _when(led.recon.received_at),
+                 "settlement_ref": led.recon.settlement_ref, "figures": led.recon.figures.texts(),
+                 "differences": {name: rupees(value) for name, value in led.recon_differences.items()}}
+    return {
+        "order_pk": led.order_pk, "order_id": led.order_id, "bap_id": led.bap_id, "created_at": _when(led.created_at),
+        "state": led.state, "value": rupees(led.value),
+        "refunds": [{"kind": r.kind, "ref": r.ref, "amount": rupees(r.amount)} for r in led.refunds],
+        "net_value": rupees(led.net), "gst_in_quote": rupees(led.tax), "net_taxable_value": rupees(led.taxable),
+        "finder_fee": rupees(led.fee), "gst_on_fee": rupees(led.fee_gst), "withholding": rupees(led.withholding),
+        "tcs": rupees(led.tcs), "tds": rupees(led.tds), "expected": rupees(led.expected),
+        "settlement_basis": led.terms.basis, "settlement_window": led.terms.window_text or None,
+        "basis_at": _when(led.basis_at), "due_at": _when(led.due_at), "received": rupees(led.received),
+        "difference": rupees(led.difference), "withholding_released": rupees(led.withholding_released),
+        "refunded_to_buyer": rupees(led.refunded_to_buyer),
+        "payments": [{"counterparty": p.counterparty, "phase": p.phase, "amount": rupees(p.amount),
+                      "reference": p.reference, "at": _when(p.at)} for p in led.paid],
+        "terms_problems": list(led.terms.problems), "recon": recon,
+    }
+
+
+def totals_json(found: Totals) -> dict[str, object]:
+    """Totals as the API answers them."""
+    return {"orders": found.orders, "mismatches": found.mismatches, "states": dict(sorted(found.states.items())),
+            **{name: rupees(value) for name, value in found.sums.items()}}
