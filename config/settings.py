@@ -7,6 +7,7 @@ import binascii
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TypeVar
 from urllib.parse import urlsplit
@@ -82,6 +83,10 @@ class Settings:
     upload_confirm_removal_share: float
     import_time_limit: int
     order_auto_accept: bool
+    # The money ledger (adapter/money, docs/money.md): taxes the buyer app deducts from a settlement, in percent.
+    tcs_percent: Decimal
+    tds_percent: Decimal
+    finder_fee_gst_percent: Decimal
     registry_cache_ttl: int
     registry_stale_ttl: int
     registry_negative_ttl: int
@@ -163,6 +168,16 @@ def _positive_float(value: str) -> float:
 def _share(value: str) -> float:
     number = float(value)
     if not 0 <= number <= 1:
+        raise ValueError(value)
+    return number
+
+
+def _percent(value: str) -> Decimal:
+    try:
+        number = Decimal(value)
+    except InvalidOperation as error:
+        raise ValueError(value) from error
+    if not number.is_finite() or not 0 <= number <= 100:
         raise ValueError(value)
     return number
 
@@ -382,6 +397,12 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
                                              "a share between 0 and 1 (0.2: removing over 20% needs a confirmation)"),
         import_time_limit=r.parse("IMPORT_TIME_LIMIT", 300, _positive_int, "a positive number of seconds"),
         order_auto_accept=r.parse("ORDER_AUTO_ACCEPT", True, _bool, "true or false"),
+        # GST Act s.52 (TCS by the e-commerce operator): 0.5% of the net taxable value since 10 July 2024 (1% before).
+        tcs_percent=r.parse("TCS_PERCENT", Decimal("0.5"), _percent, "a percentage between 0 and 100, e.g. 0.5"),
+        # Income-tax Act s.194-O (TDS by the e-commerce operator): 0.1% since 1 October 2024 (1% before).
+        tds_percent=r.parse("TDS_PERCENT", Decimal("0.1"), _percent, "a percentage between 0 and 100, e.g. 0.1"),
+        finder_fee_gst_percent=r.parse("FINDER_FEE_GST_PERCENT", Decimal("18"), _percent,
+                                       "a percentage between 0 and 100, e.g. 18"),
         delivery_lease_margin=r.parse("DELIVERY_LEASE_MARGIN", 30, _positive_int, "a positive number of seconds"),
         per_buyer_concurrency=r.parse("PER_BUYER_CONCURRENCY", 4, _positive_int, "a positive number"),
         registry_cache_ttl=r.parse("REGISTRY_CACHE_TTL", 3600, _positive_int, "a positive number of seconds"),

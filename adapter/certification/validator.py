@@ -177,11 +177,12 @@ class Validator:
         # crash on it. Its own logging is noise here: silent.
         return dict(os.environ, ONDC_VALIDATOR_HOME=str(self.home / "home"), LOG_LEVEL="silent")
 
-    def run(self, flow: str, request: Path, *, case: str, version: str | None = None) -> Verdict:
+    def run(self, flow: str, request: Path, *, case: str, version: str | None = None,
+            kind: str = "retail") -> Verdict:
         """Run the utility on ``request`` (its request file: a payload map of Beckn messages) and parse the verdict;
-        the utility's own report is written beside it (``.report.json``)."""
-        args = [sys.executable, str(self.command), "--flow", flow, "--seller-only", "--max-lines", "1000",
-                "--json", str(request.with_suffix(".report.json"))]
+        the utility's own report is written beside it (``.report.json``). ``kind``: retail, igm or rsf."""
+        args = [sys.executable, str(self.command), "--kind", kind, "--flow", flow, "--seller-only", "--max-lines",
+                "1000", "--json", str(request.with_suffix(".report.json"))]
         if version:
             args += ["--version", version]
         done = subprocess.run([*args, str(request)], capture_output=True, text=True, env=self.env, timeout=600)

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from adapter.delivery.outbox import enqueue
 from adapter.delivery.urls import join_action_url
 from adapter.errors import CallbackError, to_ondc_error
-from adapter.protocol.context import DEFAULT_TTL, build_context
+from adapter.protocol.context import DEFAULT_TTL, RSF_DOMAIN, build_context, build_rsf_context
 from adapter.protocol.identity import SellerApp
 from adapter.protocol.request import NetworkRequest
 from adapter.store.models import OutboxMessage
@@ -58,7 +58,11 @@ class ReplyTo:
 
 
 def reply_context(app: SellerApp, to: ReplyTo, action: str, now: dt.datetime) -> dict[str, Any]:
-    """The context of a message we send in this conversation."""
+    """The context of a message we send in this conversation (a Beckn 2.0 one in RSF's domain, ONDC:NTS10)."""
+    if to.domain == RSF_DOMAIN:
+        return build_rsf_context(action=action, bap_id=to.bap_id, bap_uri=to.bap_uri, bpp_id=app.bpp_id,
+                                 bpp_uri=app.bpp_uri, transaction_id=to.transaction_id,
+                                 message_id=to.message_id or str(uuid.uuid4()), now=now, ttl=to.ttl)
     return build_context(action=action, domain=to.domain, city=to.city, bpp_id=app.bpp_id, bpp_uri=app.bpp_uri,
                          transaction_id=to.transaction_id, message_id=to.message_id or str(uuid.uuid4()), now=now,
                          bap_id=to.bap_id, bap_uri=to.bap_uri, ttl=to.ttl)

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from adapter.delivery.replies import ReplyTo, send_reply
 from adapter.errors import ActionNotSupportedError, CallbackError, InternalFailureError, InvalidNetworkRequestError
+from adapter.money.service import answer_recon
 from adapter.observability.metrics import INBOUND_EXPIRED, INBOUND_FAILURES
 from adapter.orders import after_sale, flows
 from adapter.orders.flows import Handler
@@ -66,8 +67,12 @@ def _catalog_rejection(session: Session, request: NetworkRequest, policy: OrderP
     return FlowResult()  # the ACK was the whole answer: no callback
 
 
-HANDLERS: dict[str, Handler] = {"search": _search, "catalog_rejection": _catalog_rejection, **flows.HANDLERS,
-                                **after_sale.HANDLERS}
+def _recon(session: Session, request: NetworkRequest, policy: OrderPolicy, now: dt.datetime) -> FlowResult:
+    return FlowResult([answer_recon(session, request, policy.app, policy.rates, now)])
+
+
+HANDLERS: dict[str, Handler] = {"search": _search, "catalog_rejection": _catalog_rejection, "recon": _recon,
+                                **flows.HANDLERS, **after_sale.HANDLERS}
 
 
 def parse(message: InboundMessage) -> NetworkRequest:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from adapter.money.ledger import Rates
 from adapter.orders.delivery_terms import DeliveryTerms
 from adapter.protocol.identity import SellerApp
 from config import Settings
@@ -19,6 +20,7 @@ class OrderPolicy:
     terms: DeliveryTerms
     public_url: str = ""
     invoice_secret: str = ""
+    rates: Rates = field(default_factory=Rates)  # the taxes settlements are figured with (adapter.money)
 
     @property
     def bpp_id(self) -> str:
@@ -34,4 +36,4 @@ def order_policy(settings: Settings) -> OrderPolicy:
     secret = hashlib.sha256(b"odop-invoice:" + key.encode()).hexdigest() if key else ""
     return OrderPolicy(app=SellerApp.from_settings(settings), auto_accept=settings.order_auto_accept,
                        terms=DeliveryTerms(), public_url=settings.subscriber_url if secret else "",
-                       invoice_secret=secret)
+                       invoice_secret=secret, rates=Rates.from_settings(settings))

@@ -13,6 +13,13 @@ CORE_VERSION = "1.2.5"
 ACCEPTED_CORE_VERSIONS = ("1.2.0", "1.2.5")
 DEFAULT_TTL = "PT30S"
 MAX_TTL = dt.timedelta(hours=1)
+# ONDC's Reconciliation and Settlement Framework (RSF 2.0) speaks Beckn 2.0 contexts in its own domain: a
+# `location` object instead of country and city, `version` instead of core_version, and a day-long ttl.
+RSF_DOMAIN = "ONDC:NTS10"
+RSF_VERSION = "2.0.0"
+RSF_ACTIONS = frozenset({"recon"})
+RSF_TTL = "P1D"
+MAX_RSF_TTL = dt.timedelta(days=1)
 
 
 def format_timestamp(moment: dt.datetime) -> str:
@@ -60,6 +67,35 @@ def build_context(
         }
     )
     return context
+
+
+def build_rsf_context(
+    *,
+    action: str,
+    bap_id: str,
+    bap_uri: str,
+    bpp_id: str,
+    bpp_uri: str,
+    transaction_id: str,
+    message_id: str,
+    now: dt.datetime,
+    ttl: str = RSF_TTL,
+) -> dict[str, Any]:
+    """A complete RSF 2.0 context (domain ONDC:NTS10, version 2.0.0, every city) for a message we send."""
+    return {
+        "domain": RSF_DOMAIN,
+        "location": {"country": {"code": "IND"}, "city": {"code": "*"}},
+        "version": RSF_VERSION,
+        "action": action,
+        "bap_id": bap_id,
+        "bap_uri": bap_uri,
+        "bpp_id": bpp_id,
+        "bpp_uri": bpp_uri,
+        "transaction_id": transaction_id,
+        "message_id": message_id,
+        "timestamp": format_timestamp(now),
+        "ttl": ttl,
+    }
 
 
 _DURATION = re.compile(
@@ -124,6 +160,8 @@ def check_context(
     """
     if context.get("action") != action:
         raise _context_error(f"context.action must be {action!r} on this endpoint", "action")
+    if action in RSF_ACTIONS:
+        return _check_rsf_context(context, policy=policy, now=now)
     if context.get("core_version") not in ACCEPTED_CORE_VERSIONS:
         raise _context_error(
             f"core_version must be one of {', '.join(ACCEPTED_CORE_VERSIONS)}", "core_version"
@@ -133,13 +171,28 @@ def check_context(
         raise _context_error(f"bpp_id must be {policy.bpp_id!r}", "bpp_id")
     if action == "search" and bpp_id not in (None, policy.bpp_id):
         raise _context_error(f"bpp_id must be {policy.bpp_id!r} or absent", "bpp_id")
+    _check_timing(context, policy=policy, now=now, longest=MAX_TTL,
+                  usual="ttl must be at most PT1H (ONDC uses PT30S for these actions)")
+    domain, city = str(context.get("domain")), str(context.get("city"))
+    if scope.serves(domain, city):
+        return True
+    if action == "search":
+        return False  # ONDC: a BPP ignores searches for domains or cities it does not serve
+    if domain not in scope.domains:
+        raise _context_error(f"we do not sell in domain {domain!r}", "domain")
+    raise _context_error(f"we do not serve city {city!r}", "city")
+
+
+def _check_timing(context: dict[str, Any], *, policy: ContextPolicy, now: dt.datetime, longest: dt.timedelta,
+                  usual: str) -> None:
+    """The ttl is a duration no longer than ``longest``; the timestamp is neither in the future nor stale."""
     try:
-        ttl = parse_duration(str(context.get("ttl", "PT30S")))
+        ttl = parse_duration(str(context.get("ttl", DEFAULT_TTL)))
     except (ValueError, OverflowError) as error:
         raise _context_error(str(error), "ttl") from error
-    if ttl > MAX_TTL:
+    if ttl > longest:
         # Callbacks are retried until the request's ttl runs out: an endless ttl would mean endless retries.
-        raise _context_error("ttl must be at most PT1H (ONDC uses PT30S for these actions)", "ttl")
+        raise _context_error(usual, "ttl")
     try:
         sent = parse_timestamp(str(context.get("timestamp")))
     except (ValueError, OverflowError) as error:
@@ -150,11 +203,16 @@ def check_context(
         raise _context_error("timestamp is in the future", "timestamp", code="30022")
     if sent + ttl + skew < now:
         raise _context_error("request is stale: its timestamp plus ttl has passed", "timestamp", code="30022")
-    domain, city = str(context.get("domain")), str(context.get("city"))
-    if scope.serves(domain, city):
-        return True
-    if action == "search":
-        return False  # ONDC: a BPP ignores searches for domains or cities it does not serve
-    if domain not in scope.domains:
-        raise _context_error(f"we do not sell in domain {domain!r}", "domain")
-    raise _context_error(f"we do not serve city {city!r}", "city")
+
+
+def _check_rsf_context(context: dict[str, Any], *, policy: ContextPolicy, now: dt.datetime) -> bool:
+    """The RSF 2.0 context of a recon addressed to us (its domain and version were checked by the schema)."""
+    if context.get("domain") != RSF_DOMAIN:
+        raise _context_error(f"domain must be {RSF_DOMAIN} for RSF actions", "domain")
+    if context.get("version") != RSF_VERSION:
+        raise _context_error(f"version must be {RSF_VERSION} for RSF actions", "version")
+    if context.get("bpp_id") != policy.bpp_id:
+        raise _context_error(f"bpp_id must be {policy.bpp_id!r}", "bpp_id")
+    _check_timing(context, policy=policy, now=now, longest=MAX_RSF_TTL,
+                  usual="ttl must be at most P1D (RSF uses P1D)")
+    return True

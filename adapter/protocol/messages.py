@@ -16,6 +16,7 @@ from marshmallow import Schema, validate
 from marshmallow.fields import Field
 
 from adapter.errors import ProtocolError
+from adapter.protocol.context import RSF_ACTIONS
 from adapter.protocol.messages_actions import (
     CancelMessage,
     CatalogRejectionBody,
@@ -28,6 +29,8 @@ from adapter.protocol.messages_actions import (
 )
 from adapter.protocol.messages_base import Open, check_duration, check_timestamp, ident, text
 from adapter.protocol.messages_orders import ConfirmMessage, InitMessage, SelectMessage
+from adapter.protocol.messages_rsf import ReconMessage
+from adapter.protocol.messages_rsf import context_schema as rsf_context_schema
 
 INBOUND_ACTIONS: tuple[str, ...] = (
     "search",
@@ -42,6 +45,7 @@ INBOUND_ACTIONS: tuple[str, ...] = (
     "support",
     "issue",
     "catalog_rejection",
+    "recon",  # RSF 2.0 (adapter.protocol.messages_rsf): a Beckn 2.0 context in the ONDC:NTS10 domain
 )
 # Actions that are not answered by a callback (a buyer app tells us something and expects only the ACK).
 UNANSWERED_ACTIONS: frozenset[str] = frozenset({"catalog_rejection"})
@@ -64,6 +68,7 @@ _MESSAGE_SCHEMAS: dict[str, type[Schema]] = {
     "issue": IssueMessage,
     # No message: the rejection's `errors` list sits beside the context (ONDC RET 1.2.x catalogue rejection).
     "catalog_rejection": CatalogRejectionBody,
+    "recon": ReconMessage,
 }
 
 
@@ -80,6 +85,8 @@ def _context_schema(action: str) -> Schema:
         validate.Length(max=MAX_URI_LENGTH, error="must be at most {max} characters long"),
         validate.URL(schemes={"http", "https"}, require_tld=False, error="must be an http(s) URL"),
     )
+    if action in RSF_ACTIONS:
+        return rsf_context_schema(action, url=url)
     fields: dict[str, Field[Any]] = {
         "domain": text(
             required=True,

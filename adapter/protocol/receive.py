@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from adapter.errors import ProtocolError
-from adapter.protocol.context import ContextPolicy, ServedScope, check_context
+from adapter.protocol.context import RSF_ACTIONS, ContextPolicy, ServedScope, check_context
 from adapter.protocol.keys import KeyFormatError
 from adapter.protocol.messages import validation_errors
 from adapter.protocol.registry import Registry, RegistryError
@@ -198,6 +198,8 @@ class Receiver:
 
     def _nack(self, envelope: Envelope, raw: bytes, headers: dict[str, str], error: ProtocolError,
               *, verdict: str | None) -> Receipt:
+        if envelope.action in RSF_ACTIONS:
+            error = _rsf_error(error)
         body = error.to_dict()
         RESPONSES.labels(action=envelope.action, status="NACK", code=error.ondc_code).inc()
         self.writer.record(envelope, body=raw, headers=headers, signature=verdict, response=body, status="nacked",
@@ -272,6 +274,24 @@ def _raise_first(errors: Any) -> None:
         path, message = first
         kind = "CONTEXT-ERROR" if path.startswith("context") else "JSON-SCHEMA-ERROR"
         raise ProtocolError(message, ondc_code="30000", error_type=kind, path=path)
+
+
+# RSF 2.0 NACKs carry the settlement framework's own codes (ONDC-Official/rsf-utility, error-codes.ts).
+RSF_MISSING_AUTHORIZATION, RSF_BAD_SIGNATURE, RSF_INVALID_SCHEMA, RSF_INVALID_BPP = "70001", "70000", "70002", "70005"
+
+
+def _rsf_error(error: ProtocolError) -> ProtocolError:
+    """The same refusal with its RSF code: a signature missing (70001) or wrong (70000), a recon addressed to
+    another seller app (70005), anything else about the request (70002). Our own failures keep 31001."""
+    if error.ondc_code == "31001":
+        return error
+    if isinstance(error, SignatureRejected):  # a new one keeps what the 401's authenticate header needs
+        renamed = SignatureRejected(error.message, verdict=error.verdict, gateway=error.gateway)
+        renamed.ondc_code = RSF_MISSING_AUTHORIZATION if error.verdict == "missing" else RSF_BAD_SIGNATURE
+        return renamed
+    code = RSF_INVALID_BPP if error.path == "context.bpp_id" else RSF_INVALID_SCHEMA
+    return ProtocolError(error.message, ondc_code=code, error_type=error.error_type, path=error.path,
+                         status=error.status)
 
 
 def _log_fields(envelope: Envelope, answer: str) -> dict[str, Any]:

@@ -30,7 +30,14 @@ class RequestContext:
 
     @classmethod
     def from_dict(cls, context: dict[str, Any]) -> RequestContext:
-        """The typed context; KeyError when a field the schemas require is missing."""
+        """The typed context; KeyError when a field the schemas require is missing.
+
+        A Beckn 2.0 context (RSF) names its city in ``location.city.code`` and its version in ``version``.
+        """
+        if "location" in context and "city" not in context:
+            location = context["location"]
+            city = location["city"]["code"] if isinstance(location, dict) else None
+            context = {**context, "city": city, "core_version": context.get("version", "")}
         return cls(action=str(context.get("action", "")), domain=str(context["domain"]), city=str(context["city"]),
                    bap_id=str(context["bap_id"]), bap_uri=str(context["bap_uri"]),
                    transaction_id=str(context["transaction_id"]), message_id=str(context["message_id"]),

@@ -473,6 +473,33 @@ class OrderEvent(Base):
     outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id", ondelete="SET NULL"), default=None)
 
 
+class ReconFigure(Base):
+    """What a collector (the buyer app) stated for one order in an RSF 2.0 ``recon``, beside what we answered.
+
+    ``figures`` and ``ours`` hold the five RSF amounts as 2-decimal strings (amount, commission,
+    withholding_amount, tcs, tds); the ledger compares the latest figures with its own live (adapter.money).
+    """
+
+    __tablename__ = "recon_figures"
+    __table_args__ = (UniqueConstraint("order_pk", "message_id", name="uq_recon_figures_order_message"),
+                      Index("ix_recon_figures_cooperative_received", "cooperative_id", "received_at"))
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    order_pk: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    cooperative_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id", ondelete="CASCADE"))
+    bap_id: Mapped[str] = mapped_column(String(255))
+    transaction_id: Mapped[str] = mapped_column(String(128))
+    message_id: Mapped[str] = mapped_column(String(128))
+    inbound_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_messages.id", ondelete="SET NULL"),
+                                                   default=None)
+    status: Mapped[str] = mapped_column(String(32))  # PENDING | SETTLED | TO_BE_INITIATED, as the collector says
+    settlement_ref: Mapped[str | None] = mapped_column(String(128), default=None)
+    figures: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    ours: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    accord: Mapped[bool] = mapped_column(default=False)  # what our on_recon said
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 class Issue(Base):
     """A buyer's complaint (ONDC IGM): stored as received, answered, and resolved by the cooperative or operator."""
 

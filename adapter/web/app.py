@@ -21,7 +21,18 @@ from adapter.protocol.registry_cache import make_cache_client
 from adapter.store.db import make_engine, make_sessionmaker
 from adapter.store.inbound import InboundWriter
 from adapter.web import console, errors, health, invoices, languages, metrics, network, onboarding
-from adapter.web.api import alerts, catalogue, connectors, contract, cooperatives, issues, operations, orders, syncs
+from adapter.web.api import (
+    alerts,
+    catalogue,
+    connectors,
+    contract,
+    cooperatives,
+    issues,
+    money,
+    operations,
+    orders,
+    syncs,
+)
 from adapter.web.publisher import Publisher
 from adapter.web.runtime import EXTENSION, Runtime, close_session
 from adapter.web.throttle import FailureThrottle
@@ -83,6 +94,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     invoices.init_app(app)
     connectors.init_app(app)
     alerts.init_app(app)
+    money.init_app(app)
     contract.init_app(app)
     network.init_app(app)
     onboarding.init_app(app)

@@ -82,6 +82,7 @@ ALLOWED = frozenset({
     "CSV", "XLSX", "JSON",  # file formats, as the files are named
     "MRP", "GSTIN", "PAN", "SKU", "HSN", "FSSAI", "UPI",  # Indian trade terms, always written so
     "IST",  # the time zone shown with every time
+    "GST", "TCS", "TDS",  # the taxes on a settlement, as every Indian tax form names them
     "ACK", "NACK", "HTTPS", "DNS", "URL", "RTO", "GPS",  # network and protocol terms
     "KB", "MB", "JPEG", "PNG",  # file sizes and picture formats
     "SMS", "WhatsApp",  # as the services are called
@@ -95,7 +96,8 @@ CODED_STATES = frozenset(state for state in STATES if "-" in state or "_" in sta
 VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"})
 SHOWN_ATTRIBUTES = ("title", "aria-label", "placeholder", "alt")
 # Routes that answer with a file or JSON, not a page: visited, not read (a sheet's column names stay English).
-FILES = frozenset({"/console/catalogue/template", "/console/catalogue/download", "/console/todo.json"})
+FILES = frozenset({"/console/catalogue/template", "/console/catalogue/download", "/console/todo.json",
+                   "/console/money.csv"})
 
 
 @dataclass
@@ -326,6 +328,8 @@ def get_urls(world: World, admin: bool) -> dict[str, list[str]]:
                                                         if admin or name != "theirs"],
         "/console/todo.json": ["/console/todo.json"],
         "/console/alerts": ["/console/alerts"] + ([f"/console/alerts{scope}"] if admin else []),
+        "/console/money": ["/console/money"] + ([f"/console/money{scope}"] if admin else []),
+        "/console/money.csv": ["/console/money.csv"],
         "/console/syncs": ["/console/syncs"] + ([f"/console/syncs{scope}"] if admin else []),
         "/console/syncs/<int:job_id>": [f"/console/syncs/{job}{scope}" for job in world.jobs],
         "/console/operator": ["/console/operator"] if admin else [],

@@ -22,7 +22,8 @@ BUYER_ID = "buyer.odop.test"
 BUYER_KEY_ID = "buyer-key-1"
 GATEWAY_ID = "gateway.odop.test"
 GATEWAY_KEY_ID = "gateway-key-1"
-DOMAINS = ("ONDC:RET10", "ONDC:RET12", "ONDC:RET14", "ONDC:RET16")
+# ONDC:NTS10 is RSF's (reconciliation and settlement): a buyer app signs its recon as a subscriber of it.
+DOMAINS = ("ONDC:RET10", "ONDC:RET12", "ONDC:RET14", "ONDC:RET16", "ONDC:NTS10")
 
 
 @dataclass(frozen=True)

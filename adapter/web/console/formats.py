@@ -14,7 +14,7 @@ from babel.dates import format_date
 from adapter.web.languages import DEFAULT, current_language
 from catalog_sync.on_search_items import IST
 
-__all__ = ["clock", "day", "inr", "ist", "typed_number"]
+__all__ = ["clock", "day", "inr", "ist", "month", "typed_number"]
 
 # Devanagari digits (U+0966 to U+096F) read as 0 to 9.
 _DIGITS = str.maketrans("०१२३४५६७८९", "0123456789")
@@ -92,6 +92,20 @@ def _date(value: dt.date) -> str:
     except (UnknownLocaleError, ValueError):  # a language CLDR does not know: its months in English
         locale = Locale.parse(DEFAULT)
     formatted: str = format_date(value, "d MMM y", locale=locale)
+    return formatted
+
+
+def month(value: str) -> str:
+    """A month (``2026-12``) as ``December 2026``, named in the reader's language; what is not one as it is."""
+    try:
+        first = dt.date.fromisoformat(f"{value}-01")
+    except ValueError:
+        return value
+    try:
+        locale = Locale.parse(current_language())
+    except (UnknownLocaleError, ValueError):
+        locale = Locale.parse(DEFAULT)
+    formatted: str = format_date(first, "LLLL y", locale=locale)
     return formatted
 
 

@@ -1,0 +1,11 @@
+"""Money the cooperative can account for: what each order earned, what the buyer app kept and paid, and when.
+
+- ``ledger``: the pure figures of one order (value, finder fee, withholding, TCS/TDS, refunds, the settlement
+  expected and received, its state), from facts passed in;
+- ``recon``: RSF 2.0 reconciliation, pure: a collector's figures against ours, and our ``on_recon`` entries;
+- ``export``: the accountant's CSV and the monthly totals;
+- ``store``: the ledger's facts read from the database, and the collectors' figures kept;
+- ``service``: answering a buyer app's ``recon`` (the worker's handler).
+
+docs/money.md explains the rules and what is assumed.
+"""
