@@ -129,3 +129,26 @@ def test_a_group_replay_naming_no_possible_cooperative_is_a_400(
     assert "text/html" in answer.headers["Content-Type"]
     with sessions() as session:
         assert session.get_one(OutboxMessage, row).status == "dead"
+
+
+def test_unsigned_requests_naming_an_order_stay_out_of_its_story(
+    web: FlaskClient, sessions: sessionmaker[Session], coops: dict[str, tuple[int, str]]
+) -> None:
+    coop_id, key = coops["test-coop"]
+    pk = make_order(sessions, coop_id, "STORY-1")
+    with sessions() as session:
+        order = session.get_one(Order, pk)
+        context = {"domain": order.domain, "action": "status", "country": "IND", "city": order.city,
+                   "core_version": "1.2.5", "bap_id": order.bap_id, "bap_uri": order.bap_uri,
+                   "transaction_id": order.transaction_id, "ttl": "PT30S",
+                   "timestamp": format_timestamp(utcnow())}
+    # Anyone may post this: no signature, the order's transaction id, a buyer app's name.
+    for n in range(3):
+        body = {"context": context | {"message_id": f"forged-{n}"}, "message": {"order_id": "STORY-1"}}
+        assert web.post("/ondc/status", json=body).status_code == 401
+    sign_in(web, key)
+    story = web.get(f"/console/orders/{pk}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    story = story.split('id="story"', 1)[1].split("</ol>", 1)[0]
+    assert "Order received" in story
+    assert "refused" not in story
+    assert story.count("<li ") == 1
