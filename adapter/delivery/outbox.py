@@ -117,7 +117,8 @@ def _live(now: dt.datetime) -> ColumnElement[bool]:
 
 
 def replay(
-    session: Session, outbox_id: int, now: dt.datetime, window_seconds: int, *, force: bool = False
+    session: Session, outbox_id: int, now: dt.datetime, window_seconds: int, *, force: bool = False,
+    allow_expired: bool | None = None,
 ) -> OutboxMessage:
     """Make a dead (or pending) row due now; attempts are kept.
 
@@ -127,6 +128,8 @@ def replay(
     Two kinds of row are replayed only with ``force``: one that may already have reached the buyer app (a POST whose
     result was lost; buyer apps should drop the copy by its message_id, but not every one does), and an answer whose
     request's ttl has passed (the buyer app stopped waiting and may answer NACK; it then gets ``window_seconds``).
+    ``allow_expired`` (default: ``force``) says whether force also covers the second kind: the console's
+    "Send again anyway" is for the first only.
     """
     message = session.get(OutboxMessage, outbox_id, with_for_update=_lock(session))
     if message is None:
@@ -143,7 +146,7 @@ def replay(
             details={"maybe_delivered": True},
         )
     late = expired(message, now)
-    if late and not force:
+    if late and not (force if allow_expired is None else allow_expired):
         assert message.deadline_at is not None
         raise ConflictError(
             f"outbox message {outbox_id} answers a request whose ttl ended at {message.deadline_at.isoformat()}: "

@@ -123,6 +123,7 @@ def test_the_private_address_rule_is_only_lifted_by_the_allow_setting() -> None:
     ("orders@coop.example", True, None), ("orders@coop.example", False, "not_set_up"),
     ("orders.coop.example", True, "malformed"), ("a@b@coop.example", True, "malformed"),
     ("x@coop.example\nBcc: all@example.org", True, "malformed"), ("orders@localhost", True, "malformed"),
+    ("orders@coop.example\x00", True, "malformed"), ("or\x1bders@coop.example", True, "malformed"),
 ])
 def test_email_addresses_are_checked(address: str, ready: bool, code: str | None) -> None:
     assert checks.email_problem(address, email_ready=ready) == code

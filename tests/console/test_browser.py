@@ -333,3 +333,35 @@ def test_the_inbox_fits_a_phone_and_its_count_keeps_up_without_a_reload(
     before = len(asked)
     page.wait_for_timeout(3_000)  # three poll intervals
     assert len(asked) == before
+
+
+def test_long_unbroken_names_addresses_and_links_fit_the_phone(
+    server: str, browser_page: Any, sessions: sessionmaker[Session]
+) -> None:
+    """A long cooperative name, buyer address, return photo link or state asked for wraps instead of widening the
+    page: buyer apps send what they like, and nothing in it has to have spaces."""
+    from adapter.store.db import transaction
+    from adapter.store.models import Cooperative, Order, utcnow
+
+    page = browser_page
+    long = "छ" * 3 + "x" * 100
+    coop_id, key = make_coop_with_key(sessions, "test-coop")
+    pk = make_order(sessions, coop_id, "ORD-" + long[:50], state="Completed", fulfilment_state="Order-delivered")
+    with transaction(sessions) as session:
+        session.get_one(Cooperative, coop_id).name = "Cooperative-" + long
+        order = session.get_one(Order, pk)
+        fulfilment = dict(order.fulfillments[0])
+        fulfilment["end"] = {"location": {"address": {"name": "House-" + long, "street": "Street-" + long,
+                                                      "city": "Shimla"}},
+                             "contact": {"phone": "98000 00000"}, "person": {"name": "Buyer-" + long},
+                             "instructions": {"long_desc": "Note-" + long}}
+        order.fulfillments = [fulfilment]
+        order.legs = [{"id": "R-" + long[:40], "type": "Return", "state": "Return_Initiated", "items": {"T16-1": 1},
+                       "created_at": utcnow().isoformat(), "tags": [{"code": "return_request", "list": [
+                           {"code": "reason_id", "value": "003"}, {"code": "reason_desc", "value": "Why-" + long},
+                           {"code": "images", "value": f"https://img.buyer.example/{long}.jpg"}]}]}]
+    sign_in(page, server, key)
+    for path in ("/console", "/console/orders", f"/console/orders?state={long}", f"/console/orders/{pk}",
+                 f"/console/orders/{pk}/packing-slip", "/console/alerts"):
+        page.goto(server + path)
+        fits_the_phone(page)

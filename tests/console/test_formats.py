@@ -12,6 +12,7 @@ from adapter.web.console.formats import inr, ist, typed_number
 @pytest.mark.parametrize(("value", "shown"), [
     ("125000.00", "₹1,25,000"), ("450.5", "₹450.50"), ("999", "₹999"), ("1000", "₹1,000"),
     ("12345678.9", "₹1,23,45,678.90"), ("-1500", "-₹1,500"), (None, ""), ("n/a", "n/a"),
+    ("1e5", "₹1,00,000"), ("1e30", "1e30"), ("NaN", "NaN"),
 ])
 def test_rupees_use_lakh_grouping_and_drop_zero_paise(value: object, shown: str) -> None:
     assert inr(value) == shown

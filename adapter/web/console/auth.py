@@ -54,7 +54,8 @@ def login() -> BaseResponse | tuple[str, int]:
         key = request.form.get("api_key", "").strip()
         admin_key = runtime().settings.admin_api_key
         target = request.args.get("next") or ""
-        target = target if target.startswith("/console") else url_for("console.home")
+        # isprintable: a CR or LF in a Location header is refused by werkzeug (a 500), never a header of ours.
+        target = target if target.startswith("/console") and target.isprintable() else url_for("console.home")
         if key and admin_key and same_secret(key, admin_key):
             _start_session(None)
             return redirect(target)

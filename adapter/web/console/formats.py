@@ -41,7 +41,10 @@ def inr(value: Any) -> str:
     if not amount.is_finite():
         return str(value)
     sign = "-" if amount < 0 else ""
-    paise = abs(amount).quantize(Decimal("0.01"))
+    try:
+        paise = abs(amount).quantize(Decimal("0.01"))
+    except InvalidOperation:  # more digits than a Decimal context holds ("1e30"): shown as it is
+        return str(value)
     whole, _, fraction = f"{paise:f}".partition(".")
     text = _group(whole) + ("" if fraction == "00" else f".{fraction}")
     return f"{sign}₹{text}"

@@ -67,8 +67,10 @@ def replay(outbox_id: int) -> BaseResponse:
     """Send one dead (or pending) callback again (the form says "force" for one that may have been delivered)."""
     try:
         with unit_of_work() as session:
+            # "force" sends again one that may have arrived; never an answer past its ttl (the page offers none,
+            # and a page loaded before the ttl ran out must not send it either).
             row = outbox.replay(session, outbox_id, utcnow(), runtime().settings.unsolicited_delivery_window,
-                                force=request.form.get("force") == "1")
+                                force=request.form.get("force") == "1", allow_expired=False)
             row_id = row.id
     except NotFoundError:
         abort(404)
@@ -94,12 +96,14 @@ def replay_all() -> BaseResponse:
     group: outbox.Group | None = None
     if request.form.get("group") == "1":
         cooperative = request.form.get("cooperative", "")
-        if cooperative and not cooperative.isdigit():
+        # isascii: "²" passes isdigit and fails int(); a BIGINT holds 18 digits.
+        if cooperative and not (cooperative.isascii() and cooperative.isdigit() and len(cooperative) <= 18):
             abort(400)
         group = (int(cooperative) if cooperative else None, request.form.get("bap_id") or None)
+    now = utcnow()  # one moment for the list and the update: the same rows expire for both
     with unit_of_work() as session:
-        ids = outbox.dead_ids(session, utcnow(), group=group)
-        outbox.replay_dead(session, utcnow(), runtime().settings.unsolicited_delivery_window, group=group)
+        ids = outbox.dead_ids(session, now, group=group)
+        outbox.replay_dead(session, now, runtime().settings.unsolicited_delivery_window, group=group)
     send_deliveries(runtime().celery, ids)
     flash(gettext("Replayed %(count)s message(s).", count=len(ids)), "ok")
     return redirect(url_for("console.operator" if group is not None else "console.outbox_page"))

@@ -47,7 +47,7 @@ def orders() -> tuple[str, int]:
     cooperative_id = who.cooperative.id if who.cooperative else None
     state = request.args.get("state") or None
     if state is not None and state not in ORDER:
-        flash(gettext("There is no order state %(state)s: showing every order.", state=state), "error")
+        flash(gettext("There is no order state %(state)s: showing every order.", state=state[:40]), "error")
         state = None
     session, now = db(), utcnow()
     inbox = todo.load_inbox(session, cooperative_id, now, state=state)
@@ -146,7 +146,7 @@ def act(order_pk: int, action: str) -> BaseResponse:
     for name in ("item_id", "return_id"):
         if request.form.get(name):
             params[name] = request.form[name]
-    if request.form.get("quantity", "").isdigit():
+    if request.form.get("quantity", "").isdecimal():  # not isdigit: "²" is a digit that int() refuses
         params["quantity"] = int(request.form["quantity"])
     reason_id = request.form.get("reason_id") or None
     who = user()
@@ -179,6 +179,6 @@ def act(order_pk: int, action: str) -> BaseResponse:
 def _back(order_pk: int) -> str:
     """Where a move returns to: the inbox when its card sent it (``next``, with its ?state=), else the order."""
     target, inbox = request.form.get("next", ""), url_for("console.orders")
-    if target == inbox or target.startswith(inbox + "?"):
+    if (target == inbox or target.startswith(inbox + "?")) and target.isprintable():  # no CR/LF in a header
         return target
     return url_for("console.order", order_pk=order_pk)

@@ -196,4 +196,4 @@ def language() -> BaseResponse:
     """The language toggle: stored in the session, then back to where the user was."""
     languages.choose_language(request.form.get("lang", ""))
     target = request.form.get("next", "")
-    return redirect(target if target.startswith("/console") else url_for("console.home"))
+    return redirect(target if target.startswith("/console") and target.isprintable() else url_for("console.home"))

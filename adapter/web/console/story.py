@@ -307,6 +307,11 @@ def tell(order: Order, events: Iterable[OrderEvent], messages: list[dict[str, An
 
 
 def order_story(session: Session, order: Order, *, you: str, cooperative: str) -> list[Line]:
-    """The story of an order as ``you`` (``operator``, or the reading cooperative's slug) reads it."""
-    return tell(order, order_store.events(session, order), transaction_messages(session, order.transaction_id),
-                you=you, cooperative=cooperative)
+    """The story of an order as ``you`` (``operator``, or the reading cooperative's slug) reads it.
+
+    Only the order's buyer app's messages, and of its requests only those it signed: a request that failed the
+    signature check may come from anyone who knows the transaction id (it stays on the operator's raw view).
+    """
+    messages = [m for m in transaction_messages(session, order.transaction_id) if m.get("bap_id") == order.bap_id
+                and (m.get("direction") != "in" or m.get("signature") == "ok")]
+    return tell(order, order_store.events(session, order), messages, you=you, cooperative=cooperative)

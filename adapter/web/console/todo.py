@@ -64,7 +64,8 @@ def return_requests(order: Order) -> list[dict[str, Any]]:
         said = {entry.get("code"): entry.get("value") for tag in leg.get("tags", [])
                 if tag.get("code") == "return_request" for entry in tag.get("list", [])}
         decide_by = None
-        with contextlib.suppress(ValueError, TypeError):
+        # OverflowError: a buyer app's ttl_approval of years (P9999999D) is past what a datetime holds.
+        with contextlib.suppress(ValueError, TypeError, OverflowError):
             decide_by = dt.datetime.fromisoformat(leg["created_at"]) + parse_duration(said.get("ttl_approval") or "")
         images = [url for url in str(said.get("images") or "").split(",") if url.strip().startswith("https://")]
         out.append({"id": leg.get("id"), "state": leg.get("state"), "items": leg.get("items", {}),
