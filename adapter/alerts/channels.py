@@ -8,6 +8,7 @@ channel failing never resends another's. Adding SMS or WhatsApp is one `ChannelT
 
 from __future__ import annotations
 
+import logging
 import smtplib
 import ssl
 from collections.abc import Callable
@@ -17,6 +18,8 @@ from email.message import EmailMessage
 from adapter.alerts.model import SIGNATURE_HEADER, Alert, AlertError, Channel, Prefs, sign, webhook_body
 from adapter.delivery.http import HttpClient, TransportError
 from adapter.delivery.urls import UnresolvableHostError, UnsafeUrlError, resolve_host, validate_callback_url
+
+log = logging.getLogger(__name__)
 
 __all__ = ["CHANNELS", "ChannelDeps", "ChannelType", "EmailChannel", "SmtpSettings", "WebhookChannel", "register",
            "wanted_channels"]
@@ -170,5 +173,13 @@ register(ChannelType("email", lambda prefs: bool(prefs.email), _email))
 
 
 def wanted_channels(prefs: Prefs) -> list[str]:
-    """The names of the channels this cooperative asked for, in registry order."""
-    return [name for name, channel_type in CHANNELS.items() if channel_type.wanted(prefs)]
+    """The names of the channels this cooperative asked for, in registry order. A channel whose ``wanted`` fails
+    (a plug-in's bug) is left out and logged: alerts are written inside order flows, which must not fail for it."""
+    names = []
+    for name, channel_type in CHANNELS.items():
+        try:
+            if channel_type.wanted(prefs):
+                names.append(name)
+        except Exception:
+            log.exception("alert channel %s failed to say whether it is wanted; left out", name)
+    return names

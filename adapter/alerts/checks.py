@@ -55,7 +55,9 @@ def email_problem(address: str, *, email_ready: bool) -> str | None:
     """What is wrong with an email address for alerts, as a code of `PROBLEMS` (None: fine)."""
     if len(address) > MAX_EMAIL:
         return "too_long"
-    if not EMAIL.fullmatch(address) or not address.isprintable():  # a NUL or control character: no header takes it
+    # A NUL or control character: no header takes it. Non-ASCII: our mail server may not speak SMTPUTF8, and the
+    # failure would come only at send time, in words about something else.
+    if not EMAIL.fullmatch(address) or not address.isprintable() or not address.isascii():
         return "malformed"
     if not email_ready:
         return "not_set_up"

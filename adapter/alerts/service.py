@@ -25,9 +25,20 @@ from adapter.store.db import transaction
 from adapter.store.models import AlertMessage, Cooperative
 from config import Settings
 
-__all__ = ["MAX_ATTEMPTS", "Attempt", "DeliveryPolicy", "deliver", "deps_from_settings", "send_test"]
+__all__ = ["MAX_ATTEMPTS", "Attempt", "DeliveryPolicy", "TestTooSoon", "deliver", "deps_from_settings", "send_test"]
 
 log = logging.getLogger(__name__)
+TEST_COOLDOWN = dt.timedelta(seconds=60)
+
+
+class TestTooSoon(Exception):
+    """A test alert was sent less than a minute ago; ``seconds`` until the next may go."""
+
+    __test__ = False  # not a pytest test class
+
+    def __init__(self, seconds: int) -> None:
+        super().__init__(f"wait {seconds} s before the next test alert")
+        self.seconds = seconds
 
 # With the default backoff (1 s doubling, capped at 300 s) ten tries span about half an hour.
 MAX_ATTEMPTS = 10
@@ -142,8 +153,15 @@ def deliver(sessions: sessionmaker[Session], alert_id: int, deps: ChannelDeps, p
 
 def send_test(sessions: sessionmaker[Session], cooperative_id: int, deps: ChannelDeps, policy: DeliveryPolicy, *,
               now: Callable[[], dt.datetime], rng: Callable[[], float]) -> list[Attempt]:
-    """A test alert on every channel the cooperative chose, sent now, once each; what happened on each."""
+    """A test alert on every channel the cooperative chose, sent now, once each; what happened on each.
+
+    One test a minute per cooperative (``TestTooSoon`` otherwise): the button sends mail and calls webhooks from the
+    web request, and must not become a way to flood an address.
+    """
     with transaction(sessions) as session:
+        last = store.last_test_at(session, cooperative_id)
+        if last is not None and now() - last < TEST_COOLDOWN:
+            raise TestTooSoon(int((TEST_COOLDOWN - (now() - last)).total_seconds()) + 1)
         rows = store.record(session, cooperative_id, "test", event_key=f"test:{uuid.uuid4()}", order_id="",
                             order_pk=None, now=now())
         ids = [row.id for row in rows]

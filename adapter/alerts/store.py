@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import cast
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import Table, func, select, update
 from sqlalchemy.orm import Session
 
 from adapter.alerts.channels import wanted_channels
@@ -86,6 +86,12 @@ def record(session: Session, cooperative_id: int, kind: str, *, event_key: str, 
     session.add_all(rows)
     session.flush()
     return rows
+
+
+def last_test_at(session: Session, cooperative_id: int) -> dt.datetime | None:
+    """When this cooperative last sent a test alert (None: never)."""
+    return session.scalar(select(func.max(AlertMessage.created_at)).where(
+        AlertMessage.cooperative_id == cooperative_id, AlertMessage.kind == "test"))
 
 
 def due_ids(session: Session, before: dt.datetime, limit: int) -> list[int]:

@@ -39,8 +39,13 @@ def render_http_error(error: HTTPException) -> tuple[Response, int]:
     return response, status
 
 
+def log_unexpected(error: Exception) -> None:
+    """A bug, logged with its traceback (the request id rides on every log line)."""
+    log.exception("unhandled error", exc_info=error)
+
+
 def render_unexpected(error: Exception) -> tuple[Response, int]:
     """A bug: log it with the request id, and answer 500 without internals."""
-    log.exception("unhandled error", exc_info=error)
+    log_unexpected(error)
     body = {"error": {"code": "internal_error", "message": "internal error", "request_id": g.get("request_id")}}
     return jsonify(body), 500

@@ -3,15 +3,17 @@ its outcome in words, the last alerts, and one cooperative never seeing another'
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from adapter.alerts import store as alert_store
 from adapter.store.db import transaction
-from adapter.store.models import AlertSettings, utcnow
+from adapter.store.models import AlertMessage, AlertSettings, utcnow
 from tests.conftest import ADMIN_KEY
 from tests.console.support import csrf_of, sign_in
 from tests.support.receiver import Receiver, running_receiver
@@ -66,6 +68,14 @@ def test_a_cooperative_chooses_a_webhook_and_sees_its_secret_once(
     listing = web.get("/console/alerts").get_data(as_text=True)
     assert "the test alert was delivered" in listing
     assert 'data-status="sent"' in listing
+
+    # A second press within the minute sends nothing and says when to try again.
+    post(web, "/console/alerts/test")
+    assert len(hook.posts()) == 1
+    assert "A test alert was just sent: try again in" in web.get("/console/alerts").get_data(as_text=True)
+    with transaction(sessions) as session:  # a minute and more goes by
+        for alert in session.scalars(select(AlertMessage).where(AlertMessage.kind == "test")):
+            alert.created_at -= dt.timedelta(minutes=2)
 
     hook.responses.append((500, b"oops"))
     post(web, "/console/alerts/test")

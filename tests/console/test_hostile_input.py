@@ -152,3 +152,19 @@ def test_unsigned_requests_naming_an_order_stay_out_of_its_story(
     assert "Order received" in story
     assert "refused" not in story
     assert story.count("<li ") == 1
+
+
+def test_a_bug_behind_a_console_page_gets_the_html_error_page_in_the_members_language(
+        web: FlaskClient, sessions: sessionmaker[Session], coops: dict[str, tuple[int, str]]) -> None:
+    # No order flow stores a routing we do not know; a hand-edited row does, and the order page cannot draw it.
+    coop_id, key = coops["test-coop"]
+    pk = make_order(sessions, coop_id, "ODD-1")
+    with transaction(sessions) as session:
+        session.get_one(Order, pk).routing = "TELEPORT"
+    sign_in(web, key)
+    response = web.get(f"/console/orders/{pk}", headers={"Accept-Language": "hi"})
+    assert response.status_code == 500
+    assert response.mimetype == "text/html"
+    body = response.get_data(as_text=True)
+    assert '<html lang="hi"' in body
+    assert "Traceback" not in body

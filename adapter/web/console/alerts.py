@@ -178,8 +178,13 @@ def test_alert() -> BaseResponse:
     cooperative = scope()
     assert cooperative is not None
     rt = runtime()
-    attempts = service.send_test(rt.sessions, cooperative.id, service.deps_from_settings(rt.settings, rt.celery.http),
-                                 service.DeliveryPolicy.from_settings(rt.settings), now=utcnow, rng=random.random)
+    try:
+        attempts = service.send_test(rt.sessions, cooperative.id,
+                                     service.deps_from_settings(rt.settings, rt.celery.http),
+                                     service.DeliveryPolicy.from_settings(rt.settings), now=utcnow, rng=random.random)
+    except service.TestTooSoon as wait:
+        flash(_("A test alert was just sent: try again in %(seconds)s seconds.", seconds=wait.seconds), "error")
+        return redirect(url_for("console.alerts", **coop_arg(cooperative)), 303)
     if not attempts:
         flash(_("Nothing to test: give a webhook address or an email address first, and save."), "error")
     for attempt in attempts:

@@ -10,17 +10,18 @@ from typing import Any, ParamSpec, TypeVar
 from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
 from flask.wrappers import Response
 from flask_babel import gettext
+from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as BaseResponse
 
-from adapter.errors import NotFoundError
+from adapter.errors import AdapterError, NotFoundError
 from adapter.security import may_see
 from adapter.store import console_sessions
 from adapter.store.cooperatives import get_cooperative
 from adapter.store.models import Cooperative, Order, utcnow
 from adapter.web import languages
 from adapter.web.console import csrf, formats, i18n
-from adapter.web.errors import render_http_error
+from adapter.web.errors import log_unexpected, render_http_error
 from adapter.web.runtime import db, unit_of_work
 
 bp = Blueprint("console", __name__, url_prefix="/console")
@@ -181,6 +182,29 @@ def _any_console_address(error: HTTPException) -> tuple[str, int] | tuple[Respon
         # Outside the blueprint's routes its context processor does not run: pass the same names.
         return page("error.html", status, message=message, code=status, **_context())
     return render_http_error(error)
+
+
+@bp.errorhandler(Exception)
+def _unexpected(error: Exception) -> tuple[str, int]:
+    """A bug behind a console page: logged like any other (with the request id), and the member gets the console's
+    error page in their language instead of a JSON body. The service's own errors keep their status."""
+    if isinstance(error, HTTPException):
+        return _http_error(error)
+    if isinstance(error, AdapterError):
+        return page("error.html", error.status, message=i18n.error_text(error.message), code=error.status)
+    log_unexpected(error)
+    message = gettext("Something went wrong on our side. Try again in a minute; if it keeps happening, tell the "
+                      "operator.")
+    # The page's frame (menu, to-do count) may hit the same bug: then a bare page.
+    try:
+        return page("error.html", 500, message=message, code=500)
+    except Exception as again:  # noqa: BLE001
+        log_unexpected(again)
+        lang = escape(languages.current_language())
+        return (f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><meta name="viewport" '
+                f'content="width=device-width, initial-scale=1"><title>{escape(gettext("Error"))}</title></head>'
+                f'<body><main><h1>{escape(gettext("Error"))}</h1><p>{escape(message)}</p>'
+                f'<p><a href="/console">{escape(gettext("Home"))}</a></p></main></body></html>', 500)
 
 
 @bp.errorhandler(HTTPException)
