@@ -329,19 +329,28 @@ def after_return(lines: Sequence[TaxLine], returned: Mapping[str, int]) -> dict[
 def credit(lines: Sequence[TaxLine], remaining: Mapping[LineKey, tuple[int | None, Decimal]], *,
            intra_state: bool) -> list[TaxLine]:
     """The credit note's lines that take booked ``lines`` down to ``remaining`` ({key: (quantity, gross)}; a line
-    not in it is credited in full). What stays is split afresh, and the credit is the difference, component by
-    component, so nothing is lost to rounding."""
+    not in it is credited in full).
+
+    A partial credit is split on its own, like any line, so the note reads right by itself; a line credited in
+    full takes exactly what is left of it, so the invoice less all its notes comes to nought in every column.
+    (Should rounding make a partial credit take a paisa more of some tax than is left, what stays is split
+    instead and the credit is the difference.)"""
     out = []
     for line in lines:
         quantity, gross = remaining.get(line.key, (0 if line.quantity is not None else None, Decimal("0.00")))
         if gross == line.gross and quantity == line.quantity:
             continue
-        stay = split_line(SupplyLine(line.kind, line.ref, line.title, quantity, gross, line.hsn, line.rate),
-                          intra_state)
+        count = None if line.quantity is None else line.quantity - (quantity or 0)
         if not gross:
-            stay = replace(stay, taxable=Decimal("0.00"), cgst=Decimal("0.00"), sgst=Decimal("0.00"),
-                           igst=Decimal("0.00"))
-        out.append(replace(line, quantity=None if line.quantity is None else line.quantity - (quantity or 0),
-                           gross=line.gross - stay.gross, taxable=line.taxable - stay.taxable,
-                           cgst=line.cgst - stay.cgst, sgst=line.sgst - stay.sgst, igst=line.igst - stay.igst))
+            out.append(replace(line, quantity=count))
+            continue
+        taken = replace(split_line(SupplyLine(line.kind, line.ref, line.title, count, line.gross - gross, line.hsn,
+                                              line.rate), intra_state), unit_price=line.unit_price)
+        parts = ("taxable", "cgst", "sgst", "igst")
+        if any(getattr(taken, part) > getattr(line, part) for part in parts):
+            stay = split_line(SupplyLine(line.kind, line.ref, line.title, quantity, gross, line.hsn, line.rate),
+                              intra_state)
+            taken = replace(line, quantity=count, gross=line.gross - stay.gross,
+                            **{part: getattr(line, part) - getattr(stay, part) for part in parts})
+        out.append(taken)
     return out

@@ -120,6 +120,6 @@ def seller_action(session: Session, order: Order, action: str, policy: OrderPoli
     record_time(order, step.to_state, now)
     order_store.add_event(session, order, actor=actor, kind=action, from_state=step.from_state,
                           to_state=step.to_state)
-    if step.to_state == "Order-picked-up":  # the goods leave: the time of supply (CGST Act s.31)
+    if step.to_state == "Order-picked-up":  # goods removed: the invoice is due now (CGST Act s.31(1)(a))
         invoicing.issue_invoice(session, order, cooperative, now)
     return push("on_status")

@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask import Blueprint, Flask, Response, render_template, request, url_for
-from flask_babel import gettext
+from flask_babel import gettext, pgettext
 from werkzeug.exceptions import ServiceUnavailable
 
 from adapter.errors import NotFoundError
@@ -83,7 +83,8 @@ def labels(document: dict[str, Any]) -> dict[str, str]:
         "title": gettext("Credit note") if document["kind"] == "credit_note" else gettext("Tax invoice"),
         "number": gettext("Credit note number") if document["kind"] == "credit_note" else gettext("Invoice number"),
         "date": gettext("Date"), "order": gettext("Order"), "gstin": gettext("GSTIN"), "pan": gettext("PAN"),
-        "state": gettext("State"), "place": gettext("Place of supply"), "reverse": gettext("Reverse charge"),
+        "state": pgettext("a part of India", "State"), "place": gettext("Place of supply"),
+        "reverse": gettext("Reverse charge"),
         "no": gettext("No"), "billed": gettext("Billed to"), "delivered": gettext("Delivered to"),
         "item": gettext("Item"), "hsn": gettext("HSN"), "hsn_missing": gettext("HSN missing"),
         "rate_missing": gettext("GST rate missing"), "qty": gettext("Qty"), "taxable": gettext("Taxable value"),
@@ -100,20 +101,18 @@ def labels(document: dict[str, Any]) -> dict[str, str]:
 
 def _render(order: Order, token: str, row: TaxInvoice | CreditNote, lang: str) -> str:
     document = row.document
-    is_note = isinstance(row, CreditNote)
-    invoice = db().get_one(TaxInvoice, row.invoice_id) if isinstance(row, CreditNote) else row
-    notes = [] if is_note else [(note, *_note_urls(order.id, token, note))
-                                for note in tax.credit_notes_of(db(), row.id)]
+    notes: list[tuple[CreditNote, str, str]] = []
     if isinstance(row, CreditNote):
         here, pdf = _note_urls(order.id, token, row)
     else:
         here = url_for("invoices.invoice", order_pk=order.id, token=token)
         pdf = url_for("invoices.invoice_pdf", order_pk=order.id, token=token)
+        notes = [(note, *_note_urls(order.id, token, note)) for note in tax.credit_notes_of(db(), row.id)]
     return render_template(
         "invoice.html", order=order, doc=document, lines=_lines(document), label=labels(document), lang=lang,
         words=in_words(Decimal(document["totals"]["gross"]), lang), inr=formats.inr, ist=formats.ist, notes=notes,
         here=here, pdf=pdf, invoice_url=url_for("invoices.invoice", order_pk=order.id, token=token, lang=lang),
-        invoice_row=invoice, others=_others(lang))
+        others=_others(lang))
 
 
 def _pdf(row: TaxInvoice | CreditNote, lang: str) -> Response:

@@ -211,7 +211,8 @@ def test_any_quote_splits_into_lines_that_add_up_to_it(units: list[tuple[Decimal
         expected = line.gross * line.rate / (100 + line.rate)
         assert abs(line.tax - expected) <= D("0.005")
         if intra:
-            assert line.igst == 0 and line.cgst + line.sgst == line.tax
+            assert line.igst == 0
+            assert line.cgst + line.sgst == line.tax
             assert 0 <= line.cgst - line.sgst <= D("0.01")
         else:
             assert line.cgst == line.sgst == 0
@@ -235,5 +236,7 @@ def test_credit_notes_never_take_more_than_was_invoiced(count: int, back: list[i
     returned = min(sum(back), count)
     assert left.quantity == count - returned
     assert left.gross == (unit * (count - returned)).quantize(D("0.01"))
-    assert left.taxable >= 0 and left.cgst >= 0 and left.sgst >= 0
+    assert left.taxable >= 0
+    assert left.cgst >= 0
+    assert left.sgst >= 0
     assert left.taxable + left.tax == left.gross
