@@ -8,6 +8,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PROMETHEUS_MULTIPROC_DIR=/var/lib/odop/metrics
 
 WORKDIR /app
+# Noto Sans and Noto Sans Devanagari: the fonts of the tax invoice PDFs (adapter/web/tax_pdf.py).
+RUN apt-get update -qq \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends fonts-noto-core \
+    && rm -rf /var/lib/apt/lists/*
 COPY . .
 RUN pip install -e . \
     && useradd --system --uid 10001 --home /var/lib/odop odop \

@@ -215,6 +215,9 @@ _COMMON: tuple[Column, ...] = (
     _col("district", False, "ODOP district the product comes from.", "Chamba"),
     _col("artisan", False, "Name of the artisan or group who made it.", "Lalita Devi"),
     _col("craft", False, "Name of the craft.", "Chamba Rumal embroidery"),
+    _col("hsn", False, "HSN code for GST invoices: 4, 6 or 8 digits, as in your GST records. Blank = the code "
+         "when code_type is hsn.", "63049239"),
+    _col("gst_rate", False, "GST rate in percent for tax invoices: 0, 0.25, 3, 5, 12, 18 or 28.", "5"),
 )
 
 _COLOUR = _col("colour", True, "Main colour as a hex code starting with #.", "#8B0000")

@@ -12,7 +12,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, validates_schema
 from catalog_sync import fields as f
 from catalog_sync.categories import CATEGORIES
 
-__all__ = ["CODE_TYPES", "GENDERS", "UNITS", "VARIANT_ATTRIBUTES", "VEG", "ItemRowSchema"]
+__all__ = ["CODE_TYPES", "GENDERS", "GST_RATES", "UNITS", "VARIANT_ATTRIBUTES", "VEG", "ItemRowSchema"]
 
 UNITS = {
     "unit": "unit",
@@ -75,6 +75,8 @@ VARIANT_ATTRIBUTES = {
     "pattern": "pattern",
     "net_quantity": "net_quantity",
 }
+# The GST rates of goods in percent (the same as adapter.money.gst.RATES, which invoices split by).
+GST_RATES: tuple[Decimal, ...] = tuple(Decimal(rate) for rate in ("0", "0.25", "3", "5", "12", "18", "28"))
 _CODE_RULES: dict[str, tuple[re.Pattern[str], str]] = {
     "hsn": (re.compile(r"^(\d{4}|\d{6}|\d{8})$"), "an HSN code has 4, 6 or 8 digits"),
     "ean": (re.compile(r"^(\d{8}|\d{13})$"), "an EAN has 8 or 13 digits"),
@@ -120,6 +122,25 @@ class _VariantAttributes(f.CellField):
             if canonical not in names:
                 names.append(canonical)
         return tuple(names)
+
+
+class _Hsn(f.CellField):
+    def parse(self, value: str) -> str:
+        if not re.fullmatch(r"\d{4}|\d{6}|\d{8}", value):
+            raise self.fail(f"hsn '{value}' is not an HSN code: write the 4, 6 or 8-digit HSN code from your GST "
+                            "records, digits only, e.g. 6304")
+        return value
+
+
+class _GstRate(f.CellField):
+    def parse(self, value: str) -> Decimal:
+        text = value.removesuffix("%").strip()
+        if re.fullmatch(r"\d{1,2}(\.\d{1,2})?", text):
+            for rate in GST_RATES:
+                if Decimal(text) == rate:
+                    return rate
+        raise self.fail(f"gst_rate '{value}' is not a GST rate: write one of "
+                        f"{', '.join(str(r) for r in GST_RATES)} (the percent, e.g. 5 for 5%)")
 
 
 class _MonthYear(f.Text):
@@ -204,6 +225,8 @@ class ItemRowSchema(Schema):
     district = _text(100)
     artisan = _text(200)
     craft = _text(200)
+    hsn = _Hsn(load_default="")
+    gst_rate = _GstRate(load_default=None)
 
     @validates_schema(skip_on_field_errors=False, pass_original=True)
     def _cross_field(self, data: dict[str, Any], original: dict[str, Any], **kwargs: Any) -> None:

@@ -201,6 +201,8 @@ class Profile:
     np_type: Literal["ISN", "MSN"] = "ISN"
     fulfillment_types: tuple[str, ...] = ("Delivery",)
     credentials: tuple[Credential, ...] = ()
+    # The series prefix of the cooperative's tax invoice numbers ("" = from the slug: adapter.money.gst).
+    invoice_prefix: str = ""
 
     def location(self, location_id: str) -> Location | None:
         """Return the location with this id, or None."""
@@ -232,6 +234,7 @@ class Profile:
             "np_type": self.np_type,
             "fulfillment_types": list(self.fulfillment_types),
             "credentials": [c.to_dict() for c in self.credentials],
+            **({"invoice_prefix": self.invoice_prefix} if self.invoice_prefix else {}),
         }
 
     @classmethod
@@ -259,6 +262,7 @@ class Profile:
             np_type=data.get("np_type", "ISN"),
             fulfillment_types=tuple(data.get("fulfillment_types", ("Delivery",))),
             credentials=tuple(Credential.from_dict(c) for c in data.get("credentials", ())),
+            invoice_prefix=data.get("invoice_prefix", ""),
         )
 
 
@@ -316,12 +320,15 @@ class Item(_Record):
     district: str = ""
     artisan: str = ""
     craft: str = ""
+    # For GST tax invoices (adapter.money): the HSN code and the rate in percent; not sent to buyer apps.
+    hsn: str = ""
+    gst_rate: Decimal | None = None
     enabled: bool = True
     location_id: str = ""
     # A single hand-made piece: stock 0 or 1, one per order, never listed again by an upload once sold.
     one_of_a_kind: bool = False
 
-    _decimals: ClassVar[frozenset[str]] = frozenset({"price", "mrp", "net_quantity"})
+    _decimals: ClassVar[frozenset[str]] = frozenset({"price", "mrp", "net_quantity", "gst_rate"})
     _tuples: ClassVar[frozenset[str]] = frozenset({"images", "variant_attributes"})
 
     def __post_init__(self) -> None:
@@ -329,10 +336,15 @@ class Item(_Record):
             object.__setattr__(self, "max_per_order", 1)
 
     def to_dict(self) -> dict[str, Any]:
-        """As ``_Record.to_dict``; ``one_of_a_kind`` only when set, so items stored before it keep their hash."""
+        """As ``_Record.to_dict``; ``one_of_a_kind``, ``hsn`` and ``gst_rate`` only when set, so items stored
+        before them keep their hash."""
         out = _Record.to_dict(self)
         if not self.one_of_a_kind:
             out.pop("one_of_a_kind")
+        if not self.hsn:
+            out.pop("hsn")
+        if self.gst_rate is None:
+            out.pop("gst_rate")
         return out
 
     def attribute(self, name: str) -> str:

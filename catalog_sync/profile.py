@@ -26,6 +26,8 @@ __all__ = ["DaysField", "ProfileSchema", "gstin_check_char", "load_profile", "pr
 _GST_CHARS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _GSTIN_RE = re.compile(r"^\d{2}[A-Z]{5}\d{4}[A-Z][1-9A-Z]Z[0-9A-Z]$")
 _PAN_RE = re.compile(r"^[A-Z]{5}\d{4}[A-Z]$")
+# Rule 46(b) allows 16 characters: PREFIX/26-27/ and at least five digits of serial (CN names credit notes).
+_PREFIX_RE = re.compile(r"^(?!CN$)[A-Z0-9]{1,4}$")
 # ONDC validator (validations.yaml LOCATIONS_GPS): at least 4 decimals on both numbers.
 _GPS_RE = re.compile(r"^[-+]?([1-8]?\d|90)\.\d{4,},\s*[-+]?(180|1[0-7]\d|[1-9]?\d)\.\d{4,}$")
 _PINCODE_RE = re.compile(r"^[1-9]\d{5}$")
@@ -235,6 +237,8 @@ class ProfileSchema(Schema):
         re.compile(r"^\d{14}$"), "use the 14-digit FSSAI licence number", load_default=None
     )
     np_type = f.Choice({"isn": "ISN", "msn": "MSN"}, load_default="ISN")
+    invoice_prefix = _Pattern(_PREFIX_RE, "use 1 to 4 capital letters or digits, e.g. CHR (CN is for credit notes)",
+                              upper=True, load_default="")
     domains = fields.List(
         f.Choice(
             {
@@ -356,6 +360,7 @@ def load_profile(data: dict[str, Any]) -> Profile:
                        valid_from=c["valid_from"].isoformat() if c["valid_from"] else "",
                        valid_until=c["valid_until"].isoformat() if c["valid_until"] else "")
             for c in d["credentials"]),
+        invoice_prefix=d["invoice_prefix"],
     )
 
 
@@ -405,6 +410,7 @@ def profile_to_dict(profile: Profile) -> dict[str, Any]:
                 "beneficiary": s.beneficiary,
             }
         },
+        **({"invoice_prefix": profile.invoice_prefix} if profile.invoice_prefix else {}),
         "credentials": [
             {"id": c.id, "type": c.kind, "name": c.name, "short_desc": c.short_desc, "url": c.url,
              "verify_url": c.verify_url, "valid_from": c.valid_from or None, "valid_until": c.valid_until or None}

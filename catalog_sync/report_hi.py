@@ -73,6 +73,14 @@ PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^size_chart is needed for (?P<cat>.+) items: .*$",
          N_("size_chart is needed for %(cat)s items: an https:// link to the size chart image; without it ONDC's "
             "review rejects the item")),
+        (r"^hsn '(?P<v>.*)' is not an HSN code: .*$",
+         N_("hsn '%(v)s' is not an HSN code: write the 4, 6 or 8-digit HSN code from your GST records, digits only, "
+            "e.g. 6304")),
+        (r"^gst_rate '(?P<v>.*)' is not a GST rate: write one of (?P<r>[\d., ]+) \(the percent, .*\)$",
+         N_("gst_rate '%(v)s' is not a GST rate: write one of %(r)s (the percent, e.g. 5 for 5%%)")),
+        (r"^(?P<n>\d+) item\(s\) have no hsn or gst_rate, the first on row (?P<r>\d+): .*$",
+         N_("%(n)s item(s) have no hsn or gst_rate, the first on row %(r)s: their tax invoices will say 'HSN "
+            "missing' and split no GST; fill in both columns from your GST records")),
         (r"^column '(?P<c>.*)' is not used and will be ignored.*$",
          N_("column '%(c)s' is not used and will be ignored")),
         # A file that cannot be read at all (catalog_sync.ingest's IngestError): the upload's only problem.

@@ -101,6 +101,20 @@ def _fashion(row: int, item: Item, warnings: list[RowError]) -> Item:
     return dataclasses.replace(item, **changes) if changes else item
 
 
+def _gst_warning(items: dict[int, Item]) -> RowError | None:
+    """One warning for the items a tax invoice cannot split GST for (no HSN or no rate): they still sell, and their
+    invoices say what is missing (docs/money.md)."""
+    rows = [row for row, item in items.items()
+            if item.gst_rate is None or not (item.hsn or (item.code_type == "hsn" and item.code))]
+    if not rows:
+        return None
+    first = items[rows[0]]
+    column = "gst_rate" if first.hsn or first.code_type == "hsn" else "hsn"
+    return RowError(rows[0], column, "",
+                    f"{len(rows)} item(s) have no hsn or gst_rate, the first on row {rows[0]}: their tax invoices "
+                    "will say 'HSN missing' and split no GST; fill in both columns from your GST records")
+
+
 def _header_warnings(rows: list[RawRow]) -> list[RowError]:
     seen: dict[str, None] = {}
     for raw in rows:
@@ -313,6 +327,8 @@ def validate_rows(rows: list[RawRow], profile: Profile | None = None) -> Validat
     found = [w for row, item in items.items() for check in (_code_warning, _category_warning)
              if (w := check(row, item)) is not None]
     items = {row: _fashion(row, item, found) for row, item in items.items()}
+    if (gst := _gst_warning(items)) is not None:
+        found.append(gst)
     warnings = (*_header_warnings(rows), *sorted(found, key=lambda w: w.row))
     if errors:
         return ValidationReport(items=(), errors=tuple(errors), warnings=warnings)

@@ -5,7 +5,9 @@
 - ``recon``: RSF 2.0 reconciliation, pure: a collector's figures against ours, and our ``on_recon`` entries;
 - ``export``: the accountant's CSV and the monthly totals;
 - ``store``: the ledger's facts read from the database, and the collectors' figures kept;
-- ``service``: answering a buyer app's ``recon`` (the worker's handler).
+- ``service``: answering a buyer app's ``recon`` (the worker's handler);
+- ``gst``, ``words``, ``documents``: GST tax invoices and credit notes, pure (the tax split, amounts in words, the
+  frozen document); ``invoices``: their gapless numbers and storage (``adapter.orders.invoicing`` issues them).
 
 docs/money.md explains the rules and what is assumed.
 """

@@ -202,6 +202,9 @@ class Facts:
     delivered_at: dt.datetime | None = None
     return_window: dt.timedelta = dt.timedelta(0)  # the longest of the order's returnable items
     recon: ReconClaim | None = None
+    # GST inside the prices, from the order's tax invoice less its credit notes (0 until it is invoiced at pick-up:
+    # catalogue prices include GST and the quote has no tax lines of its own).
+    included_gst: Decimal = Decimal("0.00")
 
 
 @dataclass(frozen=True)
@@ -357,7 +360,7 @@ def build_ledger(facts: Facts, rates: Rates, now: dt.datetime) -> Ledger:
     refunds = refunds_of(facts.legs, facts.cancellation)
     net = _quote_total(facts.quote)
     value = net + sum((r.amount for r in refunds), ZERO)
-    tax = _quote_tax(facts.quote)
+    tax = _quote_tax(facts.quote) + facts.included_gst
     taxable = max(net - tax, ZERO)
     if net <= 0:  # nothing was sold in the end: no fee, nothing withheld, no tax
         fee = withholding = ZERO

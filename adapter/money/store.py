@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from adapter.money.ledger import Facts, Figures, Ledger, Rates, ReconClaim, build_ledger
+from adapter.money.documents import document_lines
+from adapter.money.ledger import ZERO, Facts, Figures, Ledger, Rates, ReconClaim, build_ledger
 from adapter.money.recon import Claim
 from adapter.protocol.context import parse_duration, parse_timestamp
 from adapter.protocol.request import NetworkRequest
-from adapter.store.models import CatalogueItem, Order, OrderEvent, ReconFigure
+from adapter.store.models import CatalogueItem, CreditNote, Order, OrderEvent, ReconFigure, TaxInvoice
 
 __all__ = ["find_orders", "ledger_of", "ledgers", "record_claim"]
 
@@ -74,6 +76,7 @@ def _facts(orders: Sequence[Order], session: Session) -> list[Facts]:
     events = _event_times(session, [o.id for o in orders if not (o.fulfillments and
                                                                  (o.fulfillments[0].get("times") or {}).get("end"))])
     claims = latest_claims(session, [o.id for o in orders])
+    gst_in = _included_gst(session, [o.id for o in orders])
     found = []
     for order in orders:
         times = (order.fulfillments[0].get("times") or {}) if order.fulfillments else {}
@@ -85,7 +88,20 @@ def _facts(orders: Sequence[Order], session: Session) -> list[Facts]:
                            payment=order.payment or {}, legs=list(order.legs or []), cancellation=order.cancellation,
                            shipped_at=shipped, delivered_at=delivered,
                            return_window=_return_window(session, order) if waits and delivered else dt.timedelta(0),
-                           recon=claims.get(order.id)))
+                           recon=claims.get(order.id), included_gst=gst_in.get(order.id, ZERO)))
+    return found
+
+
+def _included_gst(session: Session, order_pks: list[int]) -> dict[int, Decimal]:
+    """Per order, the GST its tax invoice shows inside the prices, less what its credit notes gave back."""
+    if not order_pks:
+        return {}
+    found: dict[int, Decimal] = {}
+    for kind in (TaxInvoice, CreditNote):
+        for order_pk, document in session.execute(select(kind.order_pk, kind.document)
+                                                  .where(kind.order_pk.in_(order_pks))):
+            tax = sum((line.cgst + line.sgst + line.igst for line in document_lines(document)), ZERO)
+            found[order_pk] = found.get(order_pk, ZERO) + (tax if kind is TaxInvoice else -tax)
     return found
 
 

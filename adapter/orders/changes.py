@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from adapter.orders import states
+from adapter.orders import invoicing, states
 from adapter.orders import store as order_store
 from adapter.orders.delivery_terms import parse_duration
 from adapter.orders.errors import CancellationNotPossibleError, InvalidReturnError, OrderError, UpdateNotPossibleError
@@ -63,6 +63,7 @@ def cancel_order(session: Session, order: Order, *, reason_id: str, initiated_by
                              kind="cancel", ref=order.order_id)
     order_store.add_event(session, order, actor=actor, kind="cancelled", from_state=previous,
                           to_state="Cancelled", reason=reason_id)
+    invoicing.credit_quote_change(session, order, reason="cancel", ref="cancel", now=now)  # a force cancel
 
 
 def _money(value: Decimal) -> str:
@@ -132,6 +133,7 @@ def part_cancel(session: Session, order: Order, item_id: str, quantity: int, *, 
                              ref=order.order_id)
     order.updated_at = now
     order_store.add_event(session, order, actor=actor, kind="part_cancel", reason=f"002: {quantity} x {item_id}")
+    invoicing.credit_quote_change(session, order, reason="cancel", ref=leg["id"], now=now)
     return leg
 
 
@@ -214,6 +216,8 @@ def move_return(session: Session, order: Order, leg_id: str, action: str, *, act
     order.updated_at = now
     order_store.add_event(session, order, actor=actor, kind=action, from_state=step.from_state,
                           to_state=step.to_state, reason=reason)
+    if step.to_state in ("Return_Delivered", "Liquidated"):  # the return accepted in full: credit its items
+        invoicing.credit_return(session, order, leg, now)
     return leg
 
 
@@ -237,6 +241,7 @@ def initiate_rto(session: Session, order: Order, reason_id: str, *, bpp_id: str,
     order.updated_at = now
     order_store.add_event(session, order, actor=actor, kind="rto_initiated", from_state=previous,
                           to_state="RTO-Initiated", reason=reason_id)
+    invoicing.credit_quote_change(session, order, reason="cancel", ref=leg["id"], now=now)
     return leg
 
 

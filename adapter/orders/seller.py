@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from adapter.delivery.replies import ReplyTo, queue_plain, send_reply
-from adapter.orders import changes, connectors, states
+from adapter.orders import changes, connectors, invoicing, states
 from adapter.orders import store as order_store
 from adapter.orders.errors import OrderError
 from adapter.orders.policy import OrderPolicy
@@ -120,4 +120,6 @@ def seller_action(session: Session, order: Order, action: str, policy: OrderPoli
     record_time(order, step.to_state, now)
     order_store.add_event(session, order, actor=actor, kind=action, from_state=step.from_state,
                           to_state=step.to_state)
+    if step.to_state == "Order-picked-up":  # goods removed: the invoice is due now (CGST Act s.31(1)(a))
+        invoicing.issue_invoice(session, order, cooperative, now)
     return push("on_status")

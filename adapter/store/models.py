@@ -664,3 +664,57 @@ class AlertMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+
+class InvoiceCounter(Base):
+    """The last serial of one document series (``invoice`` or ``credit_note``) of a cooperative in one financial
+    year. A document takes the next serial in the transaction that stores it (adapter.money.invoices), so the
+    series has no gap and no duplicate."""
+
+    __tablename__ = "invoice_counters"
+
+    cooperative_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id", ondelete="CASCADE"), primary_key=True)
+    series: Mapped[str] = mapped_column(String(16), primary_key=True)
+    year: Mapped[str] = mapped_column(String(7), primary_key=True)  # 2026-27
+    last: Mapped[int] = mapped_column(default=0)
+
+
+class TaxInvoice(Base):
+    """An order's GST tax invoice, issued when the goods leave (one per order); ``document`` is frozen at issue."""
+
+    __tablename__ = "tax_invoices"
+    __table_args__ = (UniqueConstraint("order_pk", name="uq_tax_invoices_order"),
+                      UniqueConstraint("cooperative_id", "year", "serial", name="uq_tax_invoices_serial"),
+                      UniqueConstraint("cooperative_id", "number", name="uq_tax_invoices_number"))
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    cooperative_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id", ondelete="CASCADE"))
+    order_pk: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
+    number: Mapped[str] = mapped_column(String(16))
+    year: Mapped[str] = mapped_column(String(7))
+    serial: Mapped[int] = mapped_column()
+    issued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    # adapter.money.documents.invoice_document: parties, place of supply, lines split, totals.
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class CreditNote(Base):
+    """A credit note against a tax invoice (a return received, a cancellation after the goods left), from its own
+    series; ``ref`` names what it credits (the return's fulfilment id, ``cancel``), once."""
+
+    __tablename__ = "credit_notes"
+    __table_args__ = (UniqueConstraint("invoice_id", "ref", name="uq_credit_notes_ref"),
+                      UniqueConstraint("cooperative_id", "year", "serial", name="uq_credit_notes_serial"),
+                      UniqueConstraint("cooperative_id", "number", name="uq_credit_notes_number"))
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    cooperative_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id", ondelete="CASCADE"))
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("tax_invoices.id", ondelete="CASCADE"), index=True)
+    order_pk: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    number: Mapped[str] = mapped_column(String(16))
+    year: Mapped[str] = mapped_column(String(7))
+    serial: Mapped[int] = mapped_column()
+    issued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    reason: Mapped[str] = mapped_column(String(16))  # return | cancel
+    ref: Mapped[str] = mapped_column(String(64))
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)

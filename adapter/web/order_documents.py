@@ -11,6 +11,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext
 
+from adapter.money import documents
 from adapter.store.models import Order
 from catalog_sync.model import Item, Location, Profile
 
@@ -55,12 +56,7 @@ def _text(value: Any) -> str:
 def address_lines(address: Any) -> list[str]:
     """An address as printed on a parcel: house, building, street and locality each on a line, then
     ``city, state PIN`` (none for what is not an address object)."""
-    if not isinstance(address, dict):
-        return []
-    lines = [_text(address.get(key)) for key in ("name", "building", "street", "locality")]
-    place = ", ".join(part for part in (_text(address.get("city")), _text(address.get("state"))) if part)
-    last = " ".join(part for part in (place, _text(address.get("area_code"))) if part)
-    return [line for line in (*lines, last) if line]
+    return list(documents.address_lines(address))
 
 
 def location_lines(location: Location | None) -> list[str]:

@@ -1,7 +1,7 @@
 """money ledger: what collectors (buyer apps) stated in RSF 2.0 recon messages, per order
 
 Revision ID: 0019
-Revises: 0017
+Revises: 0018
 Create Date: 2026-12-20 10:00:00.000000
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0019"
-down_revision: str | None = "0017"
+down_revision: str | None = "0018"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -106,6 +106,8 @@ GOOD_ROW = {
     "stock": "3",
     "images": "https://test.odop-adapter.example/images/cr-001.jpg",
     "colour": "#8B0000",
+    "hsn": "63049239",
+    "gst_rate": "5",
 }
 
 

@@ -365,3 +365,35 @@ def test_long_unbroken_names_addresses_and_links_fit_the_phone(
                  f"/console/orders/{pk}/packing-slip", "/console/alerts"):
         page.goto(server + path)
         fits_the_phone(page)
+
+
+def test_the_tax_invoice_on_a_phone(server: str, browser_page: Any, sessions: sessionmaker[Session],
+                                    settings: Settings) -> None:
+    from adapter.orders import invoicing
+    from adapter.orders.policy import order_policy
+    from adapter.orders.snapshots import invoice_token
+    from adapter.store.db import transaction
+    from adapter.store.models import Cooperative, Order, utcnow
+
+    page, expect = browser_page, sync_api.expect
+    coop_id, _ = make_coop_with_key(sessions, "test-coop")
+    pk = make_order(sessions, coop_id, "WEB-10", state="In-progress", fulfilment_state="Order-picked-up")
+    with transaction(sessions) as session:
+        invoicing.issue_invoice(session, session.get_one(Order, pk), session.get_one(Cooperative, coop_id),
+                                utcnow())
+    page.goto(f"{server}/invoices/{pk}/{invoice_token(pk, order_policy(settings).invoice_secret)}")
+    expect(page.locator("h1")).to_have_text("Tax invoice")
+    expect(page.locator("#tax-lines")).to_contain_text("Test Rumal Small")
+    expect(page.locator("#incomplete")).to_be_visible()  # the test catalogue has no GST rates
+    fits_the_phone(page)
+    for link in (page.locator("#pdf-link"), page.get_by_role("link", name="हिन्दी")):
+        inside(link)
+        assert link.bounding_box()["height"] >= 44
+    shot(page, "tax-invoice")
+    page.get_by_role("link", name="हिन्दी").click()
+    expect(page.locator("h1")).to_have_text("कर बीजक")
+    fits_the_phone(page)
+    shot(page, "tax-invoice-hi")
+    page.emulate_media(media="print")
+    expect(page.locator("#pdf-link")).to_be_hidden()
+    expect(page.locator("#tax-lines")).to_contain_text("Test Rumal Small")

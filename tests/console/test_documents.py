@@ -10,10 +10,13 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from adapter.money import invoices
+from adapter.orders import invoicing
 from adapter.orders.policy import order_policy
+from adapter.orders.seller import seller_action
 from adapter.orders.snapshots import invoice_token
 from adapter.store.db import transaction
-from adapter.store.models import Order
+from adapter.store.models import Order, utcnow
 from config import Settings
 from tests.conftest import ADMIN_KEY, app_under_test
 from tests.console.support import ensure_console, make_order, sign_in
@@ -217,3 +220,46 @@ def test_the_print_files_are_served(web: FlaskClient) -> None:
         assert script.status_code == 200
         assert script.mimetype in ("text/javascript", "application/javascript")
         assert "window.print()" in script.get_data(as_text=True)
+
+
+def test_the_documents_block_lists_the_tax_invoice_its_pdf_and_credit_notes(
+        web: FlaskClient, settings: Settings, sessions: sessionmaker[Session],
+        coops: dict[str, tuple[int, str]]) -> None:
+    coop_id, key = coops["test-coop"]
+    pk = make_order(sessions, coop_id, "SLIP-9", state="In-progress", fulfilment_state="Packed")
+    sign_in(web, key)
+    block = text(web.get(f"/console/orders/{pk}", headers={"Accept-Language": "en"})).split(
+        'id="documents"', 1)[1].split("</section>", 1)[0]
+    assert "The tax invoice gets its number when the order is picked up." in block
+    assert "invoice-pdf" not in block
+    edit_order(sessions, pk, routing="P2P")
+    with transaction(sessions) as session:
+        order = session.get_one(Order, pk)
+        seller_action(session, order, "pick_up", order_policy(settings), actor="test", now=utcnow())
+        order.quote = {**order.quote, "price": {"currency": "INR", "value": "0.00"},
+                       "breakup": [{**line, "price": {**line["price"], "value": "0.00"}}
+                                   for line in order.quote["breakup"]]}
+        note = invoicing.credit_quote_change(session, order, reason="cancel", ref="RTO1", now=utcnow())
+        assert note is not None
+        issued = invoices.invoice_of(session, pk)
+        assert issued is not None
+        number, note_id = issued.number, note.id
+    assert number.startswith("TEST/")
+    assert number.endswith("/00001")
+    token = invoice_token(pk, order_policy(settings).invoice_secret)
+    page = text(web.get(f"/console/orders/{pk}", headers={"Accept-Language": "en"}))
+    block = page.split('id="documents"', 1)[1].split("</section>", 1)[0]
+    assert f'id="invoice-link" href="/invoices/{pk}/{token}">Tax invoice {number}</a>' in block
+    assert f'id="invoice-pdf" href="/invoices/{pk}/{token}.pdf" type="application/pdf">' in block
+    assert f'href="/invoices/{pk}/{token}/credit-notes/{note_id}">Credit note CN/' in block
+    assert f'href="/invoices/{pk}/{token}/credit-notes/{note_id}.pdf"' in block
+    # The test catalogue's rumal has an HSN (its code) but no GST rate: the cooperative is told what to fill in.
+    assert 'id="invoice-incomplete"' in block
+    assert "Fill in the hsn and gst_rate columns" in block
+    hindi = text(web.get(f"/console/orders/{pk}", headers={"Accept-Language": "hi"}))
+    hindi_block = hindi.split('id="documents"', 1)[1].split("</section>", 1)[0]
+    assert f"कर बीजक {number}" in hindi_block
+    assert "hsn और gst_rate कॉलम भरें" in hindi_block
+    for path in (f"/invoices/{pk}/{token}", f"/invoices/{pk}/{token}.pdf",
+                 f"/invoices/{pk}/{token}/credit-notes/{note_id}"):
+        assert web.get(path).status_code == 200, path

@@ -79,6 +79,14 @@ def test_an_amount_fee_is_fixed_and_gst_lines_are_not_taxable_value() -> None:
     assert ledger.expected == D("1230.00") - D("25.00") - D("4.50") - D("5.25") - D("1.05")
 
 
+def test_the_gst_inside_the_prices_from_the_tax_invoice_is_not_taxable_value() -> None:
+    # Catalogue prices include GST: once the order is invoiced (at pick-up), the invoice's tax leaves the base.
+    ledger = build_ledger(facts(SIMPLE, payment(), included_gst=D("107.14")), Rates(), NOW)
+    assert (ledger.net, ledger.tax, ledger.taxable) == (D("1000.00"), D("107.14"), D("892.86"))
+    assert (ledger.fee, ledger.tcs, ledger.tds) == (D("26.79"), D("4.46"), D("0.89"))
+    assert ledger.expected == D("1000.00") - D("26.79") - D("4.82") - D("10.00") - D("4.46") - D("0.89")
+
+
 def test_rounding_is_half_up_per_figure_and_the_rates_are_settings() -> None:
     odd = quote(line("item", "I1", "333.35", 1))
     ledger = build_ledger(facts(odd, payment(withholding="0")), Rates(), NOW)

@@ -8,6 +8,7 @@ from typing import Any
 from flask import request, url_for
 
 from adapter.errors import ConflictError
+from adapter.money import invoices as tax
 from adapter.orders import store as order_store
 from adapter.orders.policy import order_policy
 from adapter.orders.snapshots import invoice_token
@@ -57,14 +58,22 @@ def packing_slip(order_pk: int) -> tuple[str, int]:
 
 
 def document_links(order: Order) -> dict[str, Any]:
-    """The order page's Documents block: the packing slip in each language, and the invoice when invoice links
-    are signed (a signing key is configured: adapter.orders.policy)."""
+    """The order page's Documents block: the packing slip in each language; when invoice links are signed (a
+    signing key is configured: adapter.orders.policy), the buyer's invoice link, and once the tax invoice is
+    issued its number, PDF, credit notes, and whether it lacks HSN codes or GST rates."""
     slips = [(language, url_for("console.packing_slip", order_pk=order.id, lang=language.code))
              for language in languages.available_languages()]
     secret = order_policy(runtime().settings).invoice_secret
-    invoice = (url_for("invoices.invoice", order_pk=order.id, token=invoice_token(order.id, secret))
-               if secret else None)
-    return {"slips": slips, "invoice": invoice}
+    if not secret:
+        return {"slips": slips, "invoice": None, "issued": None, "pdf": None, "notes": [], "incomplete": False}
+    token = invoice_token(order.id, secret)
+    issued = tax.invoice_of(db(), order.id)
+    notes = [(note, url_for("invoices.credit_note", order_pk=order.id, token=token, note_id=note.id),
+              url_for("invoices.credit_note_pdf", order_pk=order.id, token=token, note_id=note.id))
+             for note in (tax.credit_notes_of(db(), issued.id) if issued is not None else [])]
+    return {"slips": slips, "invoice": url_for("invoices.invoice", order_pk=order.id, token=token), "issued": issued,
+            "pdf": url_for("invoices.invoice_pdf", order_pk=order.id, token=token) if issued else None,
+            "notes": notes, "incomplete": issued is not None and not issued.document.get("complete", True)}
 
 
 @bp.context_processor
