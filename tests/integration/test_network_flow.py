@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from adapter.protocol.signing import verify_request
 from adapter.store import pages as page_store
-from adapter.store.models import OutboxMessage, Subscription
+from adapter.store.models import OutboxMessage, Subscription, utcnow
 from tests.support.network import Network, search_body
 from tests.support.receiver import Receiver, running_receiver
 from tests.support.sellers import make_seller
@@ -93,7 +93,15 @@ def test_failing_buyer_app_retries_then_dead_letters_and_replay_delivers(
     assert [m["id"] for m in listed["messages"]] == [row.id]
 
     receiver.responses.clear()  # the buyer app has recovered
-    replayed = client.post(f"/api/v1/outbox/{row.id}/replay", headers=admin_headers)
+    # Once the answer's ttl has passed (a retry that would land after it is dead at once, so it can die a little
+    # before), the buyer app has stopped waiting: a plain replay is refused...
+    assert row.deadline_at is not None
+    assert wait_until(lambda: utcnow() > row.deadline_at, timeout=10)
+    refused = client.post(f"/api/v1/outbox/{row.id}/replay", headers=admin_headers)
+    assert refused.status_code == 409
+    assert refused.json["error"]["details"] == {"expired": True}
+    # ...and an operator who knows better sends it anyway.
+    replayed = client.post(f"/api/v1/outbox/{row.id}/replay?force=true", headers=admin_headers)
     assert replayed.status_code == 200
     assert wait_until(lambda: [r.status for r in outbox_rows(sessions)] == ["sent"], timeout=30)
     with sessions() as session:
