@@ -201,6 +201,8 @@ class Profile:
     np_type: Literal["ISN", "MSN"] = "ISN"
     fulfillment_types: tuple[str, ...] = ("Delivery",)
     credentials: tuple[Credential, ...] = ()
+    # What the cooperative keeps of what its artisans' items earned (adapter.money.payouts), in percent.
+    cooperative_share_percent: Decimal = Decimal(0)
 
     def location(self, location_id: str) -> Location | None:
         """Return the location with this id, or None."""
@@ -232,6 +234,7 @@ class Profile:
             "np_type": self.np_type,
             "fulfillment_types": list(self.fulfillment_types),
             "credentials": [c.to_dict() for c in self.credentials],
+            "cooperative_share_percent": f"{self.cooperative_share_percent:f}",
         }
 
     @classmethod
@@ -259,6 +262,7 @@ class Profile:
             np_type=data.get("np_type", "ISN"),
             fulfillment_types=tuple(data.get("fulfillment_types", ("Delivery",))),
             credentials=tuple(Credential.from_dict(c) for c in data.get("credentials", ())),
+            cooperative_share_percent=Decimal(str(data.get("cooperative_share_percent", "0"))),
         )
 
 
