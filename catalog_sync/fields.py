@@ -23,6 +23,7 @@ __all__ = [
     "HexColour",
     "Identifier",
     "Money",
+    "Percent",
     "Quantity",
     "Text",
     "Url",
@@ -212,6 +213,16 @@ class Quantity(CellField):
         if number == number.to_integral_value():
             return Decimal(int(number))
         return Decimal(format(number.normalize(), "f"))
+
+
+class Percent(CellField):
+    """A percentage from 0 to 100 with at most 2 decimals, such as 10 or 12.5 (a trailing % is understood)."""
+
+    def parse(self, value: str) -> Decimal:
+        cleaned = value.removesuffix("%").strip()
+        if not _MONEY_RE.match(cleaned) or Decimal(cleaned) > 100:
+            raise self.fail(f"{self.name} must be a percent from 0 to 100 like 10 or 12.5")
+        return Decimal(cleaned)
 
 
 class YesNo(CellField):

@@ -203,6 +203,8 @@ class Profile:
     credentials: tuple[Credential, ...] = ()
     # The series prefix of the cooperative's tax invoice numbers ("" = from the slug: adapter.money.gst).
     invoice_prefix: str = ""
+    # What the cooperative keeps of what its artisans' items earned (adapter.money.payouts), in percent.
+    cooperative_share_percent: Decimal = Decimal(0)
 
     def location(self, location_id: str) -> Location | None:
         """Return the location with this id, or None."""
@@ -235,6 +237,7 @@ class Profile:
             "fulfillment_types": list(self.fulfillment_types),
             "credentials": [c.to_dict() for c in self.credentials],
             **({"invoice_prefix": self.invoice_prefix} if self.invoice_prefix else {}),
+            "cooperative_share_percent": f"{self.cooperative_share_percent:f}",
         }
 
     @classmethod
@@ -263,6 +266,7 @@ class Profile:
             fulfillment_types=tuple(data.get("fulfillment_types", ("Delivery",))),
             credentials=tuple(Credential.from_dict(c) for c in data.get("credentials", ())),
             invoice_prefix=data.get("invoice_prefix", ""),
+            cooperative_share_percent=Decimal(str(data.get("cooperative_share_percent", "0"))),
         )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
@@ -265,6 +266,7 @@ class ProfileSchema(Schema):
     settlement = fields.Nested(_SettlementSchema, required=True)
     credentials = fields.List(fields.Nested(_CredentialSchema), load_default=list,
                               validate=validate.Length(max=MAX_CREDENTIALS, error="at most {max} credentials"))
+    cooperative_share_percent = f.Percent(load_default=Decimal(0), metadata={"default": "0"})
 
     @validates_schema(skip_on_field_errors=False, pass_original=True)
     def _check(self, data: dict[str, Any], original: dict[str, Any], **kwargs: Any) -> None:
@@ -361,6 +363,7 @@ def load_profile(data: dict[str, Any]) -> Profile:
                        valid_until=c["valid_until"].isoformat() if c["valid_until"] else "")
             for c in d["credentials"]),
         invoice_prefix=d["invoice_prefix"],
+        cooperative_share_percent=d["cooperative_share_percent"],
     )
 
 
@@ -416,6 +419,7 @@ def profile_to_dict(profile: Profile) -> dict[str, Any]:
              "verify_url": c.verify_url, "valid_from": c.valid_from or None, "valid_until": c.valid_until or None}
             for c in profile.credentials
         ],
+        "cooperative_share_percent": f"{profile.cooperative_share_percent:f}",
     }
 
 

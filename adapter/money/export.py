@@ -1,4 +1,5 @@
-"""The ledger for people: monthly totals and the accountant's CSV (pure: ledgers in, figures and text out)."""
+"""The ledger for people: monthly totals, the accountant's CSV, and the artisan payouts' files (pure: ledgers and
+reports in, figures and text out)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,13 @@ import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from adapter.money.ledger import IST, MISMATCHES, ZERO, Ledger, rupees
+from adapter.money.payouts import Part, Report, Row
 
-__all__ = ["CSV_COLUMNS", "Totals", "ledger_json", "monthly_totals", "to_csv", "totals", "totals_json"]
+__all__ = ["CSV_COLUMNS", "PAYOUT_COLUMNS", "PAYOUT_LINE_COLUMNS", "Totals", "ledger_json", "monthly_totals",
+           "payout_lines_csv", "payouts_csv", "payouts_json", "to_csv", "totals", "totals_json"]
 
 # What the accountant's file holds, one order a line; amounts in rupees with two decimals, times in IST.
 CSV_COLUMNS = ("cooperative", "order_id", "buyer_app", "ordered_on", "state", "value", "refunds", "net_value",
@@ -123,3 +127,74 @@ def totals_json(found: Totals) -> dict[str, object]:
     """Totals as the API answers them."""
     return {"orders": found.orders, "mismatches": found.mismatches, "states": dict(sorted(found.states.items())),
             **{name: rupees(value) for name, value in found.sums.items()}}
+
+
+# The artisan payouts for the accountant: one line per artisan (and one for items naming none, one for the orders'
+# own charges), and one line per artisan and order line.
+PAYOUT_COLUMNS = ("cooperative", "from", "to", "row", "artisan", "orders", "items_sold", "gross_sales",
+                  "returns_and_cancellations", "net_sales", "finder_fee", "gst_on_fee", "tcs", "tds", "earned",
+                  "cooperative_share_percent", "cooperative_share", "owed_to_artisan", "received_so_far",
+                  "still_expected")
+PAYOUT_LINE_COLUMNS = ("cooperative", "row", "artisan", "artisan_from", "order_id", "buyer_app", "ordered_on",
+                       "item_id", "item", "quantity_ordered", "quantity_kept", "gross_sales",
+                       "returns_and_cancellations", "net_sales", "finder_fee", "gst_on_fee", "tcs", "tds", "earned",
+                       "cooperative_share", "owed_to_artisan", "received_so_far", "still_expected")
+_PAYOUT_FIGURES = ("gross", "refunds", "net", "fee", "fee_gst", "tcs", "tds", "earned")
+_PAID_FIGURES = ("cooperative_share", "owed", "received", "outstanding")
+
+
+def _writer() -> tuple[io.StringIO, Any]:
+    out = io.StringIO()
+    return out, csv.writer(out, lineterminator="\r\n")
+
+
+def payouts_csv(report: Report, slug: str) -> str:
+    """The accountant's CSV of a payouts report: one line per row of the report (totals are the ledger's)."""
+    out, writer = _writer()
+    writer.writerow(PAYOUT_COLUMNS)
+    for row in report.rows:
+        writer.writerow([_text(slug), report.period.first.isoformat(), report.period.last.isoformat(), row.kind,
+                         _text(row.name), row.orders, row.quantity,
+                         *(rupees(getattr(row, name)) for name in _PAYOUT_FIGURES),
+                         f"{report.share_percent:f}", *(rupees(getattr(row, name)) for name in _PAID_FIGURES)])
+    return out.getvalue()
+
+
+def payout_lines_csv(report: Report, slug: str, key: str | None = None) -> str:
+    """Every order line behind the report (``key``: one row's only), oldest order first."""
+    out, writer = _writer()
+    writer.writerow(PAYOUT_LINE_COLUMNS)
+    for row in report.rows:
+        if key is not None and row.key != key:
+            continue
+        for part in row.parts:
+            writer.writerow([_text(slug), part.kind, _text(part.artisan), part.artisan_from, _text(part.order_id),
+                             _text(part.bap_id), _day(part.ordered_at), _text(part.item_id), _text(part.title),
+                             part.quantity_ordered, part.quantity,
+                             *(rupees(getattr(part, name)) for name in _PAYOUT_FIGURES),
+                             *(rupees(getattr(part, name)) for name in _PAID_FIGURES)])
+    return out.getvalue()
+
+
+def _figures_json(found: Row | Part) -> dict[str, str]:
+    return {"gross_sales": rupees(found.gross), "returns_and_cancellations": rupees(found.refunds),
+            "net_sales": rupees(found.net), "finder_fee": rupees(found.fee), "gst_on_fee": rupees(found.fee_gst),
+            "tcs": rupees(found.tcs), "tds": rupees(found.tds), "earned": rupees(found.earned),
+            "cooperative_share": rupees(found.cooperative_share), "owed_to_artisan": rupees(found.owed),
+            "received_so_far": rupees(found.received), "still_expected": rupees(found.outstanding)}
+
+
+def _part_json(part: Part) -> dict[str, object]:
+    return {"order_pk": part.order_pk, "order_id": part.order_id, "bap_id": part.bap_id,
+            "ordered_at": _when(part.ordered_at), "item_id": part.item_id or None, "item": part.title,
+            "artisan_from": part.artisan_from or None, "quantity_ordered": part.quantity_ordered,
+            "quantity_kept": part.quantity, **_figures_json(part)}
+
+
+def payouts_json(report: Report, slug: str) -> dict[str, object]:
+    """A payouts report as the API answers it: amounts as 2-decimal strings, days in India's calendar."""
+    return {"cooperative": slug, "from": report.period.first.isoformat(), "to": report.period.last.isoformat(),
+            "cooperative_share_percent": f"{report.share_percent:f}", "orders": report.orders,
+            "rows": [{"row": row.kind, "artisan": row.name or None, "orders": row.orders, "items_sold": row.quantity,
+                      **_figures_json(row), "lines": [_part_json(p) for p in row.parts]} for row in report.rows],
+            "total": {"orders": report.orders, "items_sold": report.total.quantity, **_figures_json(report.total)}}

@@ -1,12 +1,15 @@
-"""Answering a buyer app's RSF 2.0 ``recon``: its figures kept against our ledger, our ``on_recon`` queued.
+"""Answering a buyer app's RSF 2.0 ``recon``: its figures kept against our ledger, our ``on_recon`` queued; and a
+cooperative's artisan payouts for a period.
 
-Called by the worker's dispatcher (adapter.orders.inbound) for a stored, ACKed recon; takes a session and never
-commits. One ``on_recon`` answers the whole recon, through the one reply builder (adapter.delivery.replies).
+``answer_recon`` is called by the worker's dispatcher (adapter.orders.inbound) for a stored, ACKed recon; takes a
+session and never commits. One ``on_recon`` answers the whole recon, through the one reply builder
+(adapter.delivery.replies). ``artisan_payouts`` only reads.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
@@ -14,11 +17,12 @@ from adapter.delivery.replies import ReplyTo, send_reply
 from adapter.money import recon
 from adapter.money import store as money_store
 from adapter.money.ledger import Rates
+from adapter.money.payouts import Period, Report, build_report
 from adapter.protocol.identity import SellerApp
 from adapter.protocol.request import NetworkRequest
 from adapter.store.models import OutboxMessage
 
-__all__ = ["answer_recon"]
+__all__ = ["answer_recon", "artisan_payouts"]
 
 
 def answer_recon(session: Session, request: NetworkRequest, app: SellerApp, rates: Rates,
@@ -47,3 +51,11 @@ def answer_recon(session: Session, request: NetworkRequest, app: SellerApp, rate
 def _unknown_text(unknown: list[str], bap_id: str) -> str:
     named = ", ".join(unknown[:10]) + (f" and {len(unknown) - 10} more" if len(unknown) > 10 else "")
     return f"no order {named} from {bap_id}"
+
+
+def artisan_payouts(session: Session, cooperative_id: int, period: Period, share_percent: Decimal, rates: Rates,
+                    now: dt.datetime) -> Report:
+    """What each artisan of the cooperative earned from the orders placed in ``period`` (docs/money.md)."""
+    found = money_store.sales(session, cooperative_id=cooperative_id, start=period.start, end=period.end,
+                              rates=rates, now=now)
+    return build_report(found, period, share_percent)

@@ -1,7 +1,8 @@
 """The ledger's facts from the database, and the collectors' RSF figures kept against our orders.
 
 Reads orders (their quote, payment terms, legs and fulfilment times), the longest return window of their items
-when the settlement waits for it, and the latest recon figures; takes a session and never commits.
+when the settlement waits for it, the latest recon figures, and the artisan of each line for the payouts; takes a
+session and never commits.
 """
 
 from __future__ import annotations
@@ -16,12 +17,13 @@ from sqlalchemy.orm import Session
 
 from adapter.money.documents import document_lines
 from adapter.money.ledger import ZERO, Facts, Figures, Ledger, Rates, ReconClaim, build_ledger
+from adapter.money.payouts import FROM_CATALOGUE, FROM_ORDER, Sale
 from adapter.money.recon import Claim
 from adapter.protocol.context import parse_duration, parse_timestamp
 from adapter.protocol.request import NetworkRequest
 from adapter.store.models import CatalogueItem, CreditNote, Order, OrderEvent, ReconFigure, TaxInvoice
 
-__all__ = ["find_orders", "ledger_of", "ledgers", "record_claim"]
+__all__ = ["find_orders", "ledger_of", "ledgers", "record_claim", "sales"]
 
 SHIPPED, DELIVERED = "Order-picked-up", "Order-delivered"
 # Orders the ledger covers: ONDC orders (a polled marketplace's orders carry no ONDC payment terms).
@@ -119,6 +121,44 @@ def ledgers(session: Session, *, cooperative_id: int | None, rates: Rates, now: 
         query = query.where(Order.cooperative_id == cooperative_id)
     orders = list(session.scalars(query))
     return [build_ledger(facts, rates, now) for facts in _facts(orders, session)]
+
+
+def _artisans(session: Session, orders: Sequence[Order]) -> dict[int, dict[str, tuple[str, str]]]:
+    """order pk -> item id -> (artisan, where the name came from): as the order kept it when it was placed, else as
+    the catalogue names the item today (orders placed before lines kept it); an item in neither names none."""
+    found: dict[int, dict[str, tuple[str, str]]] = {order.id: {} for order in orders}
+    missing: dict[int, set[str]] = {}  # cooperative id -> item ids to look up
+    for order in orders:
+        for line in order.lines:
+            item_id = str(line.get("item_id") or "")
+            if "artisan" in line:
+                found[order.id][item_id] = (str(line.get("artisan") or ""), FROM_ORDER)
+            else:
+                missing.setdefault(order.cooperative_id, set()).add(item_id)
+    today: dict[tuple[int, str], str] = {}
+    for cooperative_id, item_ids in missing.items():
+        rows = session.execute(select(CatalogueItem.item_id, CatalogueItem.data).where(
+            CatalogueItem.cooperative_id == cooperative_id, CatalogueItem.item_id.in_(sorted(item_ids))))
+        today |= {(cooperative_id, item_id): str((data or {}).get("artisan") or "") for item_id, data in rows}
+    for order in orders:
+        for line in order.lines:
+            item_id = str(line.get("item_id") or "")
+            name = today.get((order.cooperative_id, item_id))
+            if item_id not in found[order.id] and name:
+                found[order.id][item_id] = (name, FROM_CATALOGUE)
+    return found
+
+
+def sales(session: Session, *, cooperative_id: int, start: dt.datetime, end: dt.datetime, rates: Rates,
+          now: dt.datetime) -> list[Sale]:
+    """One cooperative's ONDC orders placed from ``start`` up to (not including) ``end``, oldest first, each with its
+    ledger and the artisan of each line."""
+    orders = list(session.scalars(select(Order).where(
+        Order.source == LEDGER_SOURCE, Order.cooperative_id == cooperative_id, Order.created_at >= start,
+        Order.created_at < end).order_by(Order.created_at, Order.id)))
+    artisans = _artisans(session, orders)
+    return [Sale(facts=facts, ledger=build_ledger(facts, rates, now), artisans=artisans[facts.order_pk])
+            for facts in _facts(orders, session)]
 
 
 def find_orders(session: Session, bap_id: str, order_ids: Iterable[str]) -> dict[str, Order]:

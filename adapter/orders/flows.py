@@ -93,8 +93,10 @@ def _select(session: Session, order: dict[str, Any], policy: OrderPolicy,
 
 
 def _draft_lines(selection: SelectionResult) -> list[dict[str, Any]]:
+    # The artisan as the item names them when ordered: their payouts follow the sale, not a later edit.
     return [{"item_id": line.item.id, "quantity": line.quantity, "location_id": line.item.location_id,
-             "parent_item_id": line.item.parent_item_id} for line in selection.lines if line.quantity > 0]
+             "parent_item_id": line.item.parent_item_id, "artisan": line.item.artisan}
+            for line in selection.lines if line.quantity > 0]
 
 
 def handle_select(session: Session, request: NetworkRequest, policy: OrderPolicy, now: dt.datetime) -> FlowResult:

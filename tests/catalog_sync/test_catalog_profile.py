@@ -51,6 +51,10 @@ def _errors(data: dict[str, Any]) -> dict[str, str]:
         ("domains", ["ONDC:RET99"], "not allowed"),
         ("np_type", "XYZ", "not allowed"),
         ("fulfillment_types", ["Teleport"], "not allowed"),
+        ("cooperative_share_percent", "100.5", "a percent from 0 to 100"),
+        ("cooperative_share_percent", "-1", "a percent from 0 to 100"),
+        ("cooperative_share_percent", "ten", "a percent from 0 to 100"),
+        ("cooperative_share_percent", "12.345", "a percent from 0 to 100"),
     ],
 )
 def test_bad_fields(profile_dict: dict[str, Any], path: str, value: Any, message: str) -> None:
@@ -167,3 +171,12 @@ def test_lists_that_must_not_be_empty_or_too_long(profile_dict: dict[str, Any]) 
     many = [{**GI, "id": f"GI-{n}"} for n in range(11)]
     assert _errors({**profile_dict, "credentials": many})["credentials"] == "at most 10 credentials"
     assert len(load_profile({**profile_dict, "credentials": many[:10]}).credentials) == 10
+
+
+def test_the_cooperatives_share_is_a_percent_kept_0_by_default(profile_dict: dict[str, Any]) -> None:
+    assert load_profile(profile_dict).cooperative_share_percent == Decimal(0)
+    for given, kept in (("12.5", Decimal("12.5")), ("10 %", Decimal(10)), (100, Decimal(100)), ("0", Decimal(0))):
+        profile = load_profile(profile_dict | {"cooperative_share_percent": given})
+        assert profile.cooperative_share_percent == kept
+        assert load_profile(profile_to_dict(profile)) == profile
+        assert Profile.from_dict(profile.to_dict()) == profile

@@ -103,6 +103,7 @@ def test_every_page_passes_axe_and_has_big_enough_targets(server: str, browser_p
         member_pages = audit_site(page, server, "/console/", problems)
     assert any(p.startswith("/console/orders/") for p in member_pages), member_pages
     assert "/console/catalogue" in member_pages
+    assert "/console/money/artisans" in member_pages  # linked from the money page
 
     page.context.clear_cookies()
     sign_in(page, server, ADMIN_KEY)

@@ -97,7 +97,7 @@ VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "l
 SHOWN_ATTRIBUTES = ("title", "aria-label", "placeholder", "alt")
 # Routes that answer with a file or JSON, not a page: visited, not read (a sheet's column names stay English).
 FILES = frozenset({"/console/catalogue/template", "/console/catalogue/download", "/console/todo.json",
-                   "/console/money.csv"})
+                   "/console/money.csv", "/console/money/artisans.csv", "/console/money/artisans/lines.csv"})
 
 
 @dataclass
@@ -330,6 +330,11 @@ def get_urls(world: World, admin: bool) -> dict[str, list[str]]:
         "/console/alerts": ["/console/alerts"] + ([f"/console/alerts{scope}"] if admin else []),
         "/console/money": ["/console/money"] + ([f"/console/money{scope}"] if admin else []),
         "/console/money.csv": ["/console/money.csv"],
+        # The operator first picks a cooperative; the member's page shows this month's orders, artisan by artisan.
+        "/console/money/artisans": ["/console/money/artisans"] + ([f"/console/money/artisans{scope}"] if admin else [])
+        + [f"/console/money/artisans{scope}{'&' if admin else '?'}from=2020-01-01&to=2020-12-31"],
+        "/console/money/artisans.csv": [f"/console/money/artisans.csv{scope}"],
+        "/console/money/artisans/lines.csv": [f"/console/money/artisans/lines.csv{scope}"],
         "/console/syncs": ["/console/syncs"] + ([f"/console/syncs{scope}"] if admin else []),
         "/console/syncs/<int:job_id>": [f"/console/syncs/{job}{scope}" for job in world.jobs],
         "/console/operator": ["/console/operator"] if admin else [],

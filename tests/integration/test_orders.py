@@ -181,6 +181,9 @@ def test_select_init_confirm_status_and_the_whole_delivery(
             if line["@ondc/org/title_type"] == "item"} == {"99"}  # on_select masks the stock
     assert breakup_sums(order["quote"])
     assert stock(sessions, seller, "T16-1") == 2  # 4 in stock, 2 reserved
+    with sessions() as session:  # the maker as the catalogue named them when ordered: the artisan payouts' source
+        kept = session.scalar(select(Order.lines).where(Order.order_id == "ORDER-1"))
+    assert [(line["item_id"], line["artisan"]) for line in kept] == [("T16-1", "Test Artisan")]
     repeat = buyer.send("confirm", buyer.confirm("T16-1", 2, "ORDER-1", order["quote"]))
     assert repeat is not None
     assert repeat["message"]["order"]["id"] == "ORDER-1"  # the same order again, nothing reserved twice

@@ -108,7 +108,7 @@ PROFILE_EXAMPLE: dict[str, Any] = {
                 "take_orders": "always", "closed": None},
     "settlement": {"bank": {"account_no": "000000000101", "ifsc": "SBIN0000000", "bank_name": "State Bank of India",
                             "branch": "Chamba", "beneficiary": "Chamba Rumal Kala Sangh"}},
-    "credentials": [],
+    "credentials": [], "cooperative_share_percent": "10",
 }
 
 

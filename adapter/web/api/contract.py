@@ -145,7 +145,7 @@ def _cell_property(self: Any, field_obj: fields.Field[Any], **kwargs: Any) -> di
     prop: dict[str, Any] = {"type": "string"}
     if isinstance(field_obj, cells.Choice):
         prop["enum"] = sorted(set(field_obj.choices.values()))
-    elif isinstance(field_obj, (cells.Money, cells.Quantity)):
+    elif isinstance(field_obj, (cells.Money, cells.Percent, cells.Quantity)):
         prop["pattern"] = r"^[0-9]+(\.[0-9]+)?$"
         prop["description"] = "a decimal as a string (numbers are accepted too)"
     if field_obj.load_default is None or field_obj.allow_none:

@@ -1,7 +1,10 @@
 """The money ledger (docs/money.md): a cooperative's orders with what each earned, what the buyer app kept and
-paid, and whether the settlement is due, overdue, paid or mismatched; one order's; and the accountant's CSV."""
+paid, and whether the settlement is due, overdue, paid or mismatched; one order's; the accountant's CSV; and what
+each artisan earned in a period (the artisan payouts)."""
 
 from __future__ import annotations
+
+from decimal import Decimal
 
 from flask import Blueprint, Flask, Response, jsonify, request
 from marshmallow import Schema, fields
@@ -9,12 +12,15 @@ from marshmallow import Schema, fields
 from adapter.errors import InvalidRequestError, NotFoundError
 from adapter.money import export
 from adapter.money import store as money_store
-from adapter.money.ledger import STATES, Ledger, Rates, attention_order
+from adapter.money.ledger import IST, STATES, Ledger, Rates, attention_order
+from adapter.money.payouts import KIND_ORDER, PeriodError, parse_period
+from adapter.money.service import artisan_payouts
 from adapter.store.cooperatives import get_cooperative
 from adapter.store.models import Order, utcnow
 from adapter.web.api.contract import documented, timestamp
 from adapter.web.auth import current_principal, visible_cooperative
 from adapter.web.runtime import db, runtime
+from catalog_sync.model import Profile
 
 bp = Blueprint("money", __name__, url_prefix="/api/v1")
 
@@ -177,3 +183,96 @@ def order_ledger(order_pk: int) -> Response:
         raise NotFoundError(f"no order {order_pk} with a ledger")
     found = money_store.ledger_of(db(), order, Rates.from_settings(runtime().settings), utcnow())
     return jsonify(export.ledger_json(found))
+
+
+class PayoutFigures(Schema):
+    """An artisan's (or a line's) money: sales, returns, the buyer app's deductions, the cooperative's share."""
+
+    gross_sales = _amount(description="the line values as confirmed")
+    returns_and_cancellations = _amount()
+    net_sales = _amount(description="gross sales less returns and cancellations")
+    finder_fee = _amount(description="its pro rata share of each order's finder fee")
+    gst_on_fee = _amount()
+    tcs = _amount()
+    tds = _amount()
+    earned = _amount(description="net sales less the fee, its GST, TCS and TDS (withholding is not a deduction)")
+    cooperative_share = _amount(description="what the cooperative keeps: its profile's cooperative_share_percent")
+    owed_to_artisan = _amount(description="earned less the cooperative's share")
+    received_so_far = _amount(description="its share of what the buyer apps paid (sale amount, withholding released)")
+    still_expected = _amount(description="earned less received so far (negative: paid more than expected)")
+
+
+class PayoutLineOut(PayoutFigures):
+    """One order line of an artisan (or an order's own charges)."""
+
+    order_pk = fields.Integer(required=True)
+    order_id = fields.String(required=True)
+    bap_id = fields.String(required=True)
+    ordered_at = timestamp(required=True)
+    item_id = fields.String(allow_none=True, metadata={"description": "null for the order's own charges"})
+    item = fields.String(required=True, metadata={"description": "the item's title as quoted"})
+    artisan_from = fields.String(allow_none=True, metadata={
+        "enum": ["order", "catalogue"],
+        "description": "the artisan as the order kept it when placed, or as the catalogue names the item today"})
+    quantity_ordered = fields.Integer(required=True)
+    quantity_kept = fields.Integer(required=True)
+
+
+class PayoutRowOut(PayoutFigures):
+    """One artisan's sums over the period (or the row of items naming no artisan, or the orders' own charges)."""
+
+    row = fields.String(required=True, metadata={"enum": list(KIND_ORDER)})
+    artisan = fields.String(allow_none=True, metadata={"example": "Lalita Devi"})
+    orders = fields.Integer(required=True)
+    items_sold = fields.Integer(required=True)
+    lines = fields.List(fields.Nested(PayoutLineOut), required=True)
+
+
+class PayoutTotalOut(PayoutFigures):
+    """The sums of every row: the sums of the ledgers of the period's orders."""
+
+    orders = fields.Integer(required=True)
+    items_sold = fields.Integer(required=True)
+
+
+class PayoutsOut(Schema):
+    """What each artisan earned from the orders placed in a period (IST days, both included)."""
+
+    cooperative = fields.String(required=True)
+    first = fields.String(required=True, data_key="from", metadata={"format": "date"})
+    to = fields.String(required=True, metadata={"format": "date"})
+    cooperative_share_percent = fields.String(required=True, metadata={"example": "10"})
+    orders = fields.Integer(required=True)
+    rows = fields.List(fields.Nested(PayoutRowOut), required=True)
+    total = fields.Nested(PayoutTotalOut, required=True)
+
+
+class PayoutQuery(Schema):
+    """The period: a month, or a first and last day (IST, both included); neither: this month."""
+
+    month = fields.String(metadata={"example": "2030-03"})
+    first = fields.String(data_key="from", metadata={"format": "date", "example": "2030-03-01"})
+    to = fields.String(metadata={"format": "date", "example": "2030-03-31"})
+
+PERIOD_ARGS = ("month", "from", "to")
+
+
+@documented("What each artisan earned", query=PayoutQuery, responses={200: PayoutsOut}, errors=(422,))
+@bp.get("/cooperatives/<slug>/payouts")
+def payouts(slug: str) -> Response:
+    """Per artisan, from the orders placed in the period: items sold, sales, returns, their share of the buyer app's
+    fee and taxes, the cooperative's share, what is owed to them, and what the buyer apps paid and still owe for
+    them (docs/money.md, "Artisan payouts"). The totals equal the sums of the orders' ledgers."""
+    current_principal()
+    cooperative = visible_cooperative(get_cooperative(db(), slug))
+    args = {name: request.args.get(name) for name in PERIOD_ARGS}
+    try:
+        period = parse_period(args["month"], args["from"], args["to"], utcnow().astimezone(IST).date())
+    except PeriodError as error:
+        named = [n for n in PERIOD_ARGS if error.value and (args[n] or "").strip()[:40] == error.value]
+        given = [n for n in PERIOD_ARGS if args[n]]
+        fields_named = named or given or ["from", "to"]
+        raise InvalidRequestError(str(error), details={n: [str(error)] for n in fields_named}) from None
+    share = Profile.from_dict(cooperative.profile).cooperative_share_percent if cooperative.profile else Decimal(0)
+    report = artisan_payouts(db(), cooperative.id, period, share, Rates.from_settings(runtime().settings), utcnow())
+    return jsonify(export.payouts_json(report, cooperative.slug))

@@ -12,7 +12,7 @@ from flask.sessions import SecureCookieSessionInterface
 from werkzeug.wrappers import Response as BaseResponse
 
 # The view modules add their routes to `bp` when imported.
-from adapter.web.console import alerts, auth, catalogue, documents, money, operator, orders, syncs  # noqa: F401
+from adapter.web.console import alerts, auth, catalogue, documents, money, operator, orders, payouts, syncs  # noqa: F401
 from adapter.web.console.pages import bp
 from adapter.web.runtime import runtime
 
