@@ -101,10 +101,11 @@ def list_courier(path: Path, me: Participant, now: dt.datetime, courier: Partici
     write_registry_file(path, [*kept, *fresh])
 
 
-def prepare_demo_network(settings: Settings, now: dt.datetime, *, with_courier: bool = False) -> dict[str, str]:
+def prepare_demo_network(settings: Settings, now: dt.datetime, *, courier_port: int | None = None) -> dict[str, str]:
     """Keys for us and the demo buyer, both listed in the static registry; returns the env for our processes.
 
-    With the test courier, it is listed too (a sellerApp in ONDC:LOG10/LOG11) and so are we, as its buyer.
+    With a port for the test courier, it is listed too (a sellerApp in ONDC:LOG10/LOG11, at 127.0.0.1 on that
+    port) and so are we, as its buyer; without, neither is.
     """
     ours = our_keys(settings)
     env = {"ONDC_SIGNING_PRIVATE_KEY": ours.signing_private_key,
@@ -112,5 +113,6 @@ def prepare_demo_network(settings: Settings, now: dt.datetime, *, with_courier: 
     if settings.registry_mode == "static":
         me = Participant(settings.subscriber_id, settings.unique_key_id, ours, settings.bpp_uri)
         list_in_registry(settings.registry_file, [(me, "sellerApp"), (demo_buyer(settings), "buyerApp")], now)
-        list_courier(settings.registry_file, me, now, demo_courier(settings) if with_courier else None)
+        list_courier(settings.registry_file, me, now,
+                     None if courier_port is None else demo_courier(settings, courier_port))
     return env

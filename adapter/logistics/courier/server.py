@@ -29,7 +29,7 @@ from adapter.logistics.courier import messages
 from adapter.logistics.courier.checks import ACTIONS, INVALID_SIGNATURE, check_request, invalid
 from adapter.logistics.courier.label import label_pdf
 from adapter.logistics.courier.service import Courier, UnknownShipmentError, where
-from adapter.logistics.courier.states import MoveError
+from adapter.logistics.courier.states import DOMAINS, MoveError
 from adapter.logistics.courier.store import Shipment
 from adapter.protocol.keys import KeyFormatError
 from adapter.protocol.registry import Registry, RegistryError
@@ -97,6 +97,8 @@ class CourierApp:
             payload = orjson.loads(raw)
             if not isinstance(payload, dict) or not isinstance(payload.get("context"), dict):
                 raise invalid("the body must be a JSON object with a context object", "context")
+            if payload["context"].get("domain") not in DOMAINS:  # no registry key is looked up for other domains
+                raise invalid(f"context.domain must be one of {', '.join(DOMAINS)}", "context.domain", context=True)
             now = self.courier.clock()
             self._verify(raw, request.headers.get("Authorization", ""), payload["context"], now)
             check_request(action, payload, bpp_id=self.courier.info.bpp_id, now=now, clock_skew=self.clock_skew)
