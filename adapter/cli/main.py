@@ -14,6 +14,8 @@ from adapter.cli.buyer import buyer
 from adapter.cli.catalog import catalog, set_profile
 from adapter.cli.certify import certify
 from adapter.cli.common import cli_sessions, load_cli_settings
+from adapter.cli.courier import courier
+from adapter.cli.demo_network import COURIER_PORT
 from adapter.cli.network import doctor, keys, outbox_group, registry
 from adapter.cli.orders import orders
 from adapter.cli.processes import run_beat, run_up, run_web, run_worker
@@ -67,7 +69,13 @@ def cli(debug: bool) -> None:
 @click.option("--no-demo", is_flag=True, help="Do not seed the demo cooperatives into an empty database.")
 @click.option("--port", type=click.IntRange(1, 65535), default=None,
               help="Port to serve on (default 8080); also sets ONDC_SUBSCRIBER_URL unless that is set.")
-def up(no_demo: bool, port: int | None) -> None:
+@click.option("--with-courier", is_flag=True,
+              help="Also run the test courier (ONDC:LOG10/LOG11 logistics seller) and list it in the registry.")
+@click.option("--courier-port", type=click.IntRange(1, 65535), default=COURIER_PORT, show_default=True,
+              help="With --with-courier: the courier's port.")
+@click.option("--courier-step", type=click.FloatRange(0), default=5.0, show_default=True,
+              help="With --with-courier: seconds between a parcel's states (0: only `courier move`).")
+def up(no_demo: bool, port: int | None, with_courier: bool, courier_port: int, courier_step: float) -> None:
     """Migrate, seed demo data and run web, worker and beat together (Ctrl-C stops all)."""
     # Local runs call the demo buyer on 127.0.0.1, which the URL rules refuse unless allowed (never in production).
     if os.environ.get("ENVIRONMENT") != "production":
@@ -75,7 +83,8 @@ def up(no_demo: bool, port: int | None) -> None:
     if port is not None:
         os.environ["BIND"] = f"127.0.0.1:{port}"
         os.environ.setdefault("ONDC_SUBSCRIBER_URL", f"http://127.0.0.1:{port}")
-    sys.exit(run_up(load_cli_settings(), seed_demo=not no_demo))
+    sys.exit(run_up(load_cli_settings(), seed_demo=not no_demo,
+                    courier_port=courier_port if with_courier else None, courier_step=courier_step))
 
 
 @cli.command()
@@ -169,6 +178,7 @@ cooperative.add_command(set_source)
 cli.add_command(sync)
 cli.add_command(orders)
 cli.add_command(certify)
+cli.add_command(courier)
 
 
 def main(argv: list[str] | None = None) -> Any:

@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from adapter.cli.demo import DEMO_SELLER_APP_GSTIN, seed_demo_data
-from adapter.cli.demo_network import prepare_demo_network
+from adapter.cli.demo_network import COURIER_ID, prepare_demo_network
 from adapter.observability.metrics import MULTIPROC_ENV, reset_multiprocess_dir
 from adapter.security import generate_admin_key
 from adapter.store import migrate
@@ -118,8 +118,16 @@ def _stop(children: dict[str, subprocess.Popen[bytes]], grace: float = 20.0) -> 
             proc.wait()
 
 
-def run_up(settings: Settings, *, seed_demo: bool = True) -> int:
-    """Run web, worker and beat in one process tree until Ctrl-C/SIGTERM; return the exit code."""
+def _courier_cmd(port: int, step: float) -> list[str]:
+    return [sys.executable, "-m", "adapter.cli", "courier", "serve", "--port", str(port), "--step", f"{step:g}"]
+
+
+def run_up(settings: Settings, *, seed_demo: bool = True, courier_port: int | None = None,
+           courier_step: float = 5.0) -> int:
+    """Run web, worker and beat in one process tree until Ctrl-C/SIGTERM; return the exit code.
+
+    With ``courier_port`` the test courier runs too (a parcel state every ``courier_step`` s; 0: on command only).
+    """
     started = time.monotonic()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     reset_multiprocess_dir(settings.metrics_dir)
@@ -128,7 +136,7 @@ def run_up(settings: Settings, *, seed_demo: bool = True) -> int:
     demo: dict[str, Any] = {}
     if seed_demo:
         demo = seed_demo_data(settings, make_sessionmaker(make_engine(settings.database_url)))
-    network_env = prepare_demo_network(settings, utcnow())
+    network_env = prepare_demo_network(settings, utcnow(), courier_port=courier_port)
     if seed_demo and not settings.seller_app_gstin:
         network_env["SELLER_APP_GSTIN"] = DEMO_SELLER_APP_GSTIN
     env = _child_env(settings, {"ADMIN_API_KEY": admin_key, **network_env})
@@ -140,11 +148,13 @@ def run_up(settings: Settings, *, seed_demo: bool = True) -> int:
     signal.signal(signal.SIGINT, _on_signal)
     signal.signal(signal.SIGTERM, _on_signal)
     commands = {"web": _web_cmd(settings), "worker": _worker_cmd(settings), "beat": _beat_cmd(settings)}
+    if courier_port is not None:
+        commands["courier"] = _courier_cmd(courier_port, courier_step)
     children = {name: subprocess.Popen(cmd, env=env, preexec_fn=_die_with_parent) for name, cmd in commands.items()}
     _print_banner(settings, admin_key, generated, demo, time.monotonic() - started,
-                  gstin=env.get("SELLER_APP_GSTIN"))
+                  gstin=env.get("SELLER_APP_GSTIN"), courier_port=courier_port)
     code = 0
-    restarts: dict[str, list[float]] = {"worker": [], "beat": []}
+    restarts: dict[str, list[float]] = {"worker": [], "beat": [], "courier": []}
     try:
         while not stopping["signal"]:
             for name, proc in list(children.items()):
@@ -168,7 +178,7 @@ def run_up(settings: Settings, *, seed_demo: bool = True) -> int:
 
 
 def _print_banner(settings: Settings, admin_key: str, generated: bool, demo: dict[str, Any],
-                  elapsed: float, *, gstin: str | None = None) -> None:
+                  elapsed: float, *, gstin: str | None = None, courier_port: int | None = None) -> None:
     host = settings.bind.rsplit(":", 1)
     base = f"http://{'127.0.0.1' if host[0] in ('0.0.0.0', '') else host[0]}:{host[1]}"
     lines = [
@@ -185,6 +195,9 @@ def _print_banner(settings: Settings, admin_key: str, generated: bool, demo: dic
     ]
     if gstin and not settings.seller_app_gstin:
         lines.append(f"  GSTIN      {gstin} (the demo seller app's; set SELLER_APP_GSTIN to yours)")
+    if courier_port is not None:
+        lines.append(f"  courier    http://127.0.0.1:{courier_port}  as {COURIER_ID!r} (ONDC:LOG10/LOG11 test courier; "
+                     "odop-adapter courier list)")
     for slug, key in demo.get("keys", {}).items():
         lines.append(f"  demo key   {slug}: {key}")
     lines.append(f"  try: curl -H 'Authorization: Bearer {admin_key}' {base}/api/v1/cooperatives")
