@@ -78,8 +78,11 @@ _ALIASES: dict[str, str] = {
     "dd": "26", "dn": "26", "dh": "26", "daman and diu": "26", "dadra and nagar haveli": "26", "mh": "27",
     "ka": "29", "ga": "30", "ld": "31", "kl": "32", "tn": "33", "py": "34", "pondicherry": "34",
     "an": "35", "andaman and nicobar": "35", "ts": "36", "tg": "36", "ap": "37", "la": "38",
+    "j and k": "01", "nct delhi": "07", "delhi nct": "07", "chhatisgarh": "22", "leh ladakh": "38",
 }
 _NAMES = {re.sub(r"[^a-z]+", " ", name.lower()).strip(): code for code, name in STATES.items()}
+# The same without spaces: addresses often run the words together ("Tamilnadu", "WestBengal").
+_COMPACT = {key.replace(" ", ""): code for key, code in (_ALIASES | _NAMES).items()}
 
 
 def money(value: Decimal) -> Decimal:
@@ -99,7 +102,9 @@ def state_code(text: str | None) -> str | None:
         code = value.zfill(2)
         return code if code in STATES else None
     key = _key(value)
-    return _NAMES.get(key) or _ALIASES.get(key) or _ALIASES.get(key.replace(" ", ""))
+    if key.startswith("in "):  # ISO 3166-2:IN, "IN-DL"
+        key = key[3:]
+    return _NAMES.get(key) or _ALIASES.get(key) or _COMPACT.get(key.replace(" ", ""))
 
 
 def gstin_state(gstin: str) -> str | None:

@@ -57,15 +57,20 @@ def rupees(value: Decimal) -> str:
     return f"{abs(rounded) if rounded == 0 else rounded:.2f}"
 
 
+# Larger than any order: a buyer app's "9999...9" (ONDC's decimal strings have no length limit) is not an amount,
+# and rounding 30 digits to the paisa would overflow the decimal context and fail every ledger of the cooperative.
+MAX_AMOUNT = Decimal(10) ** 12
+
+
 def _amount(value: Any) -> Decimal | None:
-    """An amount sent as a string or number; None when it is not one."""
+    """An amount sent as a string or number; None when it is not one (or is beyond any order's size)."""
     if isinstance(value, bool) or value is None:
         return None
     try:
         number = Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
         return None
-    return number if number.is_finite() else None
+    return number if number.is_finite() and abs(number) < MAX_AMOUNT else None
 
 
 @dataclass(frozen=True)
@@ -102,7 +107,7 @@ class Terms:
         problems: list[str] = []
         fee_type = str(payment.get("@ondc/org/buyer_app_finder_fee_type") or "").lower()
         fee = _amount(payment.get("@ondc/org/buyer_app_finder_fee_amount"))
-        if fee_type not in ("percent", "amount") or fee is None or fee < 0:
+        if fee_type not in ("percent", "amount") or fee is None or fee < 0 or (fee_type == "percent" and fee > 100):
             problems.append("finder_fee")
             fee_type, fee = "amount", ZERO
         withholding = _amount(payment.get("@ondc/org/withholding_amount", "0"))
@@ -302,7 +307,7 @@ def settlements_paid(payment: dict[str, Any]) -> tuple[Paid, ...]:
         if not isinstance(entry, dict) or entry.get("settlement_status") != "PAID":
             continue
         amount = _amount(entry.get("settlement_amount"))
-        if amount is None:
+        if amount is None or amount < 0:  # not a payment
             continue
         reference = entry.get("settlement_reference")
         key = (f"{entry.get('settlement_counterparty')}|{entry.get('settlement_phase')}|{reference}" if reference

@@ -167,6 +167,9 @@ def request_return(session: Session, order: Order, fulfilment: dict[str, Any], i
         if not 0 < quantity <= counts[item_id] - returned.get(item_id, 0):
             raise InvalidReturnError(f"cannot return {quantity} of item {item_id!r}")
     leg_id = requests[0].get("id") or f"R{len(order.legs) + 1}"
+    # The return's id names its fulfilment and its credit note (64 characters at most): one return per id.
+    if len(leg_id) > 64 or any(leg["id"] == leg_id for leg in order.legs):
+        raise InvalidReturnError(f"return id {leg_id[:64]!r} is already used on this order, or too long")
     tags = [{"code": "return_request", "list": [*(tag.get("list") or []), {"code": "initiated_by", "value": bap_id}]}
             for tag in request_tags]
     leg = _add_leg(order, {"id": leg_id, "type": "Return", "state": "Return_Initiated", "tags": tags,

@@ -42,10 +42,12 @@ def init_app(app: Flask) -> None:
 
 
 def _order(order_pk: int, token: str) -> Order:
-    """The order behind a signed link; 404 for a wrong token, so order ids can't be probed."""
+    """The order behind a signed link; 404 for a wrong token, so order ids can't be probed (compared as bytes:
+    a token with a non-ASCII character is simply wrong)."""
     order = db().get(Order, order_pk)
     secret = order_policy(runtime().settings).invoice_secret
-    if not secret or order is None or not hmac.compare_digest(token, invoice_token(order_pk, secret)):
+    if not secret or order is None or not hmac.compare_digest(token.encode(),
+                                                              invoice_token(order_pk, secret).encode()):
         raise NotFoundError("no such invoice")
     return order
 

@@ -104,6 +104,10 @@ def test_the_invoice_totals_the_quote_and_says_what_is_missing() -> None:
     ("Jammu & Kashmir", "01"), ("Andaman & Nicobar Islands", "35"), ("Telangana", "36"), ("TG", "36"),
     ("Andhra Pradesh", "37"), ("Dadra and Nagar Haveli and Daman and Diu", "26"), ("Pondicherry", "34"),
     ("Atlantis", None), ("", None), (None, None), ("99", None),
+    # Words run together, ISO 3166-2:IN codes and short forms seen in addresses: an unknown state would make an
+    # inter-state supply look intra-state (CGST + SGST instead of IGST).
+    ("Tamilnadu", "33"), ("WestBengal", "19"), ("Uttarpradesh", "09"), ("IN-DL", "07"), ("IN-KA", "29"),
+    ("J&K", "01"), ("NCT Delhi", "07"), ("Ladakh", "38"), ("Leh Ladakh", "38"), ("India", None), ("IN", None),
 ])
 def test_state_names_and_abbreviations_map_to_gst_codes(text: str | None, code: str | None) -> None:
     assert gst.state_code(text) == code

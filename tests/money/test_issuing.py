@@ -16,7 +16,8 @@ from adapter.money import documents, gst, invoices
 from adapter.money import store as money_store
 from adapter.money.ledger import Rates
 from adapter.orders import changes, invoicing
-from adapter.orders.errors import IllegalTransitionError, UpdateNotPossibleError
+from adapter.orders import store as order_store
+from adapter.orders.errors import IllegalTransitionError, InvalidReturnError, UpdateNotPossibleError
 from adapter.orders.policy import OrderPolicy, order_policy
 from adapter.orders.seller import seller_action
 from adapter.store.db import make_engine, make_sessionmaker, transaction
@@ -336,3 +337,30 @@ def test_an_item_without_hsn_is_marked_and_the_invoice_still_totals(sessions: se
     assert doc["totals"]["gross"] == "8570.50"
     # No state we know in the delivery address: the billing address's (Himachal Pradesh) decides.
     assert doc["place_of_supply"]["code"] == "02"
+
+
+def test_a_return_id_already_used_or_too_long_is_refused(sessions: sessionmaker[Session], coop: int,
+                                                         policy: OrderPolicy) -> None:
+    # A return's id names its credit note: a second return under the same id would share the first one's note
+    # (and its fulfilment), so it is refused, as is an id longer than a credit note's reference can hold.
+    pk = make_order(sessions, coop, "RET-ID")
+    move(sessions, pk, "pick_up", policy)
+    move(sessions, pk, "deliver", policy, now=MAY + dt.timedelta(days=1))
+
+    def ask(return_id: str) -> None:
+        with transaction(sessions) as session:
+            order = session.get_one(Order, pk)
+            fulfilment = {"type": "Return", "tags": [{"code": "return_request", "list": [
+                {"code": "id", "value": return_id}, {"code": "item_id", "value": "T16-1"},
+                {"code": "item_quantity", "value": "1"}, {"code": "reason_id", "value": "001"}]}]}
+            items = order_store.items_by_id(session, coop, ["T16-1"])
+            changes.request_return(session, order, fulfilment, items, bap_id="buyer.odop.test",
+                                   now=MAY + dt.timedelta(days=1, hours=1))
+
+    ask("R1")
+    for bad in ("R1", "R" * 65):
+        with pytest.raises(InvalidReturnError):
+            ask(bad)
+    ask("R2")
+    with sessions() as session:
+        assert [leg["id"] for leg in session.get_one(Order, pk).legs] == ["R1", "R2"]

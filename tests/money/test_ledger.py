@@ -212,3 +212,20 @@ def test_monthly_totals_add_up_and_the_csv_has_one_line_per_order() -> None:
     assert len(rows) == 3
     assert rows[2][1] == "'=HYPERLINK(1)"  # a spreadsheet shows it, and never runs it
     assert rows[1][CSV_COLUMNS.index("expected")] == "948.60"
+
+
+def test_absurd_amounts_from_a_buyer_app_are_noted_not_fatal() -> None:
+    # ONDC's decimal strings have no length limit: 30 nines once made rounding to the paisa raise, failing the
+    # ledger (and every money page) of the cooperative.
+    huge = "9" * 30
+    terms = Terms.from_payment({"@ondc/org/buyer_app_finder_fee_type": "amount",
+                                "@ondc/org/buyer_app_finder_fee_amount": huge, "@ondc/org/withholding_amount": huge})
+    assert {"finder_fee", "withholding"} <= set(terms.problems)
+    assert (terms.fee, terms.withholding) == (D("0.00"), D("0.00"))
+    # A percent above 100 is no finder fee either.
+    assert "finder_fee" in Terms.from_payment({"@ondc/org/buyer_app_finder_fee_type": "percent",
+                                               "@ondc/org/buyer_app_finder_fee_amount": "500"}).problems
+    # A payment of 30 nines, or below nothing, is not a payment.
+    ledger = build_ledger(facts(SIMPLE, payment(paid=[paid(huge), paid("-5.00", "UTR2")])), Rates(), NOW)
+    assert (ledger.received, ledger.state) == (D("0.00"), "overdue")
+    assert ledger.expected == D("948.60")

@@ -262,6 +262,16 @@ def test_a_wrong_token_is_404(client: FlaskClient, settings: Settings, order_pk:
     assert client.get(f"{good}/credit-notes/{note_id}").status_code == 200
 
 
+def test_a_token_with_a_non_ascii_character_is_404_not_500(client: FlaskClient, order_pk: int,
+                                                           note_id: int) -> None:
+    for path in (f"/invoices/{order_pk}/%C3%A9", f"/invoices/{order_pk}/%C3%A9.pdf",
+                 f"/invoices/{order_pk}/%E0%A4%95/credit-notes/{note_id}",
+                 f"/invoices/{order_pk}/%E0%A4%95/credit-notes/{note_id}.pdf"):
+        response = client.get(path)
+        assert response.status_code == 404, path
+        assert "Ravi Kumar" not in text(response)
+
+
 def test_a_credit_note_is_read_only_through_its_own_order(client: FlaskClient, settings: Settings,
                                                           pending_pk: int, note_id: int) -> None:
     # The other order's valid link does not open this order's credit note.
