@@ -50,6 +50,10 @@ def gstin_check_char(first14: str) -> str:
     return _GST_CHARS[(36 - total % 36) % 36]
 
 
+# The states' and union territories' GST codes a GSTIN starts with (25 and 28 are no longer issued). The same list
+# is adapter.money.gst.STATES's keys; a test keeps them equal (catalog_sync cannot import adapter.money).
+GST_STATE_CODES = frozenset({*(f"{n:02d}" for n in range(1, 39) if n not in (25, 28)), "97"})
+
 class _Pattern(f.Text):
     def __init__(self, pattern: re.Pattern[str], hint: str, *, upper: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -272,7 +276,9 @@ class ProfileSchema(Schema):
     def _check(self, data: dict[str, Any], original: dict[str, Any], **kwargs: Any) -> None:
         errors: dict[str, str] = {}
         gstin, pan = data.get("gstin"), data.get("pan")
-        if gstin and gstin_check_char(gstin[:14]) != gstin[14]:
+        if gstin and gstin[:2] not in GST_STATE_CODES:
+            errors["gstin"] = f"gstin '{gstin}' starts with {gstin[:2]}, which is no state's GST code (01 to 38, 97)"
+        elif gstin and gstin_check_char(gstin[:14]) != gstin[14]:
             errors["gstin"] = (
                 f"gstin '{gstin}' has a wrong check character; "
                 f"it should end in {gstin_check_char(gstin[:14])}"

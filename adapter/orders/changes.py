@@ -267,11 +267,18 @@ def move_rto(session: Session, order: Order, action: str, *, actor: str, now: dt
     return leg
 
 
+MAX_SETTLEMENT_DETAILS = 50
+
+
 def record_settlement(session: Session, order: Order, payment: dict[str, Any], *, bap_id: str,
                       now: dt.datetime) -> None:
-    """A buyer app's settlement/refund details (update_target payment): kept on the order."""
+    """A buyer app's settlement/refund details (update_target payment): kept on the order, up to
+    `MAX_SETTLEMENT_DETAILS` in all (an order settles in a handful; more is a buyer app gone wrong)."""
     details = payment.get("@ondc/org/settlement_details") or []
     existing = order.payment.get("@ondc/org/settlement_details") or []
+    if len(existing) + len(details) > MAX_SETTLEMENT_DETAILS:
+        raise UpdateNotPossibleError(f"an order keeps at most {MAX_SETTLEMENT_DETAILS} settlement details; "
+                                     f"this one has {len(existing)}")
     order.payment = {**order.payment, "@ondc/org/settlement_details": [*existing, *details]}
     order.updated_at = now
     order_store.add_event(session, order, actor=bap_id, kind="settlement_update",

@@ -43,6 +43,7 @@ def _errors(data: dict[str, Any]) -> dict[str, str]:
     [
         ("gstin", "02AAAAA0000A1ZZ", "wrong check character; it should end in E"),
         ("gstin", "2AAAAA0000A1ZE", "a GSTIN has 15 characters"),
+        ("gstin", "99AAAAA0000A1ZE", "which is no state's GST code"),
         ("pan", "AAAAA0000B", "does not match the PAN inside the GSTIN"),
         ("pan", "1234", "a PAN looks like ABCDE1234F"),
         ("slug", "Test Coop", "lowercase letters"),

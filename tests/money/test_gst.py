@@ -244,3 +244,9 @@ def test_credit_notes_never_take_more_than_was_invoiced(count: int, back: list[i
     assert left.cgst >= 0
     assert left.sgst >= 0
     assert left.taxable + left.tax == left.gross
+
+
+def test_the_profile_accepts_exactly_the_gstin_states_the_invoices_know() -> None:
+    from catalog_sync.profile import GST_STATE_CODES
+
+    assert set(GST_STATE_CODES) == set(gst.STATES)

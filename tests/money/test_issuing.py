@@ -364,3 +364,21 @@ def test_a_return_id_already_used_or_too_long_is_refused(sessions: sessionmaker[
     ask("R2")
     with sessions() as session:
         assert [leg["id"] for leg in session.get_one(Order, pk).legs] == ["R1", "R2"]
+
+
+def test_settlement_details_stop_growing_past_the_cap(sessions: sessionmaker[Session], coop: int) -> None:
+    # A buyer app sending settlement updates without end cannot make the order row grow without end.
+    pk = make_order(sessions, coop, "SETTLE-1")
+    detail = {"settlement_counterparty": "seller-app", "settlement_phase": "sale-amount", "settlement_type": "neft",
+              "settlement_amount": "1.00", "settlement_status": "PAID", "settlement_reference": "UTR"}
+    with transaction(sessions) as session:
+        order = session.get_one(Order, pk)
+        changes.record_settlement(session, order, {"@ondc/org/settlement_details": [detail] * 50},
+                                  bap_id="buyer.odop.test", now=MAY)
+    with transaction(sessions) as session:
+        order = session.get_one(Order, pk)
+        with pytest.raises(UpdateNotPossibleError, match="at most 50"):
+            changes.record_settlement(session, order, {"@ondc/org/settlement_details": [detail]},
+                                      bap_id="buyer.odop.test", now=MAY)
+    with sessions() as session:
+        assert len(session.get_one(Order, pk).payment["@ondc/org/settlement_details"]) == 50
