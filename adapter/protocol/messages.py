@@ -172,7 +172,7 @@ def validation_errors(action: str, payload: object) -> list[tuple[str, str]]:
     context_errors = _section_errors(payload, "context", endpoint.context)
     if action in CALLBACK_ACTIONS and "message" not in payload and isinstance(payload.get("error"), dict):
         return context_errors  # a courier's error answer carries no message
-    if action in UNANSWERED_ACTIONS:
+    if action == "catalog_rejection":  # its reasons sit beside the context, in no message
         body = {key: value for key, value in payload.items() if key != "context"}
         return [*context_errors, *_body_errors(body, endpoint.message)]
     return [*context_errors, *_section_errors(payload, "message", endpoint.message)]

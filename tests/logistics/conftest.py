@@ -1,5 +1,5 @@
 """Logistics test helpers: ONDC's LOG10/LOG11 OpenAPI (vendored in tests/fixtures/ondc) as request validators,
-and the spec's flow examples (tests/fixtures/ondc/examples/logistics)."""
+and the spec's flow examples (tests/fixtures/ondc/logistics-examples)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT7
 
 ONDC = pathlib.Path(__file__).resolve().parents[1] / "fixtures" / "ondc"
-EXAMPLES = ONDC / "examples" / "logistics"
+EXAMPLES = ONDC / "logistics-examples"
 
 
 @functools.cache
