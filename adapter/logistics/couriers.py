@@ -87,10 +87,10 @@ def search_for(session: Session, inbound_id: int) -> LogisticsSearch | None:
 
 
 def quotes_of(session: Session, search: LogisticsSearch) -> list[CourierQuote]:
-    """Every quote received for a search, oldest first."""
+    """Every quote received for a search, oldest first (an answer without one, ``{}``, is left out)."""
     rows = session.scalars(select(LogisticsQuote).where(LogisticsQuote.search_id == search.id)
                            .order_by(LogisticsQuote.id))
-    return [CourierQuote.from_dict(row.quote) for row in rows]
+    return [CourierQuote.from_dict(row.quote) for row in rows if row.quote]
 
 
 def record_answer(session: Session, request: NetworkRequest, now: dt.datetime) -> LogisticsSearch | None:
@@ -127,9 +127,7 @@ def close(session: Session, search: LogisticsSearch, *, policy: str, preferred: 
     """End the wait: the quote the policy picks among those received (None: no courier quoted in time)."""
     if search.status == "closed":
         return CourierQuote.from_dict(search.choice) if search.choice else None
-    rows = session.scalars(select(LogisticsQuote).where(LogisticsQuote.search_id == search.id))
-    chosen = choose((CourierQuote.from_dict(row.quote) for row in rows if row.quote), policy=policy,
-                    preferred=preferred)
+    chosen = choose(quotes_of(session, search), policy=policy, preferred=preferred)
     search.status, search.closed_at = "closed", now
     search.choice = chosen.to_dict() if chosen is not None else None
     return chosen
