@@ -218,6 +218,11 @@ _COMMON: tuple[Column, ...] = (
     _col("hsn", False, "HSN code for GST invoices: 4, 6 or 8 digits, as in your GST records. Blank = the code "
          "when code_type is hsn.", "63049239"),
     _col("gst_rate", False, "GST rate in percent for tax invoices: 0, 0.25, 3, 5, 12, 18 or 28.", "5"),
+    _col("weight_g", False, "Shipping weight of one packed item in grams (whole number). Needed for live courier "
+         "quotes.", "150"),
+    _col("length_cm", False, "Packed length of one item in centimetres.", "30"),
+    _col("breadth_cm", False, "Packed breadth of one item in centimetres.", "25"),
+    _col("height_cm", False, "Packed height of one item in centimetres.", "2"),
 )
 
 _COLOUR = _col("colour", True, "Main colour as a hex code starting with #.", "#8B0000")

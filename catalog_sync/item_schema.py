@@ -143,6 +143,26 @@ class _GstRate(f.CellField):
                         f"{', '.join(str(r) for r in GST_RATES)} (the percent, e.g. 5 for 5%)")
 
 
+# A parcel heavier than 100 kg or longer than 5 m is freight, not a courier parcel.
+MAX_WEIGHT_G = 100_000
+MAX_SIDE_CM = Decimal(500)
+
+
+class _Centimetres(f.CellField):
+    """A packed side in centimetres: more than 0, at most MAX_SIDE_CM, at most one decimal place."""
+
+    def parse(self, value: str) -> Decimal:
+        text = value.lower().removesuffix("cm").strip()
+        if not re.fullmatch(r"\d{1,3}(\.\d)?", text):
+            raise self.fail(f"{self.name} must be a size in centimetres like 30 or 12.5")
+        size = Decimal(text)
+        if size <= 0:
+            raise self.fail(f"{self.name} must be more than 0")
+        if size > MAX_SIDE_CM:
+            raise self.fail(f"{self.name} must be at most {MAX_SIDE_CM}")
+        return size.normalize() if size != size.to_integral_value() else Decimal(int(size))
+
+
 class _MonthYear(f.Text):
     def parse(self, value: str) -> str:
         if value.upper() == "NA":
@@ -227,6 +247,10 @@ class ItemRowSchema(Schema):
     craft = _text(200)
     hsn = _Hsn(load_default="")
     gst_rate = _GstRate(load_default=None)
+    weight_g = f.Count(minimum=1, maximum=MAX_WEIGHT_G, load_default=None)
+    length_cm = _Centimetres(load_default=None)
+    breadth_cm = _Centimetres(load_default=None)
+    height_cm = _Centimetres(load_default=None)
 
     @validates_schema(skip_on_field_errors=False, pass_original=True)
     def _cross_field(self, data: dict[str, Any], original: dict[str, Any], **kwargs: Any) -> None:
@@ -251,6 +275,11 @@ class ItemRowSchema(Schema):
                 errors["code"] = [f"code '{code}' has a wrong check digit for an {code_type.upper()}"]
         if data.get("one_of_a_kind") and data.get("stock") is not None and data["stock"] > 1:
             errors["stock"] = [f"a one-of-a-kind piece has stock 0 or 1, not {data['stock']}"]
+        sides = [name for name in ("length_cm", "breadth_cm", "height_cm") if original.get(name) not in (None, "")]
+        if sides and len(sides) < 3:
+            missing = next(name for name in ("length_cm", "breadth_cm", "height_cm") if name not in sides)
+            errors.setdefault(missing, [f"{missing} is needed too: give length_cm, breadth_cm and height_cm "
+                                        "together, or none of them"])
         if data.get("variant_attributes") and not data.get("parent_item_id"):
             errors["variant_attributes"] = ["variant_attributes is only used together with parent_item_id"]
         if (

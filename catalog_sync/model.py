@@ -16,6 +16,7 @@ import orjson
 from catalog_sync.errors import CatalogueError
 
 __all__ = [
+    "Box",
     "Catalogue",
     "CatalogueError",
     "ConsumerCare",
@@ -25,6 +26,7 @@ __all__ = [
     "Profile",
     "Serviceability",
     "Settlement",
+    "Shipping",
     "item_hash",
 ]
 
@@ -178,6 +180,34 @@ class Credential(_Record):
 
 
 @dataclass(frozen=True, slots=True)
+class Shipping(_Record):
+    """How the cooperative's parcels travel (docs/logistics.md).
+
+    ``manual``: the cooperative books its own courier and the delivery charge comes from its slabs. ``network``:
+    couriers on ONDC logistics are asked for quotes at select and the one ``policy`` picks (``cheapest`` or
+    ``fastest``, among the ``preferred`` couriers' quotes when any of them answers) sets the charge; the slabs
+    are the fallback when none answers in time.
+    """
+
+    mode: Literal["manual", "network"] = "manual"
+    policy: Literal["cheapest", "fastest"] = "cheapest"
+    preferred: tuple[str, ...] = ()
+
+    _tuples: ClassVar[frozenset[str]] = frozenset({"preferred"})
+
+
+@dataclass(frozen=True, slots=True)
+class Box(_Record):
+    """A shipping box's outside size in centimetres."""
+
+    length_cm: Decimal
+    breadth_cm: Decimal
+    height_cm: Decimal
+
+    _decimals: ClassVar[frozenset[str]] = frozenset({"length_cm", "breadth_cm", "height_cm"})
+
+
+@dataclass(frozen=True, slots=True)
 class Profile:
     """A cooperative: one ONDC provider with one or more locations."""
 
@@ -205,6 +235,10 @@ class Profile:
     invoice_prefix: str = ""
     # What the cooperative keeps of what its artisans' items earned (adapter.money.payouts), in percent.
     cooperative_share_percent: Decimal = Decimal(0)
+    # What packing adds to every parcel (grams) and the box used when items give no size (adapter.logistics.parcel).
+    packaging_weight_g: int = 0
+    default_box: Box | None = None
+    shipping: Shipping = field(default_factory=Shipping)
 
     def location(self, location_id: str) -> Location | None:
         """Return the location with this id, or None."""
@@ -238,6 +272,10 @@ class Profile:
             "credentials": [c.to_dict() for c in self.credentials],
             **({"invoice_prefix": self.invoice_prefix} if self.invoice_prefix else {}),
             "cooperative_share_percent": f"{self.cooperative_share_percent:f}",
+            # Only when set, so profiles stored before them read back equal.
+            **({"packaging_weight_g": self.packaging_weight_g} if self.packaging_weight_g else {}),
+            **({"default_box": self.default_box.to_dict()} if self.default_box else {}),
+            **({"shipping": self.shipping.to_dict()} if self.shipping != Shipping() else {}),
         }
 
     @classmethod
@@ -267,6 +305,9 @@ class Profile:
             credentials=tuple(Credential.from_dict(c) for c in data.get("credentials", ())),
             invoice_prefix=data.get("invoice_prefix", ""),
             cooperative_share_percent=Decimal(str(data.get("cooperative_share_percent", "0"))),
+            packaging_weight_g=int(data.get("packaging_weight_g", 0)),
+            default_box=Box.from_dict(data["default_box"]) if data.get("default_box") else None,
+            shipping=Shipping.from_dict(data.get("shipping") or {}),
         )
 
 
@@ -327,12 +368,20 @@ class Item(_Record):
     # For GST tax invoices (adapter.money): the HSN code and the rate in percent; not sent to buyer apps.
     hsn: str = ""
     gst_rate: Decimal | None = None
+    # The packed item for courier quotes (adapter.logistics.parcel): grams and centimetres; not sent to buyer apps.
+    weight_g: int | None = None
+    length_cm: Decimal | None = None
+    breadth_cm: Decimal | None = None
+    height_cm: Decimal | None = None
     enabled: bool = True
     location_id: str = ""
     # A single hand-made piece: stock 0 or 1, one per order, never listed again by an upload once sold.
     one_of_a_kind: bool = False
 
-    _decimals: ClassVar[frozenset[str]] = frozenset({"price", "mrp", "net_quantity", "gst_rate"})
+    _decimals: ClassVar[frozenset[str]] = frozenset({"price", "mrp", "net_quantity", "gst_rate", "length_cm",
+                                                     "breadth_cm", "height_cm"})
+    # Optional fields left out of to_dict when unset, so items stored before them keep their hash.
+    _omitted_when_unset: ClassVar[tuple[str, ...]] = ("gst_rate", "weight_g", "length_cm", "breadth_cm", "height_cm")
     _tuples: ClassVar[frozenset[str]] = frozenset({"images", "variant_attributes"})
 
     def __post_init__(self) -> None:
@@ -340,15 +389,16 @@ class Item(_Record):
             object.__setattr__(self, "max_per_order", 1)
 
     def to_dict(self) -> dict[str, Any]:
-        """As ``_Record.to_dict``; ``one_of_a_kind``, ``hsn`` and ``gst_rate`` only when set, so items stored
-        before them keep their hash."""
+        """As ``_Record.to_dict``; ``one_of_a_kind``, ``hsn``, ``gst_rate`` and the parcel fields only when set, so
+        items stored before them keep their hash."""
         out = _Record.to_dict(self)
         if not self.one_of_a_kind:
             out.pop("one_of_a_kind")
         if not self.hsn:
             out.pop("hsn")
-        if self.gst_rate is None:
-            out.pop("gst_rate")
+        for name in self._omitted_when_unset:
+            if out[name] is None:
+                out.pop(name)
         return out
 
     def attribute(self, name: str) -> str:

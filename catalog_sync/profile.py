@@ -12,7 +12,9 @@ from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validat
 from catalog_sync import fields as f
 from catalog_sync.categories import DOMAIN_NAMES
 from catalog_sync.errors import ProfileError
+from catalog_sync.item_schema import MAX_SIDE_CM, MAX_WEIGHT_G
 from catalog_sync.model import (
+    Box,
     ConsumerCare,
     Credential,
     Location,
@@ -20,6 +22,7 @@ from catalog_sync.model import (
     Profile,
     Serviceability,
     Settlement,
+    Shipping,
 )
 
 __all__ = ["DaysField", "ProfileSchema", "gstin_check_char", "load_profile", "profile_to_dict"]
@@ -209,6 +212,33 @@ class _CredentialSchema(Schema):
             raise ValidationError("valid_until is before valid_from", "valid_until")
 
 
+class _BoxSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    length_cm = f.Quantity(required=True)
+    breadth_cm = f.Quantity(required=True)
+    height_cm = f.Quantity(required=True)
+
+    @validates_schema(skip_on_field_errors=True)
+    def _check(self, data: dict[str, Any], **kwargs: Any) -> None:
+        for name, size in data.items():
+            if size > MAX_SIDE_CM:
+                raise ValidationError(f"{name} must be at most {MAX_SIDE_CM} centimetres", name)
+
+
+class _ShippingSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    mode = f.Choice({"manual": "manual", "network": "network"}, load_default="manual")
+    policy = f.Choice({"cheapest": "cheapest", "fastest": "fastest"}, load_default="cheapest")
+    preferred = fields.List(
+        _Pattern(re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,254}$"),
+                 "name a courier by its ONDC subscriber id or provider id, e.g. courier.example.com"),
+        load_default=list, validate=validate.Length(max=20, error="list at most {max} preferred couriers"))
+
+
 class _BankSchema(Schema):
     account_no = _Pattern(re.compile(r"^\d{9,18}$"), "use 9 to 18 digits", required=True)
     ifsc = _Pattern(_IFSC_RE, "an IFSC looks like SBIN0001234", upper=True, required=True)
@@ -271,6 +301,9 @@ class ProfileSchema(Schema):
     credentials = fields.List(fields.Nested(_CredentialSchema), load_default=list,
                               validate=validate.Length(max=MAX_CREDENTIALS, error="at most {max} credentials"))
     cooperative_share_percent = f.Percent(load_default=Decimal(0), metadata={"default": "0"})
+    packaging_weight_g = f.Count(maximum=MAX_WEIGHT_G, load_default=0)
+    default_box = fields.Nested(_BoxSchema, load_default=None, allow_none=True)
+    shipping = fields.Nested(_ShippingSchema, load_default=lambda: _ShippingSchema().load({}))
 
     @validates_schema(skip_on_field_errors=False, pass_original=True)
     def _check(self, data: dict[str, Any], original: dict[str, Any], **kwargs: Any) -> None:
@@ -370,6 +403,10 @@ def load_profile(data: dict[str, Any]) -> Profile:
             for c in d["credentials"]),
         invoice_prefix=d["invoice_prefix"],
         cooperative_share_percent=d["cooperative_share_percent"],
+        packaging_weight_g=d["packaging_weight_g"],
+        default_box=Box(**d["default_box"]) if d["default_box"] else None,
+        shipping=Shipping(mode=d["shipping"]["mode"], policy=d["shipping"]["policy"],
+                          preferred=tuple(dict.fromkeys(d["shipping"]["preferred"]))),
     )
 
 
@@ -420,6 +457,10 @@ def profile_to_dict(profile: Profile) -> dict[str, Any]:
             }
         },
         **({"invoice_prefix": profile.invoice_prefix} if profile.invoice_prefix else {}),
+        **({"packaging_weight_g": profile.packaging_weight_g} if profile.packaging_weight_g else {}),
+        **({"default_box": {k: str(v) for k, v in profile.default_box.to_dict().items()}}
+           if profile.default_box else {}),
+        **({"shipping": profile.shipping.to_dict()} if profile.shipping != Shipping() else {}),
         "credentials": [
             {"id": c.id, "type": c.kind, "name": c.name, "short_desc": c.short_desc, "url": c.url,
              "verify_url": c.verify_url, "valid_from": c.valid_from or None, "valid_until": c.valid_until or None}

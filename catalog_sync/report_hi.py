@@ -81,6 +81,12 @@ PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^(?P<n>\d+) item\(s\) have no hsn or gst_rate, the first on row (?P<r>\d+): .*$",
          N_("%(n)s item(s) have no hsn or gst_rate, the first on row %(r)s: their tax invoices will say 'HSN "
             "missing' and split no GST; fill in both columns from your GST records")),
+        (r"^(?P<c>\w+) must be at least (?P<n>\d+)$", N_("%(c)s must be at least %(n)s")),
+        (r"^(?P<c>\w+) must be at most (?P<n>\d+)$", N_("%(c)s must be at most %(n)s")),
+        (r"^(?P<c>\w+) must be a size in centimetres like 30 or 12\.5$",
+         N_("%(c)s must be a size in centimetres like 30 or 12.5")),
+        (r"^(?P<c>\w+) is needed too: give length_cm, breadth_cm and height_cm together, or none of them$",
+         N_("%(c)s is needed too: give length_cm, breadth_cm and height_cm together, or none of them")),
         (r"^column '(?P<c>.*)' is not used and will be ignored.*$",
          N_("column '%(c)s' is not used and will be ignored")),
         # A file that cannot be read at all (catalog_sync.ingest's IngestError): the upload's only problem.

@@ -83,6 +83,11 @@ class Settings:
     upload_confirm_removal_share: float
     import_time_limit: int
     order_auto_accept: bool
+    # Couriers on ONDC logistics (adapter/logistics, docs/logistics.md): where LOG searches go, and how long a
+    # select waits for their quotes.
+    logistics_gateway_url: str | None
+    logistics_courier_urls: tuple[str, ...]
+    logistics_quote_wait: float
     # The money ledger (adapter/money, docs/money.md): taxes the buyer app deducts from a settlement, in percent.
     tcs_percent: Decimal
     tds_percent: Decimal
@@ -294,6 +299,24 @@ def _http_url(value: str) -> str:
     return value.rstrip("/")
 
 
+def _http_urls(value: str) -> tuple[str, ...]:
+    urls = tuple(dict.fromkeys(_http_url(part.strip()) for part in value.split(",") if part.strip()))
+    if not urls:
+        raise ValueError(value)
+    return urls
+
+
+# A select's answer is due within its ttl (PT30S): the wait for courier quotes must leave room for the answer.
+MAX_QUOTE_WAIT = 10.0
+
+
+def _quote_wait(value: str) -> float:
+    number = float(value)
+    if not 0 < number <= MAX_QUOTE_WAIT:
+        raise ValueError(value)
+    return number
+
+
 def _email(value: str) -> str:
     if not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+", value):
         raise ValueError(value)
@@ -397,6 +420,13 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
                                              "a share between 0 and 1 (0.2: removing over 20% needs a confirmation)"),
         import_time_limit=r.parse("IMPORT_TIME_LIMIT", 300, _positive_int, "a positive number of seconds"),
         order_auto_accept=r.parse("ORDER_AUTO_ACCEPT", True, _bool, "true or false"),
+        logistics_gateway_url=r.parse("LOGISTICS_GATEWAY_URL", None, _http_url,
+                                      "the http(s) URL of an ONDC logistics gateway"),
+        logistics_courier_urls=r.parse("LOGISTICS_COURIER_URLS", (), _http_urls,
+                                       "comma-separated http(s) subscriber URLs of courier seller apps"),
+        logistics_quote_wait=r.parse("LOGISTICS_QUOTE_WAIT", 3.0, _quote_wait,
+                                     f"seconds a select waits for courier quotes, more than 0 and at most "
+                                     f"{MAX_QUOTE_WAIT:g}"),
         # GST Act s.52 (TCS by the e-commerce operator): 0.5% of the net taxable value since 10 July 2024 (1% before).
         tcs_percent=r.parse("TCS_PERCENT", Decimal("0.5"), _percent, "a percentage between 0 and 100, e.g. 0.5"),
         # Income-tax Act s.194-O (TDS by the e-commerce operator): 0.1% since 1 October 2024 (1% before).
@@ -431,6 +461,10 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         # A buyer app chooses its bap_uri: allowing private addresses in production lets anyone on the network
         # make us POST into our own network.
         r.problems.append("ENVIRONMENT=production: ALLOW_PRIVATE_CALLBACKS must be false")
+    logistics = [url for url in (settings.logistics_gateway_url, *settings.logistics_courier_urls) if url]
+    if settings.environment == "production" and any(not url.startswith("https://") for url in logistics):
+        # We sign what we send there: in production only over TLS, as callbacks are (adapter.delivery.urls).
+        r.problems.append("ENVIRONMENT=production: LOGISTICS_GATEWAY_URL and LOGISTICS_COURIER_URLS must be https")
     if settings.smtp_host and not settings.smtp_from:
         r.problems.append("SMTP_HOST is set: expected SMTP_FROM too (the address alerts are sent from)")
     if r.problems:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from adapter.orders.results import FlowResult
 from workers.sync import items_changed
-from workers.task_names import DELIVER_ALERT, DELIVER_OUTBOX, IMPORT_UPLOAD
+from workers.task_names import DELIVER_ALERT, DELIVER_OUTBOX, IMPORT_UPLOAD, PROCESS_INBOUND
 
 log = logging.getLogger("workers.dispatch")
 
@@ -30,12 +30,13 @@ class AfterCommit:
     outbox_ids: tuple[int, ...] = ()
     stock_changed: frozenset[int] = field(default_factory=frozenset)
     alert_ids: tuple[int, ...] = ()
+    reruns: tuple[tuple[int, float], ...] = ()  # (stored request, seconds from now) to run again
 
     @classmethod
     def of(cls, result: FlowResult) -> AfterCommit:
         """Read the ids of a flow's result; call it inside the transaction, while the rows are attached."""
         return cls(tuple(row.id for row in result.outbox), frozenset(result.stock_changed),
-                   tuple(row.id for row in result.alerts))
+                   tuple(row.id for row in result.alerts), tuple(result.reruns))
 
     @classmethod
     def stock_of(cls, cooperative_id: int) -> AfterCommit:
@@ -72,9 +73,23 @@ def send_upload(celery: Any, upload_id: int) -> bool:
     return _send(celery, IMPORT_UPLOAD, upload_id, "upload")
 
 
+def send_reruns(celery: Any, reruns: tuple[tuple[int, float], ...]) -> None:
+    """Run stored requests again after their delay (a select once its wait for courier quotes is over). A lost
+    one is run by the sweeper, which takes up requests left waiting."""
+    for inbound_id, delay in reruns:
+        try:
+            celery.send_task(PROCESS_INBOUND, args=[inbound_id], countdown=max(0.0, delay), ignore_result=True,
+                             retry=False)
+        except (BrokerError, OSError) as error:
+            log.warning("broker unavailable; request %s left for the sweeper", inbound_id,
+                        extra={"error": f"{type(error).__name__}: {error}"[:200]})
+
+
 def after_commit(celery: Any, sessions: sessionmaker[Session], debounce: float, after: AfterCommit) -> None:
-    """Deliver the new callbacks, then the alerts, then queue the stock-change syncs."""
+    """Deliver the new callbacks, then the alerts, then queue the requests to run again and the stock-change
+    syncs."""
     send_deliveries(celery, after.outbox_ids)
     send_alerts(celery, after.alert_ids)
+    send_reruns(celery, after.reruns)
     for cooperative_id in sorted(after.stock_changed):
         items_changed(celery, sessions, cooperative_id, debounce)

@@ -111,8 +111,11 @@ def _attempt(app: Any, inbound_id: int) -> tuple[str, AfterCommit]:
             log.info("request expired before it was answered",
                      extra={"inbound_id": inbound_id, "action": message.action, "error": str(expired)})
             return "expired", AfterCommit()
-        inbound_store.finish(message, "processed")
         after = AfterCommit.of(result)
+        if result.waiting:  # run again when the wait is over (adapter.orders.shipping); nothing answered yet
+            inbound_store.wait(message)
+            return f"waiting; queued {len(after.outbox_ids)} message(s)", after
+        inbound_store.finish(message, "processed")
         return f"queued {len(after.outbox_ids)} callback(s)", after
 
 

@@ -18,9 +18,11 @@ from sqlalchemy.orm import Session
 
 from adapter.alerts import store as alerts
 from adapter.delivery.replies import ReplyTo, send_reply
-from adapter.orders import changes, seller, states
+from adapter.logistics import couriers
+from adapter.logistics.search import LogSearch
+from adapter.orders import changes, seller, shipping, states
 from adapter.orders import store as order_store
-from adapter.orders.delivery_terms import next_open, parse_duration
+from adapter.orders.delivery_terms import DeliveryTerms, next_open, parse_duration
 from adapter.orders.errors import (
     CancellationRejectedError,
     ConfirmFailedError,
@@ -34,7 +36,7 @@ from adapter.orders.errors import (
 )
 from adapter.orders.messages import on_track_message
 from adapter.orders.policy import OrderPolicy
-from adapter.orders.quote import SelectionResult, check_selection
+from adapter.orders.quote import SelectionResult, ShippingCharge, check_selection
 from adapter.orders.results import FlowResult
 from adapter.orders.snapshots import (
     FULFILMENT_ID,
@@ -74,21 +76,30 @@ def _end(order: dict[str, Any]) -> tuple[str | None, str | None]:
     return (location.get("address") or {}).get("area_code"), location.get("gps")
 
 
-def _select(session: Session, order: dict[str, Any], policy: OrderPolicy,
-            now: dt.datetime) -> tuple[Cooperative, SelectionResult, str]:
+def _cooperative(session: Session, order: dict[str, Any], policy: OrderPolicy) -> tuple[Cooperative, str]:
     provider = str((order.get("provider") or {}).get("id", ""))
     cooperative = order_store.cooperative_for_provider(session, provider, policy.bpp_id)
     if cooperative is None:
         raise ProviderNotFoundError(provider)
+    return cooperative, provider
+
+
+def _terms(cooperative: Cooperative, policy: OrderPolicy) -> DeliveryTerms:
+    """The cooperative's own delivery settings, else the service defaults."""
+    return terms_from_json(cooperative.delivery) if cooperative.delivery else policy.terms
+
+
+def _select(session: Session, order: dict[str, Any], policy: OrderPolicy, now: dt.datetime, *,
+            charge: ShippingCharge | None = None) -> tuple[Cooperative, SelectionResult, str]:
+    cooperative, provider = _cooperative(session, order, policy)
     profile = profile_of(cooperative)
     lines = _lines(order)
     items = order_store.items_by_id(session, cooperative.id, [line[0] for line in lines])
     area_code, gps = _end(order)
-    # The cooperative's own delivery settings, else the service defaults.
-    terms = terms_from_json(cooperative.delivery) if cooperative.delivery else policy.terms
     selection = check_selection(items, lines, profile=profile, provider_id=provider,
                                 expected_provider_id=provider_id(profile, policy.bpp_id), now=now,
-                                end_area_code=area_code, end_gps=gps, terms=terms)
+                                end_area_code=area_code, end_gps=gps, terms=_terms(cooperative, policy),
+                                shipping=charge)
     return cooperative, selection, provider
 
 
@@ -100,12 +111,30 @@ def _draft_lines(selection: SelectionResult) -> list[dict[str, Any]]:
 
 
 def handle_select(session: Session, request: NetworkRequest, policy: OrderPolicy, now: dt.datetime) -> FlowResult:
-    """select -> on_select: the quote from the current catalogue, serviceability and stock."""
+    """select -> on_select: the quote from the current catalogue, serviceability and stock.
+
+    A cooperative that ships through ONDC logistics first asks couriers for quotes and is answered on a second
+    run of the same request, when they have answered or the wait is over (adapter.orders.shipping).
+    """
     ctx, order = request.context, request.message["order"]
-    cooperative, selection, provider = _select(session, order, policy, now)
+    waited = couriers.search_for(session, request.inbound_id)
+    charge, shipped = None, None
+    if waited is None:
+        cooperative, selection, provider = _select(session, order, policy, now)
+        area_code, gps = _end(order)
+        plan = shipping.courier_search(profile_of(cooperative), selection, provider_id=provider,
+                                       retail_domain=ctx.domain, end_gps=gps, end_area_code=area_code,
+                                       terms=_terms(cooperative, policy), policy=policy)
+        if isinstance(plan, LogSearch):
+            return shipping.start(session, request, plan, policy, cooperative_id=cooperative.id, now=now)
+        shipped = shipping.record(None, reason=plan) if plan is not None else None
+    else:
+        cooperative, _ = _cooperative(session, order, policy)
+        charge, shipped = shipping.finish(session, waited, profile_of(cooperative), now)
+        cooperative, selection, provider = _select(session, order, policy, now, charge=charge)
     order_store.save_draft(session, bap_id=ctx.bap_id, transaction_id=ctx.transaction_id,
                            cooperative_id=cooperative.id, stage="selected", lines=_draft_lines(selection),
-                           quote=selection.quote.to_ondc())
+                           quote=selection.quote.to_ondc(), shipping=shipped)
     body = on_select(selection, provider_id=provider, profile=profile_of(cooperative))
     return FlowResult([answer(session, request, policy, now, message=body, errors=selection.errors,
                               cooperative_id=cooperative.id)])
@@ -114,7 +143,9 @@ def handle_select(session: Session, request: NetworkRequest, policy: OrderPolicy
 def handle_init(session: Session, request: NetworkRequest, policy: OrderPolicy, now: dt.datetime) -> FlowResult:
     """init -> on_init: billing echoed, buyer's address and contact, settlement terms, the quote re-checked."""
     ctx, order = request.context, request.message["order"]
-    cooperative, selection, provider = _select(session, order, policy, now)
+    # The delivery charge the select settled on (a courier's quote) stays the same through init and confirm.
+    charge = shipping.charge_of(order_store.get_draft(session, ctx.bap_id, ctx.transaction_id))
+    cooperative, selection, provider = _select(session, order, policy, now, charge=charge)
     # on_init echoes the finder fee the buyer app stated in its search (init itself usually carries no payment).
     payment = inbound_store.search_finder_fee(session, ctx.bap_id, ctx.transaction_id) | (order.get("payment") or {})
     draft = order_store.save_draft(
@@ -163,7 +194,7 @@ def handle_confirm(session: Session, request: NetworkRequest, policy: OrderPolic
     draft = order_store.get_draft(session, ctx.bap_id, ctx.transaction_id)
     if draft is None or draft.stage != "initialised":
         raise ConfirmFailedError("confirm before init: this transaction has no init")
-    cooperative, selection, _ = _select(session, order, policy, now)
+    cooperative, selection, _ = _select(session, order, policy, now, charge=shipping.charge_of(draft))
     if selection.errors:
         return FlowResult([answer(session, request, policy, now, errors=selection.errors,
                                   cooperative_id=cooperative.id)])

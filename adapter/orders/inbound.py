@@ -29,7 +29,7 @@ from adapter.delivery.replies import ReplyTo, send_reply
 from adapter.errors import ActionNotSupportedError, CallbackError, InternalFailureError, InvalidNetworkRequestError
 from adapter.money.service import answer_recon
 from adapter.observability.metrics import INBOUND_EXPIRED, INBOUND_FAILURES
-from adapter.orders import after_sale, flows
+from adapter.orders import after_sale, flows, shipping
 from adapter.orders.flows import Handler
 from adapter.orders.policy import OrderPolicy
 from adapter.orders.results import FlowResult
@@ -72,6 +72,8 @@ def _recon(session: Session, request: NetworkRequest, policy: OrderPolicy, now: 
 
 
 HANDLERS: dict[str, Handler] = {"search": _search, "catalog_rejection": _catalog_rejection, "recon": _recon,
+                                # A courier's answer to our LOG search (we are the BAP of ONDC:LOG10/LOG11).
+                                "on_search": shipping.on_search,
                                 **flows.HANDLERS, **after_sale.HANDLERS}
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
+from adapter.logistics.couriers import CourierNetwork
 from adapter.money.ledger import Rates
 from adapter.orders.delivery_terms import DeliveryTerms
 from adapter.protocol.identity import SellerApp
@@ -21,6 +22,7 @@ class OrderPolicy:
     public_url: str = ""
     invoice_secret: str = ""
     rates: Rates = field(default_factory=Rates)  # the taxes settlements are figured with (adapter.money)
+    couriers: CourierNetwork = field(default_factory=CourierNetwork)  # where live courier quotes come from
 
     @property
     def bpp_id(self) -> str:
@@ -36,4 +38,5 @@ def order_policy(settings: Settings) -> OrderPolicy:
     secret = hashlib.sha256(b"odop-invoice:" + key.encode()).hexdigest() if key else ""
     return OrderPolicy(app=SellerApp.from_settings(settings), auto_accept=settings.order_auto_accept,
                        terms=DeliveryTerms(), public_url=settings.subscriber_url if secret else "",
-                       invoice_secret=secret, rates=Rates.from_settings(settings))
+                       invoice_secret=secret, rates=Rates.from_settings(settings),
+                       couriers=CourierNetwork.from_settings(settings))

@@ -44,6 +44,7 @@ __all__ = [
     "Quote",
     "QuoteLine",
     "SelectionResult",
+    "ShippingCharge",
     "build_quote",
     "check_selection",
     "quote_trail_tag",
@@ -166,11 +167,13 @@ def build_quote(
     profile: Profile | None = None,
     ttl: str = "P1D",
     tax_rate: Decimal | None = None,
+    delivery_fee: Decimal | None = None,
 ) -> Quote:
     """Price these lines: item (and tax) lines, then delivery, packing and convenience fee per PROTOCOL.md §7.
 
     ``tax_rate`` is a fraction (0.18 for 18 % GST) for tax-exclusive prices; leave it None for the catalogue's
-    tax-inclusive prices. ``profile`` is accepted for call-site symmetry with ``check_selection`` and not used.
+    tax-inclusive prices. ``delivery_fee`` (a courier's quote) replaces the terms' slabs and free delivery.
+    ``profile`` is accepted for call-site symmetry with ``check_selection`` and not used.
     """
     del profile  # the arithmetic needs only terms and lines
     seen: set[str] = set()
@@ -183,7 +186,8 @@ def build_quote(
     item_total = sum((b.value for b in breakup if b.title_type == "item"), money(0))
     if item_total > 0:
         if serviceable:
-            breakup.append(BreakupLine("delivery", fulfillment_id, TITLES["delivery"], terms.fee(item_total)))
+            fee = money(delivery_fee) if delivery_fee is not None else terms.fee(item_total)
+            breakup.append(BreakupLine("delivery", fulfillment_id, TITLES["delivery"], fee))
         for title_type, fee in (("packing", terms.packing_fee), ("misc", terms.convenience_fee)):
             if money(fee):
                 breakup.append(BreakupLine(title_type, fulfillment_id, TITLES[title_type], money(fee)))
@@ -247,6 +251,14 @@ def requote_after_cancel(
 
 
 @dataclass(frozen=True, slots=True)
+class ShippingCharge:
+    """A delivery charge and transit time that replace the slabs' (a courier's live quote: docs/logistics.md)."""
+
+    fee: Decimal
+    transit: str  # ISO 8601 duration from hand-over to delivery
+
+
+@dataclass(frozen=True, slots=True)
 class SelectionResult:
     """What on_select needs: the quote, the quoted lines, the errors and the fulfilment facts."""
 
@@ -287,15 +299,17 @@ def check_selection(
     fulfillment_id: str = "F1",
     ttl: str = "P1D",
     tax_rate: Decimal | None = None,
+    shipping: ShippingCharge | None = None,
 ) -> SelectionResult:
     """Check a select request ((item_id, qty, location_id) lines) against the catalogue and quote what we can.
 
     Unknown items and locations are left out of the quote (30004/30002); short stock is quoted at the available
     count (40002 with the counts), quantities above max_per_order at the maximum (40009). A closed store (30017)
     or an unserviceable drop-off (30009) makes the fulfilment Non-serviceable, without a delivery line.
+    ``shipping`` (a courier's quote) sets the delivery charge and the transit time instead of ``terms``.
     """
     routing = dt.routing(profile.serviceability.kind)
-    transit = terms.transit_for(profile.serviceability.kind)
+    transit = shipping.transit if shipping is not None else terms.transit_for(profile.serviceability.kind)
     if provider_id != expected_provider_id:
         o2d = dt.tat("PT0S", transit)
         return SelectionResult(Quote((), ttl=ttl, tax_rate=tax_rate), (), (ProviderNotFoundError(provider_id),),
@@ -346,7 +360,7 @@ def check_selection(
     serviceable = open_now and in_area
 
     quote = build_quote(lines, terms=terms, fulfillment_id=fulfillment_id, serviceable=serviceable,
-                        ttl=ttl, tax_rate=tax_rate)
+                        ttl=ttl, tax_rate=tax_rate, delivery_fee=shipping.fee if shipping is not None else None)
     minimum = profile.min_order_value
     if minimum is not None and 0 < quote.item_total < minimum:
         errors.append(BelowMinimumOrderValueError(quote.item_total, minimum))

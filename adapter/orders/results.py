@@ -12,8 +12,14 @@ __all__ = ["FlowResult"]
 @dataclass
 class FlowResult:
     """What a flow queued, which cooperatives' stock changed (they owe a catalogue push), and the alerts it
-    wrote for cooperatives (adapter.alerts), sent after the commit."""
+    wrote for cooperatives (adapter.alerts), sent after the commit.
+
+    ``waiting``: the request is not answered yet (a select waiting for courier quotes, adapter.orders.shipping);
+    ``reruns``: stored requests to run again after the commit, each after a delay in seconds.
+    """
 
     outbox: list[OutboxMessage] = field(default_factory=list)
     stock_changed: set[int] = field(default_factory=set)
     alerts: list[AlertMessage] = field(default_factory=list)
+    waiting: bool = False
+    reruns: list[tuple[int, float]] = field(default_factory=list)

@@ -183,6 +183,21 @@ def check_context(
     raise _context_error(f"we do not serve city {city!r}", "city")
 
 
+def check_callback_context(context: dict[str, Any], *, action: str, policy: ContextPolicy, now: dt.datetime) -> None:
+    """Check a structurally valid logistics callback's context: addressed to us as the BAP, and on time.
+
+    Raises ProtocolError (a CONTEXT-ERROR NACK) for anything we must refuse.
+    """
+    if context.get("action") != action:
+        raise _context_error(f"context.action must be {action!r} on this endpoint", "action")
+    if context.get("core_version") not in ACCEPTED_CORE_VERSIONS:
+        raise _context_error(f"core_version must be one of {', '.join(ACCEPTED_CORE_VERSIONS)}", "core_version")
+    if context.get("bap_id") != policy.bpp_id:
+        raise _context_error(f"bap_id must be {policy.bpp_id!r}: we did not send this search", "bap_id")
+    _check_timing(context, policy=policy, now=now, longest=MAX_TTL,
+                  usual="ttl must be at most PT1H (ONDC uses PT30S for these actions)")
+
+
 def _check_timing(context: dict[str, Any], *, policy: ContextPolicy, now: dt.datetime, longest: dt.timedelta,
                   usual: str) -> None:
     """The ttl is a duration no longer than ``longest``; the timestamp is neither in the future nor stale."""

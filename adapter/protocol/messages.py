@@ -28,6 +28,7 @@ from adapter.protocol.messages_actions import (
     UpdateMessage,
 )
 from adapter.protocol.messages_base import Open, check_duration, check_timestamp, ident, text
+from adapter.protocol.messages_logistics import LOG_CALLBACK_MESSAGES
 from adapter.protocol.messages_orders import ConfirmMessage, InitMessage, SelectMessage
 from adapter.protocol.messages_rsf import ReconMessage
 from adapter.protocol.messages_rsf import context_schema as rsf_context_schema
@@ -47,8 +48,12 @@ INBOUND_ACTIONS: tuple[str, ...] = (
     "catalog_rejection",
     "recon",  # RSF 2.0 (adapter.protocol.messages_rsf): a Beckn 2.0 context in the ONDC:NTS10 domain
 )
-# Actions that are not answered by a callback (a buyer app tells us something and expects only the ACK).
-UNANSWERED_ACTIONS: frozenset[str] = frozenset({"catalog_rejection"})
+# Callbacks we receive as a logistics buyer (the BAP of ONDC:LOG10/LOG11): a courier answering our search.
+CALLBACK_ACTIONS: tuple[str, ...] = ("on_search",)
+LOG_DOMAIN_PATTERN = r"ONDC:LOG1[01]\Z"
+# Actions that are not answered by a callback (a buyer app tells us something and expects only the ACK; a
+# courier's callback is itself the answer).
+UNANSWERED_ACTIONS: frozenset[str] = frozenset({"catalog_rejection", *CALLBACK_ACTIONS})
 
 SCHEMA_ERROR_CODE = "30000"
 CONTEXT_ERROR = "CONTEXT-ERROR"
@@ -73,6 +78,36 @@ _MESSAGE_SCHEMAS: dict[str, type[Schema]] = {
 
 
 MAX_URI_LENGTH = 2000
+
+
+def _url_check() -> Any:
+    # Our callbacks go to <uri>/<action>, kept in a 2,048-character column: 2,000 leaves room for the action.
+    return validate.And(
+        validate.Length(max=MAX_URI_LENGTH, error="must be at most {max} characters long"),
+        validate.URL(schemes={"http", "https"}, require_tld=False, error="must be an http(s) URL"),
+    )
+
+
+def _callback_context_schema(action: str) -> Schema:
+    """The context of a courier's callback: a logistics domain, both parties' ids and URIs (ttl optional, as in
+    the spec's on_search examples)."""
+    fields: dict[str, Field[Any]] = {
+        "domain": text(required=True, check=validate.Regexp(LOG_DOMAIN_PATTERN,
+                                                            error="must be ONDC:LOG10 or ONDC:LOG11")),
+        "country": text(required=True, check=validate.Equal("IND", error="must be IND")),
+        "city": text(required=True),
+        "action": text(required=True, check=validate.Equal(action, error="must be {other} on this endpoint")),
+        "core_version": text(required=True),
+        "bap_id": ident(),
+        "bap_uri": text(required=True, check=_url_check()),
+        "bpp_id": ident(),
+        "bpp_uri": text(required=True, check=_url_check()),
+        "transaction_id": ident(),
+        "message_id": ident(),
+        "timestamp": text(required=True, check=check_timestamp),
+        "ttl": text(check=check_duration),
+    }
+    return Open.from_dict(fields, name=f"{action}_callback_context")()
 
 
 def _context_schema(action: str) -> Schema:
@@ -123,17 +158,21 @@ class _Endpoint:
 
 
 _ENDPOINTS = {action: _Endpoint(_context_schema(action), _MESSAGE_SCHEMAS[action]()) for action in INBOUND_ACTIONS}
+_ENDPOINTS |= {action: _Endpoint(_callback_context_schema(action), LOG_CALLBACK_MESSAGES[action]())
+               for action in CALLBACK_ACTIONS}
 
 
 def validation_errors(action: str, payload: object) -> list[tuple[str, str]]:
     """Every (json path, message) problem of a request to `action`, context problems first."""
     endpoint = _ENDPOINTS.get(action)
     if endpoint is None:
-        raise ValueError(f"{action!r} is not an inbound action; expected one of {INBOUND_ACTIONS}")
+        raise ValueError(f"{action!r} is not an inbound action; expected one of {INBOUND_ACTIONS + CALLBACK_ACTIONS}")
     if not isinstance(payload, dict):
         return [("", "the request body must be a JSON object with context and message")]
     context_errors = _section_errors(payload, "context", endpoint.context)
-    if action in UNANSWERED_ACTIONS:
+    if action in CALLBACK_ACTIONS and "message" not in payload and isinstance(payload.get("error"), dict):
+        return context_errors  # a courier's error answer carries no message
+    if action == "catalog_rejection":  # its reasons sit beside the context, in no message
         body = {key: value for key, value in payload.items() if key != "context"}
         return [*context_errors, *_body_errors(body, endpoint.message)]
     return [*context_errors, *_section_errors(payload, "message", endpoint.message)]

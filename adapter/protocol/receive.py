@@ -1,8 +1,10 @@
 """The inbound pipeline: every network call is checked in order, stored, and answered with ACK or NACK.
 
 Order (ONDC RET 1.2.x): size -> JSON -> signature (Authorization, and X-Gateway-Authorization on search)
--> context -> message schema -> store. Each step has one job and raises one kind of error; `receive`
-turns them into the stored answer. No step raises anything else on bad input.
+-> context -> message schema -> store. Each step has one job and raises one kind of error; `receive` turns them
+into the stored answer. No step raises anything else on bad input. A courier's callback to our LOG search
+(``CALLBACK_ACTIONS``, where we are the BAP) goes the same way, signed by the courier (its bpp_id) and addressed
+to our bap_id.
 """
 
 from __future__ import annotations
@@ -20,9 +22,9 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from adapter.errors import ProtocolError
-from adapter.protocol.context import RSF_ACTIONS, ContextPolicy, ServedScope, check_context
+from adapter.protocol.context import RSF_ACTIONS, ContextPolicy, ServedScope, check_callback_context, check_context
 from adapter.protocol.keys import KeyFormatError
-from adapter.protocol.messages import validation_errors
+from adapter.protocol.messages import CALLBACK_ACTIONS, validation_errors
 from adapter.protocol.registry import Registry, RegistryError
 from adapter.protocol.registry_entry import RegistryEntry
 from adapter.protocol.search_check import plainly_valid_search
@@ -117,13 +119,22 @@ class Receiver:
                 raise ProtocolError(f"send the body as application/json, not {content_type or 'no Content-Type'}",
                                     ondc_code="30000", error_type="JSON-SCHEMA-ERROR", status=415)
             payload = _parse_json(raw)
-            envelope = Envelope.from_payload(action, payload)
-            verdict = self._check_signatures(action, raw, headers, payload, now)
+            callback = action in CALLBACK_ACTIONS
+            envelope = Envelope.from_payload(action, payload, sender_key="bpp_id" if callback else "bap_id")
+            if callback:
+                verdict = self._check_callback_signature(raw, headers, payload, now)
+            else:
+                verdict = self._check_signatures(action, raw, headers, payload, now)
             # Searches are most of the traffic: a plain walk says yes to the usual one, the schemas do the rest.
             fine = action == "search" and plainly_valid_search(payload)
             errors = [] if fine else validation_errors(action, payload)
             _raise_first(e for e in errors if e[0].startswith("context"))
-            serve = check_context(payload["context"], action=action, policy=self.policy, scope=self.scope(), now=now)
+            if callback:
+                check_callback_context(payload["context"], action=action, policy=self.policy, now=now)
+                serve = True
+            else:
+                serve = check_context(payload["context"], action=action, policy=self.policy, scope=self.scope(),
+                                      now=now)
             _raise_first(iter(errors))
         except SignatureRejected as error:
             SIGNATURE_FAILURES.labels(reason=error.verdict).inc()
@@ -165,6 +176,24 @@ class Receiver:
                                         verdict="gateway-missing", gateway=True)
             if gateway is not None:
                 self._verify(raw, gateway, now, gateway=True, domain=_domain(payload))
+        return "ok"
+
+    def _check_callback_signature(self, raw: bytes, headers: Mapping[str, str], payload: dict[str, Any],
+                                  now: dt.datetime) -> str:
+        """A courier's callback is signed by the courier: the signer is context.bpp_id, at its registered host."""
+        header = headers.get("Authorization")
+        if not header:
+            raise SignatureRejected("the Authorization header is missing", verdict="missing")
+        entry = self._verify(raw, header, now, gateway=False, domain=_domain(payload))
+        context = payload["context"]
+        bpp_id = context.get("bpp_id")
+        if entry.subscriber_id != bpp_id:
+            raise SignatureRejected(f"signed by {entry.subscriber_id!r} but context.bpp_id is {bpp_id!r}",
+                                    verdict="wrong-subscriber")
+        bpp_uri = context.get("bpp_uri")
+        if isinstance(bpp_uri, str) and entry.subscriber_url and _host(bpp_uri) != _host(entry.subscriber_url):
+            raise ProtocolError(f"bpp_uri is not on the host registered for {bpp_id!r}", ondc_code="30000",
+                                error_type="CONTEXT-ERROR", path="context.bpp_uri")
         return "ok"
 
     def _verify(self, raw: bytes, header: str, now: dt.datetime, *, gateway: bool,

@@ -27,6 +27,9 @@ class RequestContext:
     timestamp: str
     ttl: str = DEFAULT_TTL
     core_version: str = ""
+    # Set on a courier's callback (we are the BAP there): who answered.
+    bpp_id: str = ""
+    bpp_uri: str = ""
 
     @classmethod
     def from_dict(cls, context: dict[str, Any]) -> RequestContext:
@@ -42,7 +45,8 @@ class RequestContext:
                    bap_id=str(context["bap_id"]), bap_uri=str(context["bap_uri"]),
                    transaction_id=str(context["transaction_id"]), message_id=str(context["message_id"]),
                    timestamp=str(context["timestamp"]), ttl=str(context.get("ttl") or DEFAULT_TTL),
-                   core_version=str(context.get("core_version", "")))
+                   core_version=str(context.get("core_version", "")), bpp_id=str(context.get("bpp_id") or ""),
+                   bpp_uri=str(context.get("bpp_uri") or ""))
 
     @property
     def deadline(self) -> dt.datetime:

@@ -30,8 +30,13 @@ class Envelope:
     domain: str | None = None
 
     @classmethod
-    def from_payload(cls, action: str, payload: Any) -> Envelope:
-        """Pick the ids out of whatever was sent, without trusting its shape."""
+    def from_payload(cls, action: str, payload: Any, *, sender_key: str = "bap_id") -> Envelope:
+        """Pick the ids out of whatever was sent, without trusting its shape.
+
+        ``bap_id`` holds the sender: the buyer app of a request, or (``sender_key="bpp_id"``) the courier of a
+        logistics callback, where we are the BAP; the dedupe key is then (courier, action, message_id), so the
+        answers of several couriers to one search are all kept.
+        """
         context = payload.get("context") if isinstance(payload, dict) else None
         if not isinstance(context, dict):
             return cls(action=action)
@@ -42,7 +47,7 @@ class Envelope:
             value = context.get(key)
             return value.replace("\x00", "")[:limit] or None if isinstance(value, str) else None
 
-        return cls(action=action, bap_id=text("bap_id", 255), message_id=text("message_id", 128),
+        return cls(action=action, bap_id=text(sender_key, 255), message_id=text("message_id", 128),
                    transaction_id=text("transaction_id", 128), domain=text("domain", 32))
 
     @property
@@ -132,11 +137,16 @@ def _relax_commit(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+# A request may be taken up in these states: stored, queued, or waiting to be run again (a select waiting for
+# courier quotes: adapter.orders.shipping).
+CLAIMABLE = ("received", "enqueued", "waiting")
+
+
 def claim(session: Session, inbound_id: int) -> InboundMessage | None:
-    """Move a received message to processing; None when another worker has it or it is done."""
+    """Move a received (or waiting) message to processing; None when another worker has it or it is done."""
     result = session.execute(
         update(InboundMessage)
-        .where(InboundMessage.id == inbound_id, InboundMessage.status.in_(("received", "enqueued")))
+        .where(InboundMessage.id == inbound_id, InboundMessage.status.in_(CLAIMABLE))
         .values(status="processing")
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
@@ -151,15 +161,21 @@ def finish(message: InboundMessage, status: str, error: str | None = None) -> No
     message.processed_at = utcnow()
 
 
+def wait(message: InboundMessage) -> None:
+    """Leave a message to be run again (its answer waits for something: courier quotes for a select)."""
+    message.status = "waiting"
+
+
 def stuck_ids(session: Session, *, older_than: dt.datetime, limit: int = 500) -> list[int]:
-    """Messages stored but never processed (broker was down, or a worker died mid-task), fewest attempts first.
+    """Messages stored but never processed (broker was down, or a worker died mid-task), fewest attempts first;
+    and messages still waiting long after their wait should have ended (the task that ends it was lost).
 
     Fewest attempts first: a row that keeps failing can never hold back the ones that have not been tried.
     """
     return list(
         session.scalars(
             select(InboundMessage.id)
-            .where(InboundMessage.status.in_(("received", "enqueued", "processing")),
+            .where(InboundMessage.status.in_((*CLAIMABLE, "processing")),
                    InboundMessage.received_at < older_than)
             .order_by(InboundMessage.attempts, InboundMessage.id)
             .limit(limit)

@@ -136,6 +136,7 @@ class InboundMessage(Base):
     # ok | missing | expired | not-yet-valid | mismatch | malformed | unknown-key | ...
     signature: Mapped[str | None] = mapped_column(String(32), default=None)
     # received -> enqueued -> processing -> processed | ignored | failed | expired ; nacked
+    # (processing -> waiting -> processing: a select waiting for courier quotes, run again when they are in)
     status: Mapped[str] = mapped_column(String(16), default="received", index=True)
     # Attempts that failed for a reason not about the request (a database error): capped, so a poison message stops.
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
@@ -418,6 +419,9 @@ class OrderDraft(Base):
     billing: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     fulfillments: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     payment: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    # Where the quote's delivery charge came from (adapter.orders.shipping): {"source": "courier", "courier":
+    # {...the chosen quote}} or {"source": "slabs", "reason": ...}; None for a manual-shipping cooperative.
+    shipping: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
 
@@ -718,3 +722,46 @@ class CreditNote(Base):
     reason: Mapped[str] = mapped_column(String(16))  # return | cancel
     ref: Mapped[str] = mapped_column(String(64))
     document: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class LogisticsSearch(Base):
+    """A LOG search we sent couriers to quote one retail select (adapter.logistics), and how it ended.
+
+    ``waiting`` while couriers may still answer; ``closed`` once the select was answered (``choice`` is the quote
+    used, or None when the slabs were). ``expected`` is how many couriers were asked (0 through a gateway, where
+    nobody knows).
+    """
+
+    __tablename__ = "logistics_searches"
+    __table_args__ = (UniqueConstraint("transaction_id", "message_id", name="uq_logistics_searches_message"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    cooperative_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id", ondelete="CASCADE"), index=True)
+    # The retail select this search quotes for (answered once the search closes).
+    inbound_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_messages.id", ondelete="SET NULL"),
+                                                   index=True, default=None)
+    retail_transaction_id: Mapped[str] = mapped_column(String(128), index=True)
+    domain: Mapped[str] = mapped_column(String(16))
+    transaction_id: Mapped[str] = mapped_column(String(128))
+    message_id: Mapped[str] = mapped_column(String(128))
+    expected: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(16), default="waiting")
+    parcel: Mapped[dict[str, Any]] = mapped_column(JSON)
+    choice: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    deadline_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+
+class LogisticsQuote(Base):
+    """One courier's delivery quote from an on_search answering a LogisticsSearch (adapter.logistics.quotes)."""
+
+    __tablename__ = "logistics_quotes"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    search_id: Mapped[int] = mapped_column(ForeignKey("logistics_searches.id", ondelete="CASCADE"), index=True)
+    inbound_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_messages.id", ondelete="SET NULL"),
+                                                   default=None)
+    bpp_id: Mapped[str] = mapped_column(String(255))
+    quote: Mapped[dict[str, Any]] = mapped_column(JSON)  # CourierQuote.to_dict()
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

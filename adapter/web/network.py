@@ -7,7 +7,7 @@ from flask import Blueprint, Flask, Response, g, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from adapter.errors import ProtocolError
-from adapter.protocol.messages import INBOUND_ACTIONS
+from adapter.protocol.messages import CALLBACK_ACTIONS, INBOUND_ACTIONS
 from adapter.protocol.receive import ACK, Receipt
 from adapter.store.models import utcnow
 from adapter.web.runtime import runtime
@@ -32,9 +32,10 @@ def runtime_base(app: Flask) -> str:
 def webhook(action: str) -> Response:
     """Store the call and ACK it, or NACK it with its ONDC code; the work happens in a worker."""
     rt = runtime()
-    if action not in INBOUND_ACTIONS:
+    if action not in INBOUND_ACTIONS and action not in CALLBACK_ACTIONS:
         # Rendered as a NACK by the one error handler (adapter/web/errors.py).
-        raise ProtocolError(f"unknown action {action!r}; we accept {', '.join(INBOUND_ACTIONS)}",
+        accepted = (*INBOUND_ACTIONS, *CALLBACK_ACTIONS)
+        raise ProtocolError(f"unknown action {action!r}; we accept {', '.join(accepted)}",
                             ondc_code="30000", error_type="CONTEXT-ERROR", path="context.action", status=404)
     try:
         raw = request.get_data(cache=False)

@@ -80,6 +80,14 @@ def test_secrets_are_not_in_repr() -> None:
         ("ENVIRONMENT", "prod", "ENVIRONMENT='prod': expected development | staging | preprod | production"),
         ("ADMIN_API_KEY", "short", "ADMIN_API_KEY=<hidden>: expected at least 24 characters"),
         ("SELLER_APP_GSTIN", "GST123", "SELLER_APP_GSTIN='GST123': expected a 15-character GSTIN"),
+        ("LOGISTICS_GATEWAY_URL", "gateway.example", "LOGISTICS_GATEWAY_URL='gateway.example': expected the "
+         "http(s) URL of an ONDC logistics gateway"),
+        ("LOGISTICS_COURIER_URLS", "https://a.example, ftp://b", "LOGISTICS_COURIER_URLS='https://a.example, ftp://b':"
+         " expected comma-separated http(s) subscriber URLs"),
+        ("LOGISTICS_COURIER_URLS", " , ", "LOGISTICS_COURIER_URLS=',': expected comma-separated"),
+        ("LOGISTICS_QUOTE_WAIT", "30", "LOGISTICS_QUOTE_WAIT='30': expected seconds a select waits for courier "
+         "quotes, more than 0 and at most 10"),
+        ("LOGISTICS_QUOTE_WAIT", "0", "LOGISTICS_QUOTE_WAIT='0': expected seconds"),
     ],
 )
 def test_each_bad_value_is_named_with_what_was_expected(name: str, value: str, expected: str) -> None:
@@ -117,3 +125,15 @@ def test_production_environment_requires_postgres_and_redis() -> None:
 def test_the_seller_app_gstin_is_read_in_capitals() -> None:
     assert load_settings({}).seller_app_gstin is None
     assert load_settings({"SELLER_APP_GSTIN": " 02aaacb1234c1z5 "}).seller_app_gstin == "02AAACB1234C1Z5"
+
+
+def test_couriers_are_read_once_and_in_production_only_over_https() -> None:
+    settings = load_settings({"LOGISTICS_COURIER_URLS": "https://a.example/log/, https://b.example,https://a.example/log",
+                              "LOGISTICS_QUOTE_WAIT": "2.5"})
+    assert settings.logistics_courier_urls == ("https://a.example/log", "https://b.example")
+    assert (settings.logistics_gateway_url, settings.logistics_quote_wait) == (None, 2.5)
+    assert load_settings({}).logistics_courier_urls == ()
+    with pytest.raises(SettingsError, match="LOGISTICS_GATEWAY_URL and LOGISTICS_COURIER_URLS must be https"):
+        load_settings({"ENVIRONMENT": "production", "DATABASE_URL": "postgres://odop:pw@db:5432/odop",
+                       "REDIS_URL": "redis://redis:6379/0", "ADMIN_API_KEY": "x" * 32,
+                       "LOGISTICS_COURIER_URLS": "http://courier.example"})

@@ -42,7 +42,7 @@ from adapter.protocol.signing import sign_request, verify_request
 from config import load_settings
 from tests.support.receiver import Receiver, running_receiver
 
-SCHEMAS = pathlib.Path(__file__).resolve().parents[1] / "fixtures" / "ondc" / "logistics"
+SCHEMAS = pathlib.Path(__file__).resolve().parents[1] / "fixtures" / "ondc" / "schema"  # ONDC's, verbatim
 BAP_ID, BAP_KEY_ID = "seller.odop.test", "seller-log-key-1"
 COURIER_ID, COURIER_KEY_ID = "courier.odop.test", "courier-key-1"
 CHAMBA = "32.5534,76.1258"  # the cooperative's pickup point
@@ -58,7 +58,8 @@ LOG11_STATES = ["Agent-assigned", "Order-picked-up", "In-transit", "At-destinati
 
 @functools.cache
 def _validator(domain: str, action: str) -> Draft7Validator:
-    doc = yaml.safe_load((SCHEMAS / f"{domain.removeprefix('ONDC:')}-openapi.yaml").read_text(encoding="utf-8"))
+    spec = SCHEMAS / f"logistics-1.2.5-{domain.removeprefix('ONDC:')}-openapi.yaml"
+    doc = yaml.safe_load(spec.read_text(encoding="utf-8"))
     uri = f"urn:ondc:{domain}"
     registry: Registry[Any] = Registry().with_resource(uri, Resource.from_contents(doc, default_specification=DRAFT7))
     pointer = f"/paths/~1{action}/post/requestBody/content/application~1json/schema"

@@ -22,8 +22,12 @@ BUYER_ID = "buyer.odop.test"
 BUYER_KEY_ID = "buyer-key-1"
 GATEWAY_ID = "gateway.odop.test"
 GATEWAY_KEY_ID = "gateway-key-1"
+COURIER_ID = "courier.odop.test"
+COURIER_KEY_ID = "courier-key-1"
 # ONDC:NTS10 is RSF's (reconciliation and settlement): a buyer app signs its recon as a subscriber of it.
 DOMAINS = ("ONDC:RET10", "ONDC:RET12", "ONDC:RET14", "ONDC:RET16", "ONDC:NTS10")
+# A courier is a seller app of ONDC logistics (and we are its buyer app there).
+LOG_DOMAINS = ("ONDC:LOG10", "ONDC:LOG11")
 
 
 @dataclass(frozen=True)
@@ -43,7 +47,7 @@ class Party:
         return sign_request(body, subscriber_id=self.subscriber_id, unique_key_id=self.unique_key_id,
                             key=self.signing_key, created=created, expires=created + validity)
 
-    def entries(self, kind: str, url: str) -> list[RegistryEntry]:
+    def entries(self, kind: str, url: str, domains: tuple[str, ...] = DOMAINS) -> list[RegistryEntry]:
         now = dt.datetime.now(dt.UTC)
         return [
             RegistryEntry(subscriber_id=self.subscriber_id, unique_key_id=self.unique_key_id,
@@ -51,18 +55,31 @@ class Party:
                           encr_public_key=self.keys.encryption_public_key,
                           valid_from=now - dt.timedelta(days=1), valid_until=now + dt.timedelta(days=30),
                           type=kind, domain=domain, city="*", subscriber_url=url)
-            for domain in DOMAINS
+            for domain in domains
         ]
 
 
 @dataclass(frozen=True)
 class Network:
-    """The seller (us), a buyer app and a gateway, all listed in one static registry file."""
+    """The seller (us), a buyer app, a gateway and a courier, all listed in one static registry file."""
 
     seller: Party
     buyer: Party
     gateway: Party
+    courier: Party
     registry_file: Path
+
+    def write_registry(self, path: Path, *, courier_url: str = "http://127.0.0.1/courier",
+                       buyer_url: str = "http://127.0.0.1:9/buyer") -> Path:
+        """A registry file of these parties (the courier at ``courier_url``, in the logistics domains)."""
+        write_registry_file(path, [
+            *self.seller.entries("sellerApp", "http://127.0.0.1/ondc"),
+            *self.seller.entries("buyerApp", "http://127.0.0.1/ondc", LOG_DOMAINS),
+            *self.buyer.entries("buyerApp", buyer_url),
+            *self.gateway.entries("gateway", "http://127.0.0.1/gateway"),
+            *self.courier.entries("sellerApp", courier_url, LOG_DOMAINS),
+        ])
+        return path
 
 
 def make_network(directory: Path, buyer_url: str = "http://127.0.0.1:9/buyer") -> Network:
@@ -70,13 +87,10 @@ def make_network(directory: Path, buyer_url: str = "http://127.0.0.1:9/buyer") -
         seller=Party(SELLER_ID, SELLER_KEY_ID, generate_keyset()),
         buyer=Party(BUYER_ID, BUYER_KEY_ID, generate_keyset()),
         gateway=Party(GATEWAY_ID, GATEWAY_KEY_ID, generate_keyset()),
+        courier=Party(COURIER_ID, COURIER_KEY_ID, generate_keyset()),
         registry_file=directory / "registry.json",
     )
-    write_registry_file(network.registry_file, [
-        *network.seller.entries("sellerApp", "http://127.0.0.1/ondc"),
-        *network.buyer.entries("buyerApp", buyer_url),
-        *network.gateway.entries("gateway", "http://127.0.0.1/gateway"),
-    ])
+    network.write_registry(network.registry_file, buyer_url=buyer_url)
     return network
 
 

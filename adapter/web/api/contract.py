@@ -145,6 +145,9 @@ def _cell_property(self: Any, field_obj: fields.Field[Any], **kwargs: Any) -> di
     prop: dict[str, Any] = {"type": "string"}
     if isinstance(field_obj, cells.Choice):
         prop["enum"] = sorted(set(field_obj.choices.values()))
+    elif isinstance(field_obj, cells.Count):
+        prop = {"type": "integer", "minimum": field_obj.minimum, "maximum": field_obj.maximum,
+                "description": "a whole number (a string of digits is accepted too)"}
     elif isinstance(field_obj, (cells.Money, cells.Percent, cells.Quantity)):
         prop["pattern"] = r"^[0-9]+(\.[0-9]+)?$"
         prop["description"] = "a decimal as a string (numbers are accepted too)"

@@ -259,6 +259,7 @@ MESSAGE_WORDS: dict[str, LazyString] = {
     "enqueued": lazy_pgettext("message", "Queued"),
     "processing": lazy_pgettext("message", "Being handled"),
     "processed": lazy_pgettext("message", "Handled"),
+    "waiting": lazy_pgettext("message", "Waiting for courier quotes"),
     "ignored": lazy_pgettext("message", "Ignored"),
     "failed": lazy_pgettext("message", "Failed"),
     "expired": lazy_pgettext("message", "Too late (ttl expired)"),
