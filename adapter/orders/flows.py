@@ -20,7 +20,7 @@ from adapter.alerts import store as alerts
 from adapter.delivery.replies import ReplyTo, send_reply
 from adapter.logistics import couriers
 from adapter.logistics.search import LogSearch
-from adapter.orders import changes, seller, shipping, states
+from adapter.orders import changes, courier_booking, seller, shipping, states
 from adapter.orders import store as order_store
 from adapter.orders.delivery_terms import DeliveryTerms, next_open, parse_duration
 from adapter.orders.errors import (
@@ -257,8 +257,13 @@ def handle_track(session: Session, request: NetworkRequest, policy: OrderPolicy,
         raise TrackingNotEnabledError("the order is cancelled; there is nothing to track").for_cooperative(
             cooperative.id)
     gps, since = tracking_position(order, profile_of(cooperative))
-    message = on_track_message(FULFILMENT_ID, url=None, gps=gps, updated_at=since, order_id=order.order_id,
-                               live=False)
+    shipment = courier_booking.shipment_of(session, order)
+    if shipment is not None and shipment.tracking_url:  # booked with a courier: its tracking page
+        message = on_track_message(FULFILMENT_ID, url=shipment.tracking_url, gps=gps, updated_at=shipment.updated_at,
+                                   order_id=order.order_id, live=True)
+    else:
+        message = on_track_message(FULFILMENT_ID, url=None, gps=gps, updated_at=since, order_id=order.order_id,
+                                   live=False)
     return FlowResult([answer(session, request, policy, now, message=message, cooperative_id=cooperative.id)])
 
 
@@ -286,7 +291,8 @@ def handle_cancel(session: Session, request: NetworkRequest, policy: OrderPolicy
         raise
     reply = answer(session, request, policy, now, message=order_snapshot(order, cooperative, policy, "on_cancel"),
                    cooperative_id=cooperative.id)
-    return FlowResult([reply], {cooperative.id})
+    # A shipment booked for the order is cancelled with its courier (adapter.orders.courier_booking).
+    return FlowResult([reply, *courier_booking.cancel(session, order, policy, now)], {cooperative.id})
 
 
 def handle_update(session: Session, request: NetworkRequest, policy: OrderPolicy, now: dt.datetime) -> FlowResult:

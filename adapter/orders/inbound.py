@@ -29,7 +29,7 @@ from adapter.delivery.replies import ReplyTo, send_reply
 from adapter.errors import ActionNotSupportedError, CallbackError, InternalFailureError, InvalidNetworkRequestError
 from adapter.money.service import answer_recon
 from adapter.observability.metrics import INBOUND_EXPIRED, INBOUND_FAILURES
-from adapter.orders import after_sale, flows, shipping
+from adapter.orders import after_sale, courier_booking, courier_updates, flows, shipping
 from adapter.orders.flows import Handler
 from adapter.orders.policy import OrderPolicy
 from adapter.orders.results import FlowResult
@@ -74,6 +74,10 @@ def _recon(session: Session, request: NetworkRequest, policy: OrderPolicy, now: 
 HANDLERS: dict[str, Handler] = {"search": _search, "catalog_rejection": _catalog_rejection, "recon": _recon,
                                 # A courier's answer to our LOG search (we are the BAP of ONDC:LOG10/LOG11).
                                 "on_search": shipping.on_search,
+                                # Booking and tracking a shipment with its courier.
+                                "on_init": courier_booking.on_init, "on_confirm": courier_booking.on_confirm,
+                                "on_track": courier_booking.on_track, "on_status": courier_updates.on_update,
+                                "on_update": courier_updates.on_update, "on_cancel": courier_updates.on_update,
                                 **flows.HANDLERS, **after_sale.HANDLERS}
 
 

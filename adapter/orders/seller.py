@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from adapter.delivery.replies import ReplyTo, queue_plain, send_reply
-from adapter.orders import changes, connectors, invoicing, states
+from adapter.orders import changes, connectors, courier_booking, invoicing, states
 from adapter.orders import store as order_store
 from adapter.orders.errors import OrderError
 from adapter.orders.policy import OrderPolicy
@@ -87,7 +87,10 @@ def seller_action(session: Session, order: Order, action: str, policy: OrderPoli
             states.check_cancel_reason(reason_id or "", "seller")
         changes.cancel_order(session, order, reason_id=reason_id or ("005" if action == "reject" else ""),
                              initiated_by=policy.bpp_id, actor=actor, now=now)
-        return push("on_cancel", stock_changed=True)
+        cancelled = push("on_cancel", stock_changed=True)
+        # A shipment booked for it is cancelled with its courier too (before pickup; after, it comes back: RTO).
+        cancelled.outbox += courier_booking.cancel(session, order, policy, now)
+        return cancelled
     if action == "accept":
         step = states.transition(states.Machine.ORDER, order.state, "Accepted")
         order.state, order.updated_at = step.to_state, now
@@ -122,4 +125,8 @@ def seller_action(session: Session, order: Order, action: str, policy: OrderPoli
                           to_state=step.to_state)
     if step.to_state == "Order-picked-up":  # goods removed: the invoice is due now (CGST Act s.31(1)(a))
         invoicing.issue_invoice(session, order, cooperative, now)
-    return push("on_status")
+    pushed = push("on_status")
+    if step.to_state == "Packed" and actor != "courier":
+        # A network-shipping cooperative's courier is booked now (docs/logistics.md "Booking"); a no-op otherwise.
+        pushed.outbox += courier_booking.book(session, order, policy, now)
+    return pushed

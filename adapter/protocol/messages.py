@@ -48,8 +48,10 @@ INBOUND_ACTIONS: tuple[str, ...] = (
     "catalog_rejection",
     "recon",  # RSF 2.0 (adapter.protocol.messages_rsf): a Beckn 2.0 context in the ONDC:NTS10 domain
 )
-# Callbacks we receive as a logistics buyer (the BAP of ONDC:LOG10/LOG11): a courier answering our search.
-CALLBACK_ACTIONS: tuple[str, ...] = ("on_search",)
+# Callbacks we receive as a logistics buyer (the BAP of ONDC:LOG10/LOG11): a courier answering our search,
+# booking, tracking and cancelling a shipment, or telling us unasked where the parcel is.
+CALLBACK_ACTIONS: tuple[str, ...] = ("on_search", "on_init", "on_confirm", "on_status", "on_track", "on_cancel",
+                                     "on_update")
 LOG_DOMAIN_PATTERN = r"ONDC:LOG1[01]\Z"
 # Actions that are not answered by a callback (a buyer app tells us something and expects only the ACK; a
 # courier's callback is itself the answer).

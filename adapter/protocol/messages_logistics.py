@@ -11,7 +11,7 @@ from marshmallow import Schema
 
 from adapter.protocol.messages_base import Open, PriceSchema, list_of, obj, text
 
-__all__ = ["LOG_CALLBACK_MESSAGES", "OnSearchMessage"]
+__all__ = ["LOG_CALLBACK_MESSAGES", "OnOrderMessage", "OnSearchMessage", "OnTrackMessage"]
 
 
 class _ItemSchema(Open):
@@ -36,4 +36,25 @@ class OnSearchMessage(Open):
     catalog = obj(_CatalogSchema)
 
 
-LOG_CALLBACK_MESSAGES: dict[str, type[Schema]] = {"on_search": OnSearchMessage}
+class _OrderSchema(Open):
+    id = text()
+    fulfillments = list_of(Open)
+
+
+class OnOrderMessage(Open):
+    """LOG on_init/on_confirm/on_status/on_cancel/on_update: message.order (read leniently by
+    ``adapter.logistics.booking.read_order``)."""
+
+    order = obj(_OrderSchema)
+
+
+class OnTrackMessage(Open):
+    """LOG on_track: message.tracking (its url is what /track hands the buyer)."""
+
+    tracking = obj(Open)
+
+
+LOG_CALLBACK_MESSAGES: dict[str, type[Schema]] = {
+    "on_search": OnSearchMessage, "on_init": OnOrderMessage, "on_confirm": OnOrderMessage,
+    "on_status": OnOrderMessage, "on_cancel": OnOrderMessage, "on_update": OnOrderMessage,
+    "on_track": OnTrackMessage}

@@ -765,3 +765,39 @@ class LogisticsQuote(Base):
     bpp_id: Mapped[str] = mapped_column(String(255))
     quote: Mapped[dict[str, Any]] = mapped_column(JSON)  # CourierQuote.to_dict()
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Shipment(Base):
+    """One order fulfilment booked with a courier on ONDC logistics (adapter.logistics.booking).
+
+    ``state`` is ours: ``init-sent`` → ``confirm-sent`` → ``booked`` (or ``cancel-sent``/``cancelled``/``failed``);
+    ``courier_state`` is the last LOG fulfilment state the courier reported. ``unapplied`` lists the courier states
+    the retail order could not take (recorded, not forced).
+    """
+
+    __tablename__ = "shipments"
+    __table_args__ = (UniqueConstraint("order_id", "fulfilment_id", name="uq_shipments_order_fulfilment"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    cooperative_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id", ondelete="CASCADE"), index=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    fulfilment_id: Mapped[str] = mapped_column(String(64))
+    retail_transaction_id: Mapped[str] = mapped_column(String(128))
+    domain: Mapped[str] = mapped_column(String(16))
+    bpp_id: Mapped[str] = mapped_column(String(255))
+    bpp_uri: Mapped[str] = mapped_column(String(2048))
+    provider_id: Mapped[str] = mapped_column(String(255))
+    item_id: Mapped[str] = mapped_column(String(255))
+    transaction_id: Mapped[str] = mapped_column(String(128), index=True)  # the LOG transaction
+    log_order_id: Mapped[str] = mapped_column(String(64), index=True)
+    state: Mapped[str] = mapped_column(String(16))
+    courier_state: Mapped[str | None] = mapped_column(String(32), default=None)
+    awb: Mapped[str | None] = mapped_column(String(64), default=None)
+    label_url: Mapped[str | None] = mapped_column(String(2048), default=None)
+    tracking_url: Mapped[str | None] = mapped_column(String(2048), default=None)
+    pickup_slot: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)  # {"start": ..., "end": ...}
+    quote: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)  # the courier's on_init quote
+    unapplied: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,0 +1,196 @@
+"""Booking a courier for one order fulfilment: the LOG ``init``, ``confirm``, ``track`` and ``cancel`` we send,
+and what we read from the courier's ``on_init``, ``on_confirm``, ``on_status`` and ``on_cancel``.
+
+Shaped like ONDC logistics 1.2.5's flow examples (LOG10/LOG11 ORDER_FLOW_BASE_LINE): we are the BAP, in the LOG
+transaction of the search whose quote the select chose. Pure: ids, time and places are passed in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from adapter.protocol.context import CORE_VERSION, format_timestamp
+from catalog_sync.model import Location
+
+__all__ = ["Booking", "CourierOrder", "cancel_body", "confirm_body", "init_body", "read_order", "track_body"]
+
+LOG_TTL = "PT30S"
+FULFILMENT_ID = "1"
+
+
+@dataclass(frozen=True, slots=True)
+class Booking:
+    """What a LOG init/confirm says of one parcel: who ships it, from where to where, and what it weighs."""
+
+    domain: str
+    city: str
+    transaction_id: str
+    bpp_id: str
+    bpp_uri: str
+    provider_id: str
+    item_id: str
+    category: str
+    log_order_id: str
+    retail_order_id: str
+    pickup: Location
+    pickup_name: str
+    pickup_phone: str
+    pickup_email: str
+    drop: dict[str, Any]  # the retail fulfilment's ``end`` (location and contact), as the buyer app sent it
+    parcel: dict[str, Any]  # LogisticsSearch.parcel
+    declared_value: str
+    goods_category: str
+
+
+def _context(booking: Booking, action: str, *, bap_id: str, bap_uri: str, message_id: str,
+             now: dt.datetime) -> dict[str, Any]:
+    return {"domain": booking.domain, "country": "IND", "city": booking.city, "action": action,
+            "core_version": CORE_VERSION, "bap_id": bap_id, "bap_uri": bap_uri, "bpp_id": booking.bpp_id,
+            "bpp_uri": booking.bpp_uri, "transaction_id": booking.transaction_id, "message_id": message_id,
+            "timestamp": format_timestamp(now), "ttl": LOG_TTL}
+
+
+def _start(booking: Booking) -> dict[str, Any]:
+    place = booking.pickup
+    return {"location": {"gps": place.gps.replace(" ", ""),
+                         "address": {"name": booking.pickup_name, "building": place.street,
+                                     "locality": place.locality, "city": place.city, "state": place.state,
+                                     "country": "India", "area_code": place.area_code}},
+            "contact": {"phone": booking.pickup_phone, "email": booking.pickup_email}}
+
+
+def _end(booking: Booking) -> dict[str, Any]:
+    end = booking.drop
+    location = end.get("location") or {}
+    address = dict(location.get("address") or {})
+    address.setdefault("country", "India")
+    contact = end.get("contact") or {}
+    person = end.get("person") or {}
+    if person.get("name"):
+        address.setdefault("name", person["name"])
+    return {"location": {"gps": str(location.get("gps", "")).replace(" ", ""), "address": address},
+            "contact": {key: contact[key] for key in ("phone", "email") if contact.get(key)}}
+
+
+def _items(booking: Booking) -> list[dict[str, Any]]:
+    return [{"id": booking.item_id, "fulfillment_id": FULFILMENT_ID, "category_id": booking.category,
+             "descriptor": {"code": "P2P" if booking.domain == "ONDC:LOG10" else "P2H2P"}}]
+
+
+def _billing(booking: Booking, now: dt.datetime) -> dict[str, Any]:
+    place = booking.pickup
+    return {"name": booking.pickup_name,
+            "address": {"name": booking.pickup_name, "building": place.street, "locality": place.locality,
+                        "city": place.city, "state": place.state, "country": "India", "area_code": place.area_code},
+            "phone": booking.pickup_phone, "email": booking.pickup_email,
+            "created_at": format_timestamp(now), "updated_at": format_timestamp(now)}
+
+
+def init_body(booking: Booking, *, bap_id: str, bap_uri: str, message_id: str, now: dt.datetime) -> dict[str, Any]:
+    """The LOG init: the chosen item, pickup and drop with contacts, our billing, and post-fulfilment payment."""
+    order = {
+        "provider": {"id": booking.provider_id},
+        "items": _items(booking),
+        "fulfillments": [{"id": FULFILMENT_ID, "type": "Delivery", "start": _start(booking), "end": _end(booking)}],
+        "billing": _billing(booking, now),
+        "payment": {"type": "POST-FULFILLMENT", "collected_by": "BAP"},
+    }
+    return {"context": _context(booking, "init", bap_id=bap_id, bap_uri=bap_uri, message_id=message_id, now=now),
+            "message": {"order": order}}
+
+
+def confirm_body(booking: Booking, quote: dict[str, Any] | None, *, bap_id: str, bap_uri: str, message_id: str,
+                 now: dt.datetime) -> dict[str, Any]:
+    """The LOG confirm: the order as initialised, the courier's quote, ready to ship, and the linked retail order."""
+    parcel = booking.parcel
+    fulfilment = {
+        "id": FULFILMENT_ID, "type": "Delivery", "start": _start(booking), "end": _end(booking),
+        "tags": [{"code": "state", "list": [{"code": "ready_to_ship", "value": "yes"}]}],
+    }
+    stamp = format_timestamp(now)
+    order: dict[str, Any] = {
+        "id": booking.log_order_id,
+        "state": "Created",
+        "provider": {"id": booking.provider_id},
+        "items": _items(booking),
+        "fulfillments": [fulfilment],
+        "billing": _billing(booking, now),
+        "payment": {"type": "POST-FULFILLMENT", "collected_by": "BAP"},
+        "@ondc/org/linked_order": {
+            "items": [],
+            "provider": {"descriptor": {"name": booking.pickup_name},
+                         "address": _start(booking)["location"]["address"]},
+            "order": {"id": booking.retail_order_id,
+                      "weight": {"unit": "kilogram", "value": parcel["weight_g"] / 1000},
+                      "dimensions": {side: {"unit": "centimeter", "value": float(parcel[f"{side}_cm"])}
+                                     for side in ("length", "breadth", "height")}},
+        },
+        "tags": [{"code": "bap_terms", "list": [{"code": "accept_bpp_terms", "value": "Y"}]}],
+        "created_at": stamp, "updated_at": stamp,
+    }
+    if quote:
+        order["quote"] = quote
+    return {"context": _context(booking, "confirm", bap_id=bap_id, bap_uri=bap_uri, message_id=message_id,
+                                now=now), "message": {"order": order}}
+
+
+def track_body(booking: Booking, *, bap_id: str, bap_uri: str, message_id: str, now: dt.datetime) -> dict[str, Any]:
+    """The LOG track: where is this order's parcel (answered with the courier's tracking URL)."""
+    return {"context": _context(booking, "track", bap_id=bap_id, bap_uri=bap_uri, message_id=message_id, now=now),
+            "message": {"order_id": booking.log_order_id}}
+
+
+def cancel_body(booking: Booking, reason_id: str, *, bap_id: str, bap_uri: str, message_id: str,
+                now: dt.datetime) -> dict[str, Any]:
+    """The LOG cancel of a booked shipment."""
+    return {"context": _context(booking, "cancel", bap_id=bap_id, bap_uri=bap_uri, message_id=message_id, now=now),
+            "message": {"order_id": booking.log_order_id, "cancellation_reason_id": reason_id}}
+
+
+@dataclass(frozen=True, slots=True)
+class CourierOrder:
+    """What we read of a courier's order (on_init/on_confirm/on_status/on_cancel)."""
+
+    order_id: str | None
+    state: str | None  # the Delivery fulfilment's state code
+    rto_state: str | None  # the RTO fulfilment's state code, when the parcel is going back
+    awb: str | None
+    label_url: str | None
+    pickup_slot: dict[str, str] | None
+    quote: dict[str, Any] | None
+
+
+def _code(fulfilment: dict[str, Any]) -> str | None:
+    state = fulfilment.get("state")
+    descriptor = state.get("descriptor") if isinstance(state, dict) else None
+    code = descriptor.get("code") if isinstance(descriptor, dict) else None
+    return code if isinstance(code, str) else None
+
+
+def _label(fulfilment: dict[str, Any]) -> str | None:
+    for tag in fulfilment.get("tags") or []:
+        if isinstance(tag, dict) and tag.get("code") == "shipping_label":
+            for entry in tag.get("list") or []:
+                if isinstance(entry, dict) and entry.get("code") == "url" and isinstance(entry.get("value"), str):
+                    return str(entry["value"])
+    return None
+
+
+def read_order(message: dict[str, Any]) -> CourierOrder:
+    """The parts of a courier's ``message.order`` we keep (leniently: what is missing is None)."""
+    order = message.get("order")
+    order = order if isinstance(order, dict) else {}
+    fulfilments = [f for f in order.get("fulfillments") or [] if isinstance(f, dict)]
+    delivery = next((f for f in fulfilments if f.get("type") in ("Delivery", None)), {})
+    rto = next((f for f in fulfilments if f.get("type") == "RTO"), None)
+    slot = ((delivery.get("start") or {}).get("time") or {}).get("range")
+    awb = delivery.get("@ondc/org/awb_no")
+    return CourierOrder(
+        order_id=str(order["id"]) if order.get("id") else None, state=_code(delivery),
+        rto_state=_code(rto) if rto is not None else None, awb=str(awb) if awb else None,
+        label_url=_label(delivery),
+        pickup_slot={"start": str(slot.get("start", "")), "end": str(slot.get("end", ""))}
+        if isinstance(slot, dict) else None,
+        quote=order.get("quote") if isinstance(order.get("quote"), dict) else None)

@@ -1,0 +1,171 @@
+"""Booking the courier a select chose, for an order of a network-shipping cooperative (docs/logistics.md).
+
+When such an order is packed, :func:`book` records a Shipment and sends the courier the LOG ``init`` in the LOG
+transaction of the quote; :func:`on_init` answers the courier's on_init with ``confirm``; :func:`on_confirm` keeps
+the AWB, label and pickup slot and asks for the tracking URL (``track``); :func:`on_track` keeps it. A retail
+cancellation before pickup sends the courier ``cancel`` (:func:`cancel`). Every message goes through the outbox,
+signed like a callback. Takes a session and never commits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+import orjson
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from adapter.delivery.outbox import enqueue
+from adapter.delivery.urls import join_action_url
+from adapter.logistics.booking import Booking, cancel_body, confirm_body, init_body, read_order, track_body
+from adapter.logistics.search import payload_category
+from adapter.orders import store as order_store
+from adapter.orders.policy import OrderPolicy
+from adapter.orders.results import FlowResult
+from adapter.protocol.request import NetworkRequest
+from adapter.store.models import Cooperative, LogisticsSearch, Order, OutboxMessage, Shipment
+from catalog_sync.services.catalogue import profile_of
+
+__all__ = ["book", "booking_of", "cancel", "on_confirm", "on_init", "on_track", "shipment_for", "shipment_of"]
+
+# How long a LOG request is worth retrying: a booking not made in an hour is looked at by a person.
+SEND_WINDOW = dt.timedelta(hours=1)
+# The reason we give a courier when the retail order is cancelled (LOG 1.2.5: "Merchant cancelled").
+CANCEL_REASON = {"ONDC:LOG10": "005", "ONDC:LOG11": "005"}
+
+
+def shipment_of(session: Session, order: Order) -> Shipment | None:
+    """The order's shipment (its one Delivery fulfilment), if one was booked or is being booked."""
+    return session.scalar(select(Shipment).where(Shipment.order_id == order.id).order_by(Shipment.id).limit(1))
+
+
+def shipment_for(session: Session, request: NetworkRequest) -> Shipment:
+    """The shipment a courier's callback is about (its LOG transaction, sent by its courier); LookupError if none."""
+    ctx = request.context
+    shipment = session.scalar(select(Shipment).where(Shipment.transaction_id == ctx.transaction_id,
+                                                     Shipment.bpp_id == ctx.bpp_id))
+    if shipment is None:
+        raise LookupError(f"no shipment of ours has LOG transaction_id {ctx.transaction_id!r} with {ctx.bpp_id!r}")
+    return shipment
+
+
+def booking_of(session: Session, shipment: Shipment) -> Booking:
+    """Everything the LOG messages of this shipment say, from the order, its cooperative and the search."""
+    order = session.get_one(Order, shipment.order_id)
+    cooperative = session.get_one(Cooperative, shipment.cooperative_id)
+    profile = profile_of(cooperative)
+    search = session.scalar(select(LogisticsSearch).where(LogisticsSearch.transaction_id == shipment.transaction_id))
+    parcel = search.parcel if search is not None else {}
+    shipped = next((line for line in order.lines if line.get("quantity", 0) > 0), {})
+    pickup = profile.location(str(shipped.get("location_id", ""))) or profile.locations[0]
+    care = profile.consumer_care
+    return Booking(domain=shipment.domain, city=pickup.city_code, transaction_id=shipment.transaction_id,
+                   bpp_id=shipment.bpp_id, bpp_uri=shipment.bpp_uri, provider_id=shipment.provider_id,
+                   item_id=shipment.item_id, category=str((shipment.quote or {}).get("category", "")) or
+                   str(parcel.get("category", "Standard Delivery")), log_order_id=shipment.log_order_id,
+                   retail_order_id=order.order_id, pickup=pickup, pickup_name=profile.name,
+                   pickup_phone=care.phone, pickup_email=care.email,
+                   drop=(order.fulfillments or [{}])[0].get("end") or {}, parcel=parcel,
+                   declared_value=str(order.quote.get("price", {}).get("value", "0")),
+                   goods_category=payload_category(order.domain))
+
+
+def _send(session: Session, shipment: Shipment, action: str, body: dict[str, Any], now: dt.datetime) -> OutboxMessage:
+    return enqueue(session, action=action, target_url=join_action_url(shipment.bpp_uri, action),
+                   body=orjson.dumps(body), transaction_id=shipment.transaction_id,
+                   message_id=body["context"]["message_id"], bap_id=None, cooperative_id=shipment.cooperative_id,
+                   solicited=False, deadline_at=now + SEND_WINDOW, now=now)
+
+
+def book(session: Session, order: Order, policy: OrderPolicy, now: dt.datetime) -> list[OutboxMessage]:
+    """Send the LOG init for a packed order whose delivery was quoted by a courier; nothing for the others
+    (manual shipping, the slabs, an order already booked)."""
+    draft = order_store.get_draft(session, order.bap_id, order.transaction_id)
+    shipping = draft.shipping if draft is not None else None
+    if not shipping or shipping.get("source") != "courier" or shipment_of(session, order) is not None:
+        return []
+    courier, search = shipping["courier"], shipping["search"]
+    shipment = Shipment(cooperative_id=order.cooperative_id, order_id=order.id,
+                        fulfilment_id=str((order.fulfillments or [{}])[0].get("id", "1")),
+                        retail_transaction_id=order.transaction_id, domain=search["domain"],
+                        bpp_id=courier["bpp_id"], bpp_uri=courier["bpp_uri"], provider_id=courier["provider_id"],
+                        item_id=courier["item_id"], transaction_id=search["transaction_id"],
+                        log_order_id=f"{order.order_id}-1"[:64], state="init-sent",
+                        quote={"category": courier["category"]}, unapplied=[], created_at=now, updated_at=now)
+    session.add(shipment)
+    session.flush()
+    body = init_body(booking_of(session, shipment), bap_id=policy.app.bpp_id, bap_uri=policy.app.bpp_uri,
+                     message_id=str(uuid.uuid4()), now=now)
+    order_store.add_event(session, order, actor="courier", kind="shipment_init", reason=shipment.bpp_id)
+    return [_send(session, shipment, "init", body, now)]
+
+
+def _failed(shipment: Shipment, request: NetworkRequest, now: dt.datetime) -> bool:
+    """An error answer (no order): the booking failed; the member ships by hand and the operator is told."""
+    if isinstance(request.message.get("order"), dict):
+        return False
+    shipment.state, shipment.updated_at = "failed", now
+    shipment.error = f"the courier answered {request.action} with an error, not an order"
+    return True
+
+
+def on_init(session: Session, request: NetworkRequest, policy: OrderPolicy, now: dt.datetime) -> FlowResult:
+    """The courier's on_init: keep its quote, confirm the booking."""
+    shipment = shipment_for(session, request)
+    if shipment.state != "init-sent" or _failed(shipment, request, now):
+        return FlowResult()
+    read = read_order(request.message)
+    shipment.quote = (read.quote or {}) | {"category": (shipment.quote or {}).get("category", "")}
+    shipment.state, shipment.updated_at = "confirm-sent", now
+    booking = booking_of(session, shipment)
+    body = confirm_body(booking, read.quote, bap_id=policy.app.bpp_id, bap_uri=policy.app.bpp_uri,
+                        message_id=str(uuid.uuid4()), now=now)
+    return FlowResult([_send(session, shipment, "confirm", body, now)])
+
+
+def on_confirm(session: Session, request: NetworkRequest, policy: OrderPolicy, now: dt.datetime) -> FlowResult:
+    """The courier's on_confirm: the shipment is booked (AWB, label, pickup slot); ask for its tracking URL."""
+    shipment = shipment_for(session, request)
+    if shipment.state not in ("confirm-sent", "booked") or _failed(shipment, request, now):
+        return FlowResult()
+    read = read_order(request.message)
+    first = shipment.state != "booked"
+    shipment.state, shipment.updated_at = "booked", now
+    shipment.awb = read.awb or shipment.awb
+    shipment.label_url = read.label_url or shipment.label_url
+    shipment.pickup_slot = read.pickup_slot or shipment.pickup_slot
+    shipment.courier_state = read.state or shipment.courier_state
+    if not first:
+        return FlowResult()
+    order = session.get_one(Order, shipment.order_id)
+    order_store.add_event(session, order, actor="courier", kind="shipment_booked", reason=shipment.awb)
+    body = track_body(booking_of(session, shipment), bap_id=policy.app.bpp_id, bap_uri=policy.app.bpp_uri,
+                      message_id=str(uuid.uuid4()), now=now)
+    return FlowResult([_send(session, shipment, "track", body, now)])
+
+
+def on_track(session: Session, request: NetworkRequest, policy: OrderPolicy, now: dt.datetime) -> FlowResult:
+    """The courier's on_track: keep its tracking URL (what retail /track then answers with)."""
+    shipment = shipment_for(session, request)
+    tracking = request.message.get("tracking") if isinstance(request.message, dict) else None
+    url = tracking.get("url") if isinstance(tracking, dict) else None
+    if isinstance(url, str) and url.startswith(("http://", "https://")):
+        shipment.tracking_url, shipment.updated_at = url[:2048], now
+    return FlowResult()
+
+
+def cancel(session: Session, order: Order, policy: OrderPolicy, now: dt.datetime) -> list[OutboxMessage]:
+    """Cancel the order's shipment with its courier (a retail cancellation before pickup); nothing when there is
+    none, or the parcel was picked up already (the courier then brings it back: RTO)."""
+    shipment = shipment_of(session, order)
+    if shipment is None or shipment.state not in ("init-sent", "confirm-sent", "booked"):
+        return []
+    if shipment.state != "booked":  # not confirmed yet: nothing to cancel at the courier's
+        shipment.state, shipment.updated_at = "cancelled", now
+        return []
+    shipment.state, shipment.updated_at = "cancel-sent", now
+    body = cancel_body(booking_of(session, shipment), CANCEL_REASON.get(shipment.domain, "005"),
+                       bap_id=policy.app.bpp_id, bap_uri=policy.app.bpp_uri, message_id=str(uuid.uuid4()), now=now)
+    return [_send(session, shipment, "cancel", body, now)]

@@ -1,0 +1,88 @@
+"""A courier's unsolicited updates drive the retail order (docs/logistics.md "Tracking").
+
+Each LOG fulfilment state the courier reports (on_status, on_update, on_cancel) becomes the seller move a member
+would make (``seller.seller_action`` with actor ``courier``), which pushes the buyer app's retail on_status as
+usual. A state the retail machine cannot take now (already there, a hop it does not know) is recorded on the
+shipment, not forced. A courier's RTO becomes the retail RTO, and RTO-Delivered puts the stock back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy.orm import Session
+
+from adapter.logistics.booking import read_order
+from adapter.orders import courier_booking, seller
+from adapter.orders.errors import OrderError
+from adapter.orders.policy import OrderPolicy
+from adapter.orders.results import FlowResult
+from adapter.protocol.context import format_timestamp
+from adapter.protocol.request import NetworkRequest
+from adapter.store.models import Order, Shipment
+
+__all__ = ["COURIER_MOVES", "on_update"]
+
+# The LOG fulfilment state and the retail seller move that reaches it.
+COURIER_MOVES = {"Agent-assigned": "assign_agent", "Out-for-pickup": "out_for_pickup", "At-pickup": "at_pickup",
+                 "Order-picked-up": "pick_up", "In-transit": "ship", "At-destination-hub": "at_destination_hub",
+                 "Out-for-delivery": "out_for_delivery", "At-delivery": "at_delivery",
+                 "Order-delivered": "deliver"}
+# The retail RTO reason for a courier's return to origin: "buyer not available" (ONDC RET 1.2.5, 013).
+RTO_REASON = "013"
+
+
+def _note(shipment: Shipment, state: str, why: str, now: dt.datetime) -> None:
+    shipment.unapplied = [*shipment.unapplied, {"state": state, "why": why[:300], "at": format_timestamp(now)}]
+
+
+def _move(shipment: Shipment, order: Order, action: str, state: str, policy: OrderPolicy, session: Session,
+          now: dt.datetime, reason_id: str | None = None) -> FlowResult:
+    try:
+        return seller.seller_action(session, order, action, policy, actor="courier", now=now, reason_id=reason_id)
+    except OrderError as error:
+        _note(shipment, state, str(error), now)
+        return FlowResult()
+
+
+def on_update(session: Session, request: NetworkRequest, policy: OrderPolicy, now: dt.datetime) -> FlowResult:
+    """A courier's on_status / on_update / on_cancel for one of our shipments."""
+    shipment = courier_booking.shipment_for(session, request)
+    read = read_order(request.message)
+    if not read.state and not read.rto_state:
+        return FlowResult()  # an error answer or an order without state: nothing to move
+    order = session.get_one(Order, shipment.order_id)
+    shipment.updated_at = now
+    if read.awb and not shipment.awb:
+        shipment.awb = read.awb
+    if read.rto_state:
+        previous, shipment.courier_state = shipment.courier_state, read.rto_state
+        if read.rto_state == previous:
+            return FlowResult()
+        if not any(leg["type"] == "RTO" for leg in order.legs):
+            started = _move(shipment, order, "initiate_rto", "RTO-Initiated", policy, session, now,
+                            reason_id=RTO_REASON)
+            if read.rto_state == "RTO-Initiated":
+                return started
+        else:
+            started = FlowResult()
+        if read.rto_state in ("RTO-Delivered", "RTO-Disposed"):
+            action = "rto_delivered" if read.rto_state == "RTO-Delivered" else "rto_disposed"
+            finished = _move(shipment, order, action, read.rto_state, policy, session, now)
+            return FlowResult([*started.outbox, *finished.outbox], started.stock_changed | finished.stock_changed)
+        return started
+    state = read.state or ""
+    if state == shipment.courier_state:
+        return FlowResult()  # told again
+    shipment.courier_state = state
+    if state == "Cancelled":
+        if shipment.state == "cancel-sent":
+            shipment.state = "cancelled"
+        else:
+            _note(shipment, state, "the courier cancelled the shipment", now)
+        return FlowResult()
+    move = COURIER_MOVES.get(state)
+    if move is None:
+        _note(shipment, state, "no retail move for this courier state", now)
+        return FlowResult()
+    return _move(shipment, order, move, state, policy, session, now)
