@@ -26,6 +26,7 @@ from adapter.store.models import (
     InboundMessage,
     Order,
     OutboxMessage,
+    Shipment,
     SyncJob,
 )
 from adapter.web import create_app
@@ -557,3 +558,30 @@ def test_a_finished_sync_says_in_words_what_it_sent_and_a_running_one_shows_no_e
     assert "कुछ नहीं भेजा गया" in in_hindi
     assert ">पूरा हुआ</dd>" in in_hindi  # the state, in words
     assert "केवल बदलाव" in in_hindi  # the kind
+
+
+def test_a_booked_shipment_shows_on_the_order_page_in_both_languages_and_only_safe_links(
+        web: FlaskClient, sessions: sessionmaker[Session], coops: dict[str, tuple[int, str]]) -> None:
+    coop_id, key = coops["test-coop"]
+    pk = make_order(sessions, coop_id, "SHIP-1", state="Accepted", fulfilment_state="Packed")
+    with transaction(sessions) as session:
+        session.add(Shipment(
+            cooperative_id=coop_id, order_id=pk, fulfilment_id="F1", retail_transaction_id="t-SHIP-1",
+            domain="ONDC:LOG11", bpp_id="courier.odop.local", bpp_uri="https://courier.odop.local/log",
+            provider_id="P1", item_id="STD", transaction_id="log-t-1", log_order_id="L-1", state="booked",
+            courier_state="Agent-assigned", awb="12345678901234", label_url="javascript:alert(1)",
+            tracking_url="https://courier.odop.local/track/12345678901234",
+            pickup_slot={"start": "2030-01-05T04:30:00.000Z", "end": "2030-01-05T08:30:00.000Z"}))
+    sign_in(web, key)
+    page = text(web.get(f"/console/orders/{pk}"))
+    section = page.split('id="shipment"', 1)[1].split("</section>", 1)[0]
+    assert "Booked" in section
+    assert "12345678901234" in section
+    assert "5 Jan 2030, 10:00 IST \u2013 14:00 IST" in section  # the pick-up slot in IST
+    assert 'id="shipment-tracking" href="https://courier.odop.local/track/12345678901234"' in section
+    assert "javascript:" not in section  # a courier's link is shown only if it is a web address
+    assert "Print the label" not in section
+    hindi = text(web.get(f"/console/orders/{pk}", headers={"Accept-Language": "hi"}))
+    assert "बुक हो गया" in hindi.split('id="shipment"', 1)[1].split("</section>", 1)[0]
+    other = make_order(sessions, coop_id, "SHIP-2")
+    assert 'id="shipment"' not in text(web.get(f"/console/orders/{other}"))  # manual shipping: no courier block

@@ -408,6 +408,22 @@ def delivery_reason(reason: str | None) -> str:
     return str(pgettext("why not delivered", "the delivery failed"))
 
 
+# A shipment booked with a courier (adapter.orders.courier_booking), as the member reads it.
+SHIPMENT_STATES: dict[str, LazyString] = {
+    "init-sent": lazy_pgettext("shipment", "Asking the courier to book it"),
+    "confirm-sent": lazy_pgettext("shipment", "Confirming the booking"),
+    "booked": lazy_pgettext("shipment", "Booked"),
+    "cancel-sent": lazy_pgettext("shipment", "Cancelling with the courier"),
+    "cancelled": lazy_pgettext("shipment", "Cancelled with the courier"),
+    "failed": lazy_pgettext("shipment", "The courier could not book it"),
+}
+
+
+def shipment_label(state: str | None) -> str:
+    """A shipment's state in the reader's language (the code itself when it has no label)."""
+    return label(SHIPMENT_STATES, state) or (state or "")
+
+
 def label(table: dict[str, LazyString], code: str | None) -> str | None:
     """A code's words from one of these tables, in the reader's language (None when the table lacks it)."""
     found = table.get(code or "")

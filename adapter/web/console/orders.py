@@ -10,13 +10,14 @@ from flask.wrappers import Response
 from flask_babel import gettext
 from werkzeug.wrappers import Response as BaseResponse
 
+from adapter.orders import courier_booking
 from adapter.orders import store as order_store
 from adapter.orders.errors import OrderError
 from adapter.orders.policy import order_policy
 from adapter.orders.seller import next_actions, seller_action
 from adapter.orders.states import ORDER
 from adapter.store.models import Cooperative, Order, utcnow
-from adapter.web.console import todo
+from adapter.web.console import i18n, todo
 from adapter.web.console.i18n import (
     CANCEL_REASONS,
     RETURN_REASONS,
@@ -99,6 +100,11 @@ def _poll_seconds() -> int:
     return max(int(current_app.config.get("CONSOLE_TODO_POLL_SECONDS", 30)), 1)
 
 
+def _web_link(url: str | None) -> bool:
+    """Whether a link a courier gave us may be shown as one (http or https only: no javascript: or data:)."""
+    return bool(url) and str(url).lower().startswith(("https://", "http://"))
+
+
 def timeline(order: Order) -> list[dict[str, Any]]:
     """Order events and network messages of its transaction, oldest first, as recorded (the operator's raw view;
     members read the same as sentences, adapter.web.console.story)."""
@@ -130,6 +136,8 @@ def order(order_pk: int) -> tuple[str, int]:
     end = fulfilment.get("end", {})
     return_ids = [leg.get("id", "") for leg in row.legs if leg.get("type") == "Return"]
     return page("order.html", order=row, titles=quoted_titles(row), end=end, story=story, breakup_title=breakup_title,
+                shipment=courier_booking.shipment_of(db(), row), shipment_label=i18n.shipment_label,
+                safe_link=_web_link,
                 timeline=timeline(row) if who.is_admin else [],
                 actions=next_actions(row), steps=todo.forward_steps(row), next_step=todo.next_step(row),
                 reasons={action: reason_texts(table) for action, table in REASONED.items()},

@@ -165,7 +165,7 @@ def _context() -> dict[str, Any]:
     return {"fix": i18n.validation_fix, "lang": languages.current_language(), "csrf_token": csrf.token,
             "languages": languages.available_languages(), "current_user": current_user(),
             "action_label": i18n.action_label, "inr": formats.inr, "day": formats.day,
-            "ist": formats.ist, "state_label": i18n.state_label, "error_text": i18n.error_text,
+            "ist": formats.ist, "clock": formats.clock, "state_label": i18n.state_label, "error_text": i18n.error_text,
             "delivery_error": i18n.delivery_error, "sync_label": i18n.sync_label, "event_label": i18n.event_label,
             "actor_label": i18n.actor_label, "message_label": i18n.message_label, "message_word": i18n.message_word,
             "signature_label": i18n.signature_label, "count_label": i18n.count_label}
