@@ -122,7 +122,8 @@ class Receiver:
             callback = action in CALLBACK_ACTIONS
             envelope = Envelope.from_payload(action, payload, sender_key="bpp_id" if callback else "bap_id")
             if callback:
-                verdict = self._check_callback_signature(raw, headers, payload, now)
+                self._check_signer(raw, headers, payload, now, side="bpp")  # a courier answering us
+                verdict = "ok"
             else:
                 verdict = self._check_signatures(action, raw, headers, payload, now)
             # Searches are most of the traffic: a plain walk says yes to the usual one, the schemas do the rest.
@@ -155,20 +156,7 @@ class Receiver:
 
     def _check_signatures(self, action: str, raw: bytes, headers: Mapping[str, str], payload: dict[str, Any],
                           now: dt.datetime) -> str:
-        header = headers.get("Authorization")
-        if not header:
-            raise SignatureRejected("the Authorization header is missing", verdict="missing")
-        entry = self._verify(raw, header, now, gateway=False, domain=_domain(payload))
-        context = payload["context"]
-        bap_id = context.get("bap_id")
-        if entry.subscriber_id != bap_id:
-            raise SignatureRejected(f"signed by {entry.subscriber_id!r} but context.bap_id is {bap_id!r}",
-                                    verdict="wrong-subscriber")
-        bap_uri = context.get("bap_uri")
-        # Our signed callbacks only go to the host the buyer app registered, never wherever a request says.
-        if isinstance(bap_uri, str) and entry.subscriber_url and _host(bap_uri) != _host(entry.subscriber_url):
-            raise ProtocolError(f"bap_uri is not on the host registered for {bap_id!r}", ondc_code="30000",
-                                error_type="CONTEXT-ERROR", path="context.bap_uri")
+        self._check_signer(raw, headers, payload, now, side="bap")
         if action == "search":
             gateway = next((headers[name] for name in GATEWAY_HEADERS if headers.get(name)), None)
             if gateway is None and self.require_gateway_auth:
@@ -178,23 +166,25 @@ class Receiver:
                 self._verify(raw, gateway, now, gateway=True, domain=_domain(payload))
         return "ok"
 
-    def _check_callback_signature(self, raw: bytes, headers: Mapping[str, str], payload: dict[str, Any],
-                                  now: dt.datetime) -> str:
-        """A courier's callback is signed by the courier: the signer is context.bpp_id, at its registered host."""
+    def _check_signer(self, raw: bytes, headers: Mapping[str, str], payload: dict[str, Any], now: dt.datetime, *,
+                      side: str) -> RegistryEntry:
+        """The request is signed by the party the context names on ``side`` ("bap" for a buyer app's request,
+        "bpp" for a courier's callback to us), and that party's URI is on the host it registered: our signed answers
+        only go there, never wherever a request says."""
         header = headers.get("Authorization")
         if not header:
             raise SignatureRejected("the Authorization header is missing", verdict="missing")
         entry = self._verify(raw, header, now, gateway=False, domain=_domain(payload))
         context = payload["context"]
-        bpp_id = context.get("bpp_id")
-        if entry.subscriber_id != bpp_id:
-            raise SignatureRejected(f"signed by {entry.subscriber_id!r} but context.bpp_id is {bpp_id!r}",
+        party = context.get(f"{side}_id")
+        if entry.subscriber_id != party:
+            raise SignatureRejected(f"signed by {entry.subscriber_id!r} but context.{side}_id is {party!r}",
                                     verdict="wrong-subscriber")
-        bpp_uri = context.get("bpp_uri")
-        if isinstance(bpp_uri, str) and entry.subscriber_url and _host(bpp_uri) != _host(entry.subscriber_url):
-            raise ProtocolError(f"bpp_uri is not on the host registered for {bpp_id!r}", ondc_code="30000",
-                                error_type="CONTEXT-ERROR", path="context.bpp_uri")
-        return "ok"
+        uri = context.get(f"{side}_uri")
+        if isinstance(uri, str) and entry.subscriber_url and _host(uri) != _host(entry.subscriber_url):
+            raise ProtocolError(f"{side}_uri is not on the host registered for {party!r}", ondc_code="30000",
+                                error_type="CONTEXT-ERROR", path=f"context.{side}_uri")
+        return entry
 
     def _verify(self, raw: bytes, header: str, now: dt.datetime, *, gateway: bool,
                 domain: str | None) -> RegistryEntry:
