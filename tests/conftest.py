@@ -27,7 +27,7 @@ from adapter.store.db import make_engine, make_sessionmaker
 from adapter.store.models import Base
 from config import Settings, load_settings
 from tests.support.network import Network, make_network
-from tests.support.servers import start_worker, stop_process, wait_until
+from tests.support.servers import start_worker, stop_process, wait_until, worker_answers
 
 ADMIN_KEY = "test-admin-key-0123456789abcdef"
 
@@ -152,13 +152,7 @@ def worker(test_env: dict[str, str], engine: Engine, tmp_path_factory: pytest.Te
     proc = start_worker(env, log)
     celery = make_celery(load_settings(test_env))
 
-    def answers() -> bool:
-        try:
-            return bool(celery.control.ping(timeout=0.5))
-        except OSError:
-            return False
-
-    if not wait_until(answers, timeout=60, interval=0.5):
+    if not wait_until(lambda: worker_answers(celery), timeout=60, interval=0.5):
         stop_process(proc)
         pytest.fail(f"worker did not start; log:\n{Path(log).read_text()[-3000:]}")
     yield celery

@@ -42,7 +42,7 @@ from tests.integration.test_orders import Buyer
 from tests.support.network import Network
 from tests.support.receiver import Receiver, running_receiver
 from tests.support.sellers import RET16_CSV
-from tests.support.servers import free_port, start_worker, stop_process, wait_until
+from tests.support.servers import free_port, start_worker, stop_process, wait_until, worker_answers
 
 DEVANAGARI = re.compile(r"[\u0900-\u097F]")
 
@@ -78,7 +78,7 @@ def manual_worker(env: dict[str, str], tmp_path: Path) -> Iterator[None]:
                         ["--hostname", f"journey-{os.getpid()}@%h"])
     celery = make_celery(load_settings(env))
     try:
-        assert wait_until(lambda: bool(celery.control.ping(timeout=0.5)), timeout=60, interval=0.5), \
+        assert wait_until(lambda: worker_answers(celery), timeout=60, interval=0.5), \
             (tmp_path / "worker.log").read_text()[-3000:]
         yield
     finally:

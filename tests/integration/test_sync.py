@@ -28,7 +28,7 @@ from catalog_sync.services import catalogue as catalogues
 from config import load_settings
 from tests.support.network import BUYER_ID
 from tests.support.receiver import Receiver, running_receiver
-from tests.support.servers import RedisServer, descendants, start_worker, stop_process, wait_until
+from tests.support.servers import RedisServer, descendants, start_worker, stop_process, wait_until, worker_answers
 from tests.support.source import Source, running_source
 from workers.app import make_celery
 from workers.sync import queue_sync
@@ -69,10 +69,12 @@ def env(test_env: dict[str, str], redis: RedisServer) -> dict[str, str]:
 def worker(env: dict[str, str], tmp_path: Path) -> Iterator[Any]:
     proc = start_worker(dict(os.environ) | env, tmp_path / "worker.log")
     celery = make_celery(load_settings(env))
-    assert wait_until(lambda: bool(celery.control.ping(timeout=0.5)), timeout=60)
-    celery.proc = proc
-    yield celery
-    stop_process(proc)
+    try:  # the worker is stopped however the test ends, even when it never answered
+        assert wait_until(lambda: worker_answers(celery), timeout=60)
+        celery.proc = proc
+        yield celery
+    finally:
+        stop_process(proc)
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -19,6 +20,17 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def worker_answers(celery: Any) -> bool:
+    """Whether a Celery worker answers a ping; a broker connection dropped meanwhile counts as "not yet"."""
+    from kombu.exceptions import OperationalError
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    try:
+        return bool(celery.control.ping(timeout=0.5))
+    except (OSError, OperationalError, RedisConnectionError):
+        return False
 
 
 def wait_until(predicate: Callable[[], bool], timeout: float = 30.0, interval: float = 0.1) -> bool:
