@@ -16,7 +16,9 @@ command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
 # The browser's Hindi glyphs and the tax invoice PDFs' fonts.
 [ -n "$(find /usr/share/fonts -name NotoSansDevanagari-Regular.ttf 2>/dev/null)" ] || missing+=(fonts-noto-core)
 # ONDC's validator (tests/conformance) runs on node >= 18 with npm.
-{ command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; } || missing+=(nodejs npm)
+# (npm is asked for only when missing: NodeSource's nodejs bundles it and conflicts with Debian's npm package)
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "installing ${missing[*]} with apt-get"
