@@ -186,12 +186,14 @@ class Shipping(_Record):
     ``manual``: the cooperative books its own courier and the delivery charge comes from its slabs. ``network``:
     couriers on ONDC logistics are asked for quotes at select and the one ``policy`` picks (``cheapest`` or
     ``fastest``, among the ``preferred`` couriers' quotes when any of them answers) sets the charge; the slabs
-    are the fallback when none answers in time.
+    are the fallback when none answers in time. ``book_on``: the courier is booked when the order is ``accepted``
+    (not ready to ship until it is packed) or only when it is ``packed``.
     """
 
     mode: Literal["manual", "network"] = "manual"
     policy: Literal["cheapest", "fastest"] = "cheapest"
     preferred: tuple[str, ...] = ()
+    book_on: Literal["accepted", "packed"] = "accepted"
 
     _tuples: ClassVar[frozenset[str]] = frozenset({"preferred"})
 

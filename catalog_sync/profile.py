@@ -237,6 +237,7 @@ class _ShippingSchema(Schema):
         _Pattern(re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,254}$"),
                  "name a courier by its ONDC subscriber id or provider id, e.g. courier.example.com"),
         load_default=list, validate=validate.Length(max=20, error="list at most {max} preferred couriers"))
+    book_on = f.Choice({"accepted": "accepted", "packed": "packed"}, load_default="accepted")
 
 
 class _BankSchema(Schema):
@@ -406,7 +407,8 @@ def load_profile(data: dict[str, Any]) -> Profile:
         packaging_weight_g=d["packaging_weight_g"],
         default_box=Box(**d["default_box"]) if d["default_box"] else None,
         shipping=Shipping(mode=d["shipping"]["mode"], policy=d["shipping"]["policy"],
-                          preferred=tuple(dict.fromkeys(d["shipping"]["preferred"]))),
+                          preferred=tuple(dict.fromkeys(d["shipping"]["preferred"])),
+                          book_on=d["shipping"]["book_on"]),
     )
 
 

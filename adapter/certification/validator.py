@@ -25,6 +25,13 @@ ARCHIVE_SHA256 = "7ae7b1da8f258dddf7af91f97b8984a21c3653847b1df15b9a9ec88e1e2c57
 LINE = re.compile(r"^  \[(?P<action>[^\]]+)\] (?P<key>[^:]*): (?P<message>.*)$")
 
 
+# The fulfilment states the utility checks with its newer courier-state checks, and their payload keys.
+_COURIER_STATES = ("(Agent-assigned|At-pickup|Out-for-pickup|Pickup-failed|In-transit|At-destination-hub|At-delivery|"
+                   "Delivery-failed)")
+_COURIER_KEYS = ("(agent_assigned|at_pickup|out_for_pickup|pickup_failed|in_transit|at_destination_hub|at_delivery|"
+                 "delivery_failed)")
+
+
 # Errors the utility reports on messages that follow ONDC's own 1.2.5 specification, because of a defect in the
 # utility (each read in its source; the dist/ path is given). Each pattern must match a whole error line; they are
 # counted and printed apart, and docs/certification.md explains each. Anything else is a fault of ours.
@@ -38,16 +45,19 @@ KNOWN_DEFECTS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(patte
      "an array, always true: every Delivery order is asked for a Self-Pickup fulfilment, which ONDC's own 1.2.5 "
      "examples (Delivery_Flow on_status_picked) do not have"),
     (r"\[on_status_in_transit\] invalidStateTransition: Invalid state transition in /on_status_In-transit\. Cannot "
-     r"transition from 'Pending' to 'In-transit'\. Allowed transitions: Packed, Cancelled",
-     "the utility remembers the Delivery fulfilment from on_confirm and updates it only in the courier-state "
-     "checks (agent-assigned, in-transit ...), never in on_status Packed or Order-picked-up, so In-transit is "
-     "compared with Pending although Packed and Order-picked-up came between"),
-    (r"\[on_status_(in_transit|at_destination_hub)\] fulfillmentState\[C\d+\]: Fulfillment state should be "
-     r"'(In-transit|At-destination-hub)' for /on_status_\2 but found 'Cancelled'",
-     "utils/Retail_.1.2.5/Status/onStatusInTransit.js and onStatusAtDestinationHub.js check every fulfilment, "
-     "the Cancel leg of a part-cancelled order too (ONDC's Seller_Cancellation_Flow on_status has one)"),
-    (r"\[on_status_(in_transit|at_destination_hub)\] routingTagNotFound: Routing tag with code 'routing' not found in "
-     r"fulfillment tags for /on_status_(In-transit|At-destination-hub)",
+     r"transition from '(Pending|Agent-assigned|Out-for-pickup|Pickup-failed)' to 'In-transit'\. Allowed "
+     r"transitions: [A-Za-z, -]+",
+     "the utility remembers the Delivery fulfilment as 'DeliveryFulfillment' from on_confirm and from the "
+     "courier-state checks before pickup (agent-assigned, out-for-pickup, pickup-failed), but on_status "
+     "Order-picked-up stores it as 'deliveryFulfillment' (utils/Retail_.1.2.5/Status/onStatusPicked.js), so "
+     "In-transit is compared with the state before pickup although Order-picked-up came between"),
+    (rf"\[on_status_{_COURIER_KEYS}\] fulfillmentState\[C\d+\]: Fulfillment state should be "
+     rf"'{_COURIER_STATES}' for /on_status_{_COURIER_STATES} but found 'Cancelled'",
+     "the courier-state checks (utils/Retail_.1.2.5/Status/onStatusInTransit.js, onStatusAgentAssigned.js, "
+     "onStatusAtDestinationHub.js ...) check every fulfilment, the Cancel leg of a part-cancelled order too "
+     "(ONDC's Seller_Cancellation_Flow on_status has one)"),
+    (rf"\[on_status_{_COURIER_KEYS}\] routingTagNotFound: Routing tag with code 'routing' not found in "
+     rf"fulfillment tags for /on_status_{_COURIER_STATES}",
      "the same loop over every fulfilment asks the Cancel leg of a part-cancelled order for a routing tag; the "
      "Delivery fulfilment has it"),
     (r"\[on_update_[a-z_]+\] invalidItemID\[[^\]]+\]: Item ID \[[^\]]+\] not present in items array",

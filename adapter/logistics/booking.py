@@ -14,7 +14,8 @@ from typing import Any
 from adapter.protocol.context import CORE_VERSION, format_timestamp
 from catalog_sync.model import Location
 
-__all__ = ["Booking", "CourierOrder", "cancel_body", "confirm_body", "init_body", "read_order", "track_body"]
+__all__ = ["Booking", "CourierOrder", "cancel_body", "confirm_body", "init_body", "read_order", "ready_body",
+           "track_body", "tracking_url"]
 
 LOG_TTL = "PT30S"
 FULFILMENT_ID = "1"
@@ -101,13 +102,18 @@ def init_body(booking: Booking, *, bap_id: str, bap_uri: str, message_id: str, n
             "message": {"order": order}}
 
 
-def confirm_body(booking: Booking, quote: dict[str, Any] | None, *, bap_id: str, bap_uri: str, message_id: str,
-                 now: dt.datetime) -> dict[str, Any]:
-    """The LOG confirm: the order as initialised, the courier's quote, ready to ship, and the linked retail order."""
+def _ready_tag(ready: bool) -> dict[str, Any]:
+    return {"code": "state", "list": [{"code": "ready_to_ship", "value": "yes" if ready else "no"}]}
+
+
+def confirm_body(booking: Booking, quote: dict[str, Any] | None, *, ready: bool, bap_id: str, bap_uri: str,
+                 message_id: str, now: dt.datetime) -> dict[str, Any]:
+    """The LOG confirm: the order as initialised, the courier's quote, whether the parcel is ready to ship (an
+    order booked when accepted is not, until it is packed: :func:`ready_body`), and the linked retail order."""
     parcel = booking.parcel
     fulfilment = {
         "id": FULFILMENT_ID, "type": "Delivery", "start": _start(booking), "end": _end(booking),
-        "tags": [{"code": "state", "list": [{"code": "ready_to_ship", "value": "yes"}]}],
+        "tags": [_ready_tag(ready)],
     }
     stamp = format_timestamp(now)
     order: dict[str, Any] = {
@@ -134,6 +140,19 @@ def confirm_body(booking: Booking, quote: dict[str, Any] | None, *, bap_id: str,
         order["quote"] = quote
     return {"context": _context(booking, "confirm", bap_id=bap_id, bap_uri=bap_uri, message_id=message_id,
                                 now=now), "message": {"order": order}}
+
+
+def ready_body(booking: Booking, awb: str | None, *, bap_id: str, bap_uri: str, message_id: str,
+               now: dt.datetime) -> dict[str, Any]:
+    """The LOG update that tells the courier a booked parcel is packed and ready to ship (``update_target``
+    fulfillment, as in ONDC's LOG 1.2.5 base flow)."""
+    fulfilment: dict[str, Any] = {"id": FULFILMENT_ID, "type": "Delivery", "tags": [_ready_tag(True)]}
+    if awb:
+        fulfilment["@ondc/org/awb_no"] = awb
+    order = {"id": booking.log_order_id, "items": _items(booking), "fulfillments": [fulfilment],
+             "updated_at": format_timestamp(now)}
+    return {"context": _context(booking, "update", bap_id=bap_id, bap_uri=bap_uri, message_id=message_id, now=now),
+            "message": {"update_target": "fulfillment", "order": order}}
 
 
 def track_body(booking: Booking, *, bap_id: str, bap_uri: str, message_id: str, now: dt.datetime) -> dict[str, Any]:
@@ -194,3 +213,11 @@ def read_order(message: dict[str, Any]) -> CourierOrder:
         pickup_slot={"start": str(slot.get("start", "")), "end": str(slot.get("end", ""))}
         if isinstance(slot, dict) else None,
         quote=order.get("quote") if isinstance(order.get("quote"), dict) else None)
+
+
+def tracking_url(message: dict[str, Any]) -> str | None:
+    """The tracking page of a courier's ``on_track`` (None when it gives only a position, as LOG10's live poll
+    does, or a URL that is not http(s))."""
+    tracking = message.get("tracking") if isinstance(message, dict) else None
+    url = tracking.get("url") if isinstance(tracking, dict) else None
+    return url[:2048] if isinstance(url, str) and url.startswith(("http://", "https://")) else None

@@ -1,8 +1,10 @@
 """Booking the courier a select chose, for an order of a network-shipping cooperative (docs/logistics.md).
 
-When such an order is packed, :func:`book` records a Shipment and sends the courier the LOG ``init`` in the LOG
-transaction of the quote; :func:`on_init` answers the courier's on_init with ``confirm``; :func:`on_confirm` keeps
-the AWB, label and pickup slot and asks for the tracking URL (``track``); :func:`on_track` keeps it. A retail
+When such an order is accepted (or packed, by the cooperative's ``shipping.book_on``), :func:`book` records a
+Shipment and sends the courier the LOG ``init`` in the LOG transaction of the quote; :func:`on_init` answers the
+courier's on_init with ``confirm`` (ready to ship if the order is packed already); :func:`on_confirm` keeps the
+AWB, label and pickup slot and asks for the tracking URL (``track``); :func:`on_track` keeps it. When the member
+packs an order booked before, :func:`packed` tells the courier it is ready to ship (LOG ``update``). A retail
 cancellation before pickup sends the courier ``cancel`` (:func:`cancel`). Every message goes through the outbox,
 signed like a callback. Takes a session and never commits.
 """
@@ -19,7 +21,16 @@ from sqlalchemy.orm import Session
 
 from adapter.delivery.outbox import enqueue
 from adapter.delivery.urls import join_action_url
-from adapter.logistics.booking import Booking, cancel_body, confirm_body, init_body, read_order, track_body
+from adapter.logistics.booking import (
+    Booking,
+    cancel_body,
+    confirm_body,
+    init_body,
+    read_order,
+    ready_body,
+    track_body,
+    tracking_url,
+)
 from adapter.logistics.search import payload_category
 from adapter.orders import store as order_store
 from adapter.orders.policy import OrderPolicy
@@ -28,7 +39,8 @@ from adapter.protocol.request import NetworkRequest
 from adapter.store.models import Cooperative, LogisticsSearch, Order, OutboxMessage, Shipment
 from catalog_sync.services.catalogue import profile_of
 
-__all__ = ["book", "booking_of", "cancel", "on_confirm", "on_init", "on_track", "shipment_for", "shipment_of"]
+__all__ = ["book", "booking_of", "cancel", "on_confirm", "on_init", "on_track", "packed", "shipment_for",
+           "shipment_of"]
 
 # How long a LOG request is worth retrying: a booking not made in an hour is looked at by a person.
 SEND_WINDOW = dt.timedelta(hours=1)
@@ -79,9 +91,32 @@ def _send(session: Session, shipment: Shipment, action: str, body: dict[str, Any
                    solicited=False, deadline_at=now + SEND_WINDOW, now=now)
 
 
+def _is_packed(order: Order) -> bool:
+    return order.fulfilment_state not in (None, "Pending")
+
+
+def book_on(session: Session, order: Order) -> str:
+    """When the order's cooperative books its courier: ``accepted`` or ``packed`` (its profile's shipping)."""
+    return profile_of(session.get_one(Cooperative, order.cooperative_id)).shipping.book_on
+
+
+def packed(session: Session, order: Order, policy: OrderPolicy, now: dt.datetime) -> list[OutboxMessage]:
+    """The member packed the order: book its courier now (``book_on: packed``, or the booking at acceptance did
+    not happen), or tell the courier booked at acceptance that the parcel is ready to ship."""
+    shipment = shipment_of(session, order)
+    if shipment is None:
+        return book(session, order, policy, now)
+    if shipment.state != "booked" or shipment.ready_to_ship:
+        return []  # still booking: the confirm (or its answer) will say it is ready
+    shipment.ready_to_ship, shipment.updated_at = True, now
+    body = ready_body(booking_of(session, shipment), shipment.awb, bap_id=policy.app.bpp_id,
+                      bap_uri=policy.app.bpp_uri, message_id=str(uuid.uuid4()), now=now)
+    return [_send(session, shipment, "update", body, now)]
+
+
 def book(session: Session, order: Order, policy: OrderPolicy, now: dt.datetime) -> list[OutboxMessage]:
-    """Send the LOG init for a packed order whose delivery was quoted by a courier; nothing for the others
-    (manual shipping, the slabs, an order already booked)."""
+    """Send the LOG init for an order whose delivery was quoted by a courier; nothing for the others (manual
+    shipping, the slabs, an order already booked)."""
     draft = order_store.get_draft(session, order.bap_id, order.transaction_id)
     shipping = draft.shipping if draft is not None else None
     if not shipping or shipping.get("source") != "courier" or shipment_of(session, order) is not None:
@@ -120,14 +155,20 @@ def on_init(session: Session, request: NetworkRequest, policy: OrderPolicy, now:
     shipment.quote = (read.quote or {}) | {"category": (shipment.quote or {}).get("category", "")}
     shipment.state, shipment.updated_at = "confirm-sent", now
     booking = booking_of(session, shipment)
-    body = confirm_body(booking, read.quote, bap_id=policy.app.bpp_id, bap_uri=policy.app.bpp_uri,
-                        message_id=str(uuid.uuid4()), now=now)
+    shipment.ready_to_ship = _is_packed(session.get_one(Order, shipment.order_id))
+    body = confirm_body(booking, read.quote, ready=shipment.ready_to_ship, bap_id=policy.app.bpp_id,
+                        bap_uri=policy.app.bpp_uri, message_id=str(uuid.uuid4()), now=now)
     return FlowResult([_send(session, shipment, "confirm", body, now)])
 
 
 def on_confirm(session: Session, request: NetworkRequest, policy: OrderPolicy, now: dt.datetime) -> FlowResult:
     """The courier's on_confirm: the shipment is booked (AWB, label, pickup slot); ask for its tracking URL."""
     shipment = shipment_for(session, request)
+    if shipment.state == "cancelled" and shipment.courier_state is None and not _failed(shipment, request, now):
+        # The order was cancelled while the confirm was on its way: the courier has booked it, so cancel it there.
+        read = read_order(request.message)
+        shipment.awb, shipment.courier_state = read.awb or shipment.awb, read.state
+        return FlowResult(_cancel_booked(session, shipment, policy, now))
     if shipment.state not in ("confirm-sent", "booked") or _failed(shipment, request, now):
         return FlowResult()
     read = read_order(request.message)
@@ -143,16 +184,18 @@ def on_confirm(session: Session, request: NetworkRequest, policy: OrderPolicy, n
     order_store.add_event(session, order, actor="courier", kind="shipment_booked", reason=shipment.awb)
     body = track_body(booking_of(session, shipment), bap_id=policy.app.bpp_id, bap_uri=policy.app.bpp_uri,
                       message_id=str(uuid.uuid4()), now=now)
-    return FlowResult([_send(session, shipment, "track", body, now)])
+    sent = [_send(session, shipment, "track", body, now)]
+    if order.state != "Cancelled" and _is_packed(order):
+        sent += packed(session, order, policy, now)  # packed while the confirm was on its way
+    return FlowResult(sent)
 
 
 def on_track(session: Session, request: NetworkRequest, policy: OrderPolicy, now: dt.datetime) -> FlowResult:
     """The courier's on_track: keep its tracking URL (what retail /track then answers with)."""
     shipment = shipment_for(session, request)
-    tracking = request.message.get("tracking") if isinstance(request.message, dict) else None
-    url = tracking.get("url") if isinstance(tracking, dict) else None
-    if isinstance(url, str) and url.startswith(("http://", "https://")):
-        shipment.tracking_url, shipment.updated_at = url[:2048], now
+    url = tracking_url(request.message)
+    if url is not None:
+        shipment.tracking_url, shipment.updated_at = url, now
     return FlowResult()
 
 
@@ -162,9 +205,16 @@ def cancel(session: Session, order: Order, policy: OrderPolicy, now: dt.datetime
     shipment = shipment_of(session, order)
     if shipment is None or shipment.state not in ("init-sent", "confirm-sent", "booked"):
         return []
-    if shipment.state != "booked":  # not confirmed yet: nothing to cancel at the courier's
+    if shipment.state != "booked":
+        # Not confirmed yet: nothing to cancel at the courier's. A confirm already sent is cancelled when its
+        # on_confirm comes (on_confirm above); an init's on_init is not answered.
         shipment.state, shipment.updated_at = "cancelled", now
         return []
+    return _cancel_booked(session, shipment, policy, now)
+
+
+def _cancel_booked(session: Session, shipment: Shipment, policy: OrderPolicy,
+                   now: dt.datetime) -> list[OutboxMessage]:
     shipment.state, shipment.updated_at = "cancel-sent", now
     body = cancel_body(booking_of(session, shipment), CANCEL_REASON.get(shipment.domain, "005"),
                        bap_id=policy.app.bpp_id, bap_uri=policy.app.bpp_uri, message_id=str(uuid.uuid4()), now=now)

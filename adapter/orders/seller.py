@@ -96,7 +96,12 @@ def seller_action(session: Session, order: Order, action: str, policy: OrderPoli
         order.state, order.updated_at = step.to_state, now
         order_store.add_event(session, order, actor=actor, kind="accepted", from_state=step.from_state,
                               to_state=step.to_state)
-        return push("on_status")
+        accepted = push("on_status")
+        if courier_booking.book_on(session, order) == "accepted":
+            # A network-shipping cooperative's courier is booked now, not ready to ship until packed
+            # (docs/logistics.md "Booking"); a no-op for the others.
+            accepted.outbox += courier_booking.book(session, order, policy, now)
+        return accepted
     if action == "part_cancel":
         changes.part_cancel(session, order, str(params.get("item_id") or ""), int(params.get("quantity") or 0),
                             bpp_id=policy.bpp_id, actor=actor, now=now)
@@ -127,6 +132,7 @@ def seller_action(session: Session, order: Order, action: str, policy: OrderPoli
         invoicing.issue_invoice(session, order, cooperative, now)
     pushed = push("on_status")
     if step.to_state == "Packed" and actor != "courier":
-        # A network-shipping cooperative's courier is booked now (docs/logistics.md "Booking"); a no-op otherwise.
-        pushed.outbox += courier_booking.book(session, order, policy, now)
+        # The courier is booked now, or told that the parcel it booked at acceptance is ready to ship
+        # (docs/logistics.md "Booking"); a no-op for cooperatives that ship by hand.
+        pushed.outbox += courier_booking.packed(session, order, policy, now)
     return pushed

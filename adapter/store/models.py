@@ -20,6 +20,7 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
     text,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -799,5 +800,8 @@ class Shipment(Base):
     quote: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)  # the courier's on_init quote
     unapplied: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     error: Mapped[str | None] = mapped_column(Text, default=None)
+    # What the courier was told in confirm or a later update: booked when the order is accepted, the parcel is not
+    # ready to ship until the member packs it.
+    ready_to_ship: Mapped[bool] = mapped_column(default=True, server_default=true())
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -268,7 +268,7 @@ def confirm(domain: str, transaction_id: str, receiver: Receiver, order_id: str,
     order = init(domain, transaction_id, receiver, item)["message"]["order"]
     order["fulfillments"] = [{"id": "1", "type": "Delivery", "start": start, "end": end, "tags": [
         {"code": "linked_order", "list": [{"code": "id", "value": "RO-1"}, {"code": "weight_value", "value": "1.2"}]},
-        {"code": "state", "list": [{"code": "ready_to_ship", "value": "true" if ready else "false"}]}]}]
+        {"code": "state", "list": [{"code": "ready_to_ship", "value": "yes" if ready else "no"}]}]}]
     order |= {"id": order_id, "state": "Created", "created_at": format_timestamp(dt.datetime.now(dt.UTC)),
               "updated_at": format_timestamp(dt.datetime.now(dt.UTC))}
     return {"context": context("confirm", domain, transaction_id, receiver), "message": {"order": order}}

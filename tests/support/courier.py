@@ -37,6 +37,7 @@ class Courier:
     tat: str = "P3D"
     silent: bool = False
     searches: list[dict[str, Any]] = field(default_factory=list)
+    others: list[dict[str, Any]] = field(default_factory=list)  # any other action posted to it
     answers: list[int] = field(default_factory=list)  # HTTP status of each on_search we POSTed
     refused: int = 0  # searches whose signature did not verify
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -86,8 +87,8 @@ def running_courier(network: Network, port: int = 0) -> Iterator[Courier]:
                 self.end_headers()
                 return
             search = orjson.loads(body)
-            with courier.lock:
-                courier.searches.append(search)
+            with courier.lock:  # a search; or a booking (init, confirm ...), which this courier only ACKs
+                (courier.searches if self.path.endswith("/search") else courier.others).append(search)
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(ACK)))

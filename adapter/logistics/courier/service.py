@@ -65,7 +65,8 @@ def _ready(fulfilment: dict[str, Any]) -> bool | None:
         if isinstance(tag, dict) and tag.get("code") == "state":
             for entry in tag.get("list") or []:
                 if isinstance(entry, dict) and entry.get("code") == "ready_to_ship":
-                    return str(entry.get("value")).lower() == "true"
+                    # ONDC's LOG 1.2.5 examples say yes/no; true/false is read the same way.
+                    return str(entry.get("value")).strip().lower() in ("yes", "true")
     return None
 
 
