@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from adapter.delivery import outbox
 from adapter.store import inbound
-from adapter.store.models import DeliveryAttempt, InboundMessage, OutboxMessage
+from adapter.store.models import DeliveryAttempt, InboundMessage, LogisticsSearch, OutboxMessage, Shipment
 
 
 def outbox_row(row: OutboxMessage) -> dict[str, Any]:
@@ -44,12 +45,34 @@ def inbound_entry(row: InboundMessage) -> dict[str, Any]:
     }
 
 
-def transaction_messages(session: Session, transaction_id: str) -> list[dict[str, Any]]:
-    """Every message in and out of one transaction, oldest first, with verdicts, answers and delivery attempts."""
+def logistics_transactions(session: Session, transaction_id: str) -> list[str]:
+    """The ONDC logistics transactions of a retail one: the couriers asked for quotes at its select, and the
+    shipment booked for its order (docs/logistics.md), oldest first."""
+    searched = session.scalars(select(LogisticsSearch.transaction_id).where(
+        LogisticsSearch.retail_transaction_id == transaction_id).order_by(LogisticsSearch.id))
+    booked = session.scalars(select(Shipment.transaction_id).where(
+        Shipment.retail_transaction_id == transaction_id).order_by(Shipment.id))
+    return list(dict.fromkeys([*searched, *booked]))
+
+
+def _messages(session: Session, transaction_id: str) -> list[dict[str, Any]]:
     entries: list[dict[str, Any]] = [inbound_entry(row) for row in inbound.for_transaction(session, transaction_id)]
     for row in outbox.list_messages(session, transaction_id=transaction_id, limit=500):
         entry = outbox_row(row) | {"direction": "out", "at": row.created_at.isoformat()}
         entry["attempt_log"] = [attempt_entry(a) for a in outbox.list_attempts(session, row.id)]
         entries.append(entry)
+    return entries
+
+
+def transaction_messages(session: Session, transaction_id: str, *,
+                         with_logistics: bool = False) -> list[dict[str, Any]]:
+    """Every message in and out of one transaction, oldest first, with verdicts, answers and delivery attempts.
+    ``with_logistics`` adds the messages of its logistics transactions (quotes and the courier booking), each
+    marked with ``logistics``: its LOG transaction id."""
+    entries = _messages(session, transaction_id)
+    if with_logistics:
+        for log_transaction in logistics_transactions(session, transaction_id):
+            if log_transaction != transaction_id:
+                entries += [entry | {"logistics": log_transaction} for entry in _messages(session, log_transaction)]
     entries.sort(key=lambda e: str(e["at"]))
     return entries

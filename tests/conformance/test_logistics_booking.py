@@ -208,6 +208,16 @@ def test_an_accepted_order_is_booked_and_its_parcel_moves_the_order(
         packed_at = max(n for n, event in enumerate(events) if event.to_state == "Packed")
         movers = {event.actor for event in events[packed_at + 1:] if event.to_state}
         assert movers == {"courier"}, movers
+    # The operator's timeline of the retail transaction carries the courier's messages, under their LOG transaction.
+    status, timeline = tx.wire.api("GET", f"/api/v1/transactions/{tx.transaction_id}")
+    assert status == 200
+    assert shipment.transaction_id in timeline["logistics_transactions"]
+    courier_leg = [(e["direction"], e["action"]) for e in timeline["messages"]
+                   if e.get("logistics") == shipment.transaction_id]
+    for step in [("out", "search"), ("in", "on_search"), ("out", "init"), ("in", "on_init"), ("out", "confirm"),
+                 ("in", "on_confirm"), ("out", "update"), ("in", "on_update"), ("in", "on_status")]:
+        assert step in courier_leg, step
+    assert all(e.get("logistics") is None for e in timeline["messages"] if e["action"] in ("select", "on_select"))
     _verdict(validator, tx, "2", tmp_path / "flow2", record)
 
 

@@ -11,7 +11,7 @@ from adapter.web.api.bodies import Page, load_query
 from adapter.web.api.contract import documented, timestamp
 from adapter.web.auth import require_admin
 from adapter.web.runtime import db, runtime, unit_of_work
-from adapter.web.timeline import outbox_row, transaction_messages
+from adapter.web.timeline import logistics_transactions, outbox_row, transaction_messages
 from workers.dispatch import send_deliveries
 
 bp = Blueprint("operations", __name__, url_prefix="/api/v1")
@@ -77,6 +77,7 @@ class Timeline(Schema):
 
     transaction_id = fields.String(required=True)
     messages = fields.List(fields.Dict(), required=True)
+    logistics_transactions = fields.List(fields.String(), required=True)
 
 
 def init_app(app: Flask) -> None:
@@ -128,6 +129,11 @@ def replay_all() -> Response:
 @documented("A transaction's timeline", auth="admin", responses={200: Timeline})
 @bp.get("/transactions/<transaction_id>")
 def timeline(transaction_id: str) -> Response:
-    """Every message in and out of one transaction, with signature verdicts, answers and delivery attempts."""
+    """Every message in and out of one transaction, with signature verdicts, answers and delivery attempts. A
+    retail transaction's courier messages (ONDC logistics: quotes and booking) come with it, each marked with
+    ``logistics``: its own LOG transaction id, also listed in ``logistics_transactions``."""
     require_admin()
-    return jsonify({"transaction_id": transaction_id, "messages": transaction_messages(db(), transaction_id)})
+    session = db()
+    return jsonify({"transaction_id": transaction_id,
+                    "messages": transaction_messages(session, transaction_id, with_logistics=True),
+                    "logistics_transactions": logistics_transactions(session, transaction_id)})

@@ -116,5 +116,5 @@ def transactions() -> tuple[str, int]:
     transaction_id = request.args.get("transaction_id", "").strip()
     entries: list[dict[str, Any]] = []
     if transaction_id:
-        entries = transaction_messages(db(), transaction_id)
+        entries = transaction_messages(db(), transaction_id, with_logistics=True)
     return page("transaction.html", transaction_id=transaction_id, entries=entries)
