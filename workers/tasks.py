@@ -17,6 +17,7 @@ from adapter.delivery import outbox
 from adapter.delivery.retry import next_delay
 from adapter.delivery.sender import deliver
 from adapter.errors import CallbackError
+from adapter.orders import courier_booking
 from adapter.orders import inbound as dispatcher
 from adapter.orders.policy import order_policy
 from adapter.protocol.identity import SellerApp
@@ -32,7 +33,7 @@ from catalog_sync.services import uploads as upload_runner
 from catalog_sync.services.catalogue import Limits
 from catalog_sync.services.sources import SourceUnreachableError
 from catalog_sync.services.sync import SyncDeps
-from workers.dispatch import AfterCommit, after_commit, send_deliveries
+from workers.dispatch import AfterCommit, after_commit, send_alerts, send_deliveries
 from workers.sync import items_changed, queue_sync
 from workers.task_names import (
     DELIVER_OUTBOX,
@@ -373,6 +374,8 @@ def sweep(self: Any) -> dict[str, int]:
             running_before=now - dt.timedelta(seconds=settings.import_time_limit + 60))
         # A preview nobody confirmed within a day is dropped with its file.
         upload_store.expire_previews(session, now - upload_store.PREVIEW_KEPT, now)
+        # Courier bookings the courier never answered: failed, and the cooperative alerted.
+        stalled_alerts = [row.id for row in courier_booking.stalled(session, now)]
     try:  # alone: a page a search is referring to this very moment makes this fail, and only this
         with transaction(self.app.sessions) as session:
             # Rendered pages no outbox row sends any more, a day after they were stored.
@@ -389,5 +392,6 @@ def sweep(self: Any) -> dict[str, int]:
     for inbound_id in stuck:
         process_inbound.delay(inbound_id)
     send_deliveries(self.app, due)
+    send_alerts(self.app, stalled_alerts)
     return {"inbound": len(stuck), "outbox": len(due), "syncs": len(stale) + len(lost),
-            "uploads": len(queued_uploads), "pages_removed": pages_removed}
+            "uploads": len(queued_uploads), "pages_removed": pages_removed, "booking_alerts": len(stalled_alerts)}

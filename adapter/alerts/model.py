@@ -18,9 +18,9 @@ from typing import Any, Literal, Protocol
 __all__ = ["KINDS", "SIGNATURE_HEADER", "Alert", "AlertError", "Channel", "Prefs", "new_secret", "sign",
            "webhook_body"]
 
-Kind = Literal["new_order", "return_requested", "issue_raised", "test"]
+Kind = Literal["new_order", "return_requested", "issue_raised", "shipping_failed", "test"]
 # The kinds a cooperative chooses from ("test" is the console's button, always sent).
-KINDS: tuple[Kind, ...] = ("new_order", "return_requested", "issue_raised")
+KINDS: tuple[Kind, ...] = ("new_order", "return_requested", "issue_raised", "shipping_failed")
 SIGNATURE_HEADER = "X-ODOP-Signature"
 
 

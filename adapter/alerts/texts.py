@@ -33,6 +33,7 @@ SUBJECTS = {
     "new_order": N_("New order %(order)s"),
     "return_requested": N_("Return requested: order %(order)s"),
     "issue_raised": N_("Complaint about order %(order)s"),
+    "shipping_failed": N_("No courier booked for order %(order)s"),
     "test": N_("Test alert"),
 }
 TEXTS = {
@@ -40,6 +41,8 @@ TEXTS = {
     "return_requested": N_("The buyer of order %(order)s wants to return it. Open the console to approve or "
                            "reject the return."),
     "issue_raised": N_("The buyer of order %(order)s raised a complaint. Open the console to answer it."),
+    "shipping_failed": N_("The courier could not be booked for order %(order)s. Open the console to book it "
+                          "again or to ship it yourself."),
     "test": N_("This is a test alert for %(cooperative)s: alerts reach you here."),
 }
 

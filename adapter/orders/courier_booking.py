@@ -19,6 +19,7 @@ import orjson
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from adapter.alerts import store as alerts
 from adapter.delivery.outbox import enqueue
 from adapter.delivery.urls import join_action_url
 from adapter.logistics.booking import (
@@ -33,14 +34,15 @@ from adapter.logistics.booking import (
 )
 from adapter.logistics.search import payload_category
 from adapter.orders import store as order_store
+from adapter.orders.errors import OrderError
 from adapter.orders.policy import OrderPolicy
 from adapter.orders.results import FlowResult
 from adapter.protocol.request import NetworkRequest
-from adapter.store.models import Cooperative, LogisticsSearch, Order, OutboxMessage, Shipment
+from adapter.store.models import AlertMessage, Cooperative, LogisticsSearch, Order, OutboxMessage, Shipment
 from catalog_sync.services.catalogue import profile_of
 
-__all__ = ["book", "booking_of", "cancel", "on_confirm", "on_init", "on_track", "packed", "shipment_for",
-           "shipment_of"]
+__all__ = ["book", "booking_of", "cancel", "fail", "on_confirm", "on_init", "on_track", "packed", "rebook",
+           "shipment_for", "shipment_of", "stalled"]
 
 # How long a LOG request is worth retrying: a booking not made in an hour is looked at by a person.
 SEND_WINDOW = dt.timedelta(hours=1)
@@ -137,20 +139,69 @@ def book(session: Session, order: Order, policy: OrderPolicy, now: dt.datetime) 
     return [_send(session, shipment, "init", body, now)]
 
 
-def _failed(shipment: Shipment, request: NetworkRequest, now: dt.datetime) -> bool:
-    """An error answer (no order): the booking failed; the member ships by hand and the operator is told."""
+def fail(session: Session, shipment: Shipment, why: str, now: dt.datetime) -> list[AlertMessage]:
+    """The booking failed: say why on the shipment and in the order's history, and alert the cooperative (who
+    books again from the console, or ships by hand with the delivery buttons)."""
+    shipment.state, shipment.error, shipment.updated_at = "failed", why[:1000], now
+    order = session.get_one(Order, shipment.order_id)
+    order_store.add_event(session, order, actor="courier", kind="shipment_failed", reason=why[:300])
+    return alerts.record(session, shipment.cooperative_id, "shipping_failed",
+                         event_key=f"shipping_failed:{shipment.id}:{shipment.transaction_id}:{now.isoformat()}",
+                         order_id=order.order_id, order_pk=order.id, now=now)
+
+
+def _error_text(request: NetworkRequest) -> str:
+    error = request.error
+    code, message = str(error.get("code", "") or "")[:16], str(error.get("message", "") or "")[:200]
+    said = f": {code} {message}".rstrip() if code or message else ""
+    return f"the courier answered {request.action} with an error{said}"
+
+
+def _failed(session: Session, shipment: Shipment, request: NetworkRequest,
+            now: dt.datetime) -> list[AlertMessage] | None:
+    """An error answer (no order): the booking failed (:func:`fail`); None when the answer is an order."""
     if isinstance(request.message.get("order"), dict):
-        return False
-    shipment.state, shipment.updated_at = "failed", now
-    shipment.error = f"the courier answered {request.action} with an error, not an order"
-    return True
+        return None
+    return fail(session, shipment, _error_text(request), now)
+
+
+def stalled(session: Session, now: dt.datetime) -> list[AlertMessage]:
+    """Bookings the courier never answered (its init or confirm undelivered, or unanswered, for SEND_WINDOW):
+    failed, each with an alert. Run by the worker's sweep."""
+    rows = session.scalars(select(Shipment).where(Shipment.state.in_(("init-sent", "confirm-sent")),
+                                                  Shipment.updated_at < now - SEND_WINDOW).limit(100)).all()
+    told: list[AlertMessage] = []
+    for shipment in rows:
+        step = "init" if shipment.state == "init-sent" else "confirm"
+        told += fail(session, shipment, f"the courier did not answer the {step} within "
+                                        f"{int(SEND_WINDOW.total_seconds() // 60)} minutes", now)
+    return told
+
+
+def rebook(session: Session, order: Order, policy: OrderPolicy, now: dt.datetime) -> list[OutboxMessage]:
+    """Book the courier again after a failed booking (a member's "Book the courier again"), in the LOG transaction
+    of the quote; OrderError when there is nothing to book again."""
+    shipment = shipment_of(session, order)
+    if shipment is None or shipment.state != "failed":
+        raise OrderError("there is no failed courier booking for this order to try again")
+    if order.state in ("Cancelled", "Completed") or order.fulfilment_state not in ("Pending", "Packed"):
+        raise OrderError("the order has moved on: ship it with the delivery buttons")
+    draft = order_store.get_draft(session, order.bap_id, order.transaction_id)
+    if draft is None or not draft.shipping or draft.shipping.get("source") != "courier":
+        raise OrderError("the order's courier quote is no longer kept: ship it with the delivery buttons")
+    session.delete(shipment)
+    session.flush()
+    return book(session, order, policy, now)
 
 
 def on_init(session: Session, request: NetworkRequest, policy: OrderPolicy, now: dt.datetime) -> FlowResult:
     """The courier's on_init: keep its quote, confirm the booking."""
     shipment = shipment_for(session, request)
-    if shipment.state != "init-sent" or _failed(shipment, request, now):
+    if shipment.state != "init-sent":
         return FlowResult()
+    failed = _failed(session, shipment, request, now)
+    if failed is not None:
+        return FlowResult(alerts=failed)
     read = read_order(request.message)
     shipment.quote = (read.quote or {}) | {"category": (shipment.quote or {}).get("category", "")}
     shipment.state, shipment.updated_at = "confirm-sent", now
@@ -164,13 +215,20 @@ def on_init(session: Session, request: NetworkRequest, policy: OrderPolicy, now:
 def on_confirm(session: Session, request: NetworkRequest, policy: OrderPolicy, now: dt.datetime) -> FlowResult:
     """The courier's on_confirm: the shipment is booked (AWB, label, pickup slot); ask for its tracking URL."""
     shipment = shipment_for(session, request)
-    if shipment.state == "cancelled" and shipment.courier_state is None and not _failed(shipment, request, now):
+    if (shipment.state == "cancelled" and shipment.courier_state is None
+            and isinstance(request.message.get("order"), dict)):
         # The order was cancelled while the confirm was on its way: the courier has booked it, so cancel it there.
         read = read_order(request.message)
         shipment.awb, shipment.courier_state = read.awb or shipment.awb, read.state
         return FlowResult(_cancel_booked(session, shipment, policy, now))
-    if shipment.state not in ("confirm-sent", "booked") or _failed(shipment, request, now):
+    if shipment.state not in ("confirm-sent", "booked"):
         return FlowResult()
+    if shipment.state == "confirm-sent":
+        failed = _failed(session, shipment, request, now)
+        if failed is not None:
+            return FlowResult(alerts=failed)
+    elif not isinstance(request.message.get("order"), dict):
+        return FlowResult()  # an error after the booking was made: it stands
     read = read_order(request.message)
     first = shipment.state != "booked"
     shipment.state, shipment.updated_at = "booked", now

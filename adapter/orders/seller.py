@@ -28,7 +28,7 @@ SELLER_MOVES = {"pack": "Packed", "assign_agent": "Agent-assigned", "at_pickup":
                 "at_delivery": "At-delivery", "deliver": "Order-delivered"}
 # Every action seller_action takes (the API documents them as the path's values).
 ACTIONS = ("accept", "reject", "cancel", "part_cancel", *SELLER_MOVES, *changes.RETURN_MOVES, "initiate_rto",
-           *changes.RTO_MOVES)
+           *changes.RTO_MOVES, "book_courier")
 
 
 def next_actions(order: Order) -> list[str]:
@@ -91,6 +91,10 @@ def seller_action(session: Session, order: Order, action: str, policy: OrderPoli
         # A shipment booked for it is cancelled with its courier too (before pickup; after, it comes back: RTO).
         cancelled.outbox += courier_booking.cancel(session, order, policy, now)
         return cancelled
+    if action == "book_courier":  # after a failed booking (docs/logistics.md); the buyer hears nothing of it
+        booked = courier_booking.rebook(session, order, policy, now)
+        order_store.add_event(session, order, actor=actor, kind="book_courier")
+        return FlowResult(booked)
     if action == "accept":
         step = states.transition(states.Machine.ORDER, order.state, "Accepted")
         order.state, order.updated_at = step.to_state, now

@@ -64,6 +64,7 @@ class NetworkRequest:
     context: RequestContext
     message: dict[str, Any]
     errors: list[dict[str, Any]] = field(default_factory=list)
+    error: dict[str, Any] = field(default_factory=dict)  # an on_* answer's error object (a courier's refusal)
 
     @classmethod
     def parse(cls, inbound_id: int, action: str, body: bytes) -> NetworkRequest:
@@ -72,7 +73,8 @@ class NetworkRequest:
         if not isinstance(payload, dict) or not isinstance(payload.get("context"), dict):
             raise ValueError("the request has no context object")
         message = payload.get("message")
-        errors = payload.get("errors")
+        errors, error = payload.get("errors"), payload.get("error")
         return cls(inbound_id=inbound_id, action=action, context=RequestContext.from_dict(payload["context"]),
                    message=message if isinstance(message, dict) else {},
-                   errors=[e for e in errors if isinstance(e, dict)] if isinstance(errors, list) else [])
+                   errors=[e for e in errors if isinstance(e, dict)] if isinstance(errors, list) else [],
+                   error=error if isinstance(error, dict) else {})

@@ -12,6 +12,7 @@ back. The retail messages of each flow go through ONDC's validator.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import time
 from collections.abc import Iterator
 from decimal import Decimal
@@ -23,6 +24,8 @@ import requests
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from adapter.alerts import store as alert_store
+from adapter.certification.driver import ADDRESS as SHIMLA_ADDRESS
 from adapter.certification.driver import Transaction, pick, search
 from adapter.certification.driver import place as place_order
 from adapter.certification.validator import Validator
@@ -34,7 +37,7 @@ from adapter.logistics.courier.store import Store
 from adapter.protocol.registry import StaticRegistry
 from adapter.store import catalogue as item_store
 from adapter.store.db import transaction
-from adapter.store.models import Cooperative, Order, OrderEvent, Shipment
+from adapter.store.models import AlertMessage, Cooperative, Order, OrderEvent, Shipment
 from catalog_sync.model import Item
 from catalog_sync.profile import profile_to_dict
 from catalog_sync.services import catalogue as catalogues
@@ -315,3 +318,44 @@ def test_a_cooperative_that_books_on_packing_books_then_ready_to_ship(
     assert booked is not None
     # Confirmed ready to ship: no update was needed.
     assert [s.action for s in courier.courier.store.sent(shipment.transaction_id) if s.action == "on_update"] == []
+
+
+def test_a_refused_booking_alerts_the_cooperative_and_can_be_booked_again(
+        service: Service, shipping_by_network: int, network: Network, receiver: Receiver, courier: Bundled,
+        sessions: sessionmaker[Session]) -> None:
+    """The courier has no rider for the drop (the test courier's ``courier:no-rider`` marker): its on_init is an
+    error. The shipment fails with the courier's words, the order's history says so, the cooperative gets a
+    ``shipping_failed`` alert, and the member's "Book the courier again" books it (the marker is gone by then)."""
+    with transaction(sessions) as session:
+        alert_store.save_settings(session, shipping_by_network, webhook_url=None, email="coop@example.com",
+                                  kinds=["shipping_failed"], language="hi", now=dt.datetime.now(dt.UTC))
+    tx = buyer_transaction(service.url, network, receiver, DOMAIN, CITY)
+    provider = search(tx, SLUG)
+    address = dict(SHIMLA_ADDRESS, building="courier:no-rider")
+    order_id = place_order(tx, provider, [(pick(provider), 1)], accepted=False,
+                           place=("31.1048,77.1734", address))
+    tx.seller(order_id, "accept")
+    tx.wait("on_status")
+    failed = _shipment(sessions, order_id, state="failed")
+    assert failed.error == "the courier answered on_init with an error: 60004 Delivery Partners not available"
+    with sessions() as session:
+        order = session.scalars(select(Order).where(Order.order_id == order_id)).one()
+        kinds = [e.kind for e in session.scalars(select(OrderEvent).where(OrderEvent.order_id == order.id))]
+        assert "shipment_failed" in kinds
+        (alert,) = session.scalars(select(AlertMessage).where(AlertMessage.order_pk == order.id)).all()
+        assert (alert.kind, alert.channel) == ("shipping_failed", "email")
+        pk = order.id
+        # The courier will have a rider this time (the drop no longer says otherwise).
+        order.fulfillments = [{**order.fulfillments[0], "end": {**order.fulfillments[0]["end"], "location": {
+            **order.fulfillments[0]["end"]["location"], "address": SHIMLA_ADDRESS}}}]
+        session.commit()
+    status, answer = tx.wire.api("POST", f"/api/v1/orders/{pk}/actions/book_courier")
+    assert status == 200, answer
+    booked = _shipment(sessions, order_id)
+    assert booked.awb is not None
+    assert not booked.ready_to_ship
+    # Nothing left to book again: a 409 with the reason, and nothing changes.
+    status, answer = tx.wire.api("POST", f"/api/v1/orders/{pk}/actions/book_courier")
+    assert status == 409
+    assert "no failed courier booking" in answer["error"]["message"]
+    assert _shipment(sessions, order_id).id == booked.id

@@ -585,3 +585,31 @@ def test_a_booked_shipment_shows_on_the_order_page_in_both_languages_and_only_sa
     assert "बुक हो गया" in hindi.split('id="shipment"', 1)[1].split("</section>", 1)[0]
     other = make_order(sessions, coop_id, "SHIP-2")
     assert 'id="shipment"' not in text(web.get(f"/console/orders/{other}"))  # manual shipping: no courier block
+
+
+def test_a_failed_booking_says_what_to_do_in_hindi_and_book_again_refuses_without_a_quote(
+        web: FlaskClient, sessions: sessionmaker[Session], coops: dict[str, tuple[int, str]]) -> None:
+    coop_id, key = coops["test-coop"]
+    pk = make_order(sessions, coop_id, "SHIP-3", state="Accepted", fulfilment_state="Pending")
+    with transaction(sessions) as session:
+        session.add(Shipment(
+            cooperative_id=coop_id, order_id=pk, fulfilment_id="F1", retail_transaction_id="t-SHIP-3",
+            domain="ONDC:LOG11", bpp_id="courier.odop.local", bpp_uri="https://courier.odop.local/log",
+            provider_id="P1", item_id="STD", transaction_id="log-t-3", log_order_id="L-3", state="failed",
+            error="the courier answered on_init with an error: 60004 Delivery Partners not available"))
+    sign_in(web, key)
+    web.post("/console/language", data={"lang": "hi", "csrf_token": csrf_of(web)})
+    page = text(web.get(f"/console/orders/{pk}"))
+    section = page.split('id="shipment"', 1)[1].split("</section>", 1)[0]
+    assert "कूरियर इसे बुक नहीं कर सका" in section
+    assert "डिलीवरी के बटनों से ऑर्डर ख़ुद भेजें" in section
+    assert "60004 Delivery Partners not available" in section  # the courier's words, folded away
+    assert 'id="book-courier"' in section
+    # This order's quote was not a courier's (no draft kept): nothing is booked, the shipment stays as it was.
+    answer = web.post(f"/console/orders/{pk}/actions/book_courier", data={"csrf_token": csrf_of(web)},
+                      follow_redirects=True)
+    assert answer.status_code == 200
+    assert "इस ऑर्डर के लिए कूरियर का भाव अब रखा नहीं है" in text(answer)  # why nothing was done, in Hindi
+    with sessions() as session:
+        (kept,) = session.scalars(select(Shipment).where(Shipment.order_id == pk)).all()
+        assert kept.state == "failed"

@@ -45,6 +45,8 @@ CANCEL_REASONS = {
 RTO_REASON = {"ONDC:LOG10": "127", "ONDC:LOG11": "226"}
 # A drop address (or person, or instructions) that carries one of these asks the schedule for that scenario.
 SCENARIO_MARKERS = {"courier:rto": "rto", "courier:fail-pickup": "fail-pickup"}
+# A drop that says this is refused at init: no rider (LOG 1.2.5 error 60004), to try a failed booking.
+NO_RIDER_MARKER = "courier:no-rider"
 
 
 class Outbox(Protocol):
@@ -140,6 +142,8 @@ class Courier:
         if price is None:
             assert error is not None
             return error, None
+        if NO_RIDER_MARKER in json.dumps(messages.delivery_fulfillment(order).get("end") or {}).lower():
+            return messages.error_body(reply, "60004", "Delivery Partners not available", "DOMAIN-ERROR"), None
         initialised = messages.initialised_order(order, self.info, Decimal(price["delivery"]), Decimal(price["tax"]))
         return {"context": reply, "message": {"order": initialised}}, None
 

@@ -174,7 +174,8 @@ def show(order_pk: int) -> Response:
 def act(order_pk: int, action: str) -> Response:
     """Accept, reject, pack, ship, deliver, cancel (reason_id), part_cancel (item_id, quantity), a return move
     (approve_return, reject_return, return_picked, return_delivered, liquidate; return_id) or an RTO
-    (initiate_rto with reason_id 011-015, rto_delivered, rto_disposed). The buyer app hears about it at once."""
+    (initiate_rto with reason_id 011-015, rto_delivered, rto_disposed), and book_courier after a failed courier
+    booking (docs/logistics.md). The buyer app hears about each move at once."""
     current_principal()  # authenticate before reading the body
     try:
         body = ActionIn().load(json_object() if request.data else {})

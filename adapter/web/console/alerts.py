@@ -27,6 +27,7 @@ KIND_LABELS: dict[str, LazyString] = {
     "new_order": lazy_gettext("A new order"),
     "return_requested": lazy_gettext("A buyer asks to return an order"),
     "issue_raised": lazy_gettext("A buyer raises a complaint"),
+    "shipping_failed": lazy_gettext("A courier could not be booked"),
     "test": lazy_gettext("Test alert"),
 }
 CHANNEL_LABELS: dict[str, LazyString] = {"webhook": lazy_gettext("Webhook"), "email": lazy_gettext("Email")}

@@ -89,6 +89,7 @@ ACTIONS: dict[str, LazyString] = {
     "rto_disposed": lazy_pgettext("order action", "RTO disposed"),
     "at_destination_hub": lazy_pgettext("order action", "At destination hub"),
     "delivery_failed": lazy_pgettext("order action", "Delivery failed"),
+    "book_courier": lazy_pgettext("order action", "Book the courier again"),
 }
 # Seller cancellation reasons (ONDC RET 1.2) offered in the cancel form.
 CANCEL_REASONS: dict[str, LazyString] = {
@@ -162,6 +163,7 @@ WHO: dict[str, LazyString] = {
     "buyer": lazy_pgettext("who did it", "The buyer app"),
     "cooperative": lazy_pgettext("who did it", "The cooperative"),
     "marketplace": lazy_pgettext("who did it", "The marketplace"),
+    "courier": lazy_pgettext("who did it", "The courier"),
 }
 # What was done to an order, by the kind of its history entry (adapter.orders: seller moves, returns, RTO),
 # following a WHO: "You" + "marked it packed".
@@ -191,6 +193,10 @@ DEEDS: dict[str, LazyString] = {
     "rto_delivered": lazy_pgettext("what was done", "got the order back at the workshop"),
     "rto_disposed": lazy_pgettext("what was done", "noted that the courier disposed of the order"),
     "settlement_update": lazy_pgettext("what was done", "sent the settlement details"),
+    "shipment_init": lazy_pgettext("what was done", "got the request to book the parcel"),
+    "shipment_booked": lazy_pgettext("what was done", "booked the parcel"),
+    "shipment_failed": lazy_pgettext("what was done", "said the parcel could not be booked"),
+    "book_courier": lazy_pgettext("what was done", "asked the courier to book it again"),
 }
 # A buyer app's request, as one line of an order's story (its answer follows: "· answered ✓").
 REQUESTS: dict[str, LazyString] = {
@@ -225,6 +231,9 @@ EVENTS: dict[str, LazyString] = {
     "rto_initiated": lazy_pgettext("order event", "Coming back (not delivered)"),
     "settlement_update": lazy_pgettext("order event", "Payment settlement updated"),
     "pulled": lazy_pgettext("order event", "Order fetched from the marketplace"),
+    "shipment_init": lazy_pgettext("order event", "Courier asked to book the parcel"),
+    "shipment_booked": lazy_pgettext("order event", "Courier booked"),
+    "shipment_failed": lazy_pgettext("order event", "Courier could not be booked"),
 }
 # Who did it, when it is not a cooperative or a buyer app (those are named by their ids).
 ACTORS: dict[str, LazyString] = {"operator": lazy_gettext("operator (admin)")}
@@ -314,6 +323,12 @@ _ERRORS: tuple[tuple[re.Pattern[str], LazyString], ...] = tuple((re.compile(patt
     (r"^until must be on or after from$", lazy_gettext("the last closed day must be on or after the first.")),
     (r"^Not a valid date\.$", lazy_gettext("that is not a date.")),
     (r"^cancelled by an operator$", lazy_gettext("Cancelled by an operator.")),
+    (r"^there is no failed courier booking for this order to try again$",
+     lazy_gettext("There is no failed courier booking to try again.")),
+    (r"^the order has moved on: ship it with the delivery buttons$",
+     lazy_gettext("The order has moved on: ship it with the delivery buttons.")),
+    (r"^the order's courier quote is no longer kept: ship it with the delivery buttons$",
+     lazy_gettext("The courier's quote for this order is no longer kept: ship it with the delivery buttons.")),
     (r"^source has errors \((?P<n>\d+) problem\(s\)\); the last good version stays live$",
      lazy_gettext("The sheet at the source has %(n)s problem(s): nothing was imported, and buyer apps keep the "
                   "last good catalogue.")),

@@ -163,7 +163,7 @@ def act(order_pk: int, action: str) -> BaseResponse:
         return redirect(url_for("console.order", order_pk=order_pk))
     with unit_of_work() as session:
         row = visible_order(order_pk)
-        if action not in next_actions(row):
+        if action != "book_courier" and action not in next_actions(row):  # book_courier: seller_action checks
             flash(gettext("Could not %(action)s: this order is “%(state)s” now.", action=action_label(action),
                           state=state_label(row.fulfilment_state if row.state == "In-progress" else row.state)),
                   "error")
