@@ -3,6 +3,7 @@
 * ``courier serve``: receive signed LOG requests, answer with signed on_* callbacks, move parcels on a schedule;
 * ``courier move AWB --to STATE``: move a parcel now (on_status, or on_cancel for RTO-Initiated);
 * ``courier scenario AWB rto|fail-pickup|deliver``: what the schedule does with a parcel;
+* ``courier reweigh AWB --kg 1.6``: the parcel weighed more at pickup (a weight differential, on_update);
 * ``courier list``: the shipments and where they are.
 
 The commands other than ``serve`` talk to the running courier with the control token it keeps under DATA_DIR.
@@ -160,6 +161,16 @@ def move(awb: str, state: str, url: str) -> None:
 def scenario(awb: str, scenario: str, url: str) -> None:
     """Have the schedule deliver parcel AWB, send it back from Out-for-delivery (rto), or fail its pickup."""
     click.echo(_line(_command(load_cli_settings(), url, "scenario", {"awb": awb, "scenario": scenario})))
+
+
+@courier.command("reweigh")
+@click.argument("awb")
+@click.option("--kg", required=True, type=click.FloatRange(min=0, min_open=True, max=1000),
+              help="What the parcel weighed at pickup, in kilograms (more than declared).")
+@_url_option
+def reweigh(awb: str, kg: float, url: str) -> None:
+    """Parcel AWB weighed KG at pickup: charge the difference and push on_update (ONDC weight differential)."""
+    click.echo(_line(_command(load_cli_settings(), url, "reweigh", {"awb": awb, "kg": str(kg)})))
 
 
 @courier.command("list")

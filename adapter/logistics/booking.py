@@ -1,5 +1,6 @@
-"""Booking a courier for one order fulfilment: the LOG ``init``, ``confirm``, ``track`` and ``cancel`` we send,
-and what we read from the courier's ``on_init``, ``on_confirm``, ``on_status`` and ``on_cancel``.
+"""Booking a courier for one order fulfilment: the LOG ``init``, ``confirm``, ``update`` (ready to ship), ``track``
+and ``cancel`` we send, and what we read from the courier's ``on_init``, ``on_confirm``, ``on_status``,
+``on_update`` (a weight differential) and ``on_cancel``.
 
 Shaped like ONDC logistics 1.2.5's flow examples (LOG10/LOG11 ORDER_FLOW_BASE_LINE): we are the BAP, in the LOG
 transaction of the search whose quote the select chose. Pure: ids, time and places are passed in.
@@ -9,13 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from adapter.protocol.context import CORE_VERSION, format_timestamp
 from catalog_sync.model import Location
 
-__all__ = ["Booking", "CourierOrder", "cancel_body", "confirm_body", "init_body", "read_order", "ready_body",
-           "track_body", "tracking_url"]
+__all__ = ["Booking", "CourierOrder", "ExtraCharge", "cancel_body", "confirm_body", "init_body", "read_order",
+           "ready_body", "track_body", "tracking_url"]
 
 LOG_TTL = "PT30S"
 FULFILMENT_ID = "1"
@@ -179,6 +181,17 @@ class CourierOrder:
     label_url: str | None
     pickup_slot: dict[str, str] | None
     quote: dict[str, Any] | None
+    extra: ExtraCharge | None = None  # a weight differential (diff/tax_diff lines), when the courier charged one
+
+
+@dataclass(frozen=True, slots=True)
+class ExtraCharge:
+    """What a courier charges beyond its quote for a parcel heavier than declared (ONDC LOG weight differential)."""
+
+    amount: Decimal  # the diff lines
+    tax: Decimal  # the tax_diff lines
+    weight_kg: Decimal | None  # the weight it found (linked_order_diff), when it says
+    proof: str | None  # a photo of the scale (linked_order_diff_proof), when it gives one
 
 
 def _code(fulfilment: dict[str, Any]) -> str | None:
@@ -197,6 +210,42 @@ def _label(fulfilment: dict[str, Any]) -> str | None:
     return None
 
 
+def _tag_values(fulfilment: dict[str, Any], code: str) -> dict[str, str]:
+    for tag in fulfilment.get("tags") or []:
+        if isinstance(tag, dict) and tag.get("code") == code:
+            return {str(e.get("code")): str(e.get("value")) for e in tag.get("list") or []
+                    if isinstance(e, dict) and e.get("value") is not None}
+    return {}
+
+
+def _decimal(value: Any) -> Decimal | None:
+    try:
+        number = Decimal(str(value))
+    except ArithmeticError:
+        return None
+    return number if number.is_finite() and abs(number) < 10 ** 9 else None
+
+
+def _extra(order: dict[str, Any], delivery: dict[str, Any]) -> ExtraCharge | None:
+    quote: dict[str, Any] = order["quote"] if isinstance(order.get("quote"), dict) else {}
+    sums = {"diff": Decimal(0), "tax_diff": Decimal(0)}
+    for line in quote.get("breakup") or []:
+        kind = line.get("@ondc/org/title_type") if isinstance(line, dict) else None
+        if kind in sums:
+            value = _decimal(((line.get("price") or {}) if isinstance(line.get("price"), dict) else {}).get("value"))
+            if value is not None:
+                sums[kind] += value
+    if not sums["diff"] and not sums["tax_diff"]:
+        return None
+    found = _tag_values(delivery, "linked_order_diff")
+    weight = _decimal(found.get("weight_value"))
+    if weight is not None and found.get("weight_unit") == "gram":
+        weight = weight / 1000
+    proof = _tag_values(delivery, "linked_order_diff_proof").get("url")
+    return ExtraCharge(amount=sums["diff"], tax=sums["tax_diff"], weight_kg=weight,
+                       proof=proof[:2048] if proof and proof.startswith(("http://", "https://")) else None)
+
+
 def read_order(message: dict[str, Any]) -> CourierOrder:
     """The parts of a courier's ``message.order`` we keep (leniently: what is missing is None)."""
     order = message.get("order")
@@ -212,7 +261,8 @@ def read_order(message: dict[str, Any]) -> CourierOrder:
         label_url=_label(delivery),
         pickup_slot={"start": str(slot.get("start", "")), "end": str(slot.get("end", ""))}
         if isinstance(slot, dict) else None,
-        quote=order.get("quote") if isinstance(order.get("quote"), dict) else None)
+        quote=order.get("quote") if isinstance(order.get("quote"), dict) else None,
+        extra=_extra(order, delivery))
 
 
 def tracking_url(message: dict[str, Any]) -> str | None:

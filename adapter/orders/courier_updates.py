@@ -12,8 +12,9 @@ import datetime as dt
 
 from sqlalchemy.orm import Session
 
-from adapter.logistics.booking import read_order
+from adapter.logistics.booking import ExtraCharge, read_order
 from adapter.orders import courier_booking, seller
+from adapter.orders import store as order_store
 from adapter.orders.errors import OrderError
 from adapter.orders.policy import OrderPolicy
 from adapter.orders.results import FlowResult
@@ -45,13 +46,29 @@ def _move(shipment: Shipment, order: Order, action: str, state: str, policy: Ord
         return FlowResult()
 
 
+def _charge(session: Session, shipment: Shipment, order: Order, extra: ExtraCharge, now: dt.datetime) -> None:
+    """Record what the courier charged beyond its quote, once per distinct charge (it repeats it in later
+    messages), in the shipment and the order's history. The buyer's quote stands: the cooperative pays it."""
+    entry = {"kind": "weight", "amount": f"{extra.amount:.2f}", "tax": f"{extra.tax:.2f}",
+             "weight_kg": f"{extra.weight_kg}" if extra.weight_kg is not None else None, "proof": extra.proof}
+    charges = shipment.charges or []
+    if charges and {k: charges[-1].get(k) for k in entry} == entry:
+        return  # told again
+    shipment.charges = [*charges, entry | {"at": format_timestamp(now)}][-20:]
+    weighed = f", weighed {extra.weight_kg} kg" if extra.weight_kg is not None else ""
+    order_store.add_event(session, order, actor="courier", kind="courier_charge",
+                          reason=f"{entry['amount']} + {entry['tax']} tax{weighed}")
+
+
 def on_update(session: Session, request: NetworkRequest, policy: OrderPolicy, now: dt.datetime) -> FlowResult:
     """A courier's on_status / on_update / on_cancel for one of our shipments."""
     shipment = courier_booking.shipment_for(session, request)
     read = read_order(request.message)
+    order = session.get_one(Order, shipment.order_id)
+    if read.extra is not None:
+        _charge(session, shipment, order, read.extra, now)
     if not read.state and not read.rto_state:
         return FlowResult()  # an error answer or an order without state: nothing to move
-    order = session.get_one(Order, shipment.order_id)
     shipment.updated_at = now
     if read.awb and not shipment.awb:
         shipment.awb = read.awb

@@ -803,5 +803,8 @@ class Shipment(Base):
     # What the courier was told in confirm or a later update: booked when the order is accepted, the parcel is not
     # ready to ship until the member packs it.
     ready_to_ship: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # What the courier charged beyond its quote, newest last: [{"kind": "weight", "amount", "tax", "weight_kg",
+    # "proof", "at"}] (a weight differential it found at pickup); the cooperative pays it, the buyer's quote stands.
+    charges: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, default=None)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,4 +1,5 @@
-"""shipments.ready_to_ship: whether the courier was told the parcel is packed (booked on acceptance, it waits)
+"""shipments.ready_to_ship: whether the courier was told the parcel is packed (booked on acceptance, it waits);
+shipments.charges: what the courier charged beyond its quote (weight differentials)
 
 Revision ID: 0022
 Revises: 0021
@@ -21,8 +22,10 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("shipments", schema=None) as batch_op:
         batch_op.add_column(sa.Column("ready_to_ship", sa.Boolean(), nullable=False, server_default=sa.true()))
+        batch_op.add_column(sa.Column("charges", sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("shipments", schema=None) as batch_op:
+        batch_op.drop_column("charges")
         batch_op.drop_column("ready_to_ship")

@@ -114,6 +114,17 @@ def _shipment(sessions: sessionmaker[Session], order_id: str, timeout: float = 2
         time.sleep(0.1)
 
 
+def _charges(sessions: sessionmaker[Session], shipment_id: int, timeout: float = 20.0) -> list[dict[str, Any]]:
+    deadline = time.monotonic() + timeout
+    while True:
+        with sessions() as session:
+            charges = session.get_one(Shipment, shipment_id).charges
+        if charges:
+            return charges
+        assert time.monotonic() < deadline, "the courier's extra charge was not recorded"
+        time.sleep(0.1)
+
+
 def _fulfilment_state(on_status: dict[str, Any]) -> str:
     return str(on_status["message"]["order"]["fulfillments"][0]["state"]["descriptor"]["code"])
 
@@ -198,6 +209,11 @@ def test_an_accepted_order_is_booked_and_its_parcel_moves_the_order(
         courier.courier.move(shipment.awb, state)
         (on_status,) = tx.wait("on_status")
         assert _fulfilment_state(on_status) == state
+        if state == "Order-picked-up":  # the courier finds it heavier than declared and charges the difference
+            courier.courier.reweigh(shipment.awb, Decimal("1.6"))
+            charged = _charges(sessions, shipment.id)
+            # 0.28 kg declared (1 slab of 500 g), 1.6 kg found (4 slabs): 3 further Standard slabs at ₹15 + GST.
+            assert [(c["amount"], c["tax"], c["weight_kg"]) for c in charged] == [("45.00", "8.10", "1.6")]
     (on_track,) = tx.send("track", {"order_id": order_id})
     assert on_track["message"]["tracking"]["url"] == shipment.tracking_url
     with sessions() as session:
@@ -211,6 +227,7 @@ def test_an_accepted_order_is_booked_and_its_parcel_moves_the_order(
         packed_at = max(n for n, event in enumerate(events) if event.to_state == "Packed")
         movers = {event.actor for event in events[packed_at + 1:] if event.to_state}
         assert movers == {"courier"}, movers
+        assert [e.reason for e in events if e.kind == "courier_charge"] == ["45.00 + 8.10 tax, weighed 1.6 kg"]
     # The operator's timeline of the retail transaction carries the courier's messages, under their LOG transaction.
     status, timeline = tx.wire.api("GET", f"/api/v1/transactions/{tx.transaction_id}")
     assert status == 200

@@ -571,7 +571,9 @@ def test_a_booked_shipment_shows_on_the_order_page_in_both_languages_and_only_sa
             provider_id="P1", item_id="STD", transaction_id="log-t-1", log_order_id="L-1", state="booked",
             courier_state="Agent-assigned", awb="12345678901234", label_url="javascript:alert(1)",
             tracking_url="https://courier.odop.local/track/12345678901234",
-            pickup_slot={"start": "2030-01-05T04:30:00.000Z", "end": "2030-01-05T08:30:00.000Z"}))
+            pickup_slot={"start": "2030-01-05T04:30:00.000Z", "end": "2030-01-05T08:30:00.000Z"},
+            charges=[{"kind": "weight", "amount": "45.00", "tax": "8.10", "weight_kg": "1.6",
+                      "proof": "javascript:alert(2)", "at": "2030-01-05T09:00:00.000Z"}]))
     sign_in(web, key)
     page = text(web.get(f"/console/orders/{pk}"))
     section = page.split('id="shipment"', 1)[1].split("</section>", 1)[0]
@@ -581,8 +583,12 @@ def test_a_booked_shipment_shows_on_the_order_page_in_both_languages_and_only_sa
     assert 'id="shipment-tracking" href="https://courier.odop.local/track/12345678901234"' in section
     assert "javascript:" not in section  # a courier's link is shown only if it is a web address
     assert "Print the label" not in section
+    assert "Extra charge from the courier for the weight: ₹45 + ₹8.10 tax · weighed 1.6 kg" in section
+    assert "Photo of the scale" not in section  # not a web address
     hindi = text(web.get(f"/console/orders/{pk}", headers={"Accept-Language": "hi"}))
-    assert "बुक हो गया" in hindi.split('id="shipment"', 1)[1].split("</section>", 1)[0]
+    hindi_section = hindi.split('id="shipment"', 1)[1].split("</section>", 1)[0]
+    assert "बुक हो गया" in hindi_section
+    assert "वज़न के लिए कूरियर का अतिरिक्त शुल्क: ₹45 + ₹8.10 कर · तौल 1.6 किलो" in hindi_section
     other = make_order(sessions, coop_id, "SHIP-2")
     assert 'id="shipment"' not in text(web.get(f"/console/orders/{other}"))  # manual shipping: no courier block
 

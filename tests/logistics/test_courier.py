@@ -29,6 +29,7 @@ from referencing.jsonschema import DRAFT7
 
 from adapter.cli.courier import control_token
 from adapter.cli.main import cli
+from adapter.logistics.booking import read_order
 from adapter.logistics.courier.messages import CourierInfo
 from adapter.logistics.courier.sender import Sender
 from adapter.logistics.courier.server import CourierApp, CourierServer
@@ -674,3 +675,27 @@ def test_commands_need_the_control_token(world: World) -> None:
     answer = requests.post(f"{world.url}/_courier/shipments", data=b"{}", timeout=10,
                            headers={"Authorization": "Bearer wrong"})
     assert answer.status_code == 401
+
+
+def test_a_parcel_heavier_than_declared_is_charged_the_difference(world: World) -> None:
+    """ONDC's weight differential: declared 1.2 kg (3 slabs), weighed 2.1 kg at pickup (5 slabs): two further
+    Standard slabs at ₹15, plus 18% GST, as diff and tax_diff lines of an unsolicited on_update."""
+    _, _, order = book(world)
+    awb = awb_of(order)
+    assert world.command("reweigh", awb, "--kg", "2.1").exit_code == 1  # not picked up yet
+    for state in ("Agent-assigned", "Order-picked-up"):
+        assert world.command("move", awb, "--to", state).exit_code == 0
+    assert world.command("reweigh", awb, "--kg", "1.0").exit_code == 1  # lighter: nothing to charge
+    result = world.command("reweigh", awb, "--kg", "2.1")
+    assert result.exit_code == 0, result.output
+    (update,) = world.callbacks("on_update")
+    read = read_order(update["message"])
+    assert read.extra is not None
+    assert (read.extra.amount, read.extra.tax, read.extra.weight_kg) == (Decimal("30.00"), Decimal("5.40"),
+                                                                         Decimal("2.1"))
+    assert read.extra.proof is not None
+    assert read.extra.proof.startswith(world.url)
+    assert read.state == "Order-picked-up"  # the parcel did not move
+    quote = update["message"]["order"]["quote"]
+    assert Decimal(quote["price"]["value"]) == sum(Decimal(b["price"]["value"]) for b in quote["breakup"])
+    world.every_callback_passes_the_openapi()

@@ -231,6 +231,31 @@ def with_state(order: dict[str, Any], state: str, now: dt.datetime) -> dict[str,
     return moved
 
 
+def reweighed(order: dict[str, Any], *, weight_kg: Decimal, diff: Decimal, diff_tax: Decimal, proof_url: str,
+              now: dt.datetime) -> dict[str, Any]:
+    """The order once the parcel weighed more at pickup than declared (ONDC LOG 1.2.5 weight differential,
+    pushed as an unsolicited on_update): ``diff`` and ``tax_diff`` lines in the quote, the weight found in a
+    ``linked_order_diff`` tag and a photo of the scale in ``linked_order_diff_proof``."""
+    changed = copy.deepcopy(order)
+    fulfilment = delivery_fulfillment(changed)
+    linked = (changed.get("@ondc/org/linked_order") or {}).get("order") or {}
+    kept = [t for t in fulfilment.get("tags", []) if t.get("code") not in ("linked_order_diff",
+                                                                            "linked_order_diff_proof")]
+    fulfilment["tags"] = [*kept, _tag("linked_order_diff", id=str(linked.get("id", changed.get("id", ""))),
+                                      weight_unit="kilogram", weight_value=f"{weight_kg}"),
+                          _tag("linked_order_diff_proof", type="image", url=proof_url)]
+    quote = changed["quote"]
+    item_id = changed["items"][0]["id"]
+    lines = [b for b in quote["breakup"] if b.get("@ondc/org/title_type") not in ("diff", "tax_diff")]
+    before = sum((Decimal(b["price"]["value"]) for b in lines), Decimal(0))
+    quote["breakup"] = [*lines,
+                        {"@ondc/org/item_id": item_id, "@ondc/org/title_type": "diff", "price": _money(diff)},
+                        {"@ondc/org/item_id": item_id, "@ondc/org/title_type": "tax_diff", "price": _money(diff_tax)}]
+    quote["price"] = _money(before + diff + diff_tax)
+    changed["updated_at"] = format_timestamp(now)
+    return changed
+
+
 def _precancel(state: str, since: str) -> dict[str, Any]:
     return _tag("precancel_state", fulfillment_state=state, updated_at=since)
 

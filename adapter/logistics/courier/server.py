@@ -17,6 +17,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -211,10 +212,18 @@ class CourierApp:
                 shipment = self.courier.move(str(data.get("awb", "")), str(data.get("to", "")))
             elif command == "scenario":
                 shipment = self.courier.set_scenario(str(data.get("awb", "")), str(data.get("scenario", "")))
+            elif command == "reweigh":
+                try:
+                    weight = Decimal(str(data.get("kg", "")))
+                except ArithmeticError:
+                    return _json(400, {"error": "kg must be a number, the weight found in kilograms"})
+                if not weight.is_finite():
+                    return _json(400, {"error": "kg must be a number, the weight found in kilograms"})
+                shipment = self.courier.reweigh(str(data.get("awb", "")), weight)
             elif command == "shipments":
                 return _json(200, {"shipments": [_summary(s) for s in self.courier.store.shipments()]})
             else:
-                return _json(404, {"error": f"no command {command!r}; move, scenario or shipments"})
+                return _json(404, {"error": f"no command {command!r}; move, scenario, reweigh or shipments"})
         except UnknownShipmentError as error:
             return _json(404, {"error": str(error)})
         except MoveError as error:

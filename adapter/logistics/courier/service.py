@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import secrets
 from collections.abc import Callable
 from decimal import Decimal
@@ -16,7 +17,16 @@ from typing import Any, Protocol
 from adapter.logistics.courier import messages
 from adapter.logistics.courier.checks import parcel_of, route_of
 from adapter.logistics.courier.messages import CourierInfo
-from adapter.logistics.courier.rates import CATEGORIES, HYPERLOCAL_MAX_KM, SERVICES, distance_km, parse_gps, quote
+from adapter.logistics.courier.rates import (
+    CATEGORIES,
+    GST_RATE,
+    HYPERLOCAL_MAX_KM,
+    SERVICES,
+    SLAB_KG,
+    distance_km,
+    parse_gps,
+    quote,
+)
 from adapter.logistics.courier.states import (
     HELD,
     PENDING,
@@ -284,6 +294,39 @@ class Courier:
         assert moved is not None
         return moved
 
+    def reweigh(self, awb: str, weight_kg: Decimal) -> Shipment:
+        """The parcel weighed ``weight_kg`` at pickup: charge the further 500 g slabs over the declared weight
+        (plus GST) and push the order as an unsolicited on_update (ONDC's weight differential flow).
+
+        Raises UnknownShipmentError, or MoveError before pickup, after delivery or return, or when it is not
+        heavier than declared.
+        """
+        shipment = self.store.shipment(awb=awb)
+        if shipment is None:
+            raise UnknownShipmentError(f"no shipment with AWB {awb}")
+        if RANK.get(shipment.state, 0) < RANK["Order-picked-up"] or shipment.state in TERMINAL:
+            raise MoveError(f"a parcel is weighed once picked up and before it is delivered (it is {shipment.state})")
+        try:
+            declared = _declared_kg(shipment.order)
+        except ArithmeticError:
+            declared = Decimal(0)  # the confirm's weight was not a number: all of it is charged
+        if not (Decimal("0") < weight_kg <= Decimal("1000")) or weight_kg <= declared:
+            raise MoveError(f"the weight must be more than the {declared} kg declared, and at most 1000 kg")
+        service = CATEGORIES.get(str(shipment.quote.get("category", "")), SERVICES[0])
+        slabs = math.ceil(weight_kg / SLAB_KG) - max(1, math.ceil(declared / SLAB_KG))
+        diff = (service.per_slab * max(0, slabs)).quantize(Decimal("0.01"))
+        diff_tax = (diff * GST_RATE).quantize(Decimal("0.01"))
+        now = self.clock()
+        order = messages.reweighed(shipment.order, weight_kg=weight_kg, diff=diff, diff_tax=diff_tax,
+                                   proof_url=f"{self.info.tracking_url(awb)}?proof=weight", now=now)
+        self.store.plan(awb, next_at=shipment.next_at, order=order)
+        context = messages.callback_context(shipment.context, "on_update", self.info, now,
+                                            message_id=_new_message_id())
+        self.outbox.send({"context": context, "message": {"order": order}}, awb=awb)
+        updated = self.store.shipment(awb=awb)
+        assert updated is not None
+        return updated
+
     def set_scenario(self, awb: str, scenario: str) -> Shipment:
         """Tell the schedule to deliver the parcel, send it back from Out-for-delivery, or fail its pickup."""
         if scenario not in SCENARIOS:
@@ -315,6 +358,21 @@ class Courier:
             except MoveError:
                 continue  # moved by a command meanwhile; the next tick looks again
         return moved
+
+
+def _declared_kg(order: dict[str, Any]) -> Decimal:
+    """The parcel's weight as the buyer declared it: the fulfilment's linked_order tag (kilograms), else the
+    deprecated ``@ondc/org/linked_order``; 0 when neither says."""
+    for tag in messages.delivery_fulfillment(order).get("tags") or []:
+        if isinstance(tag, dict) and tag.get("code") == "linked_order":
+            said = {e.get("code"): e.get("value") for e in tag.get("list") or [] if isinstance(e, dict)}
+            if said.get("weight_value") is not None:
+                tagged = Decimal(str(said["weight_value"]))
+                return tagged / 1000 if said.get("weight_unit") == "gram" else tagged
+    linked = (order.get("@ondc/org/linked_order") or {}).get("order") or {}
+    weight = linked.get("weight") or {}
+    value = Decimal(str(weight.get("value", "0")))
+    return value / 1000 if weight.get("unit") == "gram" else value
 
 
 def _new_message_id() -> str:

@@ -197,6 +197,7 @@ DEEDS: dict[str, LazyString] = {
     "shipment_booked": lazy_pgettext("what was done", "booked the parcel"),
     "shipment_failed": lazy_pgettext("what was done", "said the parcel could not be booked"),
     "book_courier": lazy_pgettext("what was done", "asked the courier to book it again"),
+    "courier_charge": lazy_pgettext("what was done", "charged extra for the weight"),
 }
 # A buyer app's request, as one line of an order's story (its answer follows: "· answered ✓").
 REQUESTS: dict[str, LazyString] = {
@@ -234,6 +235,7 @@ EVENTS: dict[str, LazyString] = {
     "shipment_init": lazy_pgettext("order event", "Courier asked to book the parcel"),
     "shipment_booked": lazy_pgettext("order event", "Courier booked"),
     "shipment_failed": lazy_pgettext("order event", "Courier could not be booked"),
+    "courier_charge": lazy_pgettext("order event", "Courier charged extra for the weight"),
 }
 # Who did it, when it is not a cooperative or a buyer app (those are named by their ids).
 ACTORS: dict[str, LazyString] = {"operator": lazy_gettext("operator (admin)")}
