@@ -29,3 +29,11 @@ def child_exit(server: Any, worker: Any) -> None:
     from adapter.observability.metrics import mark_process_dead
 
     mark_process_dead(worker.pid)
+
+
+def worker_exit(server: Any, worker: Any) -> None:
+    """Before a worker goes (SIGTERM, SIGINT, SIGQUIT, max_requests): store the searches it has ACKed but not yet
+    written, and queue what its publisher holds (adapter/store/search_buffer.py)."""
+    from adapter.web.runtime import drain_all
+
+    drain_all()
