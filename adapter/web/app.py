@@ -68,7 +68,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     if settings.search_group_commit_ms:
         # SQLite: a short statement, so that the worker's writes never wait long for the lock.
         searches = SearchBuffer(writer, hand_on(publisher), linger=settings.search_group_commit_ms / 1000,
-                                batch_max=200 if settings.database_backend == "postgresql" else 50)
+                                batch_max=200 if settings.database_backend == "postgresql" else 16)
     receiver = Receiver(
         writer=writer,
         registry=make_registry(settings, redis_client=redis_client),
