@@ -2,10 +2,12 @@
 
 Builds the real app (``adapter.web.create_app``) with the demo cooperatives and a static registry, as
 ``benchmarks/ack_path.py`` does, and calls it as a WSGI server would, with no HTTP in between: so the figure is
-our share of an ACK alone. ``--count`` distinct pre-signed searches are timed without the profiler, then as many
-again under cProfile. The publisher thread runs as in production (it competes for the GIL, and cProfile only
-sees the request thread, so its cost shows up inside whatever C call released the GIL); ``--no-publish``
-leaves the broker out, to tell the two apart.
+our share of an ACK alone. ``--count`` distinct pre-signed searches are timed without the profiler (the search
+buffer's thread storing them as in production, and what it still holds stored before the clock stops), then as
+many again under cProfile. cProfile only sees the request thread, so in the profiled pass the buffer's thread is
+held back and the request thread stores the buffer every ``--flush-every`` searches itself: the profile shows
+the group commit's share. The publisher thread runs as in production (it competes for the GIL, and its cost
+shows up inside whatever C call released the GIL); ``--no-publish`` leaves the broker out, to tell the two apart.
 
 Usage: python benchmarks/profile_ack.py [--database-url URL] [--redis-url URL] [--count N] [--top N]
 """
@@ -54,6 +56,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--count", type=int, default=2000, help="ACKs timed, and as many profiled (default 2000)")
     parser.add_argument("--top", type=int, default=30, help="functions listed per table (default 30)")
     parser.add_argument("--no-publish", action="store_true", help="do not hand searches to the broker")
+    parser.add_argument("--flush-every", type=int, default=8,
+                        help="profiled pass: searches per group commit, stored by the request thread (default 8)")
     args = parser.parse_args(argv)
 
     seller, buyer = generate_keyset(), generate_keyset()
@@ -91,17 +95,25 @@ def main(argv: list[str] | None = None) -> None:
         def answer(status: str, _headers: Any, _exc: Any = None) -> None:
             statuses[status] = statuses.get(status, 0) + 1
 
-        def run(batch: list[tuple[bytes, str]]) -> None:
-            for body, header in batch:
+        buffer = app.extensions["odop"].searches
+
+        def run(batch: list[tuple[bytes, str]], flush_every: int = 0) -> None:
+            for at, (body, header) in enumerate(batch, 1):
                 b"".join(app(environ(body, header), answer))
+                if buffer is not None and flush_every and at % flush_every == 0:
+                    buffer.flush()
+            if buffer is not None:
+                buffer.flush()
 
         run(searches[:warm])
         started = time.perf_counter()
         run(searches[warm:warm + args.count])
         per_ack = (time.perf_counter() - started) / args.count
+        if buffer is not None:
+            buffer.linger = 3600.0  # its thread waits; the request thread stores every --flush-every searches
         profile = cProfile.Profile()
         profile.enable()
-        run(searches[warm + args.count:])
+        run(searches[warm + args.count:], args.flush_every)
         profile.disable()
         app.extensions["odop"].dispose()
         log_file.close()

@@ -49,6 +49,8 @@ class Settings:
     task_soft_time_limit: int
     task_time_limit: int
     max_request_bytes: int
+    # Plain searches are stored this long after their ACK at most, many per INSERT (0: before it, as every call).
+    search_group_commit_ms: int
     readiness_timeout: float
     worker_metrics_port: int | None
     subscriber_id: str
@@ -308,11 +310,20 @@ def _http_urls(value: str) -> tuple[str, ...]:
 
 # A select's answer is due within its ttl (PT30S): the wait for courier quotes must leave room for the answer.
 MAX_QUOTE_WAIT = 10.0
+# A longer wait only gathers more searches for a crash to lose; the upper end is for tests of the shutdown.
+MAX_GROUP_COMMIT_MS = 60_000
 
 
 def _quote_wait(value: str) -> float:
     number = float(value)
     if not 0 < number <= MAX_QUOTE_WAIT:
+        raise ValueError(value)
+    return number
+
+
+def _group_commit_ms(value: str) -> int:
+    number = int(value)
+    if not 0 <= number <= MAX_GROUP_COMMIT_MS:
         raise ValueError(value)
     return number
 
@@ -380,6 +391,9 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         task_soft_time_limit=soft_limit,
         task_time_limit=hard_limit,
         max_request_bytes=r.parse("MAX_REQUEST_BYTES", 2 * 1024 * 1024, _positive_int, "a positive byte count"),
+        search_group_commit_ms=r.parse(
+            "SEARCH_GROUP_COMMIT_MS", 5, _group_commit_ms,
+            f"0 to {MAX_GROUP_COMMIT_MS} milliseconds (0: every search stored before its ACK)"),
         readiness_timeout=r.parse("READINESS_TIMEOUT", 2.0, _positive_float, "a positive number of seconds"),
         worker_metrics_port=r.parse("WORKER_METRICS_PORT", None, _port, "a TCP port number (1-65535)"),
         subscriber_id=r.parse("ONDC_SUBSCRIBER_ID", _default_subscriber_id(subscriber_url),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections import Counter as Tally
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,7 +39,8 @@ from adapter.protocol.signing import (
     verify_parsed,
 )
 from adapter.store.cooperatives import served_scope
-from adapter.store.inbound import Envelope, InboundWriter
+from adapter.store.inbound import Envelope, InboundWriter, Written
+from adapter.store.search_buffer import SearchBuffer
 
 log = logging.getLogger("adapter.protocol.receive")
 
@@ -65,7 +67,10 @@ class SignatureRejected(ProtocolError):
 
 @dataclass(frozen=True)
 class Receipt:
-    """What to answer: HTTP status, body and headers, the stored message to process (if any), what to log."""
+    """What to answer: HTTP status, body and headers, the stored message to process (if any), what to log.
+
+    A search handed to the search buffer has no id yet (``inbound_id`` None): the buffer stores and queues it.
+    """
 
     status: int
     body: dict[str, Any]
@@ -87,6 +92,8 @@ class Receiver:
     max_bytes: int
     clock_skew: int
     require_gateway_auth: bool = False
+    # Plain searches are stored by this buffer after their ACK (None: stored before it, like every other call).
+    searches: SearchBuffer | None = None
 
     def receive(self, action: str, raw: bytes, headers: Mapping[str, str], now: dt.datetime) -> Receipt:
         """Check, store and answer one inbound call (header names are matched case-insensitively).
@@ -233,6 +240,14 @@ class Receiver:
 
     def _ack(self, envelope: Envelope, raw: bytes, headers: dict[str, str], verdict: str | None,
              serve: bool, durable: bool) -> Receipt:
+        log_fields = _log_fields(envelope, "ACK") | ({} if serve else {"ignored": True})
+        if not durable and self.searches is not None:
+            # The trade (docs/network.md): the row is written just after the ACK, with others; the buffer's
+            # INSERT skips a repeated key, and counts the answer once it knows whether it was one.
+            row = self.writer.row(envelope, body=raw, headers=headers, signature=verdict, response=ACK,
+                                  status="received" if serve else "ignored")
+            if self.searches.put(row):
+                return Receipt(status=200, body=ACK, headers={}, log=log_fields)
         # Insert first and let the unique dedupe key catch repeats: one round trip on the common path.
         try:
             inbound_id = self.writer.record(envelope, body=raw, headers=headers, signature=verdict, response=ACK,
@@ -247,8 +262,15 @@ class Receiver:
             return Receipt(status=200, body=found.response or ACK, headers={}, inbound_id=found.id, duplicate=True,
                            process=found.status == "received", log=_log_fields(envelope, "ACK") | {"duplicate": True})
         RESPONSES.labels(action=envelope.action, status="ACK", code="" if serve else "ignored").inc()
-        return Receipt(status=200, body=ACK, headers={}, inbound_id=inbound_id, process=serve,
-                       log=_log_fields(envelope, "ACK") | ({} if serve else {"ignored": True}))
+        return Receipt(status=200, body=ACK, headers={}, inbound_id=inbound_id, process=serve, log=log_fields)
+
+
+def count_buffered(rows: list[dict[str, Any]], written: list[Written]) -> None:
+    """Count the ACKs of searches the buffer has stored, as `Receiver._ack` counts those it stores itself."""
+    codes = Tally("duplicate" if done.duplicate else "" if row["status"] == "received" else "ignored"
+                  for row, done in zip(rows, written, strict=True))
+    for code, count in codes.items():
+        RESPONSES.labels(action="search", status="ACK", code=code).inc(count)
 
 
 _CANONICAL = {name.lower(): name for name in KEPT_HEADERS}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -9,7 +10,8 @@ from typing import Any, cast
 
 import orjson
 from sqlalchemy import Connection, Engine, Table, event, insert, select, update
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from adapter.store.db import make_engine
@@ -17,6 +19,21 @@ from adapter.store.models import InboundMessage, utcnow
 
 _TABLE = cast(Table, InboundMessage.__table__)
 _INSERT = insert(_TABLE).returning(_TABLE.c.id)
+# Many rows in one statement; a taken dedupe key is skipped, not an error (the row is a repeat). SQLite: one
+# multi-row VALUES. PostgreSQL: the rows as one JSON parameter, whatever their number, so that the statement is
+# parsed and prepared once and psycopg adapts one string rather than a dozen values per row (its cost per
+# value and per statement is most of a small batch's); the raw body travels in base64.
+_INSERT_NEW = sqlite.insert(_TABLE).on_conflict_do_nothing(index_elements=[_TABLE.c.dedupe_key]).returning(
+    _TABLE.c.id, _TABLE.c.dedupe_key)
+_RECORD = (("dedupe_key", "varchar"), ("bap_id", "varchar"), ("action", "varchar"), ("message_id", "varchar"),
+           ("transaction_id", "varchar"), ("domain", "varchar"), ("body", "text"), ("headers", "json"),
+           ("signature", "varchar"), ("status", "varchar"), ("response", "json"), ("received_at", "timestamptz"))
+_INSERT_NEW_PG = (
+    f"INSERT INTO {_TABLE.name} ({', '.join(name for name, _ in _RECORD)}) SELECT "
+    + ", ".join("decode(r.body, 'base64')" if name == "body" else f"r.{name}" for name, _ in _RECORD)
+    + f" FROM json_to_recordset(%(rows)s::json) AS r({', '.join(f'{name} {kind}' for name, kind in _RECORD)})"
+    " ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, dedupe_key"
+)
 
 
 @dataclass(frozen=True)
@@ -65,6 +82,16 @@ class Stored:
     status: str
 
 
+@dataclass(frozen=True)
+class Written:
+    """What became of one row of `InboundWriter.record_many`: its id and status in the table, and whether its
+    dedupe key was taken already (then id and status are the earlier row's)."""
+
+    id: int
+    status: str
+    duplicate: bool
+
+
 class InboundWriter:
     """How the ACK path stores a call: one INSERT on an autocommit connection, no ORM session, no pre-ping.
 
@@ -78,9 +105,15 @@ class InboundWriter:
 
     No pre-ping: a connection the server dropped (a restart) fails its statement, the pool throws away its
     connections, and the statement runs once more on a new one.
+
+    ``healthy`` says whether the database answered the last statement (False until one has): the search
+    buffer (`adapter.store.search_buffer`) takes rows only while it is true, so that a database that is down
+    gets its 503 NACK on the request path rather than an ACK for a row that cannot be stored.
     """
 
     def __init__(self, database_url: str, *, pool_size: int = 4) -> None:
+        self.healthy = False
+        self.dialect = "postgresql" if database_url.startswith("postgresql") else "sqlite"
         if not database_url.startswith("postgresql"):
             self.durable = self.relaxed = make_engine(database_url, isolation_level="AUTOCOMMIT")
             return
@@ -98,13 +131,56 @@ class InboundWriter:
         Only ACKed calls get a dedupe key, so a corrected retry of a NACKed message_id is accepted. ``durable``
         False (a plain search, a NACK): written on the relaxed pool (see the class).
         """
-        row = {"dedupe_key": envelope.dedupe_key if status != "nacked" else None, "bap_id": envelope.bap_id,
-               "action": envelope.action, "message_id": envelope.message_id,
-               "transaction_id": envelope.transaction_id, "domain": envelope.domain, "body": body,
-               "headers": headers, "signature": signature, "status": status, "nack_code": nack_code,
-               "response": response, "error": error, "received_at": utcnow()}
+        row = self.row(envelope, body=body, headers=headers, signature=signature, response=response, status=status,
+                       nack_code=nack_code, error=error)
         engine = self.durable if durable and status != "nacked" else self.relaxed
         return int(self._run(engine, lambda conn: conn.execute(_INSERT, row).scalar_one()))
+
+    @staticmethod
+    def row(envelope: Envelope, *, body: bytes, headers: dict[str, str], signature: str | None,
+            response: dict[str, Any], status: str, nack_code: str | None = None,
+            error: str | None = None) -> dict[str, Any]:
+        """The table row of one call, received now (``record`` stores it at once, the search buffer later)."""
+        return {"dedupe_key": envelope.dedupe_key if status != "nacked" else None, "bap_id": envelope.bap_id,
+                "action": envelope.action, "message_id": envelope.message_id,
+                "transaction_id": envelope.transaction_id, "domain": envelope.domain, "body": body,
+                "headers": headers, "signature": signature, "status": status, "nack_code": nack_code,
+                "response": response, "error": error, "received_at": utcnow()}
+
+    def record_many(self, rows: list[dict[str, Any]]) -> list[Written]:
+        """Store ACKed rows (each with a dedupe key) in one statement on the relaxed pool; for each, in order,
+        what became of it. A row whose key is taken (by an earlier call, or an earlier row of the same list) is
+        not stored again: it is reported as a duplicate of the row that holds the key."""
+        def write(conn: Connection) -> tuple[dict[str, int], dict[str, tuple[int, str]]]:
+            if self.dialect == "postgresql":
+                document = orjson.dumps([row | {"body": base64.b64encode(row["body"]).decode()} for row in rows])
+                inserted = conn.exec_driver_sql(_INSERT_NEW_PG, {"rows": document.decode()})
+            else:
+                inserted = conn.execute(_INSERT_NEW, rows)
+            new = {key: int(id_) for id_, key in inserted}
+            taken = {row["dedupe_key"] for row in rows} - new.keys()
+            found: dict[str, tuple[int, str]] = {}
+            if taken:
+                query = select(_TABLE.c.id, _TABLE.c.dedupe_key, _TABLE.c.status).where(
+                    _TABLE.c.dedupe_key.in_(taken))
+                found = {key: (int(id_), status) for id_, key, status in conn.execute(query)}
+            return new, found
+
+        new, found = self._run(self.relaxed, write)
+        written: list[Written] = []
+        first: dict[str, Written] = {}
+        for row in rows:
+            key = row["dedupe_key"]
+            if key in first:  # a repeat within this list
+                written.append(Written(id=first[key].id, status=first[key].status, duplicate=True))
+            elif key in new:
+                first[key] = Written(id=new[key], status=row["status"], duplicate=False)
+                written.append(first[key])
+            elif key in found:
+                written.append(Written(id=found[key][0], status=found[key][1], duplicate=True))
+            else:  # the row holding the key went away between the two statements: nothing to answer twice
+                written.append(Written(id=0, status="gone", duplicate=True))
+        return written
 
     def find_duplicate(self, envelope: Envelope) -> Stored | None:
         """The earlier ACKed message with the same (bap_id, action, message_id)."""
@@ -119,16 +195,21 @@ class InboundWriter:
         if self.relaxed is not self.durable:
             self.relaxed.dispose()
 
-    @staticmethod
-    def _run(engine: Engine, statement: Callable[[Connection], Any]) -> Any:
+    def _run(self, engine: Engine, statement: Callable[[Connection], Any]) -> Any:
         try:
-            with engine.connect() as conn:
-                return statement(conn)
-        except DBAPIError as error:
-            if not error.connection_invalidated:
-                raise
-        with engine.connect() as conn:  # the server dropped the connection: once more, on a new one
-            return statement(conn)
+            try:
+                with engine.connect() as conn:
+                    result = statement(conn)
+            except DBAPIError as error:
+                if not error.connection_invalidated:
+                    raise
+                with engine.connect() as conn:  # the server dropped the connection: once more, on a new one
+                    result = statement(conn)
+        except (OperationalError, InterfaceError):  # the database, not the statement
+            self.healthy = False
+            raise
+        self.healthy = True
+        return result
 
 
 def _relax_commit(dbapi_connection: Any, _record: Any) -> None:

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import time
-import uuid
 from typing import Any
 
 from flask import Flask, current_app, g, request
@@ -20,6 +18,7 @@ from adapter.protocol.registry import make_registry
 from adapter.protocol.registry_cache import make_cache_client
 from adapter.store.db import make_engine, make_sessionmaker
 from adapter.store.inbound import InboundWriter
+from adapter.store.search_buffer import SearchBuffer
 from adapter.web import console, errors, health, invoices, languages, metrics, network, onboarding
 from adapter.web.api import (
     alerts,
@@ -34,14 +33,14 @@ from adapter.web.api import (
     syncs,
 )
 from adapter.web.publisher import Publisher
-from adapter.web.runtime import EXTENSION, Runtime, close_session
+from adapter.web.runtime import EXTENSION, Runtime, close_session, request_id
+from adapter.web.search_path import SearchPath, hand_on
 from adapter.web.throttle import FailureThrottle
 from config import Settings, load_settings
 from config.logging import request_id_var
 from workers.app import make_celery
 
 log = logging.getLogger("adapter.web")
-REQUEST_ID = re.compile(r"[A-Za-z0-9._\-]{1,64}")
 
 
 class DatabaseId(IntegerConverter):
@@ -62,20 +61,29 @@ def create_app(settings: Settings | None = None) -> Flask:
     engine = make_engine(settings.database_url)
     sessions = make_sessionmaker(engine)
     redis_client = make_cache_client(settings.redis_url) if settings.redis_url else None
+    celery = make_celery(settings)
+    publisher = Publisher(celery)
+    writer = InboundWriter(settings.database_url)
+    searches = None
+    if settings.search_group_commit_ms:
+        # SQLite: a short statement, so that the worker's writes never wait long for the lock.
+        searches = SearchBuffer(writer, hand_on(publisher), linger=settings.search_group_commit_ms / 1000,
+                                batch_max=200 if settings.database_backend == "postgresql" else 16)
     receiver = Receiver(
-        writer=InboundWriter(settings.database_url),
+        writer=writer,
         registry=make_registry(settings, redis_client=redis_client),
         policy=ContextPolicy(bpp_id=settings.subscriber_id, max_skew=settings.context_max_skew),
         scope=cached_scope(sessions),
         max_bytes=settings.max_request_bytes,
         clock_skew=settings.signature_clock_skew,
         require_gateway_auth=settings.require_gateway_auth,
+        searches=searches,
     )
-    celery = make_celery(settings)
-    app.extensions[EXTENSION] = Runtime(
+    rt = Runtime(
         settings=settings, engine=engine, sessions=sessions, celery=celery, receiver=receiver,
-        publisher=Publisher(celery), redis=redis_client, throttle=FailureThrottle(redis_client),
+        publisher=publisher, redis=redis_client, throttle=FailureThrottle(redis_client), searches=searches,
     )
+    app.extensions[EXTENSION] = rt
     app.extensions["celery"] = celery
     app.before_request(_start_request)
     app.after_request(_finish_request)
@@ -99,6 +107,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     network.init_app(app)
     onboarding.init_app(app)
     console.init_app(app)
+    # POST {base}/search is answered in front of Flask, with the same answers (adapter/web/search_path.py).
+    app.wsgi_app = SearchPath(app.wsgi_app, rt)  # type: ignore[method-assign]  # Flask's documented middleware hook
     return app
 
 
@@ -112,8 +122,7 @@ def _start_request() -> None:
     if request.endpoint in UPLOAD_ENDPOINTS:
         settings = current_app.extensions[EXTENSION].settings
         request.max_content_length = settings.catalogue_max_bytes + MULTIPART_OVERHEAD
-    incoming = request.headers.get("X-Request-ID", "")
-    g.request_id = incoming if REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+    g.request_id = request_id(request.headers.get("X-Request-ID", ""))
     g.started = time.perf_counter()
     request_id_var.set(g.request_id)
 

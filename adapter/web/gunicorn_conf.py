@@ -7,6 +7,7 @@ Bind address and worker count come from BIND and WEB_CONCURRENCY, which gunicorn
 from __future__ import annotations
 
 import os
+import sys
 from typing import Any
 
 bind = os.environ.get("BIND", "127.0.0.1:8080")
@@ -29,3 +30,12 @@ def child_exit(server: Any, worker: Any) -> None:
     from adapter.observability.metrics import mark_process_dead
 
     mark_process_dead(worker.pid)
+
+
+def worker_exit(server: Any, worker: Any) -> None:
+    """Before a worker goes (SIGTERM, SIGINT, SIGQUIT, max_requests): store the searches it has ACKed but not yet
+    written, and queue what its publisher holds (adapter/store/search_buffer.py). gunicorn also calls this in
+    the master for a worker that vanished; the master loaded no app, so there is nothing to do there."""
+    runtime = sys.modules.get("adapter.web.runtime")
+    if runtime is not None:
+        runtime.drain_all()

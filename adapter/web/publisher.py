@@ -22,8 +22,10 @@ class Publisher:
 
     Searches go out together as one `odop.process_inbound_many` task (at most ``batch_max``, waiting at most
     ``linger`` seconds for more after the first): under a burst, one broker message carries many searches, which
-    keeps publishing off the ACK path's bill; a lone search waits 5 ms. Orders and every other action go out at
-    once, one task each.
+    keeps publishing off the ACK path's bill; a lone search waits 5 ms. The batch grows with the load: while a
+    task is being sent the next searches gather, so a slow broker (the embedded SQLite one costs over a
+    millisecond per message) is asked fewer times rather than falling behind. Orders and every other action go out
+    at once, one task each.
 
     While the broker is unreachable the thread keeps trying the same message, backing off from 0.2 s to 2 s, for
     up to ``retry_for`` seconds: a broker that pauses for a few seconds costs a delay, not an answer past the
@@ -32,7 +34,7 @@ class Publisher:
     """
 
     def __init__(self, celery: Any, maxsize: int = 10_000, retry_for: float = 20.0,
-                 sleep: Callable[[float], None] = time.sleep, batch_max: int = 16, linger: float = 0.005) -> None:
+                 sleep: Callable[[float], None] = time.sleep, batch_max: int = 64, linger: float = 0.005) -> None:
         self.celery = celery
         self.retry_for, self._sleep = retry_for, sleep
         self.batch_max, self.linger = batch_max, linger
@@ -50,6 +52,20 @@ class Publisher:
             self.queue.put_nowait((inbound_id, batchable))
         except queue.Full:
             log.warning("publisher queue full; message %s left for the sweeper", inbound_id)
+
+    def flush(self, retry_for: float = 2.0) -> int:
+        """Send what is queued, from the calling thread (the process is exiting); the messages handed to the
+        broker. What is left (the broker down) stays `received` for the sweeper."""
+        waiting: list[tuple[int, bool]] = []
+        while True:
+            try:
+                waiting.append(self.queue.get_nowait())
+            except queue.Empty:
+                break
+        searches = [inbound_id for inbound_id, batchable in waiting if batchable]
+        tasks = [[inbound_id] for inbound_id, batchable in waiting if not batchable]
+        tasks += [searches[at:at + self.batch_max] for at in range(0, len(searches), self.batch_max)]
+        return sum(len(ids) for ids in tasks if self.publish(ids, retry_for=retry_for))
 
     def _ensure_thread(self) -> None:
         # Threads do not survive fork: start one per process (gunicorn workers fork after import).
@@ -81,9 +97,9 @@ class Publisher:
         searches = [inbound_id for inbound_id, batchable in waiting if batchable]
         return [*tasks, searches] if searches else tasks
 
-    def publish(self, inbound_ids: list[int]) -> bool:
+    def publish(self, inbound_ids: list[int], retry_for: float | None = None) -> bool:
         """Send one processing task, retrying while the broker is unreachable; False when left for the sweeper."""
-        deadline = time.monotonic() + self.retry_for
+        deadline = time.monotonic() + (self.retry_for if retry_for is None else retry_for)
         delay = 0.2
         task, args = (PROCESS_INBOUND, [inbound_ids[0]]) if len(inbound_ids) == 1 else (PROCESS_INBOUND_MANY,
                                                                                        [inbound_ids])

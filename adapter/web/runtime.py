@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
+import re
+import uuid
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -12,15 +16,22 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from adapter.protocol.receive import Receiver
+from adapter.store.search_buffer import SearchBuffer
 from adapter.web.publisher import Publisher
 from adapter.web.throttle import FailureThrottle
 from config import Settings
 from workers.app import OdopCelery
 
 EXTENSION = "odop"
+REQUEST_ID = re.compile(r"[A-Za-z0-9._\-]{1,64}")
 
 
-@dataclass
+def request_id(incoming: str) -> str:
+    """The id of this request: the caller's X-Request-ID when it is a sane one, a new one otherwise."""
+    return incoming if REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+
+
+@dataclass(eq=False)
 class Runtime:
     """Long-lived objects of one app instance."""
 
@@ -32,11 +43,34 @@ class Runtime:
     publisher: Publisher
     redis: Redis | None
     throttle: FailureThrottle
+    searches: SearchBuffer | None = None
+
+    def __post_init__(self) -> None:
+        _LIVE.add(self)
+
+    def drain(self, retry_for: float = 2.0) -> None:
+        """Store the searches still buffered and send the tasks still queued (the process is going away)."""
+        if self.searches is not None:
+            self.searches.close(retry_for)
+        self.publisher.flush(retry_for)
 
     def dispose(self) -> None:
-        """Close every pooled database connection (the app's and the ACK path's)."""
+        """Store what is buffered, then close every pooled database connection (the app's and the ACK path's)."""
+        self.drain(retry_for=0.0)
         self.engine.dispose()
         self.receiver.writer.dispose()
+
+
+_LIVE: weakref.WeakSet[Runtime] = weakref.WeakSet()
+
+
+def drain_all(retry_for: float = 2.0) -> None:
+    """`Runtime.drain` for every app of this process (gunicorn's ``worker_exit``, and at exit)."""
+    for rt in list(_LIVE):
+        rt.drain(retry_for)
+
+
+atexit.register(drain_all)
 
 
 def runtime() -> Runtime:

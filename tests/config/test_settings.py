@@ -23,6 +23,8 @@ def test_defaults_give_the_embedded_mode() -> None:
     assert settings.allow_private_callbacks is False
     assert settings.signing_private_key is None
     assert settings.task_time_limit > settings.task_soft_time_limit
+    assert settings.search_group_commit_ms == 5
+    assert load_settings({"SEARCH_GROUP_COMMIT_MS": "0"}).search_group_commit_ms == 0  # off
 
 
 def test_data_dir_moves_every_embedded_file() -> None:
@@ -88,6 +90,9 @@ def test_secrets_are_not_in_repr() -> None:
         ("LOGISTICS_QUOTE_WAIT", "30", "LOGISTICS_QUOTE_WAIT='30': expected seconds a select waits for courier "
          "quotes, more than 0 and at most 10"),
         ("LOGISTICS_QUOTE_WAIT", "0", "LOGISTICS_QUOTE_WAIT='0': expected seconds"),
+        ("SEARCH_GROUP_COMMIT_MS", "-1", "SEARCH_GROUP_COMMIT_MS='-1': expected 0 to 60000 milliseconds"),
+        ("SEARCH_GROUP_COMMIT_MS", "60001", "SEARCH_GROUP_COMMIT_MS='60001': expected 0 to 60000 milliseconds"),
+        ("SEARCH_GROUP_COMMIT_MS", "5ms", "SEARCH_GROUP_COMMIT_MS='5ms': expected 0 to 60000 milliseconds"),
     ],
 )
 def test_each_bad_value_is_named_with_what_was_expected(name: str, value: str, expected: str) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 
 import orjson
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -257,6 +258,38 @@ def test_select_init_confirm_status_and_the_whole_delivery(
     assert illegal.json["error"]["details"]["next_actions"] == []
     events = client.get(f"/api/v1/orders/{order_pk}", headers=ADMIN).json["events"]
     assert [e["kind"] for e in events] == ["confirmed", "accepted", *[action for action, _ in moves]]
+
+
+def test_orders_are_stored_before_their_ack_while_searches_wait_in_the_buffer(
+    app: Flask, client: FlaskClient, worker: Any, network: Network, seller: int, receiver: Receiver,
+    sessions: sessionmaker[Session]
+) -> None:
+    """Searches may be stored just after their ACK (docs/network.md); select, init and confirm promise an answer,
+    so each is in the table when its ACK comes back."""
+    buffer = app.extensions["odop"].searches
+    buyer = Buyer(client, network, receiver)
+
+    def kept(action: str) -> int:
+        with sessions() as session:
+            return len(session.scalars(select(InboundMessage.id).where(InboundMessage.action == action)).all())
+
+    for _ in range(2):  # the first is the process's first write, stored at once; the second waits in the buffer
+        searched = search_body(bap_uri=receiver.url, city="std:0177", transaction_id=buyer.transaction_id)
+        assert client.post("/ondc/search", data=searched, content_type="application/json",
+                           headers={"Authorization": network.buyer.sign(searched)}).status_code == 200
+        buffer.linger = 3600.0
+    assert (kept("search"), buffer.pending()) == (1, 1)
+    buyer.send("select", {"order": buyer.order("T16-1", 1)}, wait=False)
+    assert kept("select") == 1
+    assert "error" not in buyer.callback("on_select")
+    buyer.send("init", {"order": buyer.order("T16-1", 1) | {"billing": BILLING}}, wait=False)
+    assert kept("init") == 1
+    on_init = buyer.callback("on_init")["message"]["order"]
+    buyer.send("confirm", buyer.confirm("T16-1", 1, "ORDER-STORED", on_init["quote"], on_init["payment"]),
+               wait=False)
+    assert kept("confirm") == 1
+    assert buyer.callback("on_confirm")["message"]["order"]["id"] == "ORDER-STORED"
+    assert buffer.pending() == 1  # the search still waits: nothing else went through the buffer
 
 
 def test_buyer_cancel_releases_stock_and_errors_go_in_the_callback(
