@@ -25,9 +25,9 @@ __all__ = ["COURIER_MOVES", "on_update"]
 
 # The LOG fulfilment state and the retail seller move that reaches it.
 COURIER_MOVES = {"Agent-assigned": "assign_agent", "Out-for-pickup": "out_for_pickup", "At-pickup": "at_pickup",
-                 "Order-picked-up": "pick_up", "In-transit": "ship", "At-destination-hub": "at_destination_hub",
-                 "Out-for-delivery": "out_for_delivery", "At-delivery": "at_delivery",
-                 "Order-delivered": "deliver"}
+                 "Pickup-failed": "pickup_failed", "Order-picked-up": "pick_up", "In-transit": "ship",
+                 "At-destination-hub": "at_destination_hub", "Out-for-delivery": "out_for_delivery",
+                 "At-delivery": "at_delivery", "Delivery-failed": "delivery_failed", "Order-delivered": "deliver"}
 # The retail RTO reason for a courier's return to origin: "buyer not available" (ONDC RET 1.2.5, 013).
 RTO_REASON = "013"
 

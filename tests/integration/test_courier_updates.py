@@ -143,3 +143,21 @@ def test_an_on_confirm_with_a_huge_awb_and_label_still_books(client: FlaskClient
     _, shipment = state_of(sessions, order_pk, shipment_id)
     assert (shipment.state, shipment.awb, shipment.label_url) == ("booked", None, None)
     assert pushed(sessions) == ["track"]  # booked: we ask for the tracking page
+
+
+@pytest.mark.parametrize(("start", "states"), [
+    ("Agent-assigned", ["Pickup-failed", "Agent-assigned", "Order-picked-up"]),
+    ("Out-for-delivery", ["Delivery-failed", "Out-for-delivery", "Order-delivered"]),
+])
+def test_a_failed_pickup_or_delivery_reaches_the_order_and_so_does_the_next_try(
+        client: FlaskClient, worker: Any, network: Network, sessions: sessionmaker[Session], start: str,
+        states: list[str]) -> None:
+    """The test courier's fail-pickup scenario (and any courier's failed delivery): each state is the buyer's
+    on_status, and the retry after it is not refused as a repeat of the state before."""
+    order_pk, shipment_id = booked(sessions, order_state="In-progress", fulfilment_state=start)
+    for state in states:
+        assert tell(client, network, sessions, "on_status", {"fulfillments": [fulfilment(state)]}).status == "processed"
+        placed, shipment = state_of(sessions, order_pk, shipment_id)
+        assert placed.fulfilment_state == state
+    assert shipment.unapplied == []
+    assert pushed(sessions) == ["on_status"] * len(states)
