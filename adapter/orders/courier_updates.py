@@ -30,6 +30,8 @@ COURIER_MOVES = {"Agent-assigned": "assign_agent", "Out-for-pickup": "out_for_pi
                  "At-delivery": "at_delivery", "Delivery-failed": "delivery_failed", "Order-delivered": "deliver"}
 # The retail RTO reason for a courier's return to origin: "buyer not available" (ONDC RET 1.2.5, 013).
 RTO_REASON = "013"
+# The states of a parcel going back (LOG 1.2.5); any other code on an RTO fulfilment is no RTO of ours to start.
+RTO_STATES = frozenset({"RTO-Initiated", "RTO-Delivered", "RTO-Disposed"})
 
 
 def _note(shipment: Shipment, state: str, why: str, now: dt.datetime) -> None:
@@ -55,6 +57,9 @@ def on_update(session: Session, request: NetworkRequest, policy: OrderPolicy, no
     shipment.updated_at = now
     if read.awb and not shipment.awb:
         shipment.awb = read.awb
+    if read.rto_state and read.rto_state not in RTO_STATES:
+        _note(shipment, read.rto_state, "not a state of a return to origin", now)
+        return FlowResult()
     if read.rto_state:
         previous, shipment.courier_state = shipment.courier_state, read.rto_state
         if read.rto_state == previous:

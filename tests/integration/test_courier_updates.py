@@ -161,3 +161,21 @@ def test_a_failed_pickup_or_delivery_reaches_the_order_and_so_does_the_next_try(
         assert placed.fulfilment_state == state
     assert shipment.unapplied == []
     assert pushed(sessions) == ["on_status"] * len(states)
+
+
+@pytest.mark.parametrize("code", ["Whatever", "Order-picked-up", "RTO"])
+def test_an_rto_leg_in_no_rto_state_does_not_send_the_order_back(
+        client: FlaskClient, worker: Any, network: Network, sessions: sessionmaker[Session], code: str) -> None:
+    """Any code on an RTO fulfilment used to start the retail RTO: the order was cancelled, the buyer told."""
+    order_pk, shipment_id = booked(sessions, order_state="In-progress", fulfilment_state="Out-for-delivery")
+    assert tell(client, network, sessions, "on_cancel", rto("RTO", code)).status == "processed"
+    placed, shipment = state_of(sessions, order_pk, shipment_id)
+    assert (placed.state, placed.fulfilment_state, placed.legs) == ("In-progress", "Out-for-delivery", [])
+    assert [entry["state"] for entry in shipment.unapplied] == [code]
+    assert pushed(sessions) == []
+    # A real RTO after it is still taken.
+    assert tell(client, network, sessions, "on_cancel", rto("RTO", "RTO-Initiated")).status == "processed"
+    placed, _ = state_of(sessions, order_pk, shipment_id)
+    assert (placed.state, [leg["state"] for leg in placed.legs]) == ("Cancelled", ["RTO-Initiated"])
+    assert pushed(sessions) == ["on_cancel"]
+
