@@ -55,6 +55,10 @@ def on_update(session: Session, request: NetworkRequest, policy: OrderPolicy, no
         return FlowResult()  # an error answer or an order without state: nothing to move
     order = session.get_one(Order, shipment.order_id)
     shipment.updated_at = now
+    if shipment.state == "init-sent":
+        # We have not confirmed this booking: the courier holds no parcel of ours to report on.
+        _note(shipment, read.rto_state or read.state or "", "not booked: no confirm was sent to this courier", now)
+        return FlowResult()
     if read.awb and not shipment.awb:
         shipment.awb = read.awb
     if read.rto_state and read.rto_state not in RTO_STATES:

@@ -179,3 +179,19 @@ def test_an_rto_leg_in_no_rto_state_does_not_send_the_order_back(
     assert (placed.state, [leg["state"] for leg in placed.legs]) == ("Cancelled", ["RTO-Initiated"])
     assert pushed(sessions) == ["on_cancel"]
 
+
+def test_a_booking_never_confirmed_does_not_move_the_order(client: FlaskClient, worker: Any, network: Network,
+                                                           sessions: sessionmaker[Session]) -> None:
+    """Before we send the confirm the courier holds no parcel of ours: a status saying it picked one up is noted,
+    and the order (an invoice is issued at pickup) stays packed."""
+    order_pk, shipment_id = booked(sessions, state="init-sent")
+    for state in ("Order-picked-up", "Order-delivered"):
+        assert tell(client, network, sessions, "on_status", {"fulfillments": [fulfilment(state)]}).status == \
+            "processed"
+    assert tell(client, network, sessions, "on_cancel", rto("RTO", "RTO-Initiated")).status == "processed"
+    placed, shipment = state_of(sessions, order_pk, shipment_id)
+    assert (placed.state, placed.fulfilment_state, placed.legs) == ("Accepted", "Packed", [])
+    assert [entry["state"] for entry in shipment.unapplied] == ["Order-picked-up", "Order-delivered",
+                                                               "RTO-Initiated"]
+    assert pushed(sessions) == []
+
