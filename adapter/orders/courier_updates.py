@@ -32,10 +32,13 @@ COURIER_MOVES = {"Agent-assigned": "assign_agent", "Out-for-pickup": "out_for_pi
 RTO_REASON = "013"
 # The states of a parcel going back (LOG 1.2.5); any other code on an RTO fulfilment is no RTO of ours to start.
 RTO_STATES = frozenset({"RTO-Initiated", "RTO-Delivered", "RTO-Disposed"})
+# What a courier told us and the order could not take is kept for the operator: the latest this many.
+MAX_UNAPPLIED = 50
 
 
 def _note(shipment: Shipment, state: str, why: str, now: dt.datetime) -> None:
-    shipment.unapplied = [*shipment.unapplied, {"state": state, "why": why[:300], "at": format_timestamp(now)}]
+    noted = {"state": state, "why": why[:300], "at": format_timestamp(now)}
+    shipment.unapplied = [*shipment.unapplied, noted][-MAX_UNAPPLIED:]
 
 
 def _move(shipment: Shipment, order: Order, action: str, state: str, policy: OrderPolicy, session: Session,

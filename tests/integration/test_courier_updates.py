@@ -195,3 +195,20 @@ def test_a_booking_never_confirmed_does_not_move_the_order(client: FlaskClient, 
                                                                "RTO-Initiated"]
     assert pushed(sessions) == []
 
+
+def test_what_the_order_could_not_take_is_kept_only_so_far(client: FlaskClient, worker: Any, network: Network,
+                                                           sessions: sessionmaker[Session]) -> None:
+    """A courier repeating states the order cannot take (two of them in turn, never "told again") used to grow
+    the shipment's list without end, rewritten whole at every message."""
+    from adapter.orders.courier_updates import MAX_UNAPPLIED
+
+    order_pk, shipment_id = booked(sessions, order_state="In-progress", fulfilment_state="Order-picked-up")
+    with transaction(sessions) as session:  # what a long run of such messages left behind
+        session.get_one(Shipment, shipment_id).unapplied = [
+            {"state": "Searching-for-Agent", "why": "no retail move for this courier state",
+             "at": "2030-01-01T00:00:00.000Z"}] * MAX_UNAPPLIED
+    assert tell(client, network, sessions, "on_status", {"fulfillments": [fulfilment("Pickup-rescheduled")]}) \
+        .status == "processed"
+    _, shipment = state_of(sessions, order_pk, shipment_id)
+    assert len(shipment.unapplied) == MAX_UNAPPLIED
+    assert shipment.unapplied[-1]["state"] == "Pickup-rescheduled"
