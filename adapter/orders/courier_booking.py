@@ -164,7 +164,9 @@ def on_init(session: Session, request: NetworkRequest, policy: OrderPolicy, now:
 def on_confirm(session: Session, request: NetworkRequest, policy: OrderPolicy, now: dt.datetime) -> FlowResult:
     """The courier's on_confirm: the shipment is booked (AWB, label, pickup slot); ask for its tracking URL."""
     shipment = shipment_for(session, request)
-    if shipment.state == "cancelled" and shipment.courier_state is None and not _failed(shipment, request, now):
+    if shipment.state == "cancelled" and shipment.courier_state is None:
+        if not isinstance(request.message.get("order"), dict):
+            return FlowResult()  # the courier did not book it either: nothing to cancel, and nothing failed
         # The order was cancelled while the confirm was on its way: the courier has booked it, so cancel it there.
         read = read_order(request.message)
         shipment.awb, shipment.courier_state = read.awb or shipment.awb, read.state

@@ -38,7 +38,7 @@ def booked(sessions: sessionmaker[Session], *, state: str = "booked", order_stat
                                     status="closed", created_at=now, deadline_at=now,
                                     parcel={"weight_g": 500, "length_cm": "30", "breadth_cm": "20",
                                             "height_cm": "5", "category": "Standard Delivery"}))
-        confirmed = state not in ("init-sent", "confirm-sent")
+        confirmed = state in ("booked", "cancel-sent")  # a cancelled one: cancelled before its on_confirm
         shipment = Shipment(cooperative_id=cooperative, order_id=order, fulfilment_id="F1",
                             retail_transaction_id="t-O-1", domain="ONDC:LOG11", bpp_id=COURIER_ID,
                             bpp_uri=COURIER_URI, provider_id="P1", item_id="STD", transaction_id=LOG_TX,
@@ -212,3 +212,20 @@ def test_what_the_order_could_not_take_is_kept_only_so_far(client: FlaskClient, 
     _, shipment = state_of(sessions, order_pk, shipment_id)
     assert len(shipment.unapplied) == MAX_UNAPPLIED
     assert shipment.unapplied[-1]["state"] == "Pickup-rescheduled"
+
+
+def test_a_booking_cancelled_before_its_on_confirm_stays_cancelled_when_the_courier_refuses_it(
+        client: FlaskClient, worker: Any, network: Network, sessions: sessionmaker[Session]) -> None:
+    """The order was cancelled while the confirm was on its way; the courier answers on_confirm with an error.
+    Nothing is booked and nothing is to be cancelled: the shipment is not shown as a failed booking."""
+    order_pk, shipment_id = booked(sessions, state="cancelled", order_state="Cancelled", fulfilment_state="Cancelled")
+    assert tell(client, network, sessions, "on_confirm", None).status == "processed"
+    _, shipment = state_of(sessions, order_pk, shipment_id)
+    assert (shipment.state, shipment.error) == ("cancelled", None)
+    assert pushed(sessions) == []
+    # Had the courier booked it, the booking is cancelled there.
+    assert tell(client, network, sessions, "on_confirm", {"id": "O-1-1", "state": "Accepted", "fulfillments": [
+        fulfilment("Pending", **{"@ondc/org/awb_no": "12345678901234"})]}).status == "processed"
+    _, shipment = state_of(sessions, order_pk, shipment_id)
+    assert (shipment.state, shipment.awb) == ("cancel-sent", "12345678901234")
+    assert pushed(sessions) == ["cancel"]
