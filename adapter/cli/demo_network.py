@@ -105,11 +105,14 @@ def prepare_demo_network(settings: Settings, now: dt.datetime, *, courier_port: 
     """Keys for us and the demo buyer, both listed in the static registry; returns the env for our processes.
 
     With a port for the test courier, it is listed too (a sellerApp in ONDC:LOG10/LOG11, at 127.0.0.1 on that
-    port) and so are we, as its buyer; without, neither is.
+    port) and so are we, as its buyer; without, neither is. It is also the courier network-shipping cooperatives
+    are quoted by (LOGISTICS_COURIER_URLS), unless the settings name couriers or a logistics gateway already.
     """
     ours = our_keys(settings)
     env = {"ONDC_SIGNING_PRIVATE_KEY": ours.signing_private_key,
            "ONDC_ENCRYPTION_PRIVATE_KEY": ours.encryption_private_key}
+    if courier_port is not None and not settings.logistics_courier_urls and not settings.logistics_gateway_url:
+        env["LOGISTICS_COURIER_URLS"] = demo_courier(settings, courier_port).url
     if settings.registry_mode == "static":
         me = Participant(settings.subscriber_id, settings.unique_key_id, ours, settings.bpp_uri)
         list_in_registry(settings.registry_file, [(me, "sellerApp"), (demo_buyer(settings), "buyerApp")], now)

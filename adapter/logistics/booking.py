@@ -194,18 +194,38 @@ class ExtraCharge:
     proof: str | None  # a photo of the scale (linked_order_diff_proof), when it gives one
 
 
+# The longest value of each kind we keep (the shipments columns); a longer one is no state, AWB or link of a
+# real courier, and is read as missing rather than stored cut short.
+MAX_STATE, MAX_AWB, MAX_URL, MAX_TIME = 32, 64, 2048, 64
+
+
+def _dict(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _dicts(value: object) -> list[dict[str, Any]]:
+    return [entry for entry in value if isinstance(entry, dict)] if isinstance(value, list) else []
+
+
+def _short(value: object, longest: int) -> str | None:
+    """A string or number as text, when it is not empty and at most ``longest`` characters long."""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        return None
+    text = str(value)
+    return text if 0 < len(text) <= longest else None
+
+
 def _code(fulfilment: dict[str, Any]) -> str | None:
-    state = fulfilment.get("state")
-    descriptor = state.get("descriptor") if isinstance(state, dict) else None
-    code = descriptor.get("code") if isinstance(descriptor, dict) else None
-    return code if isinstance(code, str) else None
+    code = _dict(_dict(fulfilment.get("state")).get("descriptor")).get("code")
+    return code if isinstance(code, str) and 0 < len(code) <= MAX_STATE else None
 
 
 def _label(fulfilment: dict[str, Any]) -> str | None:
-    for tag in fulfilment.get("tags") or []:
-        if isinstance(tag, dict) and tag.get("code") == "shipping_label":
-            for entry in tag.get("list") or []:
-                if isinstance(entry, dict) and entry.get("code") == "url" and isinstance(entry.get("value"), str):
+    for tag in _dicts(fulfilment.get("tags")):
+        if tag.get("code") == "shipping_label":
+            for entry in _dicts(tag.get("list")):
+                if entry.get("code") == "url" and isinstance(entry.get("value"), str) \
+                        and len(entry["value"]) <= MAX_URL:
                     return str(entry["value"])
     return None
 
@@ -247,19 +267,18 @@ def _extra(order: dict[str, Any], delivery: dict[str, Any]) -> ExtraCharge | Non
 
 
 def read_order(message: dict[str, Any]) -> CourierOrder:
-    """The parts of a courier's ``message.order`` we keep (leniently: what is missing is None)."""
-    order = message.get("order")
-    order = order if isinstance(order, dict) else {}
-    fulfilments = [f for f in order.get("fulfillments") or [] if isinstance(f, dict)]
+    """The parts of a courier's ``message.order`` we keep (leniently: what is missing, of the wrong type or too
+    long to be real is None)."""
+    order = _dict(message.get("order"))
+    fulfilments = _dicts(order.get("fulfillments"))
     delivery = next((f for f in fulfilments if f.get("type") in ("Delivery", None)), {})
     rto = next((f for f in fulfilments if f.get("type") == "RTO"), None)
-    slot = ((delivery.get("start") or {}).get("time") or {}).get("range")
-    awb = delivery.get("@ondc/org/awb_no")
+    slot = _dict(_dict(delivery.get("start")).get("time")).get("range")
     return CourierOrder(
-        order_id=str(order["id"]) if order.get("id") else None, state=_code(delivery),
-        rto_state=_code(rto) if rto is not None else None, awb=str(awb) if awb else None,
+        order_id=_short(order.get("id"), MAX_URL), state=_code(delivery),
+        rto_state=_code(rto) if rto is not None else None, awb=_short(delivery.get("@ondc/org/awb_no"), MAX_AWB),
         label_url=_label(delivery),
-        pickup_slot={"start": str(slot.get("start", "")), "end": str(slot.get("end", ""))}
+        pickup_slot={"start": _short(slot.get("start"), MAX_TIME) or "", "end": _short(slot.get("end"), MAX_TIME) or ""}
         if isinstance(slot, dict) else None,
         quote=order.get("quote") if isinstance(order.get("quote"), dict) else None,
         extra=_extra(order, delivery))

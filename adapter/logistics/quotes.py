@@ -17,6 +17,8 @@ Pure.
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -27,6 +29,8 @@ from adapter.protocol.context import parse_duration
 __all__ = ["CourierQuote", "choose", "read_quotes"]
 
 MAX_PRICE = Decimal(100_000)  # rupees: a "quote" above this is not a parcel's delivery charge
+MAX_TAT = dt.timedelta(days=30)  # pickup to delivery: longer is no delivery promise for a parcel
+MAX_ID = 255  # characters: the chosen quote's provider and item ids are kept in columns of this size
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,16 +86,32 @@ def _price(item: dict[str, Any]) -> Decimal | None:
     return value if value.is_finite() and 0 <= value <= MAX_PRICE else None
 
 
+def _iso(length: dt.timedelta) -> str:
+    """A duration in its shortest ISO 8601 form in whole seconds (``P3D``, ``PT1H30M``, ``P1DT2H``)."""
+    days, rest = divmod(math.ceil(length.total_seconds()), 86_400)
+    hours, rest = divmod(rest, 3600)
+    minutes, seconds = divmod(rest, 60)
+    time = "".join(f"{n}{unit}" for n, unit in ((hours, "H"), (minutes, "M"), (seconds, "S")) if n)
+    return ("P" + (f"{days}D" if days else "") + (f"T{time}" if time else "")) if days or time else "PT0S"
+
+
 def _tat(*times: object) -> str | None:
+    """The first readable duration, normalised (what the order flows add to the time to ship); one longer than
+    MAX_TAT is none."""
     for time in times:
         duration = time.get("duration") if isinstance(time, dict) else None
         if isinstance(duration, str):
             try:
-                parse_duration(duration)
-            except ValueError:
+                length = parse_duration(duration)
+            except (ValueError, OverflowError):
                 continue
-            return duration
+            return _iso(length) if length <= MAX_TAT else None
     return None
+
+
+def _id(value: object) -> str:
+    text = _text(value)
+    return text if len(text) <= MAX_ID else ""
 
 
 def _kind(item: dict[str, Any]) -> str:
@@ -109,7 +129,8 @@ def read_quotes(message: dict[str, Any], *, bpp_id: str, bpp_uri: str) -> list[C
     """The delivery quotes in the ``message`` of one courier's ``on_search`` (none for an error answer or an empty
     catalogue); ``bpp_id`` and ``bpp_uri`` are the courier's, from the context.
 
-    Entries that cannot be read (no price in INR, no TAT) are left out rather than guessed.
+    Entries that cannot be read (no price in INR, no TAT up to MAX_TAT, an id longer than MAX_ID) are left out
+    rather than guessed.
     """
     catalog = _dict(_dict(message).get("catalog"))
     quotes: list[CourierQuote] = []
@@ -129,10 +150,11 @@ def read_quotes(message: dict[str, Any], *, bpp_id: str, bpp_uri: str) -> list[C
         for item in forward:
             category = _text(item.get("category_id"))
             price, tat = _price(item), _tat(item.get("time"), category_times.get(category))
-            if _kind(item) != "base" or price is None or tat is None or not _text(item.get("id")):
+            provider_id, item_id = _text(provider.get("id")), _id(item.get("id"))
+            if _kind(item) != "base" or price is None or tat is None or not item_id or len(provider_id) > MAX_ID:
                 continue
-            quotes.append(CourierQuote(bpp_id=bpp_id, bpp_uri=bpp_uri, provider_id=_text(provider.get("id")),
-                                       provider_name=name, item_id=_text(item.get("id")), category=category,
+            quotes.append(CourierQuote(bpp_id=bpp_id, bpp_uri=bpp_uri, provider_id=provider_id,
+                                       provider_name=name, item_id=item_id, category=category,
                                        price=price + surges.get(category, Decimal(0)), tat=tat))
     return quotes
 

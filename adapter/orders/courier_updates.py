@@ -26,15 +26,20 @@ __all__ = ["COURIER_MOVES", "on_update"]
 
 # The LOG fulfilment state and the retail seller move that reaches it.
 COURIER_MOVES = {"Agent-assigned": "assign_agent", "Out-for-pickup": "out_for_pickup", "At-pickup": "at_pickup",
-                 "Order-picked-up": "pick_up", "In-transit": "ship", "At-destination-hub": "at_destination_hub",
-                 "Out-for-delivery": "out_for_delivery", "At-delivery": "at_delivery",
-                 "Order-delivered": "deliver"}
+                 "Pickup-failed": "pickup_failed", "Order-picked-up": "pick_up", "In-transit": "ship",
+                 "At-destination-hub": "at_destination_hub", "Out-for-delivery": "out_for_delivery",
+                 "At-delivery": "at_delivery", "Delivery-failed": "delivery_failed", "Order-delivered": "deliver"}
 # The retail RTO reason for a courier's return to origin: "buyer not available" (ONDC RET 1.2.5, 013).
 RTO_REASON = "013"
+# The states of a parcel going back (LOG 1.2.5); any other code on an RTO fulfilment is no RTO of ours to start.
+RTO_STATES = frozenset({"RTO-Initiated", "RTO-Delivered", "RTO-Disposed"})
+# What a courier told us and the order could not take is kept for the operator: the latest this many.
+MAX_UNAPPLIED = 50
 
 
 def _note(shipment: Shipment, state: str, why: str, now: dt.datetime) -> None:
-    shipment.unapplied = [*shipment.unapplied, {"state": state, "why": why[:300], "at": format_timestamp(now)}]
+    noted = {"state": state, "why": why[:300], "at": format_timestamp(now)}
+    shipment.unapplied = [*shipment.unapplied, noted][-MAX_UNAPPLIED:]
 
 
 def _move(shipment: Shipment, order: Order, action: str, state: str, policy: OrderPolicy, session: Session,
@@ -70,8 +75,15 @@ def on_update(session: Session, request: NetworkRequest, policy: OrderPolicy, no
     if not read.state and not read.rto_state:
         return FlowResult()  # an error answer or an order without state: nothing to move
     shipment.updated_at = now
+    if shipment.state == "init-sent":
+        # We have not confirmed this booking: the courier holds no parcel of ours to report on.
+        _note(shipment, read.rto_state or read.state or "", "not booked: no confirm was sent to this courier", now)
+        return FlowResult()
     if read.awb and not shipment.awb:
         shipment.awb = read.awb
+    if read.rto_state and read.rto_state not in RTO_STATES:
+        _note(shipment, read.rto_state, "not a state of a return to origin", now)
+        return FlowResult()
     if read.rto_state:
         previous, shipment.courier_state = shipment.courier_state, read.rto_state
         if read.rto_state == previous:

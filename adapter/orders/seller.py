@@ -23,9 +23,10 @@ from adapter.orders.snapshots import order_snapshot, record_time
 from adapter.store.models import ConnectorCursor, Cooperative, Order, OutboxMessage
 
 SELLER_MOVES = {"pack": "Packed", "assign_agent": "Agent-assigned", "at_pickup": "At-pickup",
-                "out_for_pickup": "Out-for-pickup", "pick_up": "Order-picked-up", "ship": "In-transit",
-                "at_destination_hub": "At-destination-hub", "out_for_delivery": "Out-for-delivery",
-                "at_delivery": "At-delivery", "deliver": "Order-delivered"}
+                "out_for_pickup": "Out-for-pickup", "pickup_failed": "Pickup-failed", "pick_up": "Order-picked-up",
+                "ship": "In-transit", "at_destination_hub": "At-destination-hub",
+                "out_for_delivery": "Out-for-delivery", "at_delivery": "At-delivery",
+                "delivery_failed": "Delivery-failed", "deliver": "Order-delivered"}
 # Every action seller_action takes (the API documents them as the path's values).
 ACTIONS = ("accept", "reject", "cancel", "part_cancel", *SELLER_MOVES, *changes.RETURN_MOVES, "initiate_rto",
            *changes.RTO_MOVES, "book_courier")

@@ -151,3 +151,26 @@ def test_no_answer_in_time_falls_back_to_the_slabs(
     shipping = _draft(sessions, tx.transaction_id).shipping
     assert shipping is not None
     assert (shipping["source"], shipping["reason"]) == ("slabs", "no courier quoted within the wait")
+
+
+@pytest.mark.parametrize("odd", [{"tat": "P99999999D"}, {"item_id": "I" * 300}], ids=["tat", "item-id"])
+def test_a_quote_the_order_could_not_carry_is_left_out_and_the_order_goes_through(
+        service: Service, shipping_by_network: int, network: Network, receiver: Receiver, courier: Courier,
+        sessions: sessionmaker[Session], odd: dict[str, str]) -> None:
+    """A courier quoting a TAT of 273,972 years failed the select (30000 to the buyer app); one quoting a
+    300-character item id failed the confirm on PostgreSQL (the booking's insert, at every retry). The quote is
+    left out: the courier answered without one, so the select is answered at once, from the slabs."""
+    for name, value in odd.items():
+        setattr(courier, name, value)
+    try:
+        tx = buyer_transaction(service.url, network, receiver, DOMAIN, CITY)
+        provider = search(tx, SLUG)
+        order_id = place_order(tx, provider, [(pick(provider), 1)])
+    finally:
+        courier.tat, courier.item_id = "P3D", None
+    (on_confirm,) = [m for m in tx.messages if m["context"]["action"] == "on_confirm"]
+    assert on_confirm["message"]["order"]["id"] == order_id
+    assert all("error" not in m for m in tx.messages)
+    shipping = _draft(sessions, tx.transaction_id).shipping
+    assert shipping is not None
+    assert (shipping["source"], shipping["reason"]) == ("slabs", "no courier quoted within the wait")

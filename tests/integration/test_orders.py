@@ -565,3 +565,30 @@ def test_bad_action_bodies_are_422(client: FlaskClient, seller: int, sessions: s
                          ("cancel", {"reason_id": ["002"]}), ("cancel", {"reason_id": "2"})]:
         response = client.post(f"/api/v1/orders/{pk}/actions/{action}", json=body, headers=ADMIN)
         assert response.status_code == 422, (action, body, response.json)
+
+
+@pytest.mark.parametrize(("routing", "state", "action", "then"), [
+    ("P2H2P", "Agent-assigned", "pickup_failed", "Pickup-failed"),
+    ("P2H2P", "Out-for-delivery", "delivery_failed", "Delivery-failed"),
+    ("P2P", "At-pickup", "pickup_failed", "Pickup-failed"),
+    ("P2P", "At-delivery", "delivery_failed", "Delivery-failed"),
+])
+def test_a_failed_pickup_or_delivery_offered_as_a_move_can_be_made(
+        client: FlaskClient, seller: int, sessions: sessionmaker[Session], routing: str, state: str, action: str,
+        then: str) -> None:
+    """The console and the API offer "pickup failed" and "delivery failed" where the state machine allows them;
+    making the move sets the state (it used to be refused as an unknown action)."""
+    from tests.console.support import make_order
+
+    order_pk = make_order(sessions, seller, "FAIL-1", state="In-progress", fulfilment_state=state)
+    with transaction(sessions) as session:
+        session.get_one(Order, order_pk).routing = routing
+    assert action in client.get(f"/api/v1/orders/{order_pk}", headers=ADMIN).json["next_actions"]
+    response = client.post(f"/api/v1/orders/{order_pk}/actions/{action}", headers=ADMIN)
+    assert response.status_code == 200, response.json
+    with sessions() as session:
+        order = session.get_one(Order, order_pk)
+        assert (order.state, order.fulfilment_state) == ("In-progress", then)
+        (pushed,) = session.scalars(select(OutboxMessage).where(OutboxMessage.action == "on_status")).all()
+    fulfilment = orjson.loads(pushed.body)["message"]["order"]["fulfillments"][0]
+    assert fulfilment["state"]["descriptor"]["code"] == then

@@ -143,3 +143,34 @@ def test_we_read_the_courier_answers_of_the_spec(log: str) -> None:
 def test_an_error_answer_reads_as_no_order() -> None:
     read = read_order({"ack": {"status": "NACK"}})
     assert (read.order_id, read.state, read.rto_state, read.awb, read.quote) == (None, None, None, None, None)
+
+
+def _delivery(**fields: Any) -> dict[str, Any]:
+    return {"order": {"id": "O-1-1", "fulfillments": [{"id": "1", "type": "Delivery",
+                                                        "state": {"descriptor": {"code": "Agent-assigned"}}} | fields]}}
+
+
+@pytest.mark.parametrize("fields", [
+    {"start": "today"}, {"start": {"time": ["10:00"]}}, {"start": {"time": {"range": "10-12"}}},
+    {"tags": 5}, {"tags": {"code": "shipping_label"}}, {"tags": [{"code": "shipping_label", "list": 3}]},
+    {"tags": [{"code": "shipping_label", "list": [{"code": "url", "value": 7}]}]},
+    {"@ondc/org/awb_no": {"no": 1}}, {"@ondc/org/awb_no": True},
+])
+def test_parts_of_the_wrong_type_are_read_as_missing_not_as_an_error(fields: dict[str, Any]) -> None:
+    read = read_order(_delivery(**fields))
+    assert read.state == "Agent-assigned"  # the rest is still read
+    assert (read.awb, read.label_url) == (None, None)
+    assert read.pickup_slot in (None, {"start": "", "end": ""})
+
+
+def test_values_too_long_to_be_real_are_read_as_missing() -> None:
+    """What a courier sends is kept in columns of a set size: a state, AWB or label link longer than any real one is
+    not stored (on PostgreSQL it would fail the transaction, again at every retry)."""
+    label = [{"code": "shipping_label", "list": [{"code": "url", "value": "https://c.example/" + "l" * 2048}]}]
+    read = read_order(_delivery(**{"@ondc/org/awb_no": "9" * 65, "tags": label}))
+    assert (read.awb, read.label_url) == (None, None)
+    huge = read_order({"order": {"fulfillments": [{"type": "Delivery", "state": {"descriptor": {"code": "A" * 33}}},
+                                                  {"type": "RTO", "state": {"descriptor": {"code": "B" * 33}}}]}})
+    assert (huge.state, huge.rto_state) == (None, None)
+    fine = read_order(_delivery(**{"@ondc/org/awb_no": 12345678901234}))
+    assert fine.awb == "12345678901234"  # a number is an AWB all the same

@@ -55,3 +55,16 @@ def test_up_with_courier_starts_and_lists_it(tmp_path: Path) -> None:
     prepare_demo_network(load_settings({"DATA_DIR": str(tmp_path / "var")}), dt.datetime.now(dt.UTC))
     registry = json.loads((tmp_path / "var" / "registry.json").read_text())
     assert not [e for e in registry if e["domain"].startswith("ONDC:LOG")]
+
+
+def test_with_the_courier_the_adapter_asks_it_for_quotes(tmp_path: Path) -> None:
+    """`up --with-courier` used to start and list the courier without telling the adapter to ask it: every
+    network-shipping select was quoted from the slabs ("no courier network is configured")."""
+    now = dt.datetime.now(dt.UTC)
+    env = prepare_demo_network(load_settings({"DATA_DIR": str(tmp_path)}), now, courier_port=18092)
+    assert env["LOGISTICS_COURIER_URLS"] == "http://127.0.0.1:18092"
+    assert load_settings({"DATA_DIR": str(tmp_path), **env}).logistics_courier_urls == ("http://127.0.0.1:18092",)
+    # Couriers or a gateway named in the settings are left as they are; without the courier nothing is set.
+    named = load_settings({"DATA_DIR": str(tmp_path), "LOGISTICS_GATEWAY_URL": "https://gateway.example/log"})
+    assert "LOGISTICS_COURIER_URLS" not in prepare_demo_network(named, now, courier_port=18092)
+    assert "LOGISTICS_COURIER_URLS" not in prepare_demo_network(load_settings({"DATA_DIR": str(tmp_path)}), now)

@@ -31,7 +31,8 @@ def test_every_spec_example_passes_our_checks_and_its_openapi(name: str) -> None
     # A surge item is added to the base price; a COD fee is not (prepaid orders only here).
     ("LOG10_SURGE_FEE_FLOW.on_search", [("I1", "Standard Delivery", "70.00", "P2D")]),
     ("LOG10_CASH_ON_DELIVERY_FLOW.on_search", [("I1", "Standard Delivery", "59.00", "P2D")]),
-    ("LOG10_IMMEDIATE_DELIVERY_FLOW_CONFIRM_DEV_PORTAL.on_search", [("I1", "Immediate Delivery", "70.00", "PT60M")]),
+    # Its PT60M, in the shortest form.
+    ("LOG10_IMMEDIATE_DELIVERY_FLOW_CONFIRM_DEV_PORTAL.on_search", [("I1", "Immediate Delivery", "70.00", "PT1H")]),
     # Rate cards (weight slabs, distance bands) and a Return-only catalogue quote no delivery of this parcel.
     ("LOG10_RATE_CARD__P2P.on_search", []),
     ("LOG11_RATE_CARD__P2H2P.on_search", []),
@@ -57,6 +58,37 @@ def test_the_tat_falls_back_to_the_category_and_unreadable_items_are_left_out() 
     provider["items"].append({**first, "id": "no-tat", "category_id": "Unknown"})
     quotes = read_quotes(message, bpp_id="c.example", bpp_uri="https://c.example/log")
     assert [(q.item_id, q.tat) for q in quotes] == [("I1", "P3D")]
+
+
+@pytest.mark.parametrize(("tat", "read"), [
+    ("PT72H", "P3D"), ("PT90M", "PT1H30M"), ("P1DT2H", "P1DT2H"), ("PT0.5S", "PT1S"), ("PT2592000S", "P30D"),
+    ("P31D", None), ("P99999999D", None), ("P9999999999999D", None), ("PT1.5H", None),
+])
+def test_a_tat_is_read_in_the_form_the_order_flows_take_and_an_absurd_one_not_at_all(tat: str,
+                                                                                     read: str | None) -> None:
+    """The TAT is added to the items' time to ship for on_select; a courier's P99999999D used to fail the select
+    (30000 to the buyer app), and P9999999999999D the whole answer (OverflowError)."""
+    from adapter.orders.delivery_terms import parse_duration
+
+    message = example("LOG11_ORDER_FLOW_BASE_LINE.on_search")["message"]
+    provider = message["catalog"]["bpp/providers"][0]
+    provider["items"][0]["time"]["duration"] = tat
+    provider["categories"] = []  # no category TAT to fall back on
+    quotes = read_quotes(message, bpp_id="c.example", bpp_uri="https://c.example/log")
+    assert [q.tat for q in quotes if q.item_id == "I1"] == ([read] if read else [])
+    for quote in quotes:
+        parse_duration(quote.tat)
+
+
+def test_ids_too_long_for_a_booking_are_left_out() -> None:
+    """The chosen quote's ids are kept on the shipment when the order is accepted: a 300-character item id failed
+    that insert on PostgreSQL, in the retail confirm (auto-accept) or the member's accept."""
+    message = example("LOG11_ORDER_FLOW_BASE_LINE.on_search")["message"]
+    provider = message["catalog"]["bpp/providers"][0]
+    provider["items"][0]["id"] = "I" * 256
+    assert [q.item_id for q in read_quotes(message, bpp_id="c", bpp_uri="u") if q.item_id.startswith("II")] == []
+    provider["items"][0]["id"], provider["id"] = "I1", "P" * 256
+    assert read_quotes(message, bpp_id="c", bpp_uri="u") == []
 
 
 def test_an_error_answer_or_junk_quotes_nothing() -> None:

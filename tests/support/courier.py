@@ -35,6 +35,7 @@ class Courier:
     port: int = 0
     price: str = "87.50"
     tat: str = "P3D"
+    item_id: str | None = None  # the quoted item's id, when not the example's
     silent: bool = False
     searches: list[dict[str, Any]] = field(default_factory=list)
     others: list[dict[str, Any]] = field(default_factory=list)  # any other action posted to it
@@ -61,6 +62,8 @@ class Courier:
             item["category_id"] = category
             item["time"]["duration"] = self.tat
         provider["items"][0]["price"]["value"] = self.price
+        if self.item_id is not None:
+            provider["items"][0]["id"] = self.item_id
         body = orjson.dumps(payload)
         response = requests.post(f"{asked['bap_uri']}/on_search", data=body, timeout=10, headers={
             "Content-Type": "application/json", "Authorization": self.network.courier.sign(body)})
