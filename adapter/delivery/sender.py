@@ -8,6 +8,7 @@ after one is dead-lettered as "may have been delivered" (replaying it needs a fo
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import math
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, cast
 from urllib.parse import urlsplit
 
+import orjson
 from prometheus_client import Counter, Histogram
 from sqlalchemy import Table, and_, case, insert, literal, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -24,6 +26,7 @@ from adapter.delivery.http import HttpClient, HttpResult, TransportError
 from adapter.delivery.limits import BuyerLimiter
 from adapter.delivery.retry import classify, next_delay
 from adapter.delivery.urls import UnresolvableHostError, UnsafeUrlError, resolve_host, validate_callback_url
+from adapter.protocol.context import format_timestamp
 from adapter.protocol.keys import SigningKey
 from adapter.protocol.signing import sign_request
 from adapter.store import pages
@@ -62,6 +65,33 @@ ORDER_WAIT = 1.0
 CONFIRM_WAIT = 120
 _STORED_RESPONSE_CHARS = 4096
 _OUTBOX = cast(Table, OutboxMessage.__table__)
+# Requests we send as a buyer app (ONDC logistics: docs/logistics.md), not answers. A receiver refuses a request
+# whose context.timestamp is older than its ttl (ONDC 65003, stale), so each attempt, a retry or a replay, gets the
+# time it is sent; the message_id stays, and the bytes signed are the bytes stored.
+REQUESTS = frozenset({"search", "select", "init", "confirm", "update", "cancel", "track", "status"})
+
+
+def _restamped(body: bytes, at: dt.datetime) -> bytes | None:
+    """``body`` with context.timestamp set to ``at``; None when it has no such field (left as it is)."""
+    try:
+        payload = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return None
+    context = payload.get("context") if isinstance(payload, dict) else None
+    if not isinstance(context, dict) or "timestamp" not in context:
+        return None
+    context["timestamp"] = format_timestamp(at)
+    return orjson.dumps(payload)
+
+
+def _restamp(session_factory: sessionmaker[Session], outbox_id: int, claimed: _Claimed,
+             at: dt.datetime) -> _Claimed:
+    fresh = _restamped(claimed.body, at)
+    if fresh is None or fresh == claimed.body:
+        return claimed
+    with transaction(session_factory) as session:
+        session.execute(update(_OUTBOX).where(_OUTBOX.c.id == outbox_id).values(body=fresh, size_bytes=len(fresh)))
+    return dataclasses.replace(claimed, body=fresh)
 _ATTEMPTS = cast(Table, DeliveryAttempt.__table__)
 
 DeliveryOutcome = Literal["sent", "retry", "dead", "skipped"]
@@ -347,6 +377,8 @@ def deliver(
             return DeliveryResult("retry", None, "buyer app busy", retry_at)
     try:
         started = now()
+        if claimed.action in REQUESTS:
+            claimed = _restamp(session_factory, outbox_id, claimed, started)
         headers = {"Authorization": signer.authorization(claimed.body, started)}
         result: HttpResult | None = None
         error: TransportError | None = None

@@ -44,8 +44,12 @@ from catalog_sync.services.catalogue import profile_of
 __all__ = ["book", "booking_of", "cancel", "fail", "on_confirm", "on_init", "on_track", "packed", "rebook",
            "shipment_for", "shipment_of", "stalled"]
 
-# How long a LOG request is worth retrying: a booking not made in an hour is looked at by a person.
+# How long a LOG request is worth retrying (each attempt is stamped with its own time: the courier's ttl counts
+# from then): a booking not made in an hour is looked at by a person.
 SEND_WINDOW = dt.timedelta(hours=1)
+# How long a courier that took our init or confirm has to answer it (ONDC asks for the callback within the ttl,
+# PT30S; this leaves room for a slow courier).
+ANSWER_WAIT = dt.timedelta(minutes=10)
 # The reason we give a courier when the retail order is cancelled (LOG 1.2.5: "Merchant cancelled").
 CANCEL_REASON = {"ONDC:LOG10": "005", "ONDC:LOG11": "005"}
 
@@ -166,15 +170,27 @@ def _failed(session: Session, shipment: Shipment, request: NetworkRequest,
 
 
 def stalled(session: Session, now: dt.datetime) -> list[AlertMessage]:
-    """Bookings the courier never answered (its init or confirm undelivered, or unanswered, for SEND_WINDOW):
-    failed, each with an alert. Run by the worker's sweep."""
+    """Bookings that went nowhere, failed with an alert each (run by the worker's sweep): the courier refused our
+    init or confirm (a NACK), or it could not be delivered within SEND_WINDOW (its outbox row is dead); or it was
+    delivered and not answered within ANSWER_WAIT."""
     rows = session.scalars(select(Shipment).where(Shipment.state.in_(("init-sent", "confirm-sent")),
-                                                  Shipment.updated_at < now - SEND_WINDOW).limit(100)).all()
+                                                  Shipment.updated_at < now - dt.timedelta(seconds=30))
+                           .order_by(Shipment.id).limit(200)).all()
     told: list[AlertMessage] = []
     for shipment in rows:
         step = "init" if shipment.state == "init-sent" else "confirm"
-        told += fail(session, shipment, f"the courier did not answer the {step} within "
-                                        f"{int(SEND_WINDOW.total_seconds() // 60)} minutes", now)
+        sent = session.scalar(select(OutboxMessage).where(OutboxMessage.transaction_id == shipment.transaction_id,
+                                                          OutboxMessage.action == step)
+                              .order_by(OutboxMessage.id.desc()).limit(1))
+        if sent is not None and sent.status == "dead":
+            why = (sent.last_error or "no answer")[:300]
+            told += fail(session, shipment, f"the courier could not be sent the {step}: {why}", now)
+        elif sent is not None and sent.status == "sent" and sent.sent_at is not None \
+                and sent.sent_at < now - ANSWER_WAIT:
+            told += fail(session, shipment, f"the courier did not answer the {step} within "
+                                            f"{int(ANSWER_WAIT.total_seconds() // 60)} minutes", now)
+        elif sent is None and shipment.updated_at < now - SEND_WINDOW:
+            told += fail(session, shipment, f"the {step} for the courier was not found", now)
     return told
 
 

@@ -13,7 +13,7 @@ import datetime as dt
 from sqlalchemy.orm import Session
 
 from adapter.logistics.booking import ExtraCharge, read_order
-from adapter.orders import courier_booking, seller
+from adapter.orders import courier_booking, seller, states
 from adapter.orders import store as order_store
 from adapter.orders.errors import OrderError
 from adapter.orders.policy import OrderPolicy
@@ -75,9 +75,14 @@ def on_update(session: Session, request: NetworkRequest, policy: OrderPolicy, no
     if not read.state and not read.rto_state:
         return FlowResult()  # an error answer or an order without state: nothing to move
     shipment.updated_at = now
-    if shipment.state == "init-sent":
-        # We have not confirmed this booking: the courier holds no parcel of ours to report on.
-        _note(shipment, read.rto_state or read.state or "", "not booked: no confirm was sent to this courier", now)
+    if read.order_id and read.order_id != shipment.log_order_id:
+        _note(shipment, read.rto_state or read.state or "", f"about order {read.order_id[:64]}, not ours "
+              f"({shipment.log_order_id})", now)
+        return FlowResult()
+    if shipment.state in ("init-sent", "failed", "cancelled"):
+        # No booking of ours stands (not confirmed yet, failed, or cancelled): nothing of ours to move.
+        _note(shipment, read.rto_state or read.state or "", f"no booking stands (the shipment is {shipment.state})",
+              now)
         return FlowResult()
     if read.awb and not shipment.awb:
         shipment.awb = read.awb
@@ -107,11 +112,29 @@ def on_update(session: Session, request: NetworkRequest, policy: OrderPolicy, no
     if state == "Cancelled":
         if shipment.state == "cancel-sent":
             shipment.state = "cancelled"
-        else:
-            _note(shipment, state, "the courier cancelled the shipment", now)
-        return FlowResult()
-    move = COURIER_MOVES.get(state)
-    if move is None:
+            return FlowResult()
+        # The courier dropped the booking on its own: the member books again or ships by hand, and is told.
+        return FlowResult(alerts=courier_booking.fail(session, shipment, "the courier cancelled the shipment", now))
+    if state not in COURIER_MOVES:
         _note(shipment, state, "no retail move for this courier state", now)
         return FlowResult()
-    return _move(shipment, order, move, state, policy, session, now)
+    return _catch_up(shipment, order, state, policy, session, now)
+
+
+def _catch_up(shipment: Shipment, order: Order, state: str, policy: OrderPolicy, session: Session,
+              now: dt.datetime) -> FlowResult:
+    """Bring the retail fulfilment to the courier's ``state``, through the states it skipped or that arrive late
+    (Order-delivered before Out-for-delivery): each is a seller move with its own on_status, in order. A state
+    the order is past already, or one that would pack the order for the member, is noted instead."""
+    path = states.forward_path(states.machine_for_routing(order.routing), order.fulfilment_state, state)
+    if path is None or "Packed" in path or order.state not in ("Accepted", "In-progress"):
+        return _move(shipment, order, COURIER_MOVES[state], state, policy, session, now)  # refused and noted
+    result = FlowResult()
+    by_state = {target: action for action, target in seller.SELLER_MOVES.items()}
+    for step in path:
+        moved = _move(shipment, order, by_state[step], step, policy, session, now)
+        result = FlowResult([*result.outbox, *moved.outbox], result.stock_changed | moved.stock_changed,
+                            [*result.alerts, *moved.alerts])
+        if order.fulfilment_state != step:
+            break
+    return result

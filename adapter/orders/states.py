@@ -172,6 +172,31 @@ def transition(machine: Machine, current: str, target: str) -> Transition:
     return Transition(current, target, implied_order_state(machine, target))
 
 
+_DETOURS = frozenset({"Cancelled", "Pickup-failed", "Delivery-failed"})
+
+
+def forward_path(machine: Machine, current: str, target: str) -> list[str] | None:
+    """The fewest forward moves from ``current`` to ``target`` (the states after ``current``, ``target`` last),
+    passing through no cancellation or failure; [] when already there, None when ``target`` cannot be reached."""
+    if current == target:
+        return []
+    table = TABLES[machine]
+    paths: dict[str, list[str]] = {current: []}
+    frontier = [current]
+    while frontier:
+        following: list[str] = []
+        for state in frontier:
+            for nxt in table.get(state, ()):
+                if nxt in paths or (nxt in _DETOURS and nxt != target):
+                    continue
+                paths[nxt] = [*paths[state], nxt]
+                if nxt == target:
+                    return paths[nxt]
+                following.append(nxt)
+        frontier = following
+    return None
+
+
 def machine_for_routing(routing: str) -> Machine:
     """Return the forward machine for a ``routing`` tag value: P2P -> hyperlocal, P2H2P -> intercity."""
     machines = {"P2P": Machine.HYPERLOCAL, "P2H2P": Machine.INTERCITY}

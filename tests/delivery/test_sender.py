@@ -16,6 +16,7 @@ from adapter.delivery.http import HttpClient
 from adapter.delivery.limits import BuyerLimiter
 from adapter.delivery.sender import DeliveryResult, Signer, deliver
 from adapter.errors import ConflictError
+from adapter.protocol.context import format_timestamp
 from adapter.protocol.signing import SignatureExpiredError, verify_request
 from adapter.store.db import transaction
 from adapter.store.models import DeliveryAttempt, OutboxMessage
@@ -555,3 +556,40 @@ def test_an_on_confirm_replayed_long_after_holds_up_no_update(
     packed = add_row(sessions, T0, **common, solicited=False, action="on_status",
                      target_url="https://buyer.example/ondc/on_status", body=b'{"state": "Packed"}')
     assert send(packed).outcome == "sent"
+
+
+@responses.activate
+def test_a_request_we_send_is_stamped_with_the_time_of_each_attempt(
+    sessions: sessionmaker[Session], send: Callable[..., DeliveryResult], signer: Signer, clock: Clock
+) -> None:
+    """A LOG init retried after the courier's ttl would be refused as stale (65003) with its first timestamp:
+    each attempt carries its own time, the message_id stays, and the bytes signed are the bytes stored. An
+    answer (on_*) is sent exactly as stored."""
+    url = "https://courier.example/log/init"
+    responses.post(url, status=503)
+    responses.post(url, body=ACK)
+    body = orjson.dumps({"context": {"action": "init", "message_id": "m-9", "timestamp": "2020-01-01T00:00:00.000Z",
+                                     "ttl": "PT30S"}, "message": {"order": {"id": "L-1"}}})
+    outbox_id = add_row(sessions, T0, action="init", target_url=url, body=body, bap_id=None, solicited=False,
+                        deadline_at=T0 + dt.timedelta(hours=1))
+    assert send(outbox_id).outcome == "retry"
+    clock.advance(120)
+    assert send(outbox_id).outcome == "sent"
+    stamps = []
+    for call in responses.calls:
+        posted = orjson.loads(call.request.body)
+        stamps.append(posted["context"]["timestamp"])
+        assert posted["context"]["message_id"] == "m-9"
+        verify_request(call.request.body, call.request.headers["Authorization"],
+                       public_key_b64=signer.key.public_key_b64, now=int(clock.now.timestamp()))
+    assert stamps == [format_timestamp(T0), format_timestamp(T0 + dt.timedelta(seconds=120))]
+    assert row(sessions, outbox_id).body == responses.calls[1].request.body
+
+
+@responses.activate
+def test_an_answer_is_not_restamped(sessions: sessionmaker[Session], send: Callable[..., DeliveryResult]) -> None:
+    responses.post(URL, body=ACK)
+    body = orjson.dumps({"context": {"action": "on_search", "timestamp": "2020-01-01T00:00:00.000Z"}, "message": {}})
+    outbox_id = add_row(sessions, T0, body=body)
+    send(outbox_id)
+    assert responses.calls[0].request.body == body

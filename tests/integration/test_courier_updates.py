@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from adapter.protocol.context import format_timestamp
 from adapter.store.db import transaction
-from adapter.store.models import InboundMessage, LogisticsSearch, Order, OutboxMessage, Shipment, utcnow
+from adapter.store.models import InboundMessage, LogisticsSearch, Order, OrderEvent, OutboxMessage, Shipment, utcnow
 from tests.console.support import make_order
 from tests.support.network import COURIER_ID, SELLER_ID, Network
 from tests.support.sellers import ALWAYS_OPEN, make_seller
@@ -229,3 +229,62 @@ def test_a_booking_cancelled_before_its_on_confirm_stays_cancelled_when_the_cour
     _, shipment = state_of(sessions, order_pk, shipment_id)
     assert (shipment.state, shipment.awb) == ("cancel-sent", "12345678901234")
     assert pushed(sessions) == ["cancel"]
+
+
+def test_a_state_that_skips_ahead_or_arrives_early_brings_the_order_through_the_states_between(
+        client: FlaskClient, worker: Any, network: Network, sessions: sessionmaker[Session]) -> None:
+    """Order-delivered handled before Out-for-delivery (messages cross, or a courier skips one): the buyer hears
+    Out-for-delivery, then Order-delivered, and the late Out-for-delivery changes nothing."""
+    order_pk, shipment_id = booked(sessions, order_state="In-progress", fulfilment_state="At-destination-hub")
+    assert tell(client, network, sessions, "on_status", {"fulfillments": [fulfilment("Order-delivered")]}).status \
+        == "processed"
+    placed, shipment = state_of(sessions, order_pk, shipment_id)
+    assert (placed.state, placed.fulfilment_state, shipment.unapplied) == ("Completed", "Order-delivered", [])
+    assert pushed(sessions) == ["on_status", "on_status"]
+    assert tell(client, network, sessions, "on_status", {"fulfillments": [fulfilment("Out-for-delivery")]}).status \
+        == "processed"
+    placed, shipment = state_of(sessions, order_pk, shipment_id)
+    assert placed.fulfilment_state == "Order-delivered"
+    assert [entry["state"] for entry in shipment.unapplied] == ["Out-for-delivery"]
+    assert pushed(sessions) == ["on_status", "on_status"]
+
+
+def test_a_courier_state_never_packs_the_order_for_the_member(client: FlaskClient, worker: Any, network: Network,
+                                                              sessions: sessionmaker[Session]) -> None:
+    order_pk, shipment_id = booked(sessions, fulfilment_state="Pending")
+    assert tell(client, network, sessions, "on_status", {"fulfillments": [fulfilment("Agent-assigned")]}).status \
+        == "processed"
+    placed, shipment = state_of(sessions, order_pk, shipment_id)
+    assert placed.fulfilment_state == "Pending"
+    assert [entry["state"] for entry in shipment.unapplied] == ["Agent-assigned"]
+    assert pushed(sessions) == []
+
+
+def test_a_courier_that_cancels_on_its_own_fails_the_booking(client: FlaskClient, worker: Any, network: Network,
+                                                             sessions: sessionmaker[Session]) -> None:
+    order_pk, shipment_id = booked(sessions)
+    assert tell(client, network, sessions, "on_cancel", {"fulfillments": [fulfilment("Cancelled")]}).status \
+        == "processed"
+    placed, shipment = state_of(sessions, order_pk, shipment_id)
+    assert (shipment.state, shipment.error) == ("failed", "the courier cancelled the shipment")
+    assert (placed.state, placed.fulfilment_state) == ("Accepted", "Packed")  # the member books again or ships
+    with sessions() as session:
+        kinds = [e.kind for e in session.scalars(select(OrderEvent).where(OrderEvent.order_id == order_pk))]
+    assert "shipment_failed" in kinds
+    # Later states of that dropped booking move nothing.
+    assert tell(client, network, sessions, "on_status", {"fulfillments": [fulfilment("Order-picked-up")]}).status \
+        == "processed"
+    placed, _ = state_of(sessions, order_pk, shipment_id)
+    assert placed.fulfilment_state == "Packed"
+    assert pushed(sessions) == []
+
+
+def test_a_status_about_another_order_id_moves_nothing(client: FlaskClient, worker: Any, network: Network,
+                                                       sessions: sessionmaker[Session]) -> None:
+    order_pk, shipment_id = booked(sessions)
+    assert tell(client, network, sessions, "on_status", {"id": "SOMEONE-ELSE", "fulfillments": [
+        fulfilment("Agent-assigned")]}).status == "processed"
+    placed, shipment = state_of(sessions, order_pk, shipment_id)
+    assert placed.fulfilment_state == "Packed"
+    assert shipment.unapplied[-1]["why"] == "about order SOMEONE-ELSE, not ours (O-1-1)"
+    assert pushed(sessions) == []
