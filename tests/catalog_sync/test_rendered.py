@@ -34,6 +34,7 @@ from config import Settings
 from tests.conftest import app_under_test
 from tests.support.network import Network, search_body
 from tests.support.sellers import PROFILE, RET16_CSV, make_seller
+from tests.support.servers import store_searches
 from workers.app import make_celery
 from workers.task_names import PROCESS_INBOUND
 
@@ -72,6 +73,7 @@ def search(client: FlaskClient, network: Network, celery: Any, sessions: session
                          headers={"Authorization": network.buyer.sign(payload)})
     assert answer.status_code == 200, answer.json
     message_id = orjson.loads(payload)["context"]["message_id"]
+    store_searches(client.application)
     with sessions() as session:
         inbound_id = session.scalars(select(InboundMessage.id).where(InboundMessage.message_id == message_id)).one()
     celery.tasks[PROCESS_INBOUND].apply(args=[inbound_id]).get()

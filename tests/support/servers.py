@@ -183,3 +183,11 @@ class PostgresServer:
         subprocess.run([*self.as_user, str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop"],
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+def store_searches(app: Any) -> None:
+    """Write the searches the app has ACKed and not stored yet (plain searches are stored just after their ACK,
+    with others: adapter/store/search_buffer.py), so that a test can read them."""
+    buffer = app.extensions["odop"].searches
+    if buffer is not None:
+        buffer.flush()

@@ -22,6 +22,7 @@ from adapter.web import create_app
 from catalog_sync.services import catalogue as catalogues
 from config import Settings
 from tests.support.network import SELLER_ID, Network, search_body
+from tests.support.servers import store_searches
 
 PROFILE = json.loads((__import__("pathlib").Path(__file__).resolve().parents[1] / "catalog_sync" / "fixtures"
                       / "profile.json").read_text())
@@ -56,6 +57,7 @@ def test_signed_search_is_acked_stored_raw_and_duplicates_get_the_same_ack(
     assert first.json == {"message": {"ack": {"status": "ACK"}}}
     again = post(client, network, body)
     assert again.json == first.json
+    store_searches(client.application)
     stored = rows(sessions)
     assert len(stored) == 1
     assert stored[0].body == body  # the exact bytes, never re-serialised
