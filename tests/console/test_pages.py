@@ -560,20 +560,25 @@ def test_a_finished_sync_says_in_words_what_it_sent_and_a_running_one_shows_no_e
     assert "केवल बदलाव" in in_hindi  # the kind
 
 
+def add_shipment(sessions: sessionmaker[Session], coop_id: int, order_pk: int, state: str, **fields: Any) -> None:
+    """The order's shipment with the test courier, in ``state``."""
+    with transaction(sessions) as session:
+        session.add(Shipment(
+            cooperative_id=coop_id, order_id=order_pk, fulfilment_id="F1", retail_transaction_id=f"t-{order_pk}",
+            domain="ONDC:LOG11", bpp_id="courier.odop.local", bpp_uri="https://courier.odop.local/log",
+            provider_id="P1", item_id="STD", transaction_id=f"log-t-{order_pk}", log_order_id=f"L-{order_pk}",
+            state=state, **fields))
+
+
 def test_a_booked_shipment_shows_on_the_order_page_in_both_languages_and_only_safe_links(
         web: FlaskClient, sessions: sessionmaker[Session], coops: dict[str, tuple[int, str]]) -> None:
     coop_id, key = coops["test-coop"]
     pk = make_order(sessions, coop_id, "SHIP-1", state="Accepted", fulfilment_state="Packed")
-    with transaction(sessions) as session:
-        session.add(Shipment(
-            cooperative_id=coop_id, order_id=pk, fulfilment_id="F1", retail_transaction_id="t-SHIP-1",
-            domain="ONDC:LOG11", bpp_id="courier.odop.local", bpp_uri="https://courier.odop.local/log",
-            provider_id="P1", item_id="STD", transaction_id="log-t-1", log_order_id="L-1", state="booked",
-            courier_state="Agent-assigned", awb="12345678901234", label_url="javascript:alert(1)",
-            tracking_url="https://courier.odop.local/track/12345678901234",
-            pickup_slot={"start": "2030-01-05T04:30:00.000Z", "end": "2030-01-05T08:30:00.000Z"},
-            charges=[{"kind": "weight", "amount": "45.00", "tax": "8.10", "weight_kg": "1.6",
-                      "proof": "javascript:alert(2)", "at": "2030-01-05T09:00:00.000Z"}]))
+    add_shipment(sessions, coop_id, pk, "booked", courier_state="Agent-assigned", awb="12345678901234",
+                 label_url="javascript:alert(1)", tracking_url="https://courier.odop.local/track/12345678901234",
+                 pickup_slot={"start": "2030-01-05T04:30:00.000Z", "end": "2030-01-05T08:30:00.000Z"},
+                 charges=[{"kind": "weight", "amount": "45.00", "tax": "8.10", "weight_kg": "1.6",
+                           "proof": "javascript:alert(2)", "at": "2030-01-05T09:00:00.000Z"}])
     sign_in(web, key)
     page = text(web.get(f"/console/orders/{pk}"))
     section = page.split('id="shipment"', 1)[1].split("</section>", 1)[0]
@@ -597,12 +602,8 @@ def test_a_failed_booking_says_what_to_do_in_hindi_and_book_again_refuses_withou
         web: FlaskClient, sessions: sessionmaker[Session], coops: dict[str, tuple[int, str]]) -> None:
     coop_id, key = coops["test-coop"]
     pk = make_order(sessions, coop_id, "SHIP-3", state="Accepted", fulfilment_state="Pending")
-    with transaction(sessions) as session:
-        session.add(Shipment(
-            cooperative_id=coop_id, order_id=pk, fulfilment_id="F1", retail_transaction_id="t-SHIP-3",
-            domain="ONDC:LOG11", bpp_id="courier.odop.local", bpp_uri="https://courier.odop.local/log",
-            provider_id="P1", item_id="STD", transaction_id="log-t-3", log_order_id="L-3", state="failed",
-            error="the courier answered on_init with an error: 60004 Delivery Partners not available"))
+    add_shipment(sessions, coop_id, pk, "failed",
+                 error="the courier answered on_init with an error: 60004 Delivery Partners not available")
     sign_in(web, key)
     web.post("/console/language", data={"lang": "hi", "csrf_token": csrf_of(web)})
     page = text(web.get(f"/console/orders/{pk}"))
