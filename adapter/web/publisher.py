@@ -23,8 +23,8 @@ class Publisher:
     Searches go out together as one `odop.process_inbound_many` task (at most ``batch_max``, waiting at most
     ``linger`` seconds for more after the first): under a burst, one broker message carries many searches, which
     keeps publishing off the ACK path's bill; a lone search waits 5 ms. The batch grows with the load: while a
-    task is being sent the next searches gather, so a slow broker (the embedded SQLite one costs over a
-    millisecond per message) is asked fewer times rather than falling behind. Orders and every other action go out
+    task is being sent the next searches gather, so a slow broker (a send costs 0.3 to 0.5 ms of CPU through
+    Celery and either broker) is asked fewer times rather than falling behind. Orders and every other action go out
     at once, one task each.
 
     While the broker is unreachable the thread keeps trying the same message, backing off from 0.2 s to 2 s, for
