@@ -122,8 +122,7 @@ def hand_on(publisher: Publisher) -> Callable[[list[dict[str, Any]], list[Writte
 
     def written(rows: list[dict[str, Any]], done: list[Written]) -> None:
         count_buffered(rows, done)
-        for inbound_id in dict.fromkeys(w.id for w in done if w.status == "received"):
-            publisher.submit(inbound_id, batchable=True)
+        publisher.submit_searches(list(dict.fromkeys(w.id for w in done if w.status == "received")))
         for row, w in zip(rows, done, strict=True):
             if w.duplicate:
                 buffer_log.info("repeated search: answered once", extra={
