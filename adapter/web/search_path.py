@@ -32,7 +32,7 @@ from adapter.store.models import utcnow
 from adapter.web.errors import log_unexpected
 from adapter.web.publisher import Publisher
 from adapter.web.runtime import Runtime, request_id
-from config.logging import request_id_var
+from config.logging import log_line, request_id_var
 
 log = logging.getLogger("adapter.web")  # the app's request log (adapter/web/app.py)
 buffer_log = logging.getLogger("adapter.web.search_path")
@@ -94,8 +94,8 @@ class SearchPath:
             elapsed = time.perf_counter() - started
             HTTP_REQUESTS.labels(endpoint=self.rule, method="POST", status=str(status)).inc()
             self._latency.observe(elapsed)
-            log.info("request", extra={"method": "POST", "path": self.path, "status": status,
-                                       "duration_ms": round(elapsed * 1000, 2), **fields})
+            log_line(log, "request", {"method": "POST", "path": self.path, "status": status,
+                                      "duration_ms": round(elapsed * 1000, 2), **fields})
             return [body]
         finally:
             request_id_var.reset(token)
