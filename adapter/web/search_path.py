@@ -27,6 +27,7 @@ from werkzeug.http import HTTP_STATUS_CODES
 
 from adapter.observability.metrics import HTTP_LATENCY, HTTP_REQUESTS
 from adapter.protocol.receive import ACK, KEPT_HEADERS, Receipt, count_buffered
+from adapter.protocol.search_check import compile_patterns
 from adapter.store.inbound import Written
 from adapter.store.models import utcnow
 from adapter.web.errors import log_unexpected
@@ -53,6 +54,7 @@ class SearchPath:
         self.path, self.rule = f"{base}/search", f"{base}/<action>"
         self.max_bytes = rt.settings.max_request_bytes  # the app's MAX_CONTENT_LENGTH
         self._latency = HTTP_LATENCY.labels(endpoint=self.rule, method="POST")
+        compile_patterns()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         length = environ.get("CONTENT_LENGTH") or ""

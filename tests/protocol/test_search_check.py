@@ -102,3 +102,14 @@ def test_a_bad_bap_uri_is_refused_every_time_it_comes_back(bap_uri: str) -> None
         assert plainly_valid_search(good)
         assert not plainly_valid_search(bad)
         assert validation_errors("search", bad) != []
+
+
+def test_compile_patterns_leaves_the_url_pattern_compiled(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The web app calls it when it is built (SearchPath), so no request thread of a new process compiles it.
+    from marshmallow import validate
+
+    from adapter.protocol.search_check import compile_patterns
+
+    monkeypatch.setattr(validate.URL._regex, "_memoized", {})
+    compile_patterns()
+    assert list(validate.URL._regex._memoized) == [(False, True, False)]  # (relative, absolute, require_tld)
