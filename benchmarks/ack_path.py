@@ -149,6 +149,22 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
             proc.wait()
 
 
+def server_cpu(pid: int) -> float | None:
+    """CPU seconds (user + system) used so far by a gunicorn master and its workers (Linux /proc; else None)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total, found = 0.0, False
+    for entry in pathlib.Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(entry.name) == pid or int(fields[1]) == pid:  # fields[1]: the parent's pid
+            total, found = total + (int(fields[11]) + int(fields[12])) / tick, True
+    return total if found else None
+
+
 # --- load generator -------------------------------------------------------------------------------------
 
 
@@ -233,8 +249,11 @@ def _client(port: int, job: dict[str, Any], ready: Any, start: Any, results: Any
     results.put({"latencies": latencies, **counts})
 
 
-def drive(port: int, args: argparse.Namespace, *, signed: bool, buyer: KeySet | None) -> dict[str, Any]:
-    """Run the load generator against one server for the duration; requests/s, p50, p99."""
+def drive(port: int, args: argparse.Namespace, *, signed: bool, buyer: KeySet | None,
+          server: int | None = None) -> dict[str, Any]:
+    """Run the load generator against one server for the duration; requests/s, p50, p99, and the CPU the server
+    (gunicorn master pid ``server`` and its workers) spent per request, which other load on the machine moves
+    far less than requests/s."""
     ctx = mp.get_context("fork")
     ready, results, start = ctx.Queue(), ctx.Queue(), ctx.Event()
     # Searches must still be fresh at the end: the adapter refuses a timestamp older than its ttl (+ skew).
@@ -246,10 +265,12 @@ def drive(port: int, args: argparse.Namespace, *, signed: bool, buyer: KeySet | 
         proc.start()
     for _ in procs:
         ready.get(timeout=600)
+    cpu_before = server_cpu(server) if server else None
     started = time.monotonic()
     start.set()
     collected = [results.get(timeout=args.duration + 120) for _ in procs]
     elapsed = time.monotonic() - started
+    cpu_after = server_cpu(server) if server else None
     for proc in procs:
         proc.join()
     latencies = sorted(x for c in collected for x in c["latencies"])
@@ -261,6 +282,8 @@ def drive(port: int, args: argparse.Namespace, *, signed: bool, buyer: KeySet | 
         "p50_ms": round(percentile(latencies, 0.50) * 1000, 2),
         "p99_ms": round(percentile(latencies, 0.99) * 1000, 2),
         "acks": total["ok"], "not_ack": total["bad"], "errors": total["errors"],
+        "cpu_ms_per_request": (round((cpu_after - cpu_before) * 1000 / total["ok"], 3)
+                               if cpu_before is not None and cpu_after is not None and total["ok"] else None),
     }
 
 
@@ -269,7 +292,7 @@ def run_bare(args: argparse.Namespace, env: dict[str, str], work: pathlib.Path) 
     port = free_port()
     proc = start_gunicorn("bare_ack:app", port, args.workers, env, work / "bare.log")
     try:
-        return drive(port, args, signed=False, buyer=None)
+        return drive(port, args, signed=False, buyer=None, server=proc.pid)
     finally:
         stop(proc)
 
@@ -392,6 +415,10 @@ def show(figures: dict[str, Any]) -> None:
               f"p99 {row['p99_ms']:>7.2f} ms   (non-ACK {row['not_ack']}, errors {row['errors']})")
     print(f"  baseline runs before and after: {' and '.join(f'{r:.0f}' for r in bare['runs_per_s'])} req/s")
     print(f"  ratio real/bare: {ratio:.2f}  (target >= 0.5: {'met' if ratio >= 0.5 else 'NOT met'})")
+    real_cpu, bare_cpu = real["cpu_ms_per_request"], bare["cpu_ms_per_request"]
+    if real_cpu and bare_cpu:
+        print(f"  server CPU per request: real {real_cpu:.3f} ms, bare {bare_cpu:.3f} ms; ratio bare/real "
+              f"{bare_cpu / real_cpu:.2f} (other load on the machine moves it less than req/s)")
     d = figures["delivery"]
     print(f"Outbox delivery ({figures['config']['callbacks']} callbacks, {figures['config']['delivery_threads']} "
           f"threads): {d['callbacks_per_s']:.1f} callbacks/s   p50 {d['p50_ms']:.2f} ms   p99 {d['p99_ms']:.2f} ms"
@@ -442,11 +469,12 @@ def main(argv: list[str] | None = None) -> None:
         bare_runs = [run_bare(args, child_env, work)]
         proc = start_gunicorn("adapter.web.wsgi:app", port, args.workers, child_env, work / "app.log")
         try:
-            real = drive(port, args, signed=True, buyer=buyer)
+            real = drive(port, args, signed=True, buyer=buyer, server=proc.pid)
         finally:
             stop(proc)
         bare_runs.append(run_bare(args, child_env, work))
-        bare = {key: round(sum(run[key] for run in bare_runs) / len(bare_runs), 2) for key in bare_runs[0]}
+        bare = {key: round(sum(run[key] for run in bare_runs) / len(bare_runs), 3) if all(
+            run[key] is not None for run in bare_runs) else None for key in bare_runs[0]}
         bare["runs_per_s"] = [run["requests_per_s"] for run in bare_runs]
         delivery = bench_delivery(settings.database_url, seller, args.callbacks, args.delivery_threads)
 

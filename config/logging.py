@@ -40,6 +40,14 @@ class JsonFormatter(logging.Formatter):
             return json.dumps(entry, default=str, ensure_ascii=False)
 
 
+def log_line(logger: logging.Logger, message: str, fields: dict[str, Any], level: int = logging.INFO) -> None:
+    """``logger.log(level, message, extra=fields)`` without the caller lookup (a walk up the stack), for the line
+    logged on every request: the record has no pathname, lineno or funcName, which neither format shows."""
+    if logger.isEnabledFor(level):
+        logger.handle(logger.makeRecord(logger.name, level, "(unknown file)", 0, message, (), None,
+                                        "(unknown function)", fields))
+
+
 def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
     """Send the root logger to stderr as JSON lines (or plain text for local debugging)."""
     handler = logging.StreamHandler(sys.stderr)

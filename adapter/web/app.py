@@ -37,7 +37,7 @@ from adapter.web.runtime import EXTENSION, Runtime, close_session, request_id
 from adapter.web.search_path import SearchPath, hand_on
 from adapter.web.throttle import FailureThrottle
 from config import Settings, load_settings
-from config.logging import request_id_var
+from config.logging import log_line, request_id_var
 from workers.app import make_celery
 
 log = logging.getLogger("adapter.web")
@@ -153,11 +153,8 @@ def _finish_request(response: Response) -> Response:
     HTTP_REQUESTS.labels(endpoint=endpoint, method=request.method, status=str(response.status_code)).inc()
     HTTP_LATENCY.labels(endpoint=endpoint, method=request.method).observe(elapsed)
     if endpoint not in ("/metrics", "/healthz"):
-        log.info(
-            "request",
-            extra={"method": request.method, "path": request.path, "status": response.status_code,
-                   "duration_ms": round(elapsed * 1000, 2), **g.get("log_fields", {})},
-        )
+        log_line(log, "request", {"method": request.method, "path": request.path, "status": response.status_code,
+                                  "duration_ms": round(elapsed * 1000, 2), **g.get("log_fields", {})})
     return response
 
 

@@ -27,12 +27,13 @@ from werkzeug.http import HTTP_STATUS_CODES
 
 from adapter.observability.metrics import HTTP_LATENCY, HTTP_REQUESTS
 from adapter.protocol.receive import ACK, KEPT_HEADERS, Receipt, count_buffered
+from adapter.protocol.search_check import compile_patterns
 from adapter.store.inbound import Written
 from adapter.store.models import utcnow
 from adapter.web.errors import log_unexpected
 from adapter.web.publisher import Publisher
 from adapter.web.runtime import Runtime, request_id
-from config.logging import request_id_var
+from config.logging import log_line, request_id_var
 
 log = logging.getLogger("adapter.web")  # the app's request log (adapter/web/app.py)
 buffer_log = logging.getLogger("adapter.web.search_path")
@@ -53,6 +54,7 @@ class SearchPath:
         self.path, self.rule = f"{base}/search", f"{base}/<action>"
         self.max_bytes = rt.settings.max_request_bytes  # the app's MAX_CONTENT_LENGTH
         self._latency = HTTP_LATENCY.labels(endpoint=self.rule, method="POST")
+        compile_patterns()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         length = environ.get("CONTENT_LENGTH") or ""
@@ -94,8 +96,8 @@ class SearchPath:
             elapsed = time.perf_counter() - started
             HTTP_REQUESTS.labels(endpoint=self.rule, method="POST", status=str(status)).inc()
             self._latency.observe(elapsed)
-            log.info("request", extra={"method": "POST", "path": self.path, "status": status,
-                                       "duration_ms": round(elapsed * 1000, 2), **fields})
+            log_line(log, "request", {"method": "POST", "path": self.path, "status": status,
+                                      "duration_ms": round(elapsed * 1000, 2), **fields})
             return [body]
         finally:
             request_id_var.reset(token)
@@ -122,8 +124,7 @@ def hand_on(publisher: Publisher) -> Callable[[list[dict[str, Any]], list[Writte
 
     def written(rows: list[dict[str, Any]], done: list[Written]) -> None:
         count_buffered(rows, done)
-        for inbound_id in dict.fromkeys(w.id for w in done if w.status == "received"):
-            publisher.submit(inbound_id, batchable=True)
+        publisher.submit_searches(list(dict.fromkeys(w.id for w in done if w.status == "received")))
         for row, w in zip(rows, done, strict=True):
             if w.duplicate:
                 buffer_log.info("repeated search: answered once", extra={

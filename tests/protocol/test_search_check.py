@@ -90,3 +90,26 @@ def test_whatever_the_quick_check_accepts_the_schemas_accept_too(seed: int) -> N
             rejected += 1
     assert accepted  # both sides were exercised
     assert rejected
+
+
+@pytest.mark.parametrize("bap_uri", ["not a url", "ftp://buyer.example/ondc", "https://", "https://buyer app/ondc"])
+def test_a_bad_bap_uri_is_refused_every_time_it_comes_back(bap_uri: str) -> None:
+    # Each URI's answer is kept (search_check._valid_url): a refusal must stay a refusal, and a yes a yes.
+    good = real_searches()[1]
+    bad = copy.deepcopy(good)
+    bad["context"]["bap_uri"] = bap_uri
+    for _ in range(2):
+        assert plainly_valid_search(good)
+        assert not plainly_valid_search(bad)
+        assert validation_errors("search", bad) != []
+
+
+def test_compile_patterns_leaves_the_url_pattern_compiled(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The web app calls it when it is built (SearchPath), so no request thread of a new process compiles it.
+    from marshmallow import validate
+
+    from adapter.protocol.search_check import compile_patterns
+
+    monkeypatch.setattr(validate.URL._regex, "_memoized", {})
+    compile_patterns()
+    assert list(validate.URL._regex._memoized) == [(False, True, False)]  # (relative, absolute, require_tld)

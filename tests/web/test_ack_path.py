@@ -7,6 +7,7 @@ buyer app or an operator relies on.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -39,15 +40,24 @@ def post(client: FlaskClient, network: Network, body: bytes, action: str = "sear
 
 def test_waiting_searches_go_out_as_one_task_and_orders_alone_first() -> None:
     publisher = Publisher(celery=None, linger=0.05, batch_max=4)
-    for item in ((1, True), (2, False), (3, True), (4, True), (5, True), (6, True)):
+    for item in (([1], True), ([2], False), ([3], True), ([4], True), ([5], True), ([6], True)):
         publisher.queue.put(item)
     assert publisher.take() == [[2], [1, 3, 4]]  # at most batch_max messages taken at once
     assert publisher.take() == [[5, 6]]
 
 
+def test_a_stored_batch_is_one_entry_sent_as_tasks_of_at_most_batch_max() -> None:
+    publisher = Publisher(celery=None, linger=0.0, batch_max=4)
+    publisher._ensure_thread = lambda: None  # type: ignore[method-assign]  # no thread: the test takes
+    publisher.submit_searches(list(range(10)))
+    publisher.submit_searches([])
+    assert publisher.queue.qsize() == 1
+    assert publisher.take() == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
+
+
 def test_a_lone_order_is_not_held_back_for_company() -> None:
     publisher = Publisher(celery=None, linger=5.0)
-    publisher.queue.put((7, False))
+    publisher.queue.put(([7], False))
     started = time.monotonic()
     assert publisher.take() == [[7]]
     assert time.monotonic() - started < 1.0  # the linger is for searches only
@@ -55,10 +65,32 @@ def test_a_lone_order_is_not_held_back_for_company() -> None:
 
 def test_a_lone_search_waits_at_most_the_linger() -> None:
     publisher = Publisher(celery=None, linger=0.05)
-    publisher.queue.put((8, True))
+    publisher.queue.put(([8], True))
     started = time.monotonic()
     assert publisher.take() == [[8]]
     assert 0.04 <= time.monotonic() - started < 1.0
+
+
+def test_searches_after_a_search_task_gather_until_the_gap_has_passed() -> None:
+    publisher = Publisher(celery=None, linger=0.0, min_gap=0.5)
+    publisher.queue.put(([1], True))
+    assert publisher.take() == [[1]]  # the first search task leaves at once
+    publisher.queue.put(([2], True))
+    later = threading.Timer(0.05, publisher.queue.put, args=(([3], True),))
+    later.start()
+    assert publisher.take() == [[2, 3]]  # the next one waits for company, up to the gap
+    later.join()
+
+
+def test_an_order_is_not_held_back_by_the_gap_between_search_tasks() -> None:
+    publisher = Publisher(celery=None, linger=0.0, min_gap=5.0)
+    publisher.queue.put(([1], True))
+    assert publisher.take() == [[1]]
+    publisher.queue.put(([2], True))
+    publisher.queue.put(([3], False))
+    started = time.monotonic()
+    assert publisher.take() == [[3], [2]]
+    assert time.monotonic() - started < 1.0
 
 
 # -- the batch task: each search as if alone ---------------------------------------------------------------------
