@@ -15,7 +15,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from adapter.orders import store as order_store
 from adapter.orders.seller import ACTIONS
+from adapter.store.db import transaction
 from adapter.store.models import InboundMessage, Order, OrderEvent, OutboxMessage
 from adapter.web.console import i18n
 from adapter.web.console.formats import clock, ist
@@ -297,3 +299,22 @@ def test_the_time_beside_a_tick_is_the_time_of_day_in_ist_with_the_zone() -> Non
     assert clock("2026-12-06T18:40:00+00:00") == "00:10 IST"  # past midnight in India
     assert clock(None) == ""
     assert clock("not a time") == "not a time"
+
+
+def test_the_courier_speaks_for_itself_in_the_story(member: tuple[FlaskClient, int],
+                                                     sessions: sessionmaker[Session]) -> None:
+    """What the booked courier did is said as the courier's, not the adapter's, in both languages."""
+    web, coop_id = member
+    pk = make_order(sessions, coop_id, "STORY-COURIER", state="Accepted")
+    with transaction(sessions) as session:
+        order = session.get_one(Order, pk)
+        for kind, reason in (("shipment_init", "courier.odop.local"), ("shipment_booked", "12345678901234"),
+                             ("courier_charge", "45.00 + 8.10 tax, weighed 1.6 kg")):
+            order_store.add_event(session, order, actor="courier", kind=kind, reason=reason)
+    english = [line["text"] for line in story(web, pk)]
+    assert "The courier got the request to book the parcel" in english
+    assert "The courier booked the parcel" in english
+    assert "The courier charged extra for the weight" in english
+    hindi = [line["text"] for line in story(web, pk, "hi")]
+    assert "कूरियर ने पार्सल बुक किया" in hindi
+    assert not any(text.startswith("एडैप्टर") for text in hindi[1:])

@@ -108,6 +108,8 @@ def _actor(actor: str, viewer: _Viewer) -> str:
         return "buyer"
     if actor.startswith("pull:"):
         return "marketplace"
+    if actor == "courier":  # the courier booked for the order (adapter.orders.courier_booking, courier_updates)
+        return "courier"
     return "adapter"  # auto-accept, and whatever else acts on its own
 
 
