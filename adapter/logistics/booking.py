@@ -221,20 +221,15 @@ def _code(fulfilment: dict[str, Any]) -> str | None:
 
 
 def _label(fulfilment: dict[str, Any]) -> str | None:
-    for tag in _dicts(fulfilment.get("tags")):
-        if tag.get("code") == "shipping_label":
-            for entry in _dicts(tag.get("list")):
-                if entry.get("code") == "url" and isinstance(entry.get("value"), str) \
-                        and len(entry["value"]) <= MAX_URL:
-                    return str(entry["value"])
-    return None
+    url = _tag_values(fulfilment, "shipping_label").get("url")
+    return url if url is not None and len(url) <= MAX_URL else None
 
 
 def _tag_values(fulfilment: dict[str, Any], code: str) -> dict[str, str]:
-    for tag in fulfilment.get("tags") or []:
-        if isinstance(tag, dict) and tag.get("code") == code:
-            return {str(e.get("code")): str(e.get("value")) for e in tag.get("list") or []
-                    if isinstance(e, dict) and e.get("value") is not None}
+    """The text values of the fulfilment's first tag ``code``, by their codes (what is not text is left out)."""
+    for tag in _dicts(fulfilment.get("tags")):
+        if tag.get("code") == code:
+            return {str(e.get("code")): e["value"] for e in _dicts(tag.get("list")) if isinstance(e.get("value"), str)}
     return {}
 
 
@@ -247,14 +242,12 @@ def _decimal(value: Any) -> Decimal | None:
 
 
 def _extra(order: dict[str, Any], delivery: dict[str, Any]) -> ExtraCharge | None:
-    quote: dict[str, Any] = order["quote"] if isinstance(order.get("quote"), dict) else {}
     sums = {"diff": Decimal(0), "tax_diff": Decimal(0)}
-    for line in quote.get("breakup") or []:
-        kind = line.get("@ondc/org/title_type") if isinstance(line, dict) else None
-        if kind in sums:
-            value = _decimal(((line.get("price") or {}) if isinstance(line.get("price"), dict) else {}).get("value"))
-            if value is not None:
-                sums[kind] += value
+    for line in _dicts(_dict(order.get("quote")).get("breakup")):
+        kind = line.get("@ondc/org/title_type")
+        value = _decimal(_dict(line.get("price")).get("value")) if kind in sums else None
+        if value is not None:
+            sums[str(kind)] += value
     if not sums["diff"] and not sums["tax_diff"]:
         return None
     found = _tag_values(delivery, "linked_order_diff")
@@ -263,7 +256,8 @@ def _extra(order: dict[str, Any], delivery: dict[str, Any]) -> ExtraCharge | Non
         weight = weight / 1000
     proof = _tag_values(delivery, "linked_order_diff_proof").get("url")
     return ExtraCharge(amount=sums["diff"], tax=sums["tax_diff"], weight_kg=weight,
-                       proof=proof[:2048] if proof and proof.startswith(("http://", "https://")) else None)
+                       proof=proof if proof and len(proof) <= MAX_URL and proof.startswith(("http://", "https://"))
+                       else None)
 
 
 def read_order(message: dict[str, Any]) -> CourierOrder:

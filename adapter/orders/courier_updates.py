@@ -103,7 +103,7 @@ def on_update(session: Session, request: NetworkRequest, policy: OrderPolicy, no
         if read.rto_state in ("RTO-Delivered", "RTO-Disposed"):
             action = "rto_delivered" if read.rto_state == "RTO-Delivered" else "rto_disposed"
             finished = _move(shipment, order, action, read.rto_state, policy, session, now)
-            return FlowResult([*started.outbox, *finished.outbox], started.stock_changed | finished.stock_changed)
+            return started.then(finished)
         return started
     state = read.state or ""
     if state == shipment.courier_state:
@@ -133,8 +133,7 @@ def _catch_up(shipment: Shipment, order: Order, state: str, policy: OrderPolicy,
     by_state = {target: action for action, target in seller.SELLER_MOVES.items()}
     for step in path:
         moved = _move(shipment, order, by_state[step], step, policy, session, now)
-        result = FlowResult([*result.outbox, *moved.outbox], result.stock_changed | moved.stock_changed,
-                            [*result.alerts, *moved.alerts])
+        result = result.then(moved)
         if order.fulfilment_state != step:
             break
     return result

@@ -23,3 +23,10 @@ class FlowResult:
     alerts: list[AlertMessage] = field(default_factory=list)
     waiting: bool = False
     reruns: list[tuple[int, float]] = field(default_factory=list)
+
+    def then(self, other: FlowResult) -> FlowResult:
+        """This result followed by ``other`` (moves made one after another): their callbacks in order, every
+        cooperative whose stock changed, every alert."""
+        return FlowResult([*self.outbox, *other.outbox], self.stock_changed | other.stock_changed,
+                          [*self.alerts, *other.alerts], self.waiting or other.waiting,
+                          [*self.reruns, *other.reruns])

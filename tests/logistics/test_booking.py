@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -174,3 +175,19 @@ def test_values_too_long_to_be_real_are_read_as_missing() -> None:
     assert (huge.state, huge.rto_state) == (None, None)
     fine = read_order(_delivery(**{"@ondc/org/awb_no": 12345678901234}))
     assert fine.awb == "12345678901234"  # a number is an AWB all the same
+
+
+def test_a_weight_charge_in_odd_shapes_is_read_leniently() -> None:
+    """A diff line beside tags that are not a list, a breakup that is not a list, prices that are not numbers:
+    read as far as they make sense, never an exception in the worker."""
+    order: dict[str, Any] = {"quote": {"breakup": [
+        {"@ondc/org/title_type": "diff", "price": {"value": "30.00"}},
+        {"@ondc/org/title_type": "tax_diff", "price": "5.40"},
+        {"@ondc/org/title_type": "diff", "price": {"value": "NaN"}}, "text"]},
+        "fulfillments": [{"type": "Delivery", "tags": 5}]}
+    read = read_order({"order": order})
+    assert read.extra is not None
+    assert (read.extra.amount, read.extra.tax, read.extra.weight_kg, read.extra.proof) == (
+        Decimal("30.00"), Decimal("0"), None, None)
+    assert read_order({"order": {"quote": {"breakup": 7}, "fulfillments": [{"tags": [{"code": "linked_order_diff",
+                                                                                     "list": 3}]}]}}).extra is None
