@@ -19,7 +19,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from redis import Redis
 from sqlalchemy import Engine, delete
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from adapter.store import migrate
@@ -101,9 +101,11 @@ def sessions(engine: Engine) -> Iterator[sessionmaker[Session]]:
                 for table in reversed(Base.metadata.sorted_tables):
                     session.execute(delete(table))
             break
-        except IntegrityError:
+        except (IntegrityError, OperationalError):
             # A worker still answering this test's last request wrote a row that refers to one being emptied
-            # (an outbox row to its stored page): empty everything again once it is done.
+            # (an outbox row to its stored page), or took row locks in another order than this DELETE (PostgreSQL
+            # ends one of the two as a deadlock; SQLite says "database is locked"): empty everything again once
+            # it is done.
             if attempt == 4:
                 raise
             time.sleep(0.5)
