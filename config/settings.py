@@ -45,6 +45,8 @@ class Settings:
     worker_concurrency: int
     log_level: str
     log_format: str
+    # The request line of every ACKed plain search at INFO (off: at DEBUG; their stored rows are their record).
+    log_search_acks: bool
     metrics_dir: Path
     task_soft_time_limit: int
     task_time_limit: int
@@ -387,6 +389,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         worker_concurrency=r.parse("WORKER_CONCURRENCY", 2, _positive_int, "a positive number of processes"),
         log_level=r.parse("LOG_LEVEL", "INFO", _choice(LOG_LEVELS, upper=True), " | ".join(LOG_LEVELS)),
         log_format=r.parse("LOG_FORMAT", "json", _choice(LOG_FORMATS), "json | text"),
+        log_search_acks=r.parse("LOG_SEARCH_ACKS", False, _bool, "true or false"),
         metrics_dir=Path(r.raw("METRICS_DIR") or data_dir / "metrics"),
         task_soft_time_limit=soft_limit,
         task_time_limit=hard_limit,

@@ -70,6 +70,8 @@ class Receipt:
     """What to answer: HTTP status, body and headers, the stored message to process (if any), what to log.
 
     A search handed to the search buffer has no id yet (``inbound_id`` None): the buffer stores and queues it.
+    ``routine``: a plain search ACKed as a new one, the bulk of the traffic, whose stored row is its record (its
+    request line is logged at DEBUG unless LOG_SEARCH_ACKS is on: adapter/web/network.py).
     """
 
     status: int
@@ -79,6 +81,7 @@ class Receipt:
     process: bool = False
     duplicate: bool = False
     log: dict[str, Any] = field(default_factory=dict)
+    routine: bool = False
 
 
 @dataclass
@@ -247,7 +250,7 @@ class Receiver:
             row = self.writer.row(envelope, body=raw, headers=headers, signature=verdict, response=ACK,
                                   status="received" if serve else "ignored")
             if self.searches.put(row):
-                return Receipt(status=200, body=ACK, headers={}, log=log_fields)
+                return Receipt(status=200, body=ACK, headers={}, log=log_fields, routine=True)
         # Insert first and let the unique dedupe key catch repeats: one round trip on the common path.
         try:
             inbound_id = self.writer.record(envelope, body=raw, headers=headers, signature=verdict, response=ACK,
@@ -262,7 +265,8 @@ class Receiver:
             return Receipt(status=200, body=found.response or ACK, headers={}, inbound_id=found.id, duplicate=True,
                            process=found.status == "received", log=_log_fields(envelope, "ACK") | {"duplicate": True})
         RESPONSES.labels(action=envelope.action, status="ACK", code="" if serve else "ignored").inc()
-        return Receipt(status=200, body=ACK, headers={}, inbound_id=inbound_id, process=serve, log=log_fields)
+        return Receipt(status=200, body=ACK, headers={}, inbound_id=inbound_id, process=serve, log=log_fields,
+                       routine=not durable)
 
 
 def count_buffered(rows: list[dict[str, Any]], written: list[Written]) -> None:

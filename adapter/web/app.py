@@ -154,7 +154,8 @@ def _finish_request(response: Response) -> Response:
     HTTP_LATENCY.labels(endpoint=endpoint, method=request.method).observe(elapsed)
     if endpoint not in ("/metrics", "/healthz"):
         log_line(log, "request", {"method": request.method, "path": request.path, "status": response.status_code,
-                                  "duration_ms": round(elapsed * 1000, 2), **g.get("log_fields", {})})
+                                  "duration_ms": round(elapsed * 1000, 2), **g.get("log_fields", {})},
+                 g.get("log_level", logging.INFO))
     return response
 
 

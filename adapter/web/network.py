@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import orjson
 from flask import Blueprint, Flask, Response, g, request
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -11,6 +13,7 @@ from adapter.protocol.messages import CALLBACK_ACTIONS, INBOUND_ACTIONS
 from adapter.protocol.receive import ACK, Receipt
 from adapter.store.models import utcnow
 from adapter.web.runtime import runtime
+from config import Settings
 
 ACK_BYTES = orjson.dumps(ACK)
 
@@ -46,8 +49,14 @@ def webhook(action: str) -> Response:
     response = Response(ACK_BYTES if receipt.body is ACK else orjson.dumps(receipt.body), status=receipt.status,
                         headers=receipt.headers, content_type="application/json")
     g.log_fields = receipt.log  # one access-log line per call, with the answer and the message's ids
+    g.log_level = request_log_level(receipt, rt.settings)
     if receipt.process and receipt.inbound_id is not None:
         rt.publisher.submit(receipt.inbound_id, batchable=action == "search")
     return response
 
 
+def request_log_level(receipt: Receipt, settings: Settings) -> int:
+    """The level of a network call's request line: DEBUG for an ACKed plain search (searches are about a hundred
+    times as many as every other call together, and each is stored whole: the transaction page shows it) unless
+    LOG_SEARCH_ACKS is on; INFO for every other call, NACKs and repeats included."""
+    return logging.DEBUG if receipt.routine and not settings.log_search_acks else logging.INFO

@@ -31,6 +31,7 @@ from adapter.protocol.search_check import compile_patterns
 from adapter.store.inbound import Written
 from adapter.store.models import utcnow
 from adapter.web.errors import log_unexpected
+from adapter.web.network import request_log_level
 from adapter.web.publisher import Publisher
 from adapter.web.runtime import Runtime, request_id
 from config.logging import log_line, request_id_var
@@ -77,10 +78,10 @@ class SearchPath:
                         return self.flask_app(environ, start_response)
                     receipt = self.rt.receiver.receive("search", raw, headers, utcnow())
                 status, body, answer = _answer(receipt)
-                fields = receipt.log
+                fields, level = receipt.log, request_log_level(receipt, self.rt.settings)
             except Exception as error:  # noqa: BLE001  # a bug: the app's 500 (adapter/web/errors.py), logged
                 log_unexpected(error)
-                status, fields = 500, {}
+                status, fields, level = 500, {}, logging.INFO
                 # As Flask's jsonify writes it: compact, keys sorted, a newline at the end.
                 body = (json.dumps({"error": {"code": "internal_error", "message": "internal error",
                                               "request_id": rid}}, separators=(",", ":"), sort_keys=True)
@@ -97,7 +98,7 @@ class SearchPath:
             HTTP_REQUESTS.labels(endpoint=self.rule, method="POST", status=str(status)).inc()
             self._latency.observe(elapsed)
             log_line(log, "request", {"method": "POST", "path": self.path, "status": status,
-                                      "duration_ms": round(elapsed * 1000, 2), **fields})
+                                      "duration_ms": round(elapsed * 1000, 2), **fields}, level)
             return [body]
         finally:
             request_id_var.reset(token)

@@ -11,6 +11,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import orjson
@@ -190,18 +191,51 @@ def test_a_connection_the_server_dropped_costs_one_retry_not_a_nack(
 # -- one log line per call, carrying the answer and the ids -------------------------------------------------------
 
 
+def _request_lines(caplog: pytest.LogCaptureFixture) -> list[tuple[int, dict[str, Any]]]:
+    return [(record.levelno, record.__dict__) for record in caplog.records
+            if record.name == "adapter.web" and record.getMessage() == "request"]
+
+
 def test_each_call_logs_one_line_with_its_answer_and_ids(
     client: FlaskClient, network: Network, sessions: sessionmaker[Session], caplog: pytest.LogCaptureFixture
 ) -> None:
     make_seller(sessions)
     body = search_body()
-    with caplog.at_level(logging.INFO):
+    with caplog.at_level(logging.DEBUG):
         assert post(client, network, body).status_code == 200
         assert post(client, network, b'{"context": 1}').status_code == 400
-    lines = [record for record in caplog.records if record.name.startswith(("adapter.web", "adapter.protocol"))
-             and record.levelno == logging.INFO]
-    assert [line.getMessage() for line in lines] == ["request", "request"]
-    ack, nack = lines[0].__dict__, lines[1].__dict__
+    (ack_level, ack), (nack_level, nack) = _request_lines(caplog)
+    # An ACKed plain search is routine (its stored row is its record): DEBUG. A NACK is news: INFO.
+    assert (ack_level, nack_level) == (logging.DEBUG, logging.INFO)
     assert (ack["answer"], ack["action"], ack["status"]) == ("ACK", "search", 200)
     assert ack["message_id"] == orjson.loads(body)["context"]["message_id"]
     assert (nack["answer"], nack["code"], nack["status"]) == ("NACK", "30000", 400)
+
+
+def test_search_acks_are_logged_at_info_when_asked(
+    settings: Settings, network: Network, sessions: sessionmaker[Session], caplog: pytest.LogCaptureFixture
+) -> None:
+    from tests.conftest import app_under_test
+
+    make_seller(sessions)
+    with app_under_test(replace(settings, log_search_acks=True)) as app, caplog.at_level(logging.INFO):
+        assert post(app.test_client(), network, search_body()).status_code == 200
+    [(level, line)] = _request_lines(caplog)
+    assert (level, line["answer"], line["action"]) == (logging.INFO, "ACK", "search")
+
+
+def test_a_repeated_search_is_logged_at_info(
+    app: Flask, network: Network, sessions: sessionmaker[Session], caplog: pytest.LogCaptureFixture
+) -> None:
+    from tests.support.servers import store_searches
+
+    make_seller(sessions)
+    body, client = search_body(), app.test_client()
+    with caplog.at_level(logging.INFO):
+        assert post(client, network, body).status_code == 200
+        assert post(client, network, body).status_code == 200
+        store_searches(app)
+    [repeat] = [record for record in caplog.records if record.getMessage() == "repeated search: answered once"]
+    assert repeat.levelno == logging.INFO
+    assert repeat.__dict__["message_id"] == orjson.loads(body)["context"]["message_id"]
+    assert _request_lines(caplog) == []  # both ACKs at DEBUG
