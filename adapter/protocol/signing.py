@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import html
 import re
@@ -216,8 +217,27 @@ def _strip_prefix(value: str) -> str:
     return text.strip()
 
 
+# The header as ONDC's reference signers and ours write it, parsed in one match; anything else (other spacing,
+# order, quoting or case) takes the tolerant parser below, which reads this form to the same `AuthHeader`
+# (tests/protocol/test_signing.py).
+_CANONICAL = re.compile(
+    r'Signature keyId="([^\s"|]+)\|([^\s"|]+)\|ed25519",algorithm="ed25519",created="([0-9]{1,12})",'
+    r'expires="([0-9]{1,12})",headers="\(created\) \(expires\) digest",signature="([A-Za-z0-9+/]{86}==)"')
+
+
 def parse_auth_header(value: str) -> AuthHeader:
     """Parse an ONDC auth header value, tolerating spacing, quoting and ordering variants seen in the wild."""
+    match = _CANONICAL.fullmatch(value)
+    if match is not None:
+        subscriber_id, unique_key_id, created, expires, signature = match.groups()
+        return AuthHeader(key_id=KeyId(subscriber_id=subscriber_id, unique_key_id=unique_key_id,
+                                       algorithm=ALGORITHM),
+                          algorithm=ALGORITHM, created=int(created), expires=int(expires), headers=SIGNED_HEADERS,
+                          signature=signature)
+    return _parse_any(value)
+
+
+def _parse_any(value: str) -> AuthHeader:
     if not value or not value.strip():
         raise SignatureHeaderError("missing auth header")
     params = _params(_strip_prefix(value))
@@ -259,7 +279,7 @@ def verify_parsed(
     """`verify_request` for a header already parsed (the receiver parses it once to find the registry key)."""
     if clock_skew < 0:
         raise ValueError("clock_skew must not be negative")
-    public_key = decode_signing_public_key(public_key_b64)
+    verify_key = _verify_key(public_key_b64)
     if auth.algorithm != ALGORITHM:
         raise SignatureHeaderError(f"algorithm must be {ALGORITHM}")
     if auth.key_id.algorithm != auth.algorithm:
@@ -274,10 +294,17 @@ def verify_parsed(
         raise SignatureExpiredError("signature has expired")
     text = signing_string(created=auth.created, expires=auth.expires, digest=body_digest(body))
     try:
-        nacl.signing.VerifyKey(public_key).verify(text.encode("utf-8"), base64.b64decode(auth.signature))
+        verify_key.verify(text.encode("utf-8"), base64.b64decode(auth.signature))
     except nacl.exceptions.BadSignatureError:
         raise SignatureMismatchError("signature does not match the request body") from None
     return auth
+
+
+@functools.lru_cache(maxsize=1024)
+def _verify_key(public_key_b64: str) -> nacl.signing.VerifyKey:
+    """The verifier of a registry key, decoded once (every request from a buyer app is signed with the same key;
+    a malformed key raises each time, as exceptions are not cached)."""
+    return nacl.signing.VerifyKey(decode_signing_public_key(public_key_b64))
 
 
 def sign_site_verification(request_id: str, key: SigningKey) -> str:

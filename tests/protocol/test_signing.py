@@ -472,3 +472,16 @@ def test_decrypt_challenge_rejects_bad_keys() -> None:
         decrypt_challenge(ONDC_README_CHALLENGE, "MCowBQYDK2VuAyEA", ONDC_README_ENC_PUBLIC)
     with pytest.raises(KeyFormatError, match="encryption public key"):
         decrypt_challenge(ONDC_README_CHALLENGE, ONDC_README_ENC_PRIVATE, ONDC_DOC_PUBLIC + "AAAA")
+
+
+@pytest.mark.parametrize("subscriber_id", ["seller.example.org", "buyer-app.ondc.org", "a.b"])
+@pytest.mark.parametrize("unique_key_id", ["UK-1", "7f3c9a1e-0d2b-4c8e-9f6a-1b2c3d4e5f60"])
+def test_the_canonical_header_reads_as_the_tolerant_parser_reads_it(
+    key: SigningKey, subscriber_id: str, unique_key_id: str
+) -> None:
+    from adapter.protocol.signing import _CANONICAL, _parse_any
+
+    header = sign_request(b'{"context":{}}', subscriber_id=subscriber_id, unique_key_id=unique_key_id, key=key,
+                          created=1700000000, expires=1700003600)
+    assert _CANONICAL.fullmatch(header) is not None  # the one-match path is the one taken
+    assert parse_auth_header(header) == _parse_any(header)
