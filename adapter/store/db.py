@@ -10,6 +10,10 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
+# SQLite: pages of write-ahead log after which a commit copies them back into the database file (SQLite's
+# default is 1,000). benchmarks/ack_path.py: ~10% less server CPU per stored search with two web processes.
+WAL_AUTOCHECKPOINT_PAGES = 10_000
+
 
 def make_engine(url: str, *, pre_ping: bool = True, **kwargs: Any) -> Engine:
     """Create an engine; SQLite gets WAL, foreign keys and a busy timeout so several processes can share it.
@@ -29,6 +33,11 @@ def make_engine(url: str, *, pre_ping: bool = True, **kwargs: Any) -> Engine:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA synchronous=NORMAL")
+            # Checkpoint every ~40 MB of WAL rather than every ~4 MB: the pages every insert touches (the end of
+            # the table and of its indexes) are copied back once per checkpoint instead of ten times. It costs
+            # nothing in safety, and the WAL file is cut back to 64 MB after a checkpoint that reset it.
+            cur.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
+            cur.execute(f"PRAGMA journal_size_limit={64 * 1024 * 1024}")
             cur.close()
 
         return engine
