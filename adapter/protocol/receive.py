@@ -10,6 +10,7 @@ to our bap_id.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from collections import Counter as Tally
 from collections.abc import Callable, Mapping
@@ -191,6 +192,9 @@ class Receiver:
             raise SignatureRejected(f"signed by {entry.subscriber_id!r} but context.{side}_id is {party!r}",
                                     verdict="wrong-subscriber")
         uri = context.get(f"{side}_uri")
+        if isinstance(uri, str) and entry.subscriber_url and _host(uri) is None:
+            raise ProtocolError(f"{side}_uri is not a valid URL", ondc_code="30000", error_type="CONTEXT-ERROR",
+                                path=f"context.{side}_uri")
         if isinstance(uri, str) and entry.subscriber_url and _host(uri) != _host(entry.subscriber_url):
             raise ProtocolError(f"{side}_uri is not on the host registered for {party!r}", ondc_code="30000",
                                 error_type="CONTEXT-ERROR", path=f"context.{side}_uri")
@@ -304,8 +308,13 @@ def _subscribes(payload: dict[str, Any]) -> bool:
     return isinstance(tags, list) and any(isinstance(tag, dict) and tag.get("code") == "catalog_inc" for tag in tags)
 
 
-def _host(url: str) -> str:
-    return (urlsplit(url).hostname or "").lower()
+@functools.lru_cache(maxsize=4096)  # a buyer app sends the same bap_uri every time
+def _host(url: str) -> str | None:
+    """The URL's host, lower case ("" when it has none); None when it is not a URL at all ("http://[")."""
+    try:
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return None
 
 
 def _domain(payload: dict[str, Any]) -> str | None:

@@ -60,6 +60,7 @@ def _nack_cases() -> dict[str, Callable[[Network], Request]]:
         "bpp_id": lambda n: signed(n, search_body(bpp_id="someone.else")),
         "stale": lambda n: signed(n, search_body(timestamp="2020-01-01T00:00:00.000Z")),
         "bap_uri on another host": lambda n: signed(n, search_body(bap_uri="https://attacker.example/cb")),
+        "bap_uri with no readable host": lambda n: signed(n, search_body(bap_uri="http://[zz]/cb")),
         "message schema": lambda n: signed(n, search_body(message={"intent": {"fulfillment": {"type": 5}}})),
         "not JSON": lambda n: signed(n, b"{not json"),
         "context not an object": lambda n: signed(n, b'{"context": 5}'),

@@ -135,6 +135,7 @@ def test_gateway_signature_can_be_required(settings: Settings, sessions, network
         ({"timestamp": "2099-01-01T00:00:00.000Z"}, "30022", "context.timestamp"),
         ({"bap_uri": "not a url"}, "30000", "context.bap_uri"),
         ({"bap_uri": "https://attacker.example/cb"}, "30000", "context.bap_uri"),
+        ({"bap_uri": "http://[::1/buyer"}, "30000", "context.bap_uri"),  # urllib cannot read its host
         # Longer than our callbacks' target column allows: refused here, never a poison message in the worker.
         ({"bap_uri": "http://127.0.0.1:9/buyer/" + "x" * 2000}, "30000", "context.bap_uri"),
     ],
