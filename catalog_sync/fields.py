@@ -275,10 +275,14 @@ def check_image_url(url: str, column: str) -> str | None:
     """Return a message if ``url`` is not an acceptable https image link, else None."""
     if any(ch in _URL_UNSAFE for ch in url):
         return f"{column} link '{url}' contains a character a link cannot have (quotes, < > or \\)"
-    parts = urlsplit(url)
-    if parts.scheme != "https" or not parts.hostname:
+    try:
+        parts = urlsplit(url)
+        scheme, hostname = parts.scheme, parts.hostname
+    except ValueError:  # "https://[bad/x.jpg": no host urllib can read
+        scheme, hostname = "", None
+    if scheme != "https" or not hostname:
         return f"{column} must be https:// links; '{url}' is not"
-    host = parts.hostname.lower()
+    host = hostname.lower()
     if host in _PLACEHOLDER_HOSTS or any(host.endswith("." + h) for h in _PLACEHOLDER_HOSTS):
         return f"{column} '{url}' is a placeholder address; ONDC does not allow placeholder images"
     return None

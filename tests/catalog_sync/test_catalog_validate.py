@@ -56,6 +56,7 @@ def test_good_row_gives_an_item_with_defaults(row: Row) -> None:
         ("id", "X" * 37, "at most 36 characters"),
         ("category_id", "Decor", "category 'Decor' is not an ONDC category; use one of: Home Decor,"),
         ("images", "http://test.odop-adapter.example/a.jpg", "images must be https:// links"),
+        ("images", "https://[cdn.test.odop-adapter.example/a.jpg", "images must be https:// links"),
         ("images", "https://example.org/a.jpg", "placeholder"),
         ("images", "https://via.placeholder.com/300", "placeholder"),
         ("images", 'https://cdn.test.odop-adapter.example/a.jpg"onerror="x', "a character a link cannot have"),

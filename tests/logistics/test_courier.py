@@ -418,6 +418,10 @@ def test_not_json_stale_and_wrong_bpp_are_refused(world: World) -> None:
     elsewhere["context"]["bap_uri"] = "http://10.0.0.7/callbacks"  # not the host the buyer registered
     answer = world.post("search", elsewhere)
     assert (answer.status_code, answer.json()["error"]["path"]) == (400, "context.bap_uri")
+    unreadable = search("ONDC:LOG11", world.receiver)
+    unreadable["context"]["bap_uri"] = "http://[::1/callbacks"  # urllib cannot read a host in it
+    answer = world.post("search", unreadable)
+    assert (answer.status_code, answer.json()["error"]["path"]) == (400, "context.bap_uri")
     time.sleep(0.3)
     assert world.receiver.posts() == []
 

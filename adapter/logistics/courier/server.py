@@ -137,8 +137,7 @@ class CourierApp:
             raise _rejected(f"signed by {entry.subscriber_id!r} but context.bap_id is {context.get('bap_id')!r}")
         bap_uri = context.get("bap_uri")
         # Signed callbacks go only to the host the logistics buyer registered, never wherever a request says.
-        if isinstance(bap_uri, str) and entry.subscriber_url and \
-                (urlsplit(bap_uri).hostname or "") != (urlsplit(entry.subscriber_url).hostname or ""):
+        if isinstance(bap_uri, str) and entry.subscriber_url and _host(bap_uri) != _host(entry.subscriber_url):
             raise invalid(f"bap_uri is not on the host registered for {entry.subscriber_id!r}", "context.bap_uri",
                           context=True)
 
@@ -272,3 +271,11 @@ class CourierServer:
         self._pool.shutdown(wait=True)
         for thread in self._threads:
             thread.join(timeout=5)
+
+
+def _host(url: str) -> str | None:
+    """The URL's host ("" when it has none); None when urllib cannot read one ("http://[")."""
+    try:
+        return urlsplit(url).hostname or ""
+    except ValueError:
+        return None
