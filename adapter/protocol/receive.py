@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from adapter.errors import ProtocolError
 from adapter.protocol.context import RSF_ACTIONS, ContextPolicy, ServedScope, check_callback_context, check_context
 from adapter.protocol.keys import KeyFormatError
-from adapter.protocol.messages import CALLBACK_ACTIONS, validation_errors
+from adapter.protocol.messages import CALLBACK_ACTIONS, MAX_URI_LENGTH, validation_errors
 from adapter.protocol.registry import Registry, RegistryError
 from adapter.protocol.registry_entry import RegistryEntry
 from adapter.protocol.search_check import plainly_valid_search
@@ -308,13 +308,21 @@ def _subscribes(payload: dict[str, Any]) -> bool:
     return isinstance(tags, list) and any(isinstance(tag, dict) and tag.get("code") == "catalog_inc" for tag in tags)
 
 
-@functools.lru_cache(maxsize=4096)  # a buyer app sends the same bap_uri every time
 def _host(url: str) -> str | None:
     """The URL's host, lower case ("" when it has none); None when it is not a URL at all ("http://[")."""
+    # A buyer app sends the same bap_uri every time: kept, when it is of a length a URI may have (the check runs
+    # before the context's rules, so a long one must not take a place in the cache).
+    return _cached_host(url) if len(url) <= MAX_URI_LENGTH else _read_host(url)
+
+
+def _read_host(url: str) -> str | None:
     try:
         return (urlsplit(url).hostname or "").lower()
     except ValueError:
         return None
+
+
+_cached_host = functools.lru_cache(maxsize=4096)(_read_host)
 
 
 def _domain(payload: dict[str, Any]) -> str | None:
