@@ -132,10 +132,12 @@ class SearchBuffer:
                     self._ready.wait(left)
             with self._writing:
                 if self._rows:
+                    batch = self._take()
                     try:
-                        self._store(self._take(), self.retry_for)
-                    except Exception:  # the thread must outlive a bug in a callback; logged
-                        log.exception("search buffer: a flush failed")
+                        self._store(batch, self.retry_for)
+                    except Exception:  # the thread must outlive a bug; logged with the searches it concerns
+                        log.exception("search buffer: a flush failed", extra={
+                            "searches": [f"{row['bap_id']}|{row['message_id']}" for row in batch]})
 
     def _take(self) -> list[Row]:
         with self._ready:

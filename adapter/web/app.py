@@ -155,7 +155,8 @@ def _finish_request(response: Response) -> Response:
     if endpoint not in ("/metrics", "/healthz"):
         log_line(log, "request", {"method": request.method, "path": request.path, "status": response.status_code,
                                   "duration_ms": round(elapsed * 1000, 2), **g.get("log_fields", {})},
-                 g.get("log_level", logging.INFO))
+                 # an error answer (a 500 raised after the view chose its level) is always news
+                 g.get("log_level", logging.INFO) if response.status_code < 400 else logging.INFO)
     return response
 
 

@@ -201,7 +201,7 @@ def test_each_call_logs_one_line_with_its_answer_and_ids(
 ) -> None:
     make_seller(sessions)
     body = search_body()
-    with caplog.at_level(logging.DEBUG):
+    with caplog.at_level(logging.DEBUG, logger="adapter.web"):
         assert post(client, network, body).status_code == 200
         assert post(client, network, b'{"context": 1}').status_code == 400
     (ack_level, ack), (nack_level, nack) = _request_lines(caplog)

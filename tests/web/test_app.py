@@ -48,6 +48,7 @@ def test_request_log_line_is_json_with_request_id(client: FlaskClient) -> None:
         client.get("/api/v1/cooperatives", headers={"X-Request-ID": "req-42", "Authorization": "Bearer sekret"})
     finally:
         logger.removeHandler(handler)
+        logger.setLevel(logging.NOTSET)  # the level is the root's again for the tests that follow
     line = json.loads(stream.getvalue().splitlines()[-1])
     assert line["request_id"] == "req-42"
     assert line["status"] == 401

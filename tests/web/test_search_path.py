@@ -101,7 +101,7 @@ def request_lines(caplog: pytest.LogCaptureFixture) -> list[dict[str, Any]]:
     lines = [r.__dict__ for r in caplog.records if r.name == "adapter.web" and r.getMessage() == "request"]
     return [{k: v for k, v in line.items() if k in ("method", "path", "status", "answer", "action", "bap_id",
                                                       "message_id", "transaction_id", "code", "error_path",
-                                                      "reason", "ignored")} for line in lines]
+                                                      "reason", "ignored", "levelno")} for line in lines]
 
 
 @pytest.fixture
@@ -178,6 +178,42 @@ def test_an_ack_has_the_same_bytes_and_headers(app: Flask, network: Network, sel
     assert answers[0] == answers[1]
     assert answers[0][0] == "200 OK"
     assert answers[0][2] == b'{"message":{"ack":{"status":"ACK"}}}'
+
+
+def test_an_ack_is_logged_at_debug_on_both_paths(app: Flask, network: Network, seller: None,
+                                                caplog: pytest.LogCaptureFixture) -> None:
+    fast = app.wsgi_app
+    assert isinstance(fast, SearchPath)
+    levels = []
+    for wsgi in (fast, fast.flask_app):
+        caplog.clear()
+        with caplog.at_level(logging.DEBUG, logger="adapter.web"):
+            assert call(wsgi, *signed(network, search_body()))[0] == "200 OK"
+        [line] = request_lines(caplog)
+        levels.append((line["answer"], line["levelno"]))
+    assert levels == [("ACK", logging.DEBUG), ("ACK", logging.DEBUG)]
+
+
+def test_a_500_after_the_view_chose_debug_is_logged_at_info(
+    settings: Settings, network: Network, seller: None, monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from tests.conftest import app_under_test
+
+    with app_under_test(replace(settings, search_group_commit_ms=0)) as app:  # stored at once, then queued
+        app.testing = False
+
+        def broken(*_args: Any, **_kwargs: Any) -> None:
+            raise RuntimeError("a bug")
+
+        monkeypatch.setattr(app.extensions["odop"].publisher, "submit", broken)
+        fast = app.wsgi_app
+        assert isinstance(fast, SearchPath)
+        with caplog.at_level(logging.DEBUG, logger="adapter.web"):
+            status, _headers, _body = call(fast.flask_app, *signed(network, search_body()))
+    assert status == "500 INTERNAL SERVER ERROR"
+    [line] = request_lines(caplog)
+    assert (line["status"], line["levelno"]) == (500, logging.INFO)
 
 
 def test_a_database_outage_is_the_same_503(settings: Settings, network: Network, tmp_path: Any,

@@ -137,7 +137,8 @@ class CourierApp:
             raise _rejected(f"signed by {entry.subscriber_id!r} but context.bap_id is {context.get('bap_id')!r}")
         bap_uri = context.get("bap_uri")
         # Signed callbacks go only to the host the logistics buyer registered, never wherever a request says.
-        if isinstance(bap_uri, str) and entry.subscriber_url and _host(bap_uri) != _host(entry.subscriber_url):
+        if isinstance(bap_uri, str) and entry.subscriber_url and \
+                (_host(bap_uri) is None or _host(bap_uri) != _host(entry.subscriber_url)):
             raise invalid(f"bap_uri is not on the host registered for {entry.subscriber_id!r}", "context.bap_uri",
                           context=True)
 
