@@ -16,7 +16,6 @@ from collections import Counter as Tally
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 import orjson
 from prometheus_client import Counter
@@ -28,7 +27,7 @@ from adapter.protocol.context import RSF_ACTIONS, ContextPolicy, ServedScope, ch
 from adapter.protocol.keys import KeyFormatError
 from adapter.protocol.messages import CALLBACK_ACTIONS, MAX_URI_LENGTH, validation_errors
 from adapter.protocol.registry import Registry, RegistryError
-from adapter.protocol.registry_entry import RegistryEntry
+from adapter.protocol.registry_entry import RegistryEntry, url_host
 from adapter.protocol.search_check import plainly_valid_search
 from adapter.protocol.signing import (
     SignatureError,
@@ -192,10 +191,13 @@ class Receiver:
             raise SignatureRejected(f"signed by {entry.subscriber_id!r} but context.{side}_id is {party!r}",
                                     verdict="wrong-subscriber")
         uri = context.get(f"{side}_uri")
-        if isinstance(uri, str) and entry.subscriber_url and _host(uri) is None:
+        if not isinstance(uri, str) or not entry.subscriber_url:
+            return entry
+        host = _host(uri)
+        if host is None:
             raise ProtocolError(f"{side}_uri is not a valid URL", ondc_code="30000", error_type="CONTEXT-ERROR",
                                 path=f"context.{side}_uri")
-        if isinstance(uri, str) and entry.subscriber_url and _host(uri) != _host(entry.subscriber_url):
+        if host != _host(entry.subscriber_url):
             raise ProtocolError(f"{side}_uri is not on the host registered for {party!r}", ondc_code="30000",
                                 error_type="CONTEXT-ERROR", path=f"context.{side}_uri")
         return entry
@@ -309,20 +311,13 @@ def _subscribes(payload: dict[str, Any]) -> bool:
 
 
 def _host(url: str) -> str | None:
-    """The URL's host, lower case ("" when it has none); None when it is not a URL at all ("http://[")."""
+    """`url_host`, kept for the URIs buyer apps send again and again."""
     # A buyer app sends the same bap_uri every time: kept, when it is of a length a URI may have (the check runs
     # before the context's rules, so a long one must not take a place in the cache).
-    return _cached_host(url) if len(url) <= MAX_URI_LENGTH else _read_host(url)
+    return _cached_host(url) if len(url) <= MAX_URI_LENGTH else url_host(url)
 
 
-def _read_host(url: str) -> str | None:
-    try:
-        return (urlsplit(url).hostname or "").lower()
-    except ValueError:
-        return None
-
-
-_cached_host = functools.lru_cache(maxsize=4096)(_read_host)
+_cached_host = functools.lru_cache(maxsize=4096)(url_host)
 
 
 def _domain(payload: dict[str, Any]) -> str | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from adapter.protocol.keys import KeyFormatError, decode_signing_public_key
 
@@ -165,3 +166,13 @@ def select_entry(
     if not candidates:
         return None
     return max(candidates, key=lambda e: (e.valid_from, e.valid_until))
+
+
+def url_host(url: str) -> str | None:
+    """The host a URL names, as urllib reads it (lower case; "" when it has none), to compare a request's
+    bap_uri/bpp_uri with the `subscriber_url` its signer registered; None when urllib cannot read one
+    ("http://[::1/x")."""
+    try:
+        return urlsplit(url).hostname or ""
+    except ValueError:
+        return None

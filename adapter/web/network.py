@@ -58,5 +58,6 @@ def webhook(action: str) -> Response:
 def request_log_level(receipt: Receipt, settings: Settings) -> int:
     """The level of a network call's request line: DEBUG for an ACKed plain search (searches are about a hundred
     times as many as every other call together, and each is stored whole: the transaction page shows it) unless
-    LOG_SEARCH_ACKS is on; INFO for every other call, NACKs and repeats included."""
+    LOG_SEARCH_ACKS is on; INFO for every other call and for NACKs (a repeat the search buffer finds after the ACK
+    gets its own INFO line: "repeated search: answered once")."""
     return logging.DEBUG if receipt.routine and not settings.log_search_acks else logging.INFO

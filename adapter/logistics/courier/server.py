@@ -19,7 +19,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
-from urllib.parse import urlsplit
 
 import orjson
 from werkzeug.serving import BaseWSGIServer, make_server
@@ -34,6 +33,7 @@ from adapter.logistics.courier.states import DOMAINS, MoveError
 from adapter.logistics.courier.store import Shipment
 from adapter.protocol.keys import KeyFormatError
 from adapter.protocol.registry import Registry, RegistryError
+from adapter.protocol.registry_entry import url_host
 from adapter.protocol.signing import SignatureError, parse_auth_header, verify_parsed
 
 __all__ = ["ACK", "CourierApp", "CourierServer"]
@@ -138,7 +138,7 @@ class CourierApp:
         bap_uri = context.get("bap_uri")
         # Signed callbacks go only to the host the logistics buyer registered, never wherever a request says.
         if isinstance(bap_uri, str) and entry.subscriber_url and \
-                (_host(bap_uri) is None or _host(bap_uri) != _host(entry.subscriber_url)):
+                (url_host(bap_uri) is None or url_host(bap_uri) != url_host(entry.subscriber_url)):
             raise invalid(f"bap_uri is not on the host registered for {entry.subscriber_id!r}", "context.bap_uri",
                           context=True)
 
@@ -272,11 +272,3 @@ class CourierServer:
         self._pool.shutdown(wait=True)
         for thread in self._threads:
             thread.join(timeout=5)
-
-
-def _host(url: str) -> str | None:
-    """The URL's host ("" when it has none); None when urllib cannot read one ("http://[")."""
-    try:
-        return urlsplit(url).hostname or ""
-    except ValueError:
-        return None
